@@ -1,0 +1,57 @@
+# The two commands: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+# make run is for a laptop: debug pages, no HTTPS redirect. Production sets DEBUG=0.
+RUN_DEBUG ?= 1
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-fast lint stop clean-data
+
+help:
+	@echo "make run    start web, worker and beat (embedded PostgreSQL and Redis unless configured)"
+	@echo "make test   run the whole test suite, browser tests included"
+	@echo "make lint   ruff, Django's deploy checks, missing migrations"
+	@echo "make stop   stop the embedded PostgreSQL and Redis if they are still running"
+
+$(VENV)/.installed: requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "error: Python 3.11 or newer is needed (found $$($(PYTHON) --version))."; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+node_modules/.installed: package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm (Node.js) is needed for the front-end assets."; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+run: install
+	@DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(BIN)/python -m helpdesk.launcher
+
+test: install
+	@scripts/ensure-chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	@# Django's deployment checks against production settings (values are stand-ins).
+	DEBUG=0 SECRET_KEY=lint-only-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
+	  ALLOWED_HOSTS=helpdesk.example.com \
+	  $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+stop: install
+	@$(BIN)/python -c "from helpdesk import embedded as e; print('postgres stopped' if e.stop_postgres() else 'postgres was not running'); print('redis stopped' if e.stop_redis() else 'redis was not running')"
+
+clean-data:
+	@echo "This deletes the embedded database and Redis data in .local/."
+	$(MAKE) stop
+	rm -rf .local

@@ -1,0 +1,110 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts import services
+from accounts.forms import AdminUserChangeForm, AdminUserCreationForm
+from accounts.models import AccountEvent, Role, Team, User, Vendor
+
+
+@admin.register(Vendor)
+class VendorAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "contact_email", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "slug", "contact_email"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "vendor", "slug", "created_at"]
+    list_filter = ["vendor"]
+    search_fields = ["name", "slug"]
+    list_select_related = ["vendor"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = AdminUserChangeForm
+    add_form = AdminUserCreationForm
+    ordering = ["full_name"]
+    list_display = ["email", "full_name", "role", "team", "languages", "time_zone", "is_active"]
+    list_filter = ["role", "team__vendor", "team", "is_active"]
+    list_select_related = ["team__vendor"]
+    search_fields = ["email", "full_name"]
+    # Role and languages change through services (audited, groups kept in step),
+    # so they are read-only here and changed by the actions below.
+    readonly_fields = ["role", "last_login", "date_joined", "is_staff", "groups"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Profile"), {"fields": ["full_name", "team", "role", "languages", "time_zone"]}),
+        (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"],
+                "fields": ["email", "full_name", "team", "password1", "password2"]}),
+    ]  # fmt: skip
+    filter_horizontal: list[str] = []
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        """Route the admin's edits through the services so they are audited."""
+        data = form.cleaned_data
+        if not change:
+            created = services.user_create(
+                actor=request.user, email=data["email"], full_name=data["full_name"],
+                team=data.get("team"), password=data.get("password1"),
+            )  # fmt: skip
+            obj.pk = created.pk
+            obj.refresh_from_db()
+            return
+        if "languages" in form.changed_data:
+            services.user_set_languages(actor=request.user, user=obj, languages=data["languages"])
+        edits = {f: data[f] for f in ("team", "is_active", "full_name") if f in form.changed_data}
+        if edits:
+            services.user_update(actor=request.user, user=obj, **edits)
+        # Email, time zone and superuser flag have no workflow of their own.
+        plain = [f for f in ("email", "time_zone", "is_superuser") if f in form.changed_data]
+        if plain:
+            obj.save(update_fields=plain)
+    actions = ["make_agent", "make_lead", "make_admin"]
+
+    def _set_role(self, request, queryset, role):  # type: ignore[no-untyped-def]
+        changed = 0
+        for user in queryset:
+            try:
+                services.user_change_role(actor=request.user, user=user, role=role)
+                changed += 1
+            except services.AccountError as exc:
+                self.message_user(request, f"{user}: {exc}", level=messages.ERROR)
+        self.message_user(request, _("%(count)d user(s) updated.") % {"count": changed})
+
+    @admin.action(description=_("Make selected users agents"))
+    def make_agent(self, request, queryset):  # type: ignore[no-untyped-def]
+        self._set_role(request, queryset, Role.AGENT)
+
+    @admin.action(description=_("Make selected users leads"))
+    def make_lead(self, request, queryset):  # type: ignore[no-untyped-def]
+        self._set_role(request, queryset, Role.LEAD)
+
+    @admin.action(description=_("Make selected users admins"))
+    def make_admin(self, request, queryset):  # type: ignore[no-untyped-def]
+        self._set_role(request, queryset, Role.ADMIN)
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "action", "actor", "target_type", "target_id"]
+    list_filter = ["action", "target_type"]
+    list_select_related = ["actor"]
+    readonly_fields = [f.name for f in AccountEvent._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

@@ -1,0 +1,55 @@
+import zoneinfo
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, UserChangeForm
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from helpdesk.forms import StyledFormMixin
+
+_TIME_ZONES = sorted(zoneinfo.available_timezones())
+
+
+class SignInForm(StyledFormMixin, AuthenticationForm):
+    """Sign in with an email address; addresses are compared case-insensitively."""
+
+    username = forms.EmailField(
+        label=_("Email address"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    error_messages = {
+        "invalid_login": _(
+            "That email address and password do not match an account. "
+            "Check them and try again."
+        ),
+        "inactive": _("This account is inactive. Ask your lead or an admin to reactivate it."),
+    }
+
+    def clean_username(self) -> str:
+        return self.cleaned_data["username"].strip().lower()
+
+
+class PreferencesForm(StyledFormMixin, forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=[(tz, tz) for tz in _TIME_ZONES],
+        help_text=_("Times across the helpdesk are shown in this time zone."),
+    )
+
+
+class RosterSearchForm(StyledFormMixin, forms.Form):
+    q = forms.CharField(label=_("Search by name or email"), required=False, max_length=100)
+    after = forms.CharField(required=False, widget=forms.HiddenInput, max_length=300)
+
+
+class AdminUserCreationForm(BaseUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "full_name", "team")
+
+
+class AdminUserChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"

@@ -1,0 +1,25 @@
+"""What each role may do: Django groups and model permissions, kept in one place.
+
+Each role is a Django group of the same name. ``role_groups_sync`` (run after
+every migrate) makes the groups' permissions match this table, so adding a
+model's permission to a role is a one-line change here.
+"""
+
+from accounts.models import Role
+
+# app_label -> model -> actions, per role. Later apps add their rows here.
+ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
+    Role.AGENT: {},
+    Role.LEAD: {
+        "accounts": {"user": ("view",), "team": ("view",), "vendor": ("view",)},
+    },
+    Role.ADMIN: {
+        "accounts": {
+            "user": ("view", "add", "change"),
+            "team": ("view", "add", "change", "delete"),
+            "vendor": ("view", "add", "change", "delete"),
+            "accountevent": ("view",),
+        },
+        "auth": {"group": ("view",)},
+    },
+}

@@ -1,0 +1,209 @@
+"""Every write to users, teams and vendors. Each change writes an AccountEvent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts.models import AccountEvent, Role, Team, User, Vendor, validate_time_zone
+from accounts.roles import ROLE_PERMISSIONS
+
+
+class AccountError(Exception):
+    """A change to an account that is not allowed; the message says why."""
+
+
+def _audit(
+    *,
+    action: str,
+    actor: User | None,
+    target: User | Team | Vendor,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AccountEvent:
+    return AccountEvent.objects.create(
+        action=action,
+        actor=actor,
+        target_type=target._meta.model_name,
+        target_id=target.pk,
+        before=before or {},
+        after=after or {},
+    )
+
+
+def role_groups_sync() -> None:
+    """Make each role's group hold exactly the permissions ROLE_PERMISSIONS gives it."""
+    for role, apps in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        wanted = []
+        for app_label, models in apps.items():
+            for model, actions in models.items():
+                codenames = [f"{action}_{model}" for action in actions]
+                wanted.extend(
+                    Permission.objects.filter(
+                        content_type__app_label=app_label, codename__in=codenames
+                    )
+                )
+        group.permissions.set(wanted)
+
+
+def _sync_role_flags(user: User) -> None:
+    """Group membership and admin-site access follow the role."""
+    user.is_staff = user.role == Role.ADMIN or user.is_superuser
+    user.groups.set(Group.objects.filter(name=user.role))
+
+
+@transaction.atomic
+def vendor_create(*, actor: User | None, name: str, contact_email: str = "") -> Vendor:
+    vendor = Vendor(name=name, slug=slugify(name)[:60], contact_email=contact_email)
+    vendor.full_clean()
+    vendor.save()
+    _audit(action=AccountEvent.Action.VENDOR_CREATED, actor=actor, target=vendor,
+           after={"name": name})  # fmt: skip
+    return vendor
+
+
+@transaction.atomic
+def team_create(*, actor: User | None, name: str, vendor: Vendor | None = None) -> Team:
+    slug = slugify(f"{vendor.slug}-{name}" if vendor else name)[:60]
+    team = Team(name=name, slug=slug, vendor=vendor)
+    team.full_clean()
+    team.save()
+    _audit(action=AccountEvent.Action.TEAM_CREATED, actor=actor, target=team,
+           after={"name": name, "vendor": vendor.slug if vendor else None})  # fmt: skip
+    return team
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    email: str,
+    full_name: str,
+    role: Role = Role.AGENT,
+    team: Team | None = None,
+    languages: Iterable[str] = (),
+    time_zone: str = "UTC",
+    password: str | None = None,
+) -> User:
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise AccountError(_("A user with this email address already exists."))
+    if role != Role.ADMIN and team is None:
+        raise AccountError(_("Agents and leads must belong to a team."))
+    user = User(
+        email=email,
+        full_name=full_name,
+        role=role,
+        team=team,
+        languages=sorted(set(languages)),
+        time_zone=time_zone,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    _sync_role_flags(user)
+    user.save(update_fields=["is_staff"])
+    _audit(action=AccountEvent.Action.USER_CREATED, actor=actor, target=user,
+           after={"email": email, "role": role, "team": team.slug if team else None,
+                  "languages": user.languages})  # fmt: skip
+    return user
+
+
+@transaction.atomic
+def user_change_role(*, actor: User | None, user: User, role: Role) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.role == role:
+        return user
+    if role != Role.ADMIN and user.team_id is None:
+        raise AccountError(_("Agents and leads must belong to a team."))
+    old = user.role
+    user.role = role
+    _sync_role_flags(user)
+    user.save(update_fields=["role", "is_staff"])
+    _audit(action=AccountEvent.Action.ROLE_CHANGED, actor=actor, target=user,
+           before={"role": old}, after={"role": role})  # fmt: skip
+    return user
+
+
+@transaction.atomic
+def user_set_languages(*, actor: User | None, user: User, languages: Iterable[str]) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    new = sorted(set(languages))
+    if new == user.languages:
+        return user
+    old = user.languages
+    user.languages = new
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["languages"])
+    _audit(action=AccountEvent.Action.LANGUAGES_CHANGED, actor=actor, target=user,
+           before={"languages": old}, after={"languages": new})  # fmt: skip
+    return user
+
+
+@transaction.atomic
+def user_update_preferences(*, actor: User, user: User, time_zone: str, full_name: str) -> User:
+    """What people may change about themselves: display name and time zone."""
+    if actor.pk != user.pk and not actor.is_admin:
+        raise AccountError(_("You can only change your own preferences."))
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError as exc:
+        raise AccountError(exc.messages[0]) from exc
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = {"time_zone": user.time_zone, "full_name": user.full_name}
+    after = {"time_zone": time_zone, "full_name": full_name.strip()}
+    if before == after:
+        return user
+    user.time_zone, user.full_name = after["time_zone"], after["full_name"]
+    user.save(update_fields=["time_zone", "full_name"])
+    _audit(action=AccountEvent.Action.PREFERENCES_CHANGED, actor=actor, target=user,
+           before=before, after=after)  # fmt: skip
+    return user
+
+
+_UNSET = object()
+
+
+@transaction.atomic
+def user_update(
+    *,
+    actor: User | None,
+    user: User,
+    team: Team | None | object = _UNSET,
+    is_active: bool | object = _UNSET,
+    full_name: str | object = _UNSET,
+) -> User:
+    """An admin's edit of team, active flag or name; one audit event per change."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    changed: list[str] = []
+    if team is not _UNSET and team != user.team:
+        if team is None and user.role != Role.ADMIN:
+            raise AccountError(_("Agents and leads must belong to a team."))
+        old_team = user.team
+        user.team = team  # type: ignore[assignment]
+        changed.append("team")
+        _audit(action=AccountEvent.Action.TEAM_CHANGED, actor=actor, target=user,
+               before={"team": old_team.slug if old_team else None},
+               after={"team": team.slug if isinstance(team, Team) else None})  # fmt: skip
+    if is_active is not _UNSET and is_active != user.is_active:
+        user.is_active = bool(is_active)
+        changed.append("is_active")
+        _audit(action=AccountEvent.Action.ACTIVE_CHANGED, actor=actor, target=user,
+               before={"is_active": not is_active}, after={"is_active": bool(is_active)})  # fmt: skip
+    if full_name is not _UNSET and full_name != user.full_name:
+        _audit(action=AccountEvent.Action.PREFERENCES_CHANGED, actor=actor, target=user,
+               before={"full_name": user.full_name}, after={"full_name": full_name})  # fmt: skip
+        user.full_name = str(full_name)
+        changed.append("full_name")
+    if changed:
+        user.save(update_fields=changed)
+    return user

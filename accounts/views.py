@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core import signing
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from accounts import permissions, selectors
+from accounts.forms import PreferencesForm, RosterSearchForm, SignInForm
+from accounts.services import AccountError, user_update_preferences
+
+_CURSOR_SALT = "accounts.roster"
+
+
+class SignInView(LoginView):
+    form_class = SignInForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = PreferencesForm(
+        request.POST or None,
+        initial={"full_name": user.full_name, "time_zone": user.time_zone},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_update_preferences(actor=user, user=user, **form.cleaned_data)
+        except AccountError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Your preferences are saved."))
+            return redirect("accounts:preferences")
+    return render(request, "accounts/preferences.html", {"form": form})
+
+
+@login_required
+@vary_on_headers("HX-Request")
+def roster(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_view_roster(request.user):
+        raise Http404
+    form = RosterSearchForm(request.GET)
+    form.is_valid()
+    query = form.cleaned_data.get("q", "")
+    after = None
+    if form.cleaned_data.get("after"):
+        try:
+            name, pk = signing.loads(form.cleaned_data["after"], salt=_CURSOR_SALT)
+            after = (str(name), int(pk))
+        except (signing.BadSignature, ValueError, TypeError):
+            after = None
+    rows, cursor = selectors.roster_page(request.user, after=after, query=query)
+    context = {
+        "form": form,
+        "rows": rows,
+        "query": query,
+        "next_cursor": signing.dumps(list(cursor), salt=_CURSOR_SALT) if cursor else "",
+        "is_first_page": after is None,
+    }
+    template = "accounts/roster.html#roster-table" if request.htmx else "accounts/roster.html"
+    return render(request, template, context)

@@ -1,0 +1,63 @@
+"""The Celery application: worker and beat for SLA sweeps, delivery and timers."""
+
+import os
+
+from celery import Celery, bootsteps
+from celery.beat import PersistentScheduler
+from celery.signals import worker_shutdown
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+
+app = Celery("helpdesk")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+class WorkerHeartbeat(bootsteps.StartStopStep):
+    """Writes the worker's liveness to Redis every HEARTBEAT_INTERVAL seconds."""
+
+    requires = {"celery.worker.components:Timer"}
+
+    def __init__(self, worker, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(worker, **kwargs)
+        self.tref = None
+
+    def start(self, worker):  # type: ignore[no-untyped-def]
+        from django.conf import settings
+
+        from helpdesk import heartbeats
+
+        heartbeats.record_worker(worker.hostname)
+        self.tref = worker.timer.call_repeatedly(
+            settings.HEARTBEAT_INTERVAL, heartbeats.record_worker, (worker.hostname,), priority=10
+        )
+
+    def stop(self, worker):  # type: ignore[no-untyped-def]
+        if self.tref is not None:
+            self.tref.cancel()
+            self.tref = None
+
+
+app.steps["worker"].add(WorkerHeartbeat)
+
+
+@worker_shutdown.connect
+def _forget_worker(sender=None, **kwargs):  # type: ignore[no-untyped-def]
+    # A cleanly stopped worker is down at once, not after HEARTBEAT_MAX_AGE.
+    from helpdesk import heartbeats
+
+    if sender is not None:
+        heartbeats.forget_worker(sender.hostname)
+
+
+class HeartbeatScheduler(PersistentScheduler):
+    """Celery beat's scheduler, which also records that beat is alive."""
+
+    def tick(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from django.conf import settings
+
+        from helpdesk import heartbeats
+
+        heartbeats.record_beat()
+        next_in = super().tick(*args, **kwargs)
+        return min(next_in, settings.HEARTBEAT_INTERVAL)

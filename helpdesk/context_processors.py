@@ -1,0 +1,20 @@
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts import permissions
+
+
+def navigation(request: HttpRequest) -> dict:
+    """The main navigation for the signed-in person's role."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [("home", _("Home"), reverse("home"))]
+    if permissions.can_view_roster(user):
+        items.append(("people", _("People"), reverse("accounts:roster")))
+    if permissions.can_administer(user):
+        items.append(("admin", _("Administration"), reverse("admin:index")))
+    return {
+        "nav_items": [{"key": key, "label": label, "url": url} for key, label, url in items]
+    }
