@@ -68,6 +68,7 @@ class UserAdmin(DjangoUserAdmin):
         plain = [f for f in ("email", "time_zone", "is_superuser") if f in form.changed_data]
         if plain:
             obj.save(update_fields=plain)
+
     actions = ["make_agent", "make_lead", "make_admin"]
 
     def _set_role(self, request, queryset, role):  # type: ignore[no-untyped-def]

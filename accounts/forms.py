@@ -19,8 +19,7 @@ class SignInForm(StyledFormMixin, AuthenticationForm):
     )
     error_messages = {
         "invalid_login": _(
-            "That email address and password do not match an account. "
-            "Check them and try again."
+            "That email address and password do not match an account. Check them and try again."
         ),
         "inactive": _("This account is inactive. Ask your lead or an admin to reactivate it."),
     }

@@ -72,7 +72,9 @@ def team_summaries(viewer: User) -> QuerySet[Team]:
         visible_teams(viewer)
         .select_related("vendor")
         .annotate(
-            agent_count=Count("members", filter=Q(members__role=Role.AGENT, members__is_active=True)),
+            agent_count=Count(
+                "members", filter=Q(members__role=Role.AGENT, members__is_active=True)
+            ),
             lead_count=Count("members", filter=Q(members__role=Role.LEAD, members__is_active=True)),
         )
         .order_by("vendor__name", "name")

@@ -197,8 +197,13 @@ def user_update(
     if is_active is not _UNSET and is_active != user.is_active:
         user.is_active = bool(is_active)
         changed.append("is_active")
-        _audit(action=AccountEvent.Action.ACTIVE_CHANGED, actor=actor, target=user,
-               before={"is_active": not is_active}, after={"is_active": bool(is_active)})  # fmt: skip
+        _audit(
+            action=AccountEvent.Action.ACTIVE_CHANGED,
+            actor=actor,
+            target=user,
+            before={"is_active": not is_active},
+            after={"is_active": bool(is_active)},
+        )
     if full_name is not _UNSET and full_name != user.full_name:
         _audit(action=AccountEvent.Action.PREFERENCES_CHANGED, actor=actor, target=user,
                before={"full_name": user.full_name}, after={"full_name": full_name})  # fmt: skip

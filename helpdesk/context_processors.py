@@ -15,6 +15,4 @@ def navigation(request: HttpRequest) -> dict:
         items.append(("people", _("People"), reverse("accounts:roster")))
     if permissions.can_administer(user):
         items.append(("admin", _("Administration"), reverse("admin:index")))
-    return {
-        "nav_items": [{"key": key, "label": label, "url": url} for key, label, url in items]
-    }
+    return {"nav_items": [{"key": key, "label": label, "url": url} for key, label, url in items]}

@@ -49,7 +49,9 @@ class PostgresLocation:
 
     @property
     def url(self) -> str:
-        return f"postgresql://{DATABASE_USER}@/{DATABASE_NAME}?host={self.socket_dir}&port={self.port}"
+        return (
+            f"postgresql://{DATABASE_USER}@/{DATABASE_NAME}?host={self.socket_dir}&port={self.port}"
+        )
 
 
 @contextlib.contextmanager

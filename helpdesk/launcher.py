@@ -90,13 +90,13 @@ def main() -> None:
         if os.environ.get("DEBUG", "").lower() not in ("1", "true", "yes", "on"):
             _manage("collectstatic", "--noinput", quiet=True)
         _manage("seed_demo", "--quiet-logins", quiet=True)
-        from helpdesk import demo  # noqa: PLC0415 - after Django is configured by manage.py
+        from helpdesk import demo_data
 
         host = os.environ.get("WEB_HOST", "127.0.0.1")
         port = os.environ.get("WEB_PORT", "8000")
         url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"  # noqa: S104
         print(f"\nHelpdesk: {url}\n\nDemo logins (email, password, who):", flush=True)
-        print("\n".join(demo.login_lines()), flush=True)
+        print("\n".join(demo_data.login_lines()), flush=True)
         print("\nPress Ctrl-C to stop everything.\n", flush=True)
 
         stop = threading.Event()

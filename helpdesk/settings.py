@@ -4,6 +4,7 @@ With no DATABASE_URL / REDIS_URL the project starts (if needed) and uses the
 embedded PostgreSQL and Redis under .local/ (see helpdesk/embedded.py).
 """
 
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -116,7 +117,9 @@ else:
         }
     }
 DATABASES["default"].setdefault("OPTIONS", {})
-DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", 5))
+DATABASES["default"]["OPTIONS"].setdefault(
+    "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", 5)
+)
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
@@ -199,6 +202,10 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The sign-in form's field is "username" (holding the email); counting failures
+# under the lower-cased address stops "Ana@" and "ana@" being counted apart.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
@@ -267,6 +274,9 @@ STORAGES = {
         )
     },
 }
+# In development and tests WhiteNoise serves straight from the finders, so an
+# absent STATIC_ROOT (collectstatic not run) is expected, not worth a warning.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=embedded.STATE_DIR / "media")
 MEDIA_URL = "/media/"
 

@@ -11,10 +11,9 @@ from helpdesk.settings import REDIS_URL, celery_broker_url  # noqa: E402
 
 def _with_db(url: str, db: int) -> str:
     """The same Redis server, another logical database, so tests never touch dev data."""
-    parts = urlsplit(url)
-    if parts.scheme == "unix":
-        return urlunsplit(parts._replace(query=f"db={db}"))
-    return urlunsplit(parts._replace(path=f"/{db}"))
+    if url.startswith("unix://"):
+        return f"{url.partition('?')[0]}?db={db}"
+    return urlunsplit(urlsplit(url)._replace(path=f"/{db}"))
 
 
 TEST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "15"))
@@ -41,3 +40,8 @@ STORAGES = {  # noqa: F405
 HEARTBEAT_INTERVAL = 0.5
 HEARTBEAT_MAX_AGE = 3.0
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# A Celery worker started by the tests runs in another process; it is told the
+# name of pytest's test database through this variable.
+if os.environ.get("HELPDESK_TEST_DATABASE_NAME"):
+    DATABASES["default"]["NAME"] = os.environ["HELPDESK_TEST_DATABASE_NAME"]  # noqa: F405

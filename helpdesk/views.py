@@ -20,8 +20,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     context = {
-        "teams": (
-            selectors.team_summaries(user) if permissions.can_view_roster(user) else []
-        ),
+        "teams": (selectors.team_summaries(user) if permissions.can_view_roster(user) else []),
     }
     return render(request, "home.html", context)

@@ -24,18 +24,23 @@ class Command(BaseCommand):
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         problems = []
         db = settings.DATABASES["default"]
-        where = _masked(settings.DATABASE_URL) if settings.DATABASE_URL else (
-            f"embedded PostgreSQL ({db['HOST']})"
+        where = (
+            _masked(settings.DATABASE_URL)
+            if settings.DATABASE_URL
+            else (f"embedded PostgreSQL ({db['HOST']})")
         )
         try:
             connection.ensure_connection()
             version = connection.cursor().connection.info.server_version
-            self.stdout.write(f"database: ok — PostgreSQL {version // 10000}.{version % 100} at {where}")
+            self.stdout.write(
+                f"database: ok — PostgreSQL {version // 10000}.{version % 100} at {where}"
+            )
         except OperationalError as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             problems.append(
                 f"database: cannot reach PostgreSQL at {where}: {reason}\n"
-                "  Start that server or fix DATABASE_URL; unset DATABASE_URL to use the embedded one."
+                "  Start that server or fix DATABASE_URL;"
+                " unset DATABASE_URL to use the embedded one."
             )
         redis_where = _masked(settings.REDIS_URL)
         try:

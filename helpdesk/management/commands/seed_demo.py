@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from helpdesk import demo
+from helpdesk import demo, demo_data
 
 
 class Command(BaseCommand):
@@ -17,5 +17,5 @@ class Command(BaseCommand):
             self.stdout.write("Demo organisation already present; nothing changed.")
         if not options["quiet_logins"]:
             self.stdout.write("Demo logins (email, password, who):")
-            for line in demo.login_lines():
+            for line in demo_data.login_lines():
                 self.stdout.write(line)

@@ -1,0 +1,24 @@
+import pytest
+
+from accounts.models import Role
+from tests import factories
+
+
+@pytest.fixture
+def org(db):
+    """Two vendors and an in-house team, with an agent and a lead in each, and an admin."""
+    north = factories.vendor("Northwind")
+    atlas = factories.vendor("Atlas")
+    teams = {
+        "inhouse": factories.team("Trust & Safety"),
+        "north": factories.team("Tier 1", vendor=north),
+        "north2": factories.team("Tier 2", vendor=north),
+        "atlas": factories.team("MENA", vendor=atlas),
+    }
+    people = {"admin": factories.user(role=Role.ADMIN, email="admin@example.com")}
+    for key, team in teams.items():
+        people[f"{key}_agent"] = factories.user(team=team, email=f"{key}.agent@example.com")
+        people[f"{key}_lead"] = factories.user(
+            role=Role.LEAD, team=team, email=f"{key}.lead@example.com"
+        )
+    return {"vendors": {"north": north, "atlas": atlas}, "teams": teams, "people": people}

@@ -1,0 +1,41 @@
+import pytest
+from django.core.management import call_command
+
+from accounts.models import AccountEvent, Role, Team, User, Vendor
+from helpdesk.demo_data import DEMO_PASSWORD, USERS
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return (Vendor.objects.count(), Team.objects.count(), User.objects.count(),
+            AccountEvent.objects.count())  # fmt: skip
+
+
+def test_seed_demo_creates_the_documented_organisation_and_is_idempotent(capsys):
+    call_command("seed_demo")
+    first = counts()
+    call_command("seed_demo")
+    assert counts() == first
+    out = capsys.readouterr().out
+    assert "nothing changed" in out
+
+    assert Vendor.objects.count() >= 2
+    assert Team.objects.filter(vendor__isnull=True).exists(), "an in-house team"
+    roles = set(User.objects.values_list("role", flat=True))
+    assert roles == {Role.AGENT, Role.LEAD, Role.ADMIN}
+    languages = {code for user in User.objects.all() for code in user.languages}
+    assert {"en", "es", "ar", "ja"} <= languages
+    for demo in USERS:
+        assert User.objects.get(email=demo.email).check_password(DEMO_PASSWORD)
+        assert demo.email in out
+
+
+def test_seed_demo_does_not_overwrite_a_changed_demo_account():
+    call_command("seed_demo", "--quiet-logins")
+    admin = User.objects.get(email="admin@example.com")
+    admin.set_password("changed-by-the-owner")
+    admin.save()
+    call_command("seed_demo", "--quiet-logins")
+    admin.refresh_from_db()
+    assert admin.check_password("changed-by-the-owner")

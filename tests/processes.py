@@ -1,0 +1,60 @@
+"""Real Celery worker and beat processes for tests (no eager mode, no mocks)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.db import connection
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = "helpdesk.settings_test"
+    env["HELPDESK_TEST_DATABASE_NAME"] = connection.settings_dict["NAME"]
+    env.update(extra or {})
+    return env
+
+
+def start_worker(name: str = "test-worker", *, concurrency: int = 1) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--loglevel", "WARNING",
+         "--concurrency", str(concurrency), "--hostname", f"{name}@%h", "--without-mingle",
+         "--without-gossip"],
+        cwd=BASE_DIR, env=_env(), start_new_session=True,
+    )  # fmt: skip
+
+
+def start_beat(schedule_file: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "helpdesk", "beat", "--loglevel", "WARNING",
+         "--schedule", str(schedule_file)],
+        cwd=BASE_DIR, env=_env(), start_new_session=True,
+    )  # fmt: skip
+
+
+def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30, interval: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()
