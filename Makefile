@@ -7,7 +7,7 @@ export PATH := $(BIN):$(PATH)
 RUN_DEBUG ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint stop clean-data
+.PHONY: help install run test test-fast lint stop clean-data messages
 
 help:
 	@echo "make run    start web, worker and beat (embedded PostgreSQL and Redis unless configured)"
@@ -50,6 +50,11 @@ lint: install
 
 stop: install
 	@$(BIN)/python -c "from helpdesk import embedded as e; print('postgres stopped' if e.stop_postgres() else 'postgres was not running'); print('redis stopped' if e.stop_redis() else 'redis was not running')"
+
+# Refresh the translation catalogues after changing marked strings (needs gettext).
+messages: install
+	$(BIN)/python manage.py makemessages -a --ignore=.venv --ignore=node_modules --ignore=tests --ignore=.local
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 clean-data:
 	@echo "This deletes the embedded database and Redis data in .local/."
