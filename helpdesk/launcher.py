@@ -101,13 +101,19 @@ def main() -> None:
 
         stop = threading.Event()
         threading.Thread(target=_announce_when_healthy, args=(url, stop), daemon=True).start()
-        # Ctrl-C reaches honcho too (same process group); it stops its children
-        # and exits, and we wait for that before stopping the databases.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
         honcho = subprocess.Popen(  # noqa: S603
             [str(Path(PYTHON).parent / "honcho"), "start", "-f", "Procfile"], cwd=BASE_DIR
         )
-        signal.signal(signal.SIGTERM, lambda *_: honcho.terminate())
+
+        # Ctrl-C in a terminal reaches honcho too (same process group); a signal
+        # sent to this process alone is passed on. Either way honcho stops its
+        # children and exits, and we wait for that before stopping the databases.
+        def _stop_honcho(*_: object) -> None:
+            if honcho.poll() is None:
+                honcho.send_signal(signal.SIGTERM)
+
+        signal.signal(signal.SIGINT, _stop_honcho)
+        signal.signal(signal.SIGTERM, _stop_honcho)
         honcho.wait()
         stop.set()
     finally:
