@@ -21,5 +21,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "accountevent": ("view",),
         },
         "auth": {"group": ("view",)},
+        "tickets": {
+            "queue": ("view", "add", "change"),
+            "requester": ("view", "change"),
+            "macro": ("view", "add", "change", "delete"),
+            "ticket": ("view",),
+            "event": ("view",),
+            "notification": ("view",),
+        },
     },
 }

@@ -175,7 +175,17 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(
     env.path("CELERY_BEAT_SCHEDULE_FILENAME", default=embedded.STATE_DIR / "celerybeat-schedule")
 )
 # Every periodic task of the project is declared here, and only here.
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "tickets-close-quiet-solved": {
+        "task": "tickets.tasks.close_quiet_solved_tickets",
+        "schedule": 300.0,
+    },
+}
+# Solved tickets close after this many hours without a requester reply.
+TICKET_AUTO_CLOSE_HOURS = env.int("TICKET_AUTO_CLOSE_HOURS", default=96)
+# Largest attachment accepted, in bytes.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # How old a worker's or beat's heartbeat may be before /healthz calls it down.
 HEARTBEAT_INTERVAL = env.float("HEARTBEAT_INTERVAL", default=5.0)

@@ -1,0 +1,371 @@
+"""Every read of tickets that is more than a get. Scoping starts here.
+
+``visible_queues`` decides which queues a person may work; ``visible_tickets``
+and ``visible_requesters`` build on it, and every view, count, search, bulk
+action and API endpoint starts from them.
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.core import signing
+from django.db import connection
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from tickets.models import (
+    ACTIVE_STATUSES,
+    DONE_STATUSES,
+    WORKABLE_STATUSES,
+    Macro,
+    Queue,
+    Requester,
+    Status,
+    Ticket,
+    urgency,
+)
+from tickets.search import QUERY_CONFIGS
+
+PAGE_SIZE = 50
+RECENTLY_SOLVED_DAYS = 7
+_CACHE_ATTR = "_helpdesk_visible_queue_ids"
+
+# ------------------------------------------------------------------- scoping
+
+
+def visible_queues(user: User) -> QuerySet[Queue]:
+    """The queues this person may see and work.
+
+    Admins: all. Everyone else: queues granted to their team, or to their
+    team's vendor (a vendor grant covers all of that vendor's teams). Leads see
+    what their team sees; a vendor's lead also sees every queue granted to any
+    team of that vendor.
+    """
+    queues = Queue.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return queues.none()
+    if user.is_admin:
+        return queues
+    team = user.team
+    if team is None:
+        return queues.none()
+    grant = Q(teams=team)
+    if team.vendor_id is not None:
+        grant |= Q(vendors=team.vendor_id)
+        if user.is_lead:
+            grant |= Q(teams__vendor=team.vendor_id)
+    return queues.filter(grant).distinct()
+
+
+def visible_queue_ids(user: User) -> list[int]:
+    """visible_queues as a list of ids, computed once per request (cached on the user)."""
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = sorted(visible_queues(user).values_list("id", flat=True))
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_visible_queues(user: User) -> None:
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def visible_tickets(user: User) -> QuerySet[Ticket]:
+    if user.is_authenticated and user.is_active and user.is_admin:
+        return Ticket.objects.all()
+    return Ticket.objects.filter(queue_id__in=visible_queue_ids(user))
+
+
+def visible_requesters(user: User) -> QuerySet[Requester]:
+    if user.is_authenticated and user.is_active and user.is_admin:
+        return Requester.objects.all()
+    return Requester.objects.filter(
+        Exists(
+            Ticket.objects.filter(requester=OuterRef("pk"), queue_id__in=visible_queue_ids(user))
+        )
+    )
+
+
+def get_ticket_for(user: User, reference: str, *, for_update: bool = False) -> Ticket:
+    """The ticket if this person may see it; 404 otherwise (never 403: no existence leak)."""
+    tickets = visible_tickets(user).select_related("requester", "queue", "assignee__team")
+    if for_update:
+        tickets = tickets.select_for_update(of=("self",))
+    try:
+        return tickets.get(reference=str(reference).upper())
+    except Ticket.DoesNotExist:
+        raise Http404 from None
+
+
+def can_work_queue(user: User, queue_id: int) -> bool:
+    return bool(user.is_authenticated and user.is_active) and (
+        user.is_admin or queue_id in visible_queue_ids(user)
+    )
+
+
+def assignable_agents(user: User, queue: Queue) -> QuerySet[User]:
+    """People who may be assigned a ticket in this queue (and whom this person may see)."""
+    from accounts.selectors import visible_users  # noqa: PLC0415
+
+    grant = Q(team__queues=queue) | Q(team__vendor__queues=queue) | Q(role="admin")
+    return visible_users(user).filter(grant, is_active=True).distinct().order_by("full_name")
+
+
+# ---------------------------------------------------------------- queue view
+
+VIEWS = ("mine", "unassigned", "pending", "all", "solved", "queue")
+
+
+@dataclass
+class QueueFilters:
+    view: str = "mine"
+    queue: int | None = None
+    statuses: list[str] = field(default_factory=list)
+    priorities: list[int] = field(default_factory=list)
+    language: str = ""
+    channel: str = ""
+    tag: str = ""
+    assignee: str = ""  # "", "me", "none", or a user id
+
+
+@dataclass
+class Page:
+    rows: list[Ticket]
+    next_cursor: str
+    has_more: bool
+
+
+_CURSOR_SALT = "tickets.queue-cursor"
+
+
+def _encode_cursor(values: list[Any]) -> str:
+    return signing.dumps(values, salt=_CURSOR_SALT, compress=True)
+
+
+def _decode_cursor(cursor: str) -> list[Any] | None:
+    if not cursor:
+        return None
+    try:
+        values = signing.loads(cursor, salt=_CURSOR_SALT)
+    except (signing.BadSignature, binascii.Error, json.JSONDecodeError, ValueError):
+        return None
+    return values if isinstance(values, list) else None
+
+
+def _filtered(user: User, filters: QueueFilters) -> QuerySet[Ticket]:
+    tickets = visible_tickets(user)
+    view = filters.view
+    if view == "mine":
+        tickets = tickets.filter(assignee=user, status__in=ACTIVE_STATUSES)
+    elif view == "unassigned":
+        tickets = tickets.filter(assignee__isnull=True, status__in=WORKABLE_STATUSES)
+    elif view == "pending":
+        tickets = tickets.filter(status=Status.PENDING)
+    elif view == "solved":
+        since = timezone.now() - timedelta(days=RECENTLY_SOLVED_DAYS)
+        tickets = tickets.filter(status__in=DONE_STATUSES, solved_at__gte=since)
+    else:  # "all" and "queue": every active ticket (a queue narrows below)
+        tickets = tickets.filter(status__in=ACTIVE_STATUSES)
+    if filters.queue:
+        tickets = tickets.filter(queue_id=filters.queue)
+    if filters.statuses:
+        tickets = tickets.filter(status__in=filters.statuses)
+    if filters.priorities:
+        tickets = tickets.filter(priority__in=filters.priorities)
+    if filters.language:
+        tickets = tickets.filter(language=filters.language)
+    if filters.channel:
+        tickets = tickets.filter(channel=filters.channel)
+    if filters.tag:
+        tickets = tickets.filter(tags__contains=[filters.tag])
+    if filters.assignee == "me":
+        tickets = tickets.filter(assignee=user)
+    elif filters.assignee == "none":
+        tickets = tickets.filter(assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        tickets = tickets.filter(assignee_id=int(filters.assignee))
+    return tickets
+
+
+def queue_page(user: User, filters: QueueFilters, cursor: str = "") -> Page:
+    """One page of a queue view, most urgent first; keyset-paginated, one query."""
+    tickets = (
+        _filtered(user, filters)
+        .select_related("requester", "queue", "assignee")
+        .defer("search_vector", "metadata", "requester__external_id", "queue__description")
+    )
+    after = _decode_cursor(cursor)
+    if filters.view == "solved":
+        tickets = tickets.order_by("-solved_at", "-id")
+        if after and len(after) == 2:
+            tickets = tickets.filter(
+                RawSQL(
+                    "(solved_at, tickets_ticket.id) < (%s::timestamptz, %s)",
+                    after,
+                    output_field=BooleanField(),
+                )
+            )
+    else:
+        tickets = tickets.annotate(urgency=urgency()).order_by(
+            "urgency", "priority", "created_at", "id"
+        )
+        if after and len(after) == 4:
+            # A row comparison walks the urgency index from the cursor on (no OFFSET).
+            tickets = tickets.filter(
+                RawSQL(
+                    "(COALESCE(sla_due_at, 'infinity'::timestamptz), priority, created_at, "
+                    "tickets_ticket.id) > (%s::timestamptz, %s, %s::timestamptz, %s)",
+                    after,
+                    output_field=BooleanField(),
+                )
+            )
+    rows = list(tickets[: PAGE_SIZE + 1])
+    has_more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    next_cursor = ""
+    if has_more and rows:
+        last = rows[-1]
+        if filters.view == "solved":
+            next_cursor = _encode_cursor([last.solved_at.isoformat(), last.pk])
+        else:
+            due = last.sla_due_at.isoformat() if last.sla_due_at else "infinity"
+            next_cursor = _encode_cursor(
+                [due, last.priority, last.created_at.isoformat(), last.pk]
+            )
+    return Page(rows=rows, next_cursor=next_cursor, has_more=has_more)
+
+
+def sidebar_counts(user: User) -> dict[str, Any]:
+    """Every count the queue sidebar shows, in one SQL round trip."""
+    queue_ids = None if user.is_admin else visible_queue_ids(user)
+    scope = "" if queue_ids is None else "AND queue_id = ANY(%(queues)s)"
+    since = timezone.now() - timedelta(days=RECENTLY_SOLVED_DAYS)
+    sql = f"""
+        SELECT queue_id,
+               count(*) FILTER (WHERE assignee_id = %(me)s) AS mine,
+               count(*) FILTER (WHERE assignee_id IS NULL AND status IN ('new', 'open'))
+                   AS unassigned,
+               count(*) FILTER (WHERE status = 'pending') AS pending,
+               count(*) AS active,
+               0 AS solved
+          FROM tickets_ticket
+         WHERE status IN ('new', 'open', 'pending', 'on_hold') {scope}
+         GROUP BY queue_id
+        UNION ALL
+        SELECT NULL, 0, 0, 0, 0, count(*)
+          FROM tickets_ticket
+         WHERE status IN ('solved', 'closed') AND solved_at >= %(since)s {scope}
+    """  # noqa: S608 - only fixed fragments are interpolated; values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"me": user.pk, "queues": queue_ids, "since": since})
+        rows = cursor.fetchall()
+    counts: dict[str, Any] = {"mine": 0, "unassigned": 0, "pending": 0, "all": 0, "solved": 0}
+    per_queue: dict[int, int] = {}
+    for queue_id, mine, unassigned, pending, active, solved in rows:
+        counts["mine"] += mine
+        counts["unassigned"] += unassigned
+        counts["pending"] += pending
+        counts["all"] += active
+        counts["solved"] += solved
+        if queue_id is not None:
+            per_queue[queue_id] = active
+    counts["queues"] = per_queue
+    return counts
+
+
+# -------------------------------------------------------------- ticket page
+
+
+def ticket_conversation(ticket: Ticket) -> list:
+    return list(ticket.messages.select_related("author").prefetch_related("attachments"))
+
+
+def requester_other_tickets(user: User, ticket: Ticket, limit: int = 10) -> list[Ticket]:
+    return list(
+        visible_tickets(user)
+        .filter(requester_id=ticket.requester_id)
+        .exclude(pk=ticket.pk)
+        .only("reference", "subject", "status", "created_at")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def ticket_timeline(ticket: Ticket) -> list:
+    return list(ticket.events.select_related("actor").order_by("-created_at", "-id")[:200])
+
+
+def linked_tickets(user: User, ticket: Ticket) -> list[Ticket]:
+    return list(
+        visible_tickets(user)
+        .filter(Q(links_in__from_ticket=ticket) | Q(links_out__to_ticket=ticket))
+        .only("reference", "subject", "status")
+        .distinct()
+    )
+
+
+def macros_for(ticket: Ticket) -> list[Macro]:
+    """Active macros offered on this ticket: those for its queue or for every queue."""
+    return list(
+        Macro.objects.filter(is_active=True)
+        .filter(Q(queues=ticket.queue_id) | Q(queues__isnull=True))
+        .distinct()
+        .order_by("name", "language")
+    )
+
+
+# -------------------------------------------------------------------- search
+
+
+@dataclass
+class SearchResult:
+    rows: list[Ticket]
+    exact: bool
+
+
+def _looks_like_reference(text: str) -> bool:
+    return len(text) == 10 and text.isalnum()
+
+
+def search_tickets(user: User, text: str, limit: int = PAGE_SIZE) -> SearchResult:
+    """Exact lookups (reference, requester email, external user id) first, then full text."""
+    text = text.strip()[:200]
+    if not text:
+        return SearchResult(rows=[], exact=False)
+    base = (
+        visible_tickets(user)
+        .select_related("requester", "queue", "assignee")
+        .defer("search_vector", "metadata")
+    )
+    if _looks_like_reference(text):
+        rows = list(base.filter(reference=text.upper()))
+        if rows:
+            return SearchResult(rows=rows, exact=True)
+    if "@" in text and " " not in text:
+        rows = list(base.filter(requester__email__iexact=text).order_by("-created_at")[:limit])
+        return SearchResult(rows=rows, exact=True)
+    if text.lower().startswith("user:"):
+        external = text[5:].strip()
+        rows = list(
+            base.filter(requester__external_id=external).order_by("-created_at")[:limit]
+        )
+        return SearchResult(rows=rows, exact=True)
+    query_sql = " || ".join(
+        f"websearch_to_tsquery('{config}', %s)" for config in QUERY_CONFIGS
+    )
+    # Only constant configuration names are formatted in; the text is a parameter.
+    matches = RawSQL(  # noqa: S611
+        f"tickets_ticket.search_vector @@ ({query_sql})",
+        [text] * len(QUERY_CONFIGS),
+        output_field=BooleanField(),
+    )
+    rows = list(base.filter(matches).order_by("-created_at", "-id")[:limit])
+    return SearchResult(rows=rows, exact=False)

@@ -1,0 +1,583 @@
+"""Every write to tickets: one function per state change, each audited in its transaction.
+
+Functions take keyword-only arguments including the ``actor`` (None for the
+system), lock the ticket row, check the move is allowed (raising
+``TicketError`` if not), return early when nothing changes, save only the
+fields they change, append an ``Event`` and schedule side effects through the
+outbox (``Notification`` rows), all in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+import nh3
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from tickets import selectors
+from tickets.models import (
+    WORKABLE_STATUSES,
+    Channel,
+    Event,
+    Macro,
+    Message,
+    Notification,
+    Priority,
+    Queue,
+    Requester,
+    Status,
+    Ticket,
+    TicketLink,
+    urgency,
+)
+from tickets.search import config_for
+
+MAX_BODY_CHARS = 100_000
+MAX_TAGS = 30
+
+
+class TicketError(Exception):
+    """A change to a ticket that is not allowed; the message says why (shown to the user)."""
+
+
+class TicketConflict(TicketError):
+    """The change conflicts with the ticket's current state (HTTP 409)."""
+
+
+# Which status may follow which. Requester replies reopen separately.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.NEW: {Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED},
+    Status.OPEN: {Status.PENDING, Status.ON_HOLD, Status.SOLVED},
+    Status.PENDING: {Status.OPEN, Status.ON_HOLD, Status.SOLVED},
+    Status.ON_HOLD: {Status.OPEN, Status.PENDING, Status.SOLVED},
+    Status.SOLVED: {Status.OPEN, Status.CLOSED},
+    Status.CLOSED: set(),
+}
+
+
+def _event(ticket: Ticket, actor: User | None, kind: str, before: dict | None = None,
+           after: dict | None = None) -> Event:  # fmt: skip
+    return Event.objects.create(
+        ticket=ticket, actor=actor, kind=kind, before=before or {}, after=after or {}
+    )
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("requester", "queue", "assignee")
+        .get(pk=ticket.pk)
+    )
+
+
+def _check_actor_may_work(actor: User | None, ticket: Ticket) -> None:
+    if actor is not None and not selectors.can_work_queue(actor, ticket.queue_id):
+        raise TicketError(_("You cannot work tickets in this queue."))
+
+
+def _clean_text(text: str, *, field: str, max_chars: int) -> str:
+    if "\x00" in text:
+        raise TicketError(_("%(field)s contains a NUL character.") % {"field": field})
+    text = text.strip()
+    if len(text) > max_chars:
+        raise TicketError(
+            _("%(field)s is too long (at most %(max)d characters).")
+            % {"field": field, "max": max_chars}
+        )
+    return text
+
+
+def _clean_tags(tags: Iterable[str]) -> list[str]:
+    cleaned = []
+    for tag in tags:
+        tag = _clean_text(str(tag), field=_("Tag"), max_chars=64).lower().replace(" ", "-")
+        if tag and tag not in cleaned:
+            cleaned.append(tag)
+    if len(cleaned) > MAX_TAGS:
+        raise TicketError(_("A ticket has at most %(max)d tags.") % {"max": MAX_TAGS})
+    return cleaned
+
+
+def sanitize_html(html: str) -> str:
+    """HTML from outside (email) made safe to show: nh3 (ammonia), never regexes."""
+    return nh3.clean(html, link_rel="noopener noreferrer nofollow", url_schemes={"http", "https",
+                     "mailto"})  # fmt: skip
+
+
+def _index_text(ticket_id: int, language: str, text: str) -> None:
+    """Add text to the ticket's search document (stemmed in its language)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_ticket SET search_vector = "
+            "COALESCE(search_vector, ''::tsvector) || to_tsvector(%s::regconfig, %s) "
+            "WHERE id = %s",
+            [config_for(language), text, ticket_id],
+        )
+
+
+def _queue_requester_email(ticket: Ticket, message: Message, *, kind: str) -> None:
+    """Write the outbox row for an email to the requester (delivered after commit)."""
+    requester = ticket.requester
+    if not requester.email:
+        return
+    key = hashlib.sha256(f"{kind}:{message.pk}".encode()).hexdigest()[:64]
+    Notification.objects.create(
+        kind=kind,
+        channel=Notification.Channel.EMAIL,
+        recipient=requester.email,
+        subject=f"[{ticket.reference}] {ticket.subject}",
+        body=message.body,
+        ticket=ticket,
+        message=message,
+        idempotency_key=key,
+    )
+
+
+# ---------------------------------------------------------------- requesters
+
+
+@transaction.atomic
+def requester_get_or_create(
+    *, email: str = "", external_id: str = "", name: str = "", language: str = "",
+    region: str = "",
+) -> Requester:  # fmt: skip
+    email = (email or "").strip().lower()
+    external_id = (external_id or "").strip()
+    if not email and not external_id:
+        raise TicketError(_("A requester needs an email address or an external user id."))
+    for value, label in ((email, _("Email")), (external_id, _("External user id")),
+                         (name, _("Name"))):  # fmt: skip
+        _clean_text(value, field=label, max_chars=254)
+    requester = None
+    if external_id:
+        requester = Requester.objects.filter(external_id=external_id).first()
+    if requester is None and email:
+        requester = Requester.objects.filter(email__iexact=email).first()
+    if requester is not None:
+        return requester
+    return Requester.objects.create(
+        email=email, external_id=external_id, name=name.strip(), language=language,
+        region=region,
+    )  # fmt: skip
+
+
+# ------------------------------------------------------------------ tickets
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    actor: User | None,
+    requester: Requester,
+    queue: Queue,
+    subject: str,
+    body: str,
+    channel: str = Channel.WEB,
+    language: str = "",
+    category: str = "",
+    tags: Iterable[str] = (),
+    priority: int | None = None,
+    body_html: str = "",
+    channel_message_id: str = "",
+    metadata: dict[str, Any] | None = None,
+) -> Ticket:
+    """A new ticket with the requester's first message."""
+    if actor is not None and not selectors.can_work_queue(actor, queue.pk):
+        raise TicketError(_("You cannot create tickets in this queue."))
+    subject = _clean_text(subject, field=_("Subject"), max_chars=250)
+    body = _clean_text(body, field=_("Description"), max_chars=MAX_BODY_CHARS)
+    if not subject:
+        raise TicketError(_("A ticket needs a subject."))
+    if priority is not None and priority not in Priority.values:
+        raise TicketError(_("Unknown priority."))
+    if channel not in Channel.values:
+        raise TicketError(_("Unknown channel."))
+    language = language or requester.language or ""
+    now = timezone.now()
+    ticket = Ticket.objects.create(
+        subject=subject,
+        requester=requester,
+        queue=queue,
+        channel=channel,
+        language=language,
+        category=category[:64],
+        tags=_clean_tags(tags),
+        priority=priority or queue.default_priority,
+        created_at=now,
+        updated_at=now,
+        metadata=metadata or {},
+    )
+    Message.objects.create(
+        ticket=ticket,
+        kind=Message.Kind.PUBLIC,
+        author_type=Message.Author.AGENT if actor else Message.Author.REQUESTER,
+        author=actor,
+        body=body,
+        body_html=sanitize_html(body_html) if body_html else "",
+        channel=channel,
+        channel_message_id=channel_message_id[:255],
+        created_at=now,
+    )
+    _index_text(ticket.pk, language, f"{subject}\n{body}")
+    _event(ticket, actor, "created", after={
+        "queue": queue.slug, "priority": ticket.priority, "channel": channel,
+        "requester": requester.pk,
+    })  # fmt: skip
+    return ticket
+
+
+@transaction.atomic
+def ticket_change_status(*, actor: User | None, ticket: Ticket, status: str) -> Ticket:
+    ticket = _locked(ticket)
+    _check_actor_may_work(actor, ticket)
+    if status not in Status.values:
+        raise TicketError(_("Unknown status."))
+    old = ticket.status
+    if old == status:
+        return ticket
+    if status not in TRANSITIONS[old]:
+        raise TicketConflict(
+            _("A %(old)s ticket cannot become %(new)s.")
+            % {"old": Status(old).label, "new": Status(status).label}
+        )
+    now = timezone.now()
+    ticket.status = status
+    ticket.updated_at = now
+    fields = ["status", "updated_at"]
+    if status == Status.SOLVED:
+        ticket.solved_at = now
+        fields.append("solved_at")
+    elif status == Status.CLOSED:
+        ticket.closed_at = now
+        fields.append("closed_at")
+    elif old == Status.SOLVED:
+        ticket.solved_at = None
+        fields.append("solved_at")
+    ticket.save(update_fields=fields)
+    _event(ticket, actor, "status_changed", {"status": old}, {"status": status})
+    return ticket
+
+
+@transaction.atomic
+def ticket_assign(*, actor: User | None, ticket: Ticket, assignee: User | None) -> Ticket:
+    ticket = _locked(ticket)
+    _check_actor_may_work(actor, ticket)
+    if ticket.assignee_id == (assignee.pk if assignee else None):
+        return ticket
+    if ticket.status == Status.CLOSED:
+        raise TicketConflict(_("A closed ticket cannot be reassigned."))
+    if assignee is not None:
+        if not assignee.is_active:
+            raise TicketError(_("%(name)s is not active.") % {"name": assignee})
+        selectors.forget_visible_queues(assignee)
+        if not selectors.can_work_queue(assignee, ticket.queue_id):
+            raise TicketError(
+                _("%(name)s cannot work tickets in %(queue)s.")
+                % {"name": assignee, "queue": ticket.queue}
+            )
+    old = ticket.assignee
+    ticket.assignee = assignee
+    ticket.updated_at = timezone.now()
+    fields = ["assignee", "updated_at"]
+    if assignee is not None and ticket.status == Status.NEW:
+        ticket.status = Status.OPEN
+        fields.append("status")
+        _event(ticket, actor, "status_changed", {"status": Status.NEW}, {"status": Status.OPEN})
+    ticket.save(update_fields=fields)
+    _event(ticket, actor, "assigned",
+           {"assignee": old.pk if old else None, "assignee_name": str(old) if old else None},
+           {"assignee": assignee.pk if assignee else None,
+            "assignee_name": str(assignee) if assignee else None})  # fmt: skip
+    return ticket
+
+
+@transaction.atomic
+def ticket_set_priority(*, actor: User | None, ticket: Ticket, priority: int) -> Ticket:
+    ticket = _locked(ticket)
+    _check_actor_may_work(actor, ticket)
+    if priority not in Priority.values:
+        raise TicketError(_("Unknown priority."))
+    old = ticket.priority
+    if old == priority:
+        return ticket
+    ticket.priority = priority
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=["priority", "updated_at"])
+    _event(ticket, actor, "priority_changed", {"priority": old}, {"priority": priority})
+    return ticket
+
+
+@transaction.atomic
+def ticket_move_queue(*, actor: User | None, ticket: Ticket, queue: Queue) -> Ticket:
+    ticket = _locked(ticket)
+    _check_actor_may_work(actor, ticket)
+    if ticket.queue_id == queue.pk:
+        return ticket
+    if actor is not None and not selectors.can_work_queue(actor, queue.pk):
+        raise TicketError(_("You cannot move tickets into %(queue)s.") % {"queue": queue})
+    old = ticket.queue
+    ticket.queue = queue
+    ticket.updated_at = timezone.now()
+    fields = ["queue", "updated_at"]
+    # The assignee keeps the ticket only if they may work the new queue.
+    if ticket.assignee is not None:
+        selectors.forget_visible_queues(ticket.assignee)
+        if not selectors.can_work_queue(ticket.assignee, queue.pk):
+            _event(ticket, actor, "assigned", {"assignee": ticket.assignee_id}, {"assignee": None})
+            ticket.assignee = None
+            fields.append("assignee")
+    ticket.save(update_fields=fields)
+    _event(ticket, actor, "queue_changed", {"queue": old.slug}, {"queue": queue.slug})
+    return ticket
+
+
+@transaction.atomic
+def ticket_set_tags(*, actor: User | None, ticket: Ticket, tags: Iterable[str]) -> Ticket:
+    ticket = _locked(ticket)
+    _check_actor_may_work(actor, ticket)
+    new = _clean_tags(tags)
+    old = list(ticket.tags)
+    if new == old:
+        return ticket
+    ticket.tags = new
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=["tags", "updated_at"])
+    _event(ticket, actor, "tags_changed", {"tags": old}, {"tags": new})
+    return ticket
+
+
+def ticket_add_tags(*, actor: User | None, ticket: Ticket, tags: Iterable[str]) -> Ticket:
+    return ticket_set_tags(actor=actor, ticket=ticket, tags=[*ticket.tags, *tags])
+
+
+# ----------------------------------------------------------------- messages
+
+
+@transaction.atomic
+def ticket_reply(
+    *,
+    actor: User,
+    ticket: Ticket,
+    body: str,
+    internal: bool = False,
+    status: str | None = None,
+) -> Message:
+    """An agent's public reply (queued to the requester through the outbox) or internal note."""
+    ticket = _locked(ticket)
+    _check_actor_may_work(actor, ticket)
+    body = _clean_text(body, field=_("Message"), max_chars=MAX_BODY_CHARS)
+    if not body:
+        raise TicketError(_("The message is empty."))
+    if ticket.status == Status.CLOSED:
+        raise TicketConflict(_("This ticket is closed; replies go on a new ticket."))
+    now = timezone.now()
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=Message.Kind.INTERNAL if internal else Message.Kind.PUBLIC,
+        author_type=Message.Author.AGENT,
+        author=actor,
+        body=body,
+        channel=Channel.EMAIL if not internal and ticket.requester.email else Channel.WEB,
+        created_at=now,
+    )
+    fields = ["updated_at"]
+    ticket.updated_at = now
+    if not internal:
+        if ticket.first_reply_at is None:
+            ticket.first_reply_at = now
+            fields.append("first_reply_at")
+        _queue_requester_email(ticket, message, kind="requester_reply")
+    ticket.save(update_fields=fields)
+    _index_text(ticket.pk, ticket.language, body)
+    _event(ticket, actor, "note_added" if internal else "reply_sent", after={"message": message.pk})
+    if status and status != ticket.status:
+        ticket_change_status(actor=actor, ticket=ticket, status=status)
+    elif not internal and ticket.status == Status.NEW:
+        ticket_change_status(actor=actor, ticket=ticket, status=Status.OPEN)
+    return message
+
+
+@transaction.atomic
+def ticket_requester_reply(
+    *, ticket: Ticket, body: str, body_html: str = "", channel: str = Channel.EMAIL,
+    channel_message_id: str = "",
+) -> Message:  # fmt: skip
+    """The requester wrote again: the message is added and the ticket reopens."""
+    ticket = _locked(ticket)
+    body = _clean_text(body, field=_("Message"), max_chars=MAX_BODY_CHARS)
+    if ticket.status == Status.CLOSED:
+        raise TicketConflict(_("This ticket is closed; replies go on a new ticket."))
+    now = timezone.now()
+    message = Message.objects.create(
+        ticket=ticket, kind=Message.Kind.PUBLIC, author_type=Message.Author.REQUESTER,
+        body=body, body_html=sanitize_html(body_html) if body_html else "", channel=channel,
+        channel_message_id=channel_message_id[:255], created_at=now,
+    )  # fmt: skip
+    ticket.updated_at = now
+    ticket.save(update_fields=["updated_at"])
+    _index_text(ticket.pk, ticket.language, body)
+    _event(ticket, None, "requester_replied", after={"message": message.pk})
+    if ticket.status in (Status.PENDING, Status.ON_HOLD, Status.SOLVED):
+        ticket_change_status(actor=None, ticket=ticket, status=Status.OPEN)
+    return message
+
+
+def macro_render(macro: Macro, *, ticket: Ticket, agent: User) -> str:
+    """The macro's text with its placeholders filled in. Only these four names exist."""
+    values = {
+        "requester_name": ticket.requester.name or ticket.requester.email or _("there"),
+        "agent_name": agent.get_short_name(),
+        "ticket_reference": ticket.reference,
+        "ticket_subject": ticket.subject,
+    }
+    text = macro.body
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", value)
+    return text
+
+
+@transaction.atomic
+def macro_apply(
+    *, actor: User, ticket: Ticket, macro: Macro, body: str | None = None, internal: bool = False
+) -> Message:
+    """Send the macro's reply (or the agent's edit of it) and apply its actions."""
+    if not macro.is_active:
+        raise TicketError(_("This macro is no longer active."))
+    text = body if body is not None else macro_render(macro, ticket=ticket, agent=actor)
+    message = ticket_reply(actor=actor, ticket=ticket, body=text, internal=internal)
+    if macro.set_priority:
+        ticket_set_priority(actor=actor, ticket=ticket, priority=macro.set_priority)
+    if macro.add_tags:
+        ticket_add_tags(actor=actor, ticket=_locked(ticket), tags=macro.add_tags)
+    if macro.set_queue_id:
+        ticket_move_queue(actor=actor, ticket=ticket, queue=macro.set_queue)
+    if macro.set_status:
+        ticket_change_status(actor=actor, ticket=ticket, status=macro.set_status)
+    _event(ticket, actor, "macro_applied", after={"macro": macro.name, "language": macro.language})
+    return message
+
+
+# ------------------------------------------------------- merge and links
+
+
+@transaction.atomic
+def ticket_merge(*, actor: User, source: Ticket, target: Ticket) -> Ticket:
+    """Fold a duplicate into another ticket: its messages move over, it closes."""
+    if source.pk == target.pk:
+        raise TicketError(_("A ticket cannot be merged into itself."))
+    # Lock both rows in id order so two merges cannot deadlock.
+    locked = {
+        t.pk: t
+        for t in Ticket.objects.select_for_update(of=("self",))
+        .select_related("queue", "requester")
+        .filter(pk__in=[source.pk, target.pk])
+        .order_by("pk")
+    }
+    source, target = locked[source.pk], locked[target.pk]
+    _check_actor_may_work(actor, source)
+    _check_actor_may_work(actor, target)
+    if source.status == Status.CLOSED or source.merged_into_id:
+        raise TicketConflict(_("%(ref)s is already closed.") % {"ref": source.reference})
+    if target.status == Status.CLOSED:
+        raise TicketConflict(_("%(ref)s is closed; merge into an open ticket.") % {
+            "ref": target.reference})  # fmt: skip
+    moved = Message.objects.filter(ticket=source).update(ticket=target)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_ticket SET search_vector = COALESCE(search_vector, ''::tsvector) "
+            "|| COALESCE((SELECT search_vector FROM tickets_ticket WHERE id = %s), "
+            "''::tsvector) WHERE id = %s",
+            [source.pk, target.pk],
+        )
+    source.merged_into = target
+    source.status = Status.CLOSED
+    source.closed_at = now
+    source.updated_at = now
+    source.save(update_fields=["merged_into", "status", "closed_at", "updated_at"])
+    target.updated_at = now
+    target.save(update_fields=["updated_at"])
+    Message.objects.create(
+        ticket=target, kind=Message.Kind.INTERNAL, author_type=Message.Author.SYSTEM,
+        author=actor, created_at=now,
+        body=_("%(ref)s (%(subject)s) was merged into this ticket by %(name)s.") % {
+            "ref": source.reference, "subject": source.subject, "name": actor},
+    )  # fmt: skip
+    _event(source, actor, "merged_into", {"status": Status.CLOSED},
+           {"into": target.reference, "messages": moved})  # fmt: skip
+    _event(target, actor, "merged_from", after={"from": source.reference, "messages": moved})
+    return target
+
+
+@transaction.atomic
+def ticket_link(*, actor: User, ticket: Ticket, other: Ticket) -> TicketLink:
+    if ticket.pk == other.pk:
+        raise TicketError(_("A ticket cannot be linked to itself."))
+    _check_actor_may_work(actor, ticket)
+    _check_actor_may_work(actor, other)
+    existing = TicketLink.objects.filter(from_ticket=ticket, to_ticket=other).first() or (
+        TicketLink.objects.filter(from_ticket=other, to_ticket=ticket).first()
+    )
+    if existing:
+        return existing
+    link = TicketLink.objects.create(from_ticket=ticket, to_ticket=other, created_by=actor)
+    _event(ticket, actor, "linked", after={"ticket": other.reference})
+    _event(other, actor, "linked", after={"ticket": ticket.reference})
+    return link
+
+
+# ------------------------------------------------------------ next ticket
+
+
+@transaction.atomic
+def ticket_claim_next(*, agent: User) -> Ticket | None:
+    """Assign the agent the most urgent unassigned ticket they may work and speak.
+
+    ``FOR UPDATE SKIP LOCKED``: agents pressing "next" at the same moment each
+    lock a different row instead of queueing on the same one.
+    """
+    queue_ids = selectors.visible_queue_ids(agent)
+    if not queue_ids and not agent.is_admin:
+        return None
+    candidates = Ticket.objects.filter(assignee__isnull=True, status__in=WORKABLE_STATUSES)
+    if not agent.is_admin:
+        candidates = candidates.filter(queue_id__in=queue_ids)
+    if agent.languages:
+        candidates = candidates.filter(language__in=[*agent.languages, ""])
+    ticket = (
+        candidates.annotate(urgency=urgency())
+        .order_by("urgency", "priority", "created_at", "id")
+        .select_for_update(skip_locked=True, of=("self",))
+        .only("id", "queue_id", "status", "assignee_id")
+        .first()
+    )
+    if ticket is None:
+        return None
+    return ticket_assign(actor=agent, ticket=ticket, assignee=agent)
+
+
+# -------------------------------------------------------------- timers
+
+
+def tickets_close_quiet_solved(*, quiet_for: timedelta, batch: int = 500) -> int:
+    """Close tickets solved longer ago than ``quiet_for``; safe to run twice or in parallel."""
+    cutoff = timezone.now() - quiet_for
+    closed = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Ticket.objects.filter(status=Status.SOLVED, solved_at__lt=cutoff)
+                .select_for_update(skip_locked=True)
+                .only("id")[:batch]
+            )
+            for ticket in due:
+                ticket_change_status(actor=None, ticket=ticket, status=Status.CLOSED)
+            closed += len(due)
+        if len(due) < batch:
+            return closed
