@@ -10,7 +10,7 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [("home", _("Home"), reverse("home"))]
+    items = [("home", _("Home"), reverse("home")), ("queue", _("Queue"), reverse("tickets:queue"))]
     if permissions.can_view_roster(user):
         items.append(("people", _("People"), reverse("accounts:roster")))
     if permissions.can_administer(user):

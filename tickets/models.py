@@ -31,6 +31,7 @@ def urgency() -> Coalesce:
     """The queue's first sort key: the next SLA target, tickets without one last."""
     return Coalesce("sla_due_at", _Infinity())
 
+
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 
 
@@ -88,7 +89,8 @@ class Requester(models.Model):
                 Lower("email"), name="requester_email_ci_unique", condition=~Q(email="")
             ),
             models.UniqueConstraint(
-                fields=["external_id"], name="requester_external_id_unique",
+                fields=["external_id"],
+                name="requester_external_id_unique",
                 condition=~Q(external_id=""),
             ),  # fmt: skip
             models.CheckConstraint(

@@ -65,13 +65,17 @@ def visible_queues(user: User) -> QuerySet[Queue]:
     return queues.filter(grant).distinct()
 
 
-def visible_queue_ids(user: User) -> list[int]:
-    """visible_queues as a list of ids, computed once per request (cached on the user)."""
+def visible_queue_list(user: User) -> list[Queue]:
+    """visible_queues (id and name only), fetched once per request and kept on the user."""
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        cached = sorted(visible_queues(user).values_list("id", flat=True))
+        cached = list(visible_queues(user).only("id", "name").order_by("name"))
         setattr(user, _CACHE_ATTR, cached)
     return cached
+
+
+def visible_queue_ids(user: User) -> list[int]:
+    return sorted(queue.pk for queue in visible_queue_list(user))
 
 
 def forget_visible_queues(user: User) -> None:
@@ -238,9 +242,7 @@ def queue_page(user: User, filters: QueueFilters, cursor: str = "") -> Page:
             next_cursor = _encode_cursor([last.solved_at.isoformat(), last.pk])
         else:
             due = last.sla_due_at.isoformat() if last.sla_due_at else "infinity"
-            next_cursor = _encode_cursor(
-                [due, last.priority, last.created_at.isoformat(), last.pk]
-            )
+            next_cursor = _encode_cursor([due, last.priority, last.created_at.isoformat(), last.pk])
     return Page(rows=rows, next_cursor=next_cursor, has_more=has_more)
 
 
@@ -354,13 +356,9 @@ def search_tickets(user: User, text: str, limit: int = PAGE_SIZE) -> SearchResul
         return SearchResult(rows=rows, exact=True)
     if text.lower().startswith("user:"):
         external = text[5:].strip()
-        rows = list(
-            base.filter(requester__external_id=external).order_by("-created_at")[:limit]
-        )
+        rows = list(base.filter(requester__external_id=external).order_by("-created_at")[:limit])
         return SearchResult(rows=rows, exact=True)
-    query_sql = " || ".join(
-        f"websearch_to_tsquery('{config}', %s)" for config in QUERY_CONFIGS
-    )
+    query_sql = " || ".join(f"websearch_to_tsquery('{config}', %s)" for config in QUERY_CONFIGS)
     # Only constant configuration names are formatted in; the text is a parameter.
     matches = RawSQL(  # noqa: S611
         f"tickets_ticket.search_vector @@ ({query_sql})",

@@ -463,6 +463,26 @@ def macro_apply(
     return message
 
 
+@transaction.atomic
+def ticket_respond(
+    *,
+    actor: User,
+    ticket: Ticket,
+    body: str,
+    internal: bool = False,
+    status: str | None = None,
+    macro: Macro | None = None,
+) -> Message:
+    """What the composer sends: a reply or note, optionally from a macro, then a status."""
+    if macro is None:
+        return ticket_reply(actor=actor, ticket=ticket, body=body, internal=internal,
+                            status=status)  # fmt: skip
+    message = macro_apply(actor=actor, ticket=ticket, macro=macro, body=body, internal=internal)
+    if status:
+        ticket_change_status(actor=actor, ticket=ticket, status=status)
+    return message
+
+
 # ------------------------------------------------------- merge and links
 
 

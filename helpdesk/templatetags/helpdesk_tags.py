@@ -14,3 +14,9 @@ def duration(value: timedelta | None) -> str:
         return ""
     now = timezone.now()
     return timeuntil(now + value, now)
+
+
+@register.filter
+def get_item(mapping: dict | None, key: object) -> object:
+    """mapping[key] in a template (None when missing)."""
+    return (mapping or {}).get(key)

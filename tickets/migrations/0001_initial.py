@@ -14,240 +14,706 @@ import tickets.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('public', 'Public reply'), ('internal', 'Internal note')], default='public', max_length=16)),
-                ('author_type', models.CharField(choices=[('agent', 'Agent'), ('requester', 'Requester'), ('system', 'System')], max_length=16)),
-                ('body', models.TextField()),
-                ('body_html', models.TextField(blank=True)),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('web', 'Help center'), ('api', 'In-app'), ('chat', 'Chat'), ('phone', 'Phone')], default='web', max_length=16)),
-                ('channel_message_id', models.CharField(blank=True, max_length=255)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("public", "Public reply"), ("internal", "Internal note")],
+                        default="public",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "author_type",
+                    models.CharField(
+                        choices=[
+                            ("agent", "Agent"),
+                            ("requester", "Requester"),
+                            ("system", "System"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("body", models.TextField()),
+                ("body_html", models.TextField(blank=True)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("web", "Help center"),
+                            ("api", "In-app"),
+                            ("chat", "Chat"),
+                            ("phone", "Phone"),
+                        ],
+                        default="web",
+                        max_length=16,
+                    ),
+                ),
+                ("channel_message_id", models.CharField(blank=True, max_length=255)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=255, upload_to=tickets.models.attachment_path)),
-                ('filename', models.CharField(max_length=255)),
-                ('content_type', models.CharField(max_length=127)),
-                ('size', models.PositiveBigIntegerField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='tickets.message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(max_length=255, upload_to=tickets.models.attachment_path),
+                ),
+                ("filename", models.CharField(max_length=255)),
+                ("content_type", models.CharField(max_length=127)),
+                ("size", models.PositiveBigIntegerField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="tickets.message",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Queue',
+            name="Queue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True, verbose_name='name')),
-                ('slug', models.SlugField(max_length=60, unique=True, verbose_name='slug')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('languages', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=16), blank=True, default=list, size=None, verbose_name='languages')),
-                ('default_priority', models.PositiveSmallIntegerField(choices=[(1, 'Urgent'), (2, 'High'), (3, 'Normal'), (4, 'Low')], default=3, verbose_name='default priority')),
-                ('default_sla_policy', models.CharField(blank=True, max_length=60, verbose_name='default SLA policy')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('teams', models.ManyToManyField(blank=True, related_name='queues', to='accounts.team', verbose_name='teams that may work it')),
-                ('vendors', models.ManyToManyField(blank=True, related_name='queues', to='accounts.vendor', verbose_name='vendors that may work it')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True, verbose_name="name")),
+                ("slug", models.SlugField(max_length=60, unique=True, verbose_name="slug")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "languages",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=16),
+                        blank=True,
+                        default=list,
+                        size=None,
+                        verbose_name="languages",
+                    ),
+                ),
+                (
+                    "default_priority",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "Urgent"), (2, "High"), (3, "Normal"), (4, "Low")],
+                        default=3,
+                        verbose_name="default priority",
+                    ),
+                ),
+                (
+                    "default_sla_policy",
+                    models.CharField(blank=True, max_length=60, verbose_name="default SLA policy"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "teams",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="queues",
+                        to="accounts.team",
+                        verbose_name="teams that may work it",
+                    ),
+                ),
+                (
+                    "vendors",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="queues",
+                        to="accounts.vendor",
+                        verbose_name="vendors that may work it",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'queue',
-                'verbose_name_plural': 'queues',
-                'ordering': ['name'],
+                "verbose_name": "queue",
+                "verbose_name_plural": "queues",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Requester',
+            name="Requester",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email')),
-                ('name', models.CharField(blank=True, max_length=200, verbose_name='name')),
-                ('external_id', models.CharField(blank=True, max_length=128, verbose_name='external user id')),
-                ('language', models.CharField(blank=True, max_length=16, verbose_name='language')),
-                ('region', models.CharField(blank=True, max_length=8, verbose_name='region')),
-                ('is_high_profile', models.BooleanField(default=False, verbose_name='high profile')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email")),
+                ("name", models.CharField(blank=True, max_length=200, verbose_name="name")),
+                (
+                    "external_id",
+                    models.CharField(blank=True, max_length=128, verbose_name="external user id"),
+                ),
+                ("language", models.CharField(blank=True, max_length=16, verbose_name="language")),
+                ("region", models.CharField(blank=True, max_length=8, verbose_name="region")),
+                (
+                    "is_high_profile",
+                    models.BooleanField(default=False, verbose_name="high profile"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
             ],
             options={
-                'verbose_name': 'requester',
-                'verbose_name_plural': 'requesters',
-                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('email'), condition=models.Q(('email', ''), _negated=True), name='requester_email_ci_unique'), models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('external_id',), name='requester_external_id_unique'), models.CheckConstraint(condition=models.Q(models.Q(('email', ''), _negated=True), models.Q(('external_id', ''), _negated=True), _connector='OR'), name='requester_has_an_identity')],
+                "verbose_name": "requester",
+                "verbose_name_plural": "requesters",
+                "constraints": [
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("email"),
+                        condition=models.Q(("email", ""), _negated=True),
+                        name="requester_email_ci_unique",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("external_id", ""), _negated=True),
+                        fields=("external_id",),
+                        name="requester_external_id_unique",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("email", ""), _negated=True),
+                            models.Q(("external_id", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="requester_has_an_identity",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Ticket',
+            name="Ticket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(default=tickets.models.new_reference, max_length=16, unique=True, verbose_name='reference')),
-                ('subject', models.CharField(max_length=250, verbose_name='subject')),
-                ('status', models.CharField(choices=[('new', 'New'), ('open', 'Open'), ('pending', 'Pending'), ('on_hold', 'On hold'), ('solved', 'Solved'), ('closed', 'Closed')], default='new', max_length=16, verbose_name='status')),
-                ('priority', models.PositiveSmallIntegerField(choices=[(1, 'Urgent'), (2, 'High'), (3, 'Normal'), (4, 'Low')], default=3, verbose_name='priority')),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('web', 'Help center'), ('api', 'In-app'), ('chat', 'Chat'), ('phone', 'Phone')], default='web', max_length=16, verbose_name='channel')),
-                ('language', models.CharField(blank=True, max_length=16, verbose_name='language')),
-                ('category', models.CharField(blank=True, max_length=64, verbose_name='category')),
-                ('tags', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=64), blank=True, default=list, size=None, verbose_name='tags')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='updated')),
-                ('first_reply_at', models.DateTimeField(blank=True, null=True, verbose_name='first reply')),
-                ('solved_at', models.DateTimeField(blank=True, null=True, verbose_name='solved')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed')),
-                ('sla_due_at', models.DateTimeField(blank=True, null=True, verbose_name='next SLA target')),
-                ('search_vector', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_tickets', to=settings.AUTH_USER_MODEL, verbose_name='assignee')),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_tickets', to='tickets.ticket')),
-                ('queue', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='tickets.queue', verbose_name='queue')),
-                ('requester', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='tickets.requester', verbose_name='requester')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(
+                        default=tickets.models.new_reference,
+                        max_length=16,
+                        unique=True,
+                        verbose_name="reference",
+                    ),
+                ),
+                ("subject", models.CharField(max_length=250, verbose_name="subject")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("open", "Open"),
+                            ("pending", "Pending"),
+                            ("on_hold", "On hold"),
+                            ("solved", "Solved"),
+                            ("closed", "Closed"),
+                        ],
+                        default="new",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "Urgent"), (2, "High"), (3, "Normal"), (4, "Low")],
+                        default=3,
+                        verbose_name="priority",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("web", "Help center"),
+                            ("api", "In-app"),
+                            ("chat", "Chat"),
+                            ("phone", "Phone"),
+                        ],
+                        default="web",
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("language", models.CharField(blank=True, max_length=16, verbose_name="language")),
+                ("category", models.CharField(blank=True, max_length=64, verbose_name="category")),
+                (
+                    "tags",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=64),
+                        blank=True,
+                        default=list,
+                        size=None,
+                        verbose_name="tags",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="updated"),
+                ),
+                (
+                    "first_reply_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="first reply"),
+                ),
+                ("solved_at", models.DateTimeField(blank=True, null=True, verbose_name="solved")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed")),
+                (
+                    "sla_due_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="next SLA target"),
+                ),
+                (
+                    "search_vector",
+                    django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
+                ),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_tickets",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assignee",
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merged_tickets",
+                        to="tickets.ticket",
+                    ),
+                ),
+                (
+                    "queue",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="tickets.queue",
+                        verbose_name="queue",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="tickets.requester",
+                        verbose_name="requester",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ticket',
-                'verbose_name_plural': 'tickets',
+                "verbose_name": "ticket",
+                "verbose_name_plural": "tickets",
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40)),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('webhook', 'Webhook')], max_length=16)),
-                ('recipient', models.CharField(max_length=512)),
-                ('subject', models.CharField(blank=True, max_length=255)),
-                ('body', models.TextField(blank=True)),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('idempotency_key', models.CharField(max_length=64, unique=True)),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed, will retry'), ('dead', 'Dead')], default='queued', max_length=16)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='tickets.message')),
-                ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=40)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "Email"), ("webhook", "Webhook")], max_length=16
+                    ),
+                ),
+                ("recipient", models.CharField(max_length=512)),
+                ("subject", models.CharField(blank=True, max_length=255)),
+                ("body", models.TextField(blank=True)),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                ("idempotency_key", models.CharField(max_length=64, unique=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed, will retry"),
+                            ("dead", "Dead"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to="tickets.message",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='message',
-            name='ticket',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='tickets.ticket'),
+            model_name="message",
+            name="ticket",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="messages",
+                to="tickets.ticket",
+            ),
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40)),
-                ('before', models.JSONField(blank=True, default=dict)),
-                ('after', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=40)),
+                ("before", models.JSONField(blank=True, default=dict)),
+                ("after", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TicketLink',
+            name="TicketLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('from_ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links_out', to='tickets.ticket')),
-                ('to_ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links_in', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "from_ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="links_out",
+                        to="tickets.ticket",
+                    ),
+                ),
+                (
+                    "to_ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="links_in",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Macro',
+            name="Macro",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('language', models.CharField(default='en', max_length=16, verbose_name='language')),
-                ('body', models.TextField(help_text='Placeholders: {requester_name}, {agent_name}, {ticket_reference}, {ticket_subject}.', verbose_name='body')),
-                ('set_status', models.CharField(blank=True, choices=[('new', 'New'), ('open', 'Open'), ('pending', 'Pending'), ('on_hold', 'On hold'), ('solved', 'Solved'), ('closed', 'Closed')], max_length=16, verbose_name='set status')),
-                ('set_priority', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Urgent'), (2, 'High'), (3, 'Normal'), (4, 'Low')], null=True, verbose_name='set priority')),
-                ('add_tags', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=64), blank=True, default=list, size=None, verbose_name='add tags')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('queues', models.ManyToManyField(blank=True, help_text='Leave empty to offer it in every queue.', related_name='macros', to='tickets.queue', verbose_name='available in queues')),
-                ('set_queue', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tickets.queue', verbose_name='move to queue')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "language",
+                    models.CharField(default="en", max_length=16, verbose_name="language"),
+                ),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Placeholders: {requester_name}, {agent_name}, {ticket_reference}, {ticket_subject}.",
+                        verbose_name="body",
+                    ),
+                ),
+                (
+                    "set_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("new", "New"),
+                            ("open", "Open"),
+                            ("pending", "Pending"),
+                            ("on_hold", "On hold"),
+                            ("solved", "Solved"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=16,
+                        verbose_name="set status",
+                    ),
+                ),
+                (
+                    "set_priority",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[(1, "Urgent"), (2, "High"), (3, "Normal"), (4, "Low")],
+                        null=True,
+                        verbose_name="set priority",
+                    ),
+                ),
+                (
+                    "add_tags",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=64),
+                        blank=True,
+                        default=list,
+                        size=None,
+                        verbose_name="add tags",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "queues",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Leave empty to offer it in every queue.",
+                        related_name="macros",
+                        to="tickets.queue",
+                        verbose_name="available in queues",
+                    ),
+                ),
+                (
+                    "set_queue",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tickets.queue",
+                        verbose_name="move to queue",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'language'],
-                'constraints': [models.UniqueConstraint(fields=('name', 'language'), name='macro_name_language_unique')],
+                "ordering": ["name", "language"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("name", "language"), name="macro_name_language_unique"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(django.db.models.functions.comparison.Coalesce('sla_due_at', tickets.models._Infinity()), models.F('priority'), models.F('created_at'), models.F('id'), condition=models.Q(('status__in', ('new', 'open', 'pending', 'on_hold'))), name='ticket_active_urgency_idx'),
+            model_name="ticket",
+            index=models.Index(
+                django.db.models.functions.comparison.Coalesce(
+                    "sla_due_at", tickets.models._Infinity()
+                ),
+                models.F("priority"),
+                models.F("created_at"),
+                models.F("id"),
+                condition=models.Q(("status__in", ("new", "open", "pending", "on_hold"))),
+                name="ticket_active_urgency_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(models.F('queue'), django.db.models.functions.comparison.Coalesce('sla_due_at', tickets.models._Infinity()), models.F('priority'), models.F('created_at'), models.F('id'), condition=models.Q(('status__in', ('new', 'open', 'pending', 'on_hold'))), name='ticket_queue_urgency_idx'),
+            model_name="ticket",
+            index=models.Index(
+                models.F("queue"),
+                django.db.models.functions.comparison.Coalesce(
+                    "sla_due_at", tickets.models._Infinity()
+                ),
+                models.F("priority"),
+                models.F("created_at"),
+                models.F("id"),
+                condition=models.Q(("status__in", ("new", "open", "pending", "on_hold"))),
+                name="ticket_queue_urgency_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(models.F('assignee'), django.db.models.functions.comparison.Coalesce('sla_due_at', tickets.models._Infinity()), models.F('priority'), models.F('created_at'), models.F('id'), condition=models.Q(('assignee__isnull', False), ('status__in', ('new', 'open', 'pending', 'on_hold'))), name='ticket_assignee_urgency_idx'),
+            model_name="ticket",
+            index=models.Index(
+                models.F("assignee"),
+                django.db.models.functions.comparison.Coalesce(
+                    "sla_due_at", tickets.models._Infinity()
+                ),
+                models.F("priority"),
+                models.F("created_at"),
+                models.F("id"),
+                condition=models.Q(
+                    ("assignee__isnull", False),
+                    ("status__in", ("new", "open", "pending", "on_hold")),
+                ),
+                name="ticket_assignee_urgency_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(django.db.models.functions.comparison.Coalesce('sla_due_at', tickets.models._Infinity()), models.F('priority'), models.F('created_at'), models.F('id'), condition=models.Q(('assignee__isnull', True), ('status__in', ('new', 'open'))), name='ticket_unassigned_urgency_idx'),
+            model_name="ticket",
+            index=models.Index(
+                django.db.models.functions.comparison.Coalesce(
+                    "sla_due_at", tickets.models._Infinity()
+                ),
+                models.F("priority"),
+                models.F("created_at"),
+                models.F("id"),
+                condition=models.Q(("assignee__isnull", True), ("status__in", ("new", "open"))),
+                name="ticket_unassigned_urgency_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(models.OrderBy(models.F('solved_at'), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('status__in', ('solved', 'closed'))), name='ticket_done_recent_idx'),
+            model_name="ticket",
+            index=models.Index(
+                models.OrderBy(models.F("solved_at"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                condition=models.Q(("status__in", ("solved", "closed"))),
+                name="ticket_done_recent_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['requester', '-created_at'], name='ticket_requester_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["requester", "-created_at"], name="ticket_requester_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('status', 'solved')), fields=['solved_at'], name='ticket_solved_idx'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("status", "solved")),
+                fields=["solved_at"],
+                name="ticket_solved_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='ticket_search_idx'),
+            model_name="ticket",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["search_vector"], name="ticket_search_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['tags'], name='ticket_tags_idx'),
+            model_name="ticket",
+            index=django.contrib.postgres.indexes.GinIndex(fields=["tags"], name="ticket_tags_idx"),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('state__in', ['queued', 'failed'])), fields=['next_attempt_at'], name='notification_due_idx'),
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("state__in", ["queued", "failed"])),
+                fields=["next_attempt_at"],
+                name="notification_due_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['ticket', 'created_at', 'id'], name='message_ticket_idx'),
+            model_name="message",
+            index=models.Index(fields=["ticket", "created_at", "id"], name="message_ticket_idx"),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(condition=models.Q(('channel_message_id', ''), _negated=True), fields=['channel_message_id'], name='message_channel_id_idx'),
+            model_name="message",
+            index=models.Index(
+                condition=models.Q(("channel_message_id", ""), _negated=True),
+                fields=["channel_message_id"],
+                name="message_channel_id_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['ticket', 'created_at', 'id'], name='event_ticket_idx'),
+            model_name="event",
+            index=models.Index(fields=["ticket", "created_at", "id"], name="event_ticket_idx"),
         ),
         migrations.AddConstraint(
-            model_name='ticketlink',
-            constraint=models.UniqueConstraint(fields=('from_ticket', 'to_ticket'), name='ticket_link_unique'),
+            model_name="ticketlink",
+            constraint=models.UniqueConstraint(
+                fields=("from_ticket", "to_ticket"), name="ticket_link_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ticketlink',
-            constraint=models.CheckConstraint(condition=models.Q(('from_ticket', models.F('to_ticket')), _negated=True), name='ticket_link_not_self'),
+            model_name="ticketlink",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("from_ticket", models.F("to_ticket")), _negated=True),
+                name="ticket_link_not_self",
+            ),
         ),
     ]

@@ -1,0 +1,375 @@
+"""The agent's browser queue and ticket page (HTML and htmx fragments). Thin: forms in,
+one service or selector call, a page or fragment out."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from accounts.models import User
+from tickets import presence, selectors, services
+from tickets.forms import (
+    BulkForm,
+    QueueFilterForm,
+    ReferenceForm,
+    ReplyForm,
+    SearchForm,
+    TicketUpdateForm,
+)
+from tickets.models import Attachment, Macro, Priority, Status
+
+SAFE_INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
+
+
+def _queue_context(request: HttpRequest) -> dict:
+    form = QueueFilterForm(request.GET)
+    filters = form.filters()
+    page = selectors.queue_page(request.user, filters, cursor=form.cleaned_data.get("cursor", "")
+                                if form.is_valid() else "")  # fmt: skip
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    return {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "queues": selectors.visible_queue_list(request.user),
+        "base_query": params.urlencode(),
+        "is_first_page": not request.GET.get("cursor"),
+        "statuses": Status.choices,
+        "priorities": Priority.choices,
+    }
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def queue(request: HttpRequest) -> HttpResponse:
+    context = _queue_context(request)
+    if request.htmx:
+        return render(request, "tickets/queue.html#queue-table", context)
+    return render(request, "tickets/queue.html", context)
+
+
+@login_required
+@require_GET
+def sidebar_counts(request: HttpRequest) -> HttpResponse:
+    context = {
+        "counts": selectors.sidebar_counts(request.user),
+        "queues": selectors.visible_queue_list(request.user),
+        "current": request.GET.get("current", ""),
+    }
+    return render(request, "tickets/partials/sidebar.html", context)
+
+
+@login_required
+@require_POST
+def next_ticket(request: HttpRequest) -> HttpResponse:
+    ticket = services.ticket_claim_next(agent=request.user)
+    if ticket is None:
+        messages.info(request, _("No unassigned ticket is waiting in your queues and languages."))
+        target = "tickets:queue"
+        return HttpResponseClientRedirect(_url(target)) if request.htmx else redirect(target)
+    return redirect("tickets:detail", reference=ticket.reference)
+
+
+def _url(name: str, **kwargs: str) -> str:
+    from django.urls import reverse  # noqa: PLC0415
+
+    return reverse(name, kwargs=kwargs or None)
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    candidate = request.POST.get("next", "")
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return fallback
+
+
+@login_required
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    form = BulkForm(request.POST)
+    back = _safe_next(request, _url("tickets:queue"))
+    if not form.is_valid():
+        messages.error(request, _("Select tickets and an action."))
+        return redirect(back)
+    action, value = form.cleaned_data["action"], form.cleaned_data["value"]
+    tickets = selectors.visible_tickets(request.user).filter(
+        reference__in=form.cleaned_data["refs"]
+    )
+    done, failed = 0, []
+    for ticket in tickets:
+        try:
+            _bulk_apply(request.user, ticket, action, value)
+            done += 1
+        except (services.TicketError, ValueError) as exc:
+            failed.append(f"{ticket.reference}: {exc}")
+    if done:
+        messages.success(request, _("%(count)d ticket(s) updated.") % {"count": done})
+    for failure in failed[:10]:
+        messages.error(request, failure)
+    return redirect(back)
+
+
+def _bulk_apply(user: User, ticket, action: str, value: str) -> None:  # type: ignore[no-untyped-def]
+    if action == "assign":
+        assignee = None if value in ("", "none") else _assignee(user, value, ticket.queue)
+        services.ticket_assign(actor=user, ticket=ticket, assignee=assignee)
+    elif action == "status":
+        services.ticket_change_status(actor=user, ticket=ticket, status=value)
+    elif action == "priority":
+        services.ticket_set_priority(actor=user, ticket=ticket, priority=int(value))
+    elif action == "queue":
+        target = selectors.visible_queues(user).filter(pk=int(value)).first()
+        if target is None:
+            raise services.TicketError(_("Unknown queue."))
+        services.ticket_move_queue(actor=user, ticket=ticket, queue=target)
+    elif action == "tag":
+        services.ticket_add_tags(actor=user, ticket=ticket, tags=[value])
+
+
+def _assignee(user: User, value: str, queue) -> User:  # type: ignore[no-untyped-def]
+    """'me', a user id or an email address, among the people who may work the queue."""
+    if value == "me":
+        return user
+    agents = selectors.assignable_agents(user, queue)
+    if value.isdigit():
+        assignee = agents.filter(pk=int(value)).first()
+    elif "@" in value:
+        assignee = agents.filter(email__iexact=value.strip()).first()
+    else:
+        raise services.TicketError(_("Unknown assignee."))
+    if assignee is None:
+        raise services.TicketError(_("That person cannot work this queue."))
+    return assignee
+
+
+@login_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET)
+    text = form.cleaned_data["q"] if form.is_valid() else ""
+    result = selectors.search_tickets(request.user, text) if text else None
+    if result and result.exact and len(result.rows) == 1 and not request.htmx:
+        return redirect("tickets:detail", reference=result.rows[0].reference)
+    return render(request, "tickets/search.html", {"form": form, "q": text, "result": result})
+
+
+# ---------------------------------------------------------------- ticket page
+
+
+def _ticket_context(request: HttpRequest, ticket, reply_form=None) -> dict:  # type: ignore[no-untyped-def]
+    user = request.user
+    return {
+        "ticket": ticket,
+        "conversation": selectors.ticket_conversation(ticket),
+        "other_tickets": selectors.requester_other_tickets(user, ticket),
+        "linked": selectors.linked_tickets(user, ticket),
+        "macros": selectors.macros_for(ticket),
+        "queues": selectors.visible_queue_list(user),
+        "reply_form": reply_form or ReplyForm(),
+        "update_form": TicketUpdateForm(
+            initial={
+                "status": ticket.status,
+                "priority": ticket.priority,
+                "queue": ticket.queue_id,
+                "assignee": ticket.assignee.email if ticket.assignee else "",
+                "tags": ", ".join(ticket.tags),
+            }
+        ),  # fmt: skip
+        "statuses": Status.choices,
+        "priorities": Priority.choices,
+    }
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = selectors.get_ticket_for(request.user, reference)
+    if ticket.merged_into_id:
+        target = selectors.visible_tickets(request.user).filter(pk=ticket.merged_into_id).first()
+        if target is not None:
+            messages.info(request, _("%(ref)s was merged into %(into)s.") % {
+                "ref": ticket.reference, "into": target.reference})  # fmt: skip
+            return redirect("tickets:detail", reference=target.reference)
+    return render(request, "tickets/ticket.html", _ticket_context(request, ticket))
+
+
+@login_required
+@require_POST
+def reply(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = selectors.get_ticket_for(request.user, reference)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.ticket_respond(
+                actor=request.user,
+                ticket=ticket,
+                body=data["body"],
+                internal=data["internal"],
+                status=data["status"] or None,
+                macro=_macro_for(ticket, data.get("macro")),
+            )
+        except services.TicketError as exc:
+            form.add_error(None, str(exc))
+        else:
+            presence.leave(ticket.pk, user_id=request.user.pk)
+            done = (
+                _("Internal note added.")
+                if data["internal"]
+                else _("Reply queued for sending to the requester.")
+            )
+            messages.success(request, done)
+            return redirect("tickets:detail", reference=ticket.reference)
+    ticket = selectors.get_ticket_for(request.user, reference)
+    return render(request, "tickets/ticket.html", _ticket_context(request, ticket, form),
+                  status=400)  # fmt: skip
+
+
+def _macro_for(ticket, macro_id: int | None) -> Macro | None:  # type: ignore[no-untyped-def]
+    if not macro_id:
+        return None
+    macro = next((m for m in selectors.macros_for(ticket) if m.pk == macro_id), None)
+    if macro is None:
+        raise services.TicketError(_("That macro is not available on this ticket."))
+    return macro
+
+
+@login_required
+@require_POST
+def macro_preview(request: HttpRequest, reference: str) -> HttpResponse:
+    """Fill the composer with a macro's text for the agent to read and edit before sending."""
+    ticket = selectors.get_ticket_for(request.user, reference)
+    macro_id = request.POST.get("macro", "")
+    macro = _macro_for(ticket, int(macro_id)) if macro_id.isdigit() else None
+    if macro is None:
+        raise Http404
+    form = ReplyForm(initial={
+        "body": services.macro_render(macro, ticket=ticket, agent=request.user),
+        "macro": macro.pk, "status": macro.set_status or "",
+    })  # fmt: skip
+    return render(request, "tickets/ticket.html#composer",
+                  {"ticket": ticket, "reply_form": form, "macro": macro,
+                   "macros": selectors.macros_for(ticket)})  # fmt: skip
+
+
+@login_required
+@require_POST
+def update(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = selectors.get_ticket_for(request.user, reference)
+    form = TicketUpdateForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label if field in form.fields else ''}"
+                                    f" {' '.join(errors)}".strip())  # fmt: skip
+        return redirect("tickets:detail", reference=ticket.reference)
+    data, user = form.cleaned_data, request.user
+    try:
+        if data["queue"] != ticket.queue_id:
+            target = selectors.visible_queues(user).filter(pk=data["queue"]).first()
+            if target is None:
+                raise services.TicketError(_("Unknown queue."))
+            ticket = services.ticket_move_queue(actor=user, ticket=ticket, queue=target)
+        assignee_value = (data["assignee"] or "none").strip().lower()
+        current = ticket.assignee.email if ticket.assignee else "none"
+        if assignee_value not in (current, str(ticket.assignee_id)):
+            assignee = None if assignee_value == "none" else _assignee(
+                user, assignee_value, ticket.queue)  # fmt: skip
+            ticket = services.ticket_assign(actor=user, ticket=ticket, assignee=assignee)
+        ticket = services.ticket_set_priority(actor=user, ticket=ticket, priority=data["priority"])
+        tags = [t for t in (part.strip() for part in data["tags"].split(",")) if t]
+        ticket = services.ticket_set_tags(actor=user, ticket=ticket, tags=tags)
+        services.ticket_change_status(actor=user, ticket=ticket, status=data["status"])
+    except services.TicketError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Ticket updated."))
+    return redirect("tickets:detail", reference=ticket.reference)
+
+
+@login_required
+@require_POST
+def merge(request: HttpRequest, reference: str) -> HttpResponse:
+    source = selectors.get_ticket_for(request.user, reference)
+    form = ReferenceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter the reference of the ticket to merge into."))
+        return redirect("tickets:detail", reference=source.reference)
+    try:
+        target = selectors.get_ticket_for(request.user, form.cleaned_data["reference"])
+        services.ticket_merge(actor=request.user, source=source, target=target)
+    except Http404:
+        messages.error(request, _("No ticket %(ref)s that you can see.") % {
+            "ref": form.cleaned_data["reference"]})  # fmt: skip
+        return redirect("tickets:detail", reference=source.reference)
+    except services.TicketError as exc:
+        messages.error(request, str(exc))
+        return redirect("tickets:detail", reference=source.reference)
+    messages.success(request, _("%(ref)s was merged into this ticket.") % {"ref": source.reference})
+    return redirect("tickets:detail", reference=target.reference)
+
+
+@login_required
+@require_POST
+def link(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = selectors.get_ticket_for(request.user, reference)
+    form = ReferenceForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.TicketError(_("Enter the reference of the related ticket."))
+        other = selectors.get_ticket_for(request.user, form.cleaned_data["reference"])
+        services.ticket_link(actor=request.user, ticket=ticket, other=other)
+    except Http404:
+        messages.error(request, _("No ticket %(ref)s that you can see.") % {
+            "ref": form.cleaned_data.get("reference", "")})  # fmt: skip
+    except services.TicketError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Tickets linked."))
+    return redirect("tickets:detail", reference=ticket.reference)
+
+
+@login_required
+@require_GET
+def timeline(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = selectors.get_ticket_for(request.user, reference)
+    return render(request, "tickets/partials/timeline.html",
+                  {"ticket": ticket, "events": selectors.ticket_timeline(ticket)})  # fmt: skip
+
+
+@login_required
+@require_POST
+def presence_ping(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = selectors.get_ticket_for(request.user, reference)
+    others = presence.touch(ticket.pk, user_id=request.user.pk,
+                            name=request.user.get_short_name(),
+                            state=request.POST.get("state", presence.VIEWING))  # fmt: skip
+    return render(request, "tickets/partials/presence.html", {"others": others})
+
+
+@login_required
+@require_GET
+def attachment(request: HttpRequest, pk: int) -> FileResponse:
+    item = get_object_or_404(
+        Attachment.objects.select_related("message"),
+        pk=pk, message__ticket__in=selectors.visible_tickets(request.user),
+    )  # fmt: skip
+    # Never let a browser render uploaded HTML/SVG/JS in our origin.
+    inline = item.content_type in SAFE_INLINE_TYPES and request.GET.get("inline") == "1"
+    response = FileResponse(
+        item.file.open("rb"), as_attachment=not inline, filename=item.filename,
+        content_type=item.content_type if inline else "application/octet-stream",
+    )  # fmt: skip
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
