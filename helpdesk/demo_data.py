@@ -55,3 +55,40 @@ USERS = [
 def login_lines() -> list[str]:
     width = max(len(u.email) for u in USERS)
     return [f"  {u.email:<{width}}  {DEMO_PASSWORD}   {u.description}" for u in USERS]
+
+
+# (name, languages, team slugs, vendor names, default priority)
+QUEUES = [
+    ("General Support", ["en", "es", "pt", "fr", "de"], ["trust-safety"], ["Northwind Support"], 3),
+    ("Payments", ["en", "es", "pt"], ["northwind-support-tier-1-americas"], [], 2),
+    ("Trust & Safety", [], ["trust-safety"], [], 2),
+    ("MENA & Europe", ["ar", "fr", "en", "ru", "de"], [], ["Atlas Contact Centers"], 3),
+    ("Japan", ["ja", "en"], [], ["Atlas Contact Centers"], 3),
+]
+
+# (name, language, body, set_status, set_priority, add_tags)
+MACROS = [
+    ("Password reset steps", "en",
+     "Hi {requester_name},\n\nTo get back in, open the sign-in page, choose \"Forgot password\" "
+     "and follow the link we email you. The link works for one hour.\n\n{agent_name}",
+     "pending", None, ["login"]),
+    ("Password reset steps", "es",
+     "Hola {requester_name}:\n\nPara entrar de nuevo, abre la página de inicio de sesión, elige "
+     "\"Olvidé mi contraseña\" y sigue el enlace que te enviaremos. Es válido una hora.\n\n"
+     "{agent_name}", "pending", None, ["login"]),
+    ("Password reset steps", "ar",
+     "مرحبًا {requester_name}،\n\nلاستعادة الدخول افتح صفحة تسجيل الدخول واختر \"نسيت كلمة "
+     "المرور\" واتبع الرابط الذي سنرسله إليك. الرابط صالح لمدة ساعة.\n\n{agent_name}",
+     "pending", None, ["login"]),
+    ("Refund issued", "en",
+     "Hi {requester_name},\n\nWe have refunded the duplicate charge on {ticket_reference}. "
+     "It shows on your statement within 5–10 business days.\n\n{agent_name}",
+     "solved", None, ["refund"]),
+    ("Refund issued", "es",
+     "Hola {requester_name}:\n\nHemos reembolsado el cobro duplicado ({ticket_reference}). "
+     "Lo verás en tu extracto en 5 a 10 días hábiles.\n\n{agent_name}",
+     "solved", None, ["refund"]),
+    ("Impersonation report received", "en",
+     "Hi {requester_name},\n\nThanks for reporting this profile. Our safety team is reviewing it "
+     "and we will update you here.\n\n{agent_name}", "on_hold", 2, ["impersonation"]),
+]  # fmt: skip

@@ -1,12 +1,25 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from helpdesk import demo, demo_data
+from helpdesk import demo, demo_data, demo_tickets
+
+DEFAULT_DEMO_TICKETS = 400
 
 
 class Command(BaseCommand):
-    help = "Create the demo organisation (vendors, teams, agents, leads, an admin). Idempotent."
+    help = (
+        "Create the demo organisation (vendors, teams, people, queues, macros) and, the first "
+        "time, a few hundred demo tickets. Idempotent. --tickets N adds N more tickets (bulk, "
+        "for benchmarks: a million take a few minutes)."
+    )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("--tickets", type=int, default=None, help="Add this many tickets.")
+        parser.add_argument(
+            "--open-share", type=float, default=None,
+            help="Share of added tickets that are active (default 0.1 with --tickets, "
+            "0.5 for the first demo set).",
+        )  # fmt: skip
+        parser.add_argument("--seed", type=int, default=None, help="Random seed.")
         parser.add_argument("--quiet-logins", action="store_true", help="Do not print the logins.")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
@@ -15,6 +28,21 @@ class Command(BaseCommand):
             self.stdout.write(f"Created {len(report.created)} demo records.")
         else:
             self.stdout.write("Demo organisation already present; nothing changed.")
+        count, share = options["tickets"], options["open_share"]
+        if count is None and not demo.has_tickets():
+            count, share = DEFAULT_DEMO_TICKETS, share if share is not None else 0.5
+        if count:
+            if count < 0:
+                raise CommandError("--tickets must be positive.")
+            stats = demo_tickets.seed_tickets(
+                count, open_share=0.1 if share is None else share, seed=options["seed"],
+                progress=lambda message: self.stdout.write(f"  {message}"),
+            )  # fmt: skip
+            self.stdout.write(
+                f"Added {stats.tickets} tickets, {stats.messages} messages, {stats.events} events "
+                f"in {stats.seconds:.1f}s ({stats.tickets / max(stats.seconds, 0.001):.0f} "
+                "tickets/s)."
+            )
         if not options["quiet_logins"]:
             self.stdout.write("Demo logins (email, password, who):")
             for line in demo_data.login_lines():
