@@ -190,6 +190,8 @@ class AccountEvent(models.Model):
         ACTIVE_CHANGED = "active_changed", _("Active changed")
         VENDOR_CREATED = "vendor_created", _("Vendor created")
         TEAM_CREATED = "team_created", _("Team created")
+        API_TOKEN_ROTATED = "api_token_rotated", _("API token created")
+        API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
 
     action = models.CharField(max_length=32, choices=Action.choices)
     actor = models.ForeignKey(

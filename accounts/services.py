@@ -212,3 +212,25 @@ def user_update(
     if changed:
         user.save(update_fields=changed)
     return user
+
+
+@transaction.atomic
+def api_token_rotate(*, actor: User) -> str:
+    """A new API token for the actor (the old one stops working). Returns the key once."""
+    from rest_framework.authtoken.models import Token  # noqa: PLC0415
+
+    had_one = Token.objects.filter(user=actor).delete()[0] > 0
+    token = Token.objects.create(user=actor)
+    _audit(action=AccountEvent.Action.API_TOKEN_ROTATED, actor=actor, target=actor,
+           after={"replaced": had_one})  # fmt: skip
+    return token.key
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User) -> bool:
+    from rest_framework.authtoken.models import Token  # noqa: PLC0415
+
+    deleted = Token.objects.filter(user=actor).delete()[0] > 0
+    if deleted:
+        _audit(action=AccountEvent.Action.API_TOKEN_REVOKED, actor=actor, target=actor)
+    return deleted

@@ -39,5 +39,6 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("preferences/", views.preferences, name="preferences"),
+    path("preferences/api-token/", views.api_token, name="api_token"),
     path("people/", views.roster, name="roster"),
 ]

@@ -12,7 +12,12 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts import permissions, selectors
 from accounts.forms import PreferencesForm, RosterSearchForm, SignInForm
-from accounts.services import AccountError, user_update_preferences
+from accounts.services import (
+    AccountError,
+    api_token_revoke,
+    api_token_rotate,
+    user_update_preferences,
+)
 
 _CURSOR_SALT = "accounts.roster"
 
@@ -39,7 +44,23 @@ def preferences(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your preferences are saved."))
             return redirect("accounts:preferences")
-    return render(request, "accounts/preferences.html", {"form": form})
+    from rest_framework.authtoken.models import Token  # noqa: PLC0415
+
+    has_token = Token.objects.filter(user=user).exists()
+    return render(request, "accounts/preferences.html", {"form": form, "has_token": has_token})
+
+
+@login_required
+@require_http_methods(["POST"])
+def api_token(request: HttpRequest) -> HttpResponse:
+    """Create or replace (action=rotate) or revoke (action=revoke) the person's API token."""
+    if request.POST.get("action") == "revoke":
+        api_token_revoke(actor=request.user)
+        messages.success(request, _("Your API token is revoked."))
+        return redirect("accounts:preferences")
+    key = api_token_rotate(actor=request.user)
+    # Shown once, on this response only; it is never displayed again.
+    return render(request, "accounts/api_token.html", {"key": key})
 
 
 @login_required

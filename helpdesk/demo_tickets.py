@@ -215,7 +215,13 @@ def seed_tickets(
                     )
                     solved = created + timedelta(hours=rng.randint(1, 72)) if not active else None
                     closed = solved + timedelta(days=4) if status == "closed" and solved else None
-                    sla_due = created + TARGET_BY_PRIORITY[priority] if active else None
+                    # A live queue's mix: a few breached, some close, most with time left.
+                    sla_due = (
+                        max(created + timedelta(minutes=5),
+                            now + TARGET_BY_PRIORITY[priority] * rng.uniform(-0.3, 1.0))
+                        if active and status in ("new", "open")
+                        else None
+                    )  # fmt: skip
                     requester_id = requester_base + rng.randint(1, requester_count)
                     texts = [subject, body]
                     at = created
