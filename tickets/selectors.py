@@ -219,9 +219,9 @@ def queue_page(user: User, filters: QueueFilters, cursor: str = "") -> Page:
                 )
             )
     else:
-        tickets = tickets.annotate(urgency=urgency()).order_by(
-            "urgency", "priority", "created_at", "id"
-        )
+        # Order by the indexed expression itself; selecting it would return
+        # 'infinity', which Python's datetime cannot hold.
+        tickets = tickets.order_by(urgency().asc(), "priority", "created_at", "id")
         if after and len(after) == 4:
             # A row comparison walks the urgency index from the cursor on (no OFFSET).
             tickets = tickets.filter(

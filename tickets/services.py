@@ -571,8 +571,7 @@ def ticket_claim_next(*, agent: User) -> Ticket | None:
     if agent.languages:
         candidates = candidates.filter(language__in=[*agent.languages, ""])
     ticket = (
-        candidates.annotate(urgency=urgency())
-        .order_by("urgency", "priority", "created_at", "id")
+        candidates.order_by(urgency().asc(), "priority", "created_at", "id")
         .select_for_update(skip_locked=True, of=("self",))
         .only("id", "queue_id", "status", "assignee_id")
         .first()

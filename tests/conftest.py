@@ -22,3 +22,18 @@ def org(db):
             role=Role.LEAD, team=team, email=f"{key}.lead@example.com"
         )
     return {"vendors": {"north": north, "atlas": atlas}, "teams": teams, "people": people}
+
+
+@pytest.fixture
+def desk(org):
+    """The org plus queues: one in-house, one per vendor, one for a single vendor team."""
+    from tests.tickets import factories as tf
+
+    teams, vendors = org["teams"], org["vendors"]
+    queues = {
+        "inhouse": tf.queue("T&S", teams=[teams["inhouse"]]),
+        "north": tf.queue("Northwind", vendors=[vendors["north"]]),
+        "north_t2": tf.queue("Northwind Tier 2", teams=[teams["north2"]]),
+        "atlas": tf.queue("Atlas", vendors=[vendors["atlas"]]),
+    }
+    return {**org, "queues": queues}
