@@ -213,7 +213,7 @@ def queue_page(user: User, filters: QueueFilters, cursor: str = "") -> Page:
         if after and len(after) == 2:
             tickets = tickets.filter(
                 RawSQL(
-                    "(solved_at, tickets_ticket.id) < (%s::timestamptz, %s)",
+                    "(tickets_ticket.solved_at, tickets_ticket.id) < (%s::timestamptz, %s)",
                     after,
                     output_field=BooleanField(),
                 )
@@ -226,8 +226,9 @@ def queue_page(user: User, filters: QueueFilters, cursor: str = "") -> Page:
             # A row comparison walks the urgency index from the cursor on (no OFFSET).
             tickets = tickets.filter(
                 RawSQL(
-                    "(COALESCE(sla_due_at, 'infinity'::timestamptz), priority, created_at, "
-                    "tickets_ticket.id) > (%s::timestamptz, %s, %s::timestamptz, %s)",
+                    "(COALESCE(tickets_ticket.sla_due_at, 'infinity'::timestamptz), "
+                    "tickets_ticket.priority, tickets_ticket.created_at, tickets_ticket.id) "
+                    "> (%s::timestamptz, %s, %s::timestamptz, %s)",
                     after,
                     output_field=BooleanField(),
                 )

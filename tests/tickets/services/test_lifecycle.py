@@ -1,9 +1,9 @@
 import pytest
 from django.db import DatabaseError, transaction
 
+from tests.tickets import factories as tf
 from tickets import services
 from tickets.models import Event, Message, Notification, Status, Ticket
-from tests.tickets import factories as tf
 
 pytestmark = pytest.mark.django_db
 
