@@ -54,14 +54,12 @@ def visible_queues(user: User) -> QuerySet[Queue]:
         return queues.none()
     if user.is_admin:
         return queues
-    team = user.team
-    if team is None:
+    if user.team_id is None:
         return queues.none()
-    grant = Q(teams=team)
-    if team.vendor_id is not None:
-        grant |= Q(vendors=team.vendor_id)
-        if user.is_lead:
-            grant |= Q(teams__vendor=team.vendor_id)
+    # Expressed through the team id alone, so the check is one query (no team fetch).
+    grant = Q(teams=user.team_id) | Q(vendors__teams=user.team_id)
+    if user.is_lead:
+        grant |= Q(teams__vendor__teams=user.team_id)
     return queues.filter(grant).distinct()
 
 

@@ -3,13 +3,15 @@ from django.core.management import call_command
 
 from accounts.models import AccountEvent, Role, Team, User, Vendor
 from helpdesk.demo_data import DEMO_PASSWORD, USERS
+from tickets.models import Event, Macro, Message, Queue, Status, Ticket
 
 pytestmark = pytest.mark.django_db
 
 
 def counts():
     return (Vendor.objects.count(), Team.objects.count(), User.objects.count(),
-            AccountEvent.objects.count())  # fmt: skip
+            AccountEvent.objects.count(), Queue.objects.count(), Macro.objects.count(),
+            Ticket.objects.count())  # fmt: skip
 
 
 def test_seed_demo_creates_the_documented_organisation_and_is_idempotent(capsys):
@@ -29,6 +31,22 @@ def test_seed_demo_creates_the_documented_organisation_and_is_idempotent(capsys)
     for demo in USERS:
         assert User.objects.get(email=demo.email).check_password(DEMO_PASSWORD)
         assert demo.email in out
+    assert Ticket.objects.count() == 400
+    assert Ticket.objects.filter(status__in=[Status.NEW, Status.OPEN]).exists()
+    assert Message.objects.count() >= 400 and Event.objects.count() >= 400
+    assert set(Ticket.objects.values_list("language", flat=True)) >= {"en", "es", "ar", "ja"}
+
+
+def test_seed_demo_tickets_adds_searchable_tickets_in_bulk():
+    from accounts.models import User
+    from tickets import selectors
+
+    call_command("seed_demo", "--quiet-logins")
+    call_command("seed_demo", "--quiet-logins", "--tickets", "300", "--seed", "7")
+    assert Ticket.objects.count() == 700
+    assert not Ticket.objects.filter(search_vector__isnull=True).exists()
+    admin = User.objects.get(email="admin@example.com")
+    assert selectors.search_tickets(admin, "refund").rows
 
 
 def test_seed_demo_does_not_overwrite_a_changed_demo_account():

@@ -1,0 +1,139 @@
+"""Every route is listed here with how it is scoped, and the out-of-scope answers are tested.
+
+Adding a URL without adding it below fails ``test_every_route_is_covered``: decide how
+it is scoped, and if it reaches tickets or requesters, add it to the matrix.
+"""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.authtoken.models import Token
+
+from tests.tickets import factories as tf
+from tickets.models import Attachment
+
+PUBLIC = {
+    "accounts:login", "accounts:password_reset", "accounts:password_reset_done",
+    "accounts:password_reset_confirm", "accounts:password_reset_complete", "healthz",
+    "set_language", "api-schema", "api-docs",
+}  # fmt: skip
+# Signed-in person's own things, no other object: login required, nothing to leak.
+OWN = {"home", "accounts:preferences", "accounts:api_token", "accounts:logout"}
+# Role-gated lists built on visible_users (tests/accounts/views).
+ROLE_LISTS = {"accounts:roster"}
+# Reference-addressed ticket routes: out of scope is 404 for every method.
+TICKET_ROUTES = {
+    "tickets:detail": ["get"], "tickets:reply": ["post"], "tickets:macro_preview": ["post"],
+    "tickets:update": ["post"], "tickets:merge": ["post"], "tickets:link": ["post"],
+    "tickets:timeline": ["get"], "tickets:presence": ["post"],
+    "api-ticket": ["get", "patch"], "api-ticket-messages": ["get", "post"],
+}  # fmt: skip
+# Lists, counts, search, bulk and next: must never return another vendor's tickets.
+SCOPED_LISTS = {
+    "tickets:queue", "tickets:counts", "tickets:search", "tickets:bulk", "tickets:next",
+    "api-tickets", "api-requesters", "api-queues",
+}  # fmt: skip
+# Other objects addressed by id.
+OBJECT_ROUTES = {"tickets:attachment", "api-requester"}
+
+
+def _names(resolver, prefix=""):  # type: ignore[no-untyped-def]
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue  # Django's admin: staff only, permissions per model
+            namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            yield from _names(pattern, namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{prefix}{pattern.name}"
+
+
+def test_every_route_is_covered():
+    covered = PUBLIC | OWN | ROLE_LISTS | set(TICKET_ROUTES) | SCOPED_LISTS | OBJECT_ROUTES
+    routes = set(_names(get_resolver()))
+    assert routes - covered == set(), "new routes: say how they are scoped in this file"
+    assert covered - routes == set(), "stale entries in this file"
+
+
+def _path(name: str, **kwargs) -> str:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    return reverse(name, kwargs=kwargs or None)
+
+
+@pytest.fixture
+def outsider(desk, client):
+    """An Atlas agent, and a Northwind ticket they must not reach."""
+    client.force_login(desk["people"]["atlas_agent"])
+    ticket = tf.ticket(desk["queues"]["north"], subject="Northwind secret", body="secret body")
+    return {**desk, "ticket": ticket, "client": client}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "method"), [(n, m) for n, methods in TICKET_ROUTES.items() for m in methods]
+)
+def test_other_vendors_ticket_is_404_on_every_ticket_route(outsider, name, method):
+    ticket, client = outsider["ticket"], outsider["client"]
+    path = _path(name, reference=ticket.reference)
+    data = {"body": "x", "reference": ticket.reference, "status": "solved"}
+    if name.startswith("api"):
+        response = getattr(client, method)(path, data=data, content_type="application/json")
+    else:
+        response = getattr(client, method)(path, data)
+    assert response.status_code == 404
+    ticket.refresh_from_db()
+    assert ticket.messages.count() == 1 and ticket.assignee is None
+
+
+@pytest.mark.django_db
+def test_other_vendors_attachment_and_requester_are_404(outsider):
+    ticket, client = outsider["ticket"], outsider["client"]
+    item = Attachment.objects.create(
+        message=ticket.messages.get(), file=ContentFile(b"<script>x</script>", name="x.html"),
+        filename="x.html", content_type="text/html", size=18,
+    )  # fmt: skip
+    assert client.get(_path("tickets:attachment", pk=item.pk)).status_code == 404
+    assert client.get(_path("api-requester", pk=ticket.requester_id)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_attachment_is_downloaded_never_rendered(desk, client):
+    ticket = tf.ticket(desk["queues"]["north"])
+    client.force_login(desk["people"]["north_agent"])
+    item = Attachment.objects.create(
+        message=ticket.messages.get(), file=ContentFile(b"<script>x</script>", name="x.html"),
+        filename="x.html", content_type="text/html", size=18,
+    )  # fmt: skip
+    response = client.get(_path("tickets:attachment", pk=item.pk) + "?inline=1")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert "sandbox" in response["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_lists_counts_search_and_bulk_never_show_other_vendors_tickets(outsider):
+    ticket, client = outsider["ticket"], outsider["client"]
+    token = Token.objects.create(user=outsider["people"]["atlas_agent"])
+    api = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    pages = [
+        client.get(_path("tickets:queue"), {"view": "all"}),
+        client.get(_path("tickets:queue"), {"view": "queue", "queue": ticket.queue_id}),
+        client.get(_path("tickets:counts")),
+        client.get(_path("tickets:search"), {"q": "secret"}),
+        client.get(_path("tickets:search"), {"q": ticket.requester.email}),
+        client.get(_path("api-tickets"), {"view": "all"}, **api),
+        client.get(_path("api-tickets"), {"q": "secret"}, **api),
+        client.get(_path("api-requesters"), {"email": ticket.requester.email}, **api),
+        client.get(_path("api-queues"), **api),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        body = page.content.decode()
+        assert ticket.reference not in body and "Northwind" not in body, page.request
+    client.post(_path("tickets:bulk"), {"refs": [ticket.reference], "action": "tag",
+                                        "value": "pwned"})  # fmt: skip
+    client.post(_path("tickets:next"))
+    ticket.refresh_from_db()
+    assert ticket.tags == [] and ticket.assignee is None
