@@ -23,8 +23,18 @@ class QueueFilterForm(StyledFormMixin, forms.Form):
     assignee = forms.CharField(label=_("Assignee"), max_length=12, required=False)
     cursor = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
 
+    def __init__(self, data=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # "Any status" / "Any priority" submit an empty value; it means no filter.
+        if data is not None:
+            data = data.copy()
+            for key in ("status", "priority"):
+                data.setlist(key, [value for value in data.getlist(key) if value])
+        super().__init__(data, *args, **kwargs)
+
     def filters(self) -> QueueFilters:
-        data = self.cleaned_data if self.is_valid() else {}
+        # A bad value drops that one filter, not the whole view.
+        self.is_valid()
+        data = self.cleaned_data
         assignee = data.get("assignee", "")
         if assignee not in ("", "me", "none") and not assignee.isdigit():
             assignee = ""

@@ -31,8 +31,7 @@ SAFE_INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "appl
 def _queue_context(request: HttpRequest) -> dict:
     form = QueueFilterForm(request.GET)
     filters = form.filters()
-    page = selectors.queue_page(request.user, filters, cursor=form.cleaned_data.get("cursor", "")
-                                if form.is_valid() else "")  # fmt: skip
+    page = selectors.queue_page(request.user, filters, cursor=form.cleaned_data.get("cursor", ""))
     params = request.GET.copy()
     params.pop("cursor", None)
     return {

@@ -171,3 +171,9 @@ def test_queue_page_title_and_next_ticket_shortcut(north, client):
     body = client.get(reverse("tickets:queue")).content.decode()
     assert "<title>Queue · Helpdesk</title>" in body
     assert 'aria-keyshortcuts="n"' in body
+
+
+def test_any_status_and_a_bad_filter_value_drop_only_that_filter(north, client):
+    response = client.get("/tickets/", {"view": "all", "status": "", "priority": "9",
+                                        "language": "en"})  # fmt: skip
+    assert response.content.decode().count('data-testid="ticket-row"') == 1
