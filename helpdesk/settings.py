@@ -110,7 +110,8 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.postgresql",
-            "NAME": embedded.DATABASE_NAME,
+            # Another database on the same embedded server (benchmarks use their own).
+            "NAME": env.str("EMBEDDED_DATABASE_NAME", default=embedded.DATABASE_NAME),
             "USER": embedded.DATABASE_USER,
             "HOST": str(_pg.socket_dir),
             "PORT": str(_pg.port),

@@ -14,7 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import User
-from tickets import presence, selectors, services
+from tickets import presence, presenters, selectors, services
 from tickets.forms import (
     BulkForm,
     QueueFilterForm,
@@ -23,7 +23,7 @@ from tickets.forms import (
     SearchForm,
     TicketUpdateForm,
 )
-from tickets.models import Attachment, Macro, Priority, Status
+from tickets.models import Attachment, Channel, Macro, Priority, Status
 
 SAFE_INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
 
@@ -38,11 +38,13 @@ def _queue_context(request: HttpRequest) -> dict:
         "form": form,
         "filters": filters,
         "page": page,
+        "rows": presenters.queue_rows(page.rows),
         "queues": selectors.visible_queue_list(request.user),
         "base_query": params.urlencode(),
         "is_first_page": not request.GET.get("cursor"),
         "statuses": Status.choices,
         "priorities": Priority.choices,
+        "channels": Channel.choices,
     }
 
 
@@ -160,7 +162,9 @@ def search(request: HttpRequest) -> HttpResponse:
     result = selectors.search_tickets(request.user, text) if text else None
     if result and result.exact and len(result.rows) == 1 and not request.htmx:
         return redirect("tickets:detail", reference=result.rows[0].reference)
-    return render(request, "tickets/search.html", {"form": form, "q": text, "result": result})
+    rows = presenters.queue_rows(result.rows) if result else []
+    return render(request, "tickets/search.html",
+                  {"form": form, "q": text, "result": result, "rows": rows})  # fmt: skip
 
 
 # ---------------------------------------------------------------- ticket page

@@ -1,0 +1,176 @@
+"""Helpers for the benchmark scripts: a dedicated database, a gunicorn server, HTTP sessions
+and percentiles. Benchmarks print figures; they assert nothing."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+PYTHON = sys.executable
+
+
+def bench_env(database: str, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
+        "EMBEDDED_DATABASE_NAME": database,
+        "DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "LOG_LEVEL": "WARNING",
+        "API_RATE_LIMIT": "1000000/minute",
+        "STATIC_ROOT": str(BASE_DIR / ".local" / "bench-static"),
+    })  # fmt: skip
+    env.update(extra)
+    return env
+
+
+def ensure_database(name: str) -> None:
+    """Create the benchmark's own database on the embedded PostgreSQL if it is missing."""
+    import psycopg
+
+    from helpdesk import embedded
+
+    location = embedded.ensure_postgres()
+    with psycopg.connect(host=str(location.socket_dir), port=location.port, user="postgres",
+                         dbname="postgres", autocommit=True) as conn:  # fmt: skip
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env,  # noqa: S603
+                            capture_output=True, text=True, check=False)  # fmt: skip
+    if result.returncode != 0:
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def sql(env: dict[str, str], query: str) -> list[tuple]:
+    import psycopg
+
+    from helpdesk import embedded
+
+    location = embedded.ensure_postgres()
+    with psycopg.connect(host=str(location.socket_dir), port=location.port, user="postgres",
+                         dbname=env["EMBEDDED_DATABASE_NAME"]) as conn:  # fmt: skip
+        return conn.execute(query).fetchall()
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], port: int, workers: int = 4, threads: int = 2):  # type: ignore[no-untyped-def]
+    process = subprocess.Popen(  # noqa: S603
+        [str(Path(PYTHON).parent / "gunicorn"), "helpdesk.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+         "--log-level", "warning"],
+        cwd=BASE_DIR, env=env,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/accounts/sign-in/")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(20)
+
+
+class Session:
+    """One signed-in browser-like session over a keep-alive connection."""
+
+    def __init__(self, host: str) -> None:
+        self.host, port = host.split(":")
+        self.port = int(port)
+        self.cookies: dict[str, str] = {}
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+
+    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        headers.update(extra or {})
+        return headers
+
+    def request(self, method: str, path: str, body: dict | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, str, dict]:  # fmt: skip
+        data = urllib.parse.urlencode(body, doseq=True) if body is not None else None
+        extra = dict(headers or {})
+        if data is not None:
+            extra["Content-Type"] = "application/x-www-form-urlencoded"
+            extra["X-CSRFToken"] = self.cookies.get("csrftoken", "")
+        try:
+            self.conn.request(method, path, body=data, headers=self._headers(extra))
+            response = self.conn.getresponse()
+        except (http.client.HTTPException, OSError):
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+            self.conn.request(method, path, body=data, headers=self._headers(extra))
+            response = self.conn.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        return response.status, text, dict(response.getheaders())
+
+    def sign_in(self, email: str, password: str) -> None:
+        self.request("GET", "/accounts/sign-in/")
+        _, page, _ = self.request("GET", "/accounts/sign-in/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        status, _, _ = self.request("POST", "/accounts/sign-in/", {
+            "csrfmiddlewaretoken": token, "username": email, "password": password})  # fmt: skip
+        if status != 302:
+            raise SystemExit(f"sign-in as {email} failed ({status})")
+
+    def timed(self, method: str, path: str, body: dict | None = None,
+              headers: dict[str, str] | None = None) -> tuple[float, int, str]:  # fmt: skip
+        started = time.perf_counter()
+        status, text, _ = self.request(method, path, body, headers)
+        return (time.perf_counter() - started) * 1000, status, text
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    if not samples:
+        return {"n": 0, "p50": 0.0, "p95": 0.0, "p99": 0.0, "max": 0.0}
+    ordered = sorted(samples)
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+    return {"n": len(samples), "p50": pick(0.5), "p95": pick(0.95), "p99": pick(0.99),
+            "max": ordered[-1], "mean": statistics.fmean(samples)}  # fmt: skip
+
+
+def measure(fn: Callable[[], tuple[float, int, str]], n: int, warmup: int = 5) -> dict[str, float]:
+    for _ in range(warmup):
+        fn()
+    samples, errors = [], 0
+    for _ in range(n):
+        ms, status, _ = fn()
+        samples.append(ms)
+        errors += status >= 400
+    stats = percentiles(samples)
+    stats["errors"] = errors
+    return stats
+
+
+def row(label: str, stats: dict[str, float]) -> str:
+    return (f"{label:<38} n={stats['n']:<5} p50={stats['p50']:7.1f}ms p95={stats['p95']:7.1f}ms "
+            f"p99={stats['p99']:7.1f}ms max={stats['max']:7.1f}ms"
+            + (f"  errors={stats['errors']}" if stats.get("errors") else ""))  # fmt: skip

@@ -1,0 +1,259 @@
+#!/usr/bin/env python
+"""Queue benchmark: seeds (or reuses) N tickets in its own database, starts gunicorn, signs in
+and prints latency percentiles for the agent's main pages, "next ticket" under concurrency,
+a mixed load at a fixed rate, search freshness and disk size.
+
+    .venv/bin/python bench/queue.py --tickets 100000
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# This file is named like the standard library's `queue` module, which psycopg
+# and http.client import; take its folder off the path before anything does.
+_BENCH = str(Path(__file__).resolve().parent)
+sys.path[:] = [p for p in sys.path if p not in (_BENCH, "")]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import argparse
+import json
+import random
+import re
+import secrets
+import threading
+import time
+from collections import defaultdict
+
+from bench.common import (
+    Session,
+    bench_env,
+    ensure_database,
+    gunicorn,
+    manage,
+    measure,
+    percentiles,
+    row,
+    sql,
+)
+
+PASSWORD = "helpdesk-demo"  # noqa: S105 - the demo password
+SETUP_AGENTS = """
+from accounts import services
+from accounts.models import Role, Team, User
+from tickets.models import Queue
+team = Team.objects.get(slug="trust-safety")
+for queue in Queue.objects.all():
+    queue.teams.add(team)
+for n in range({agents}):
+    email = f"bench.agent{{n}}@example.com"
+    if not User.objects.filter(email=email).exists():
+        services.user_create(actor=None, email=email, full_name=f"Bench Agent {{n}}", team=team,
+                             role=Role.AGENT, languages=["en", "es", "pt", "fr", "de", "ar", "ja",
+                             "ru"], password="{password}")
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tickets", type=int, default=10_000)
+    parser.add_argument("--open-share", type=float, default=0.1)
+    parser.add_argument("--port", type=int, default=8050)
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--rate", type=float, default=100.0, help="mixed load, requests/second")
+    parser.add_argument("--duration", type=float, default=30.0, help="mixed load, seconds")
+    parser.add_argument("--agents", type=int, default=8, help="concurrent 'next ticket' agents")
+    args = parser.parse_args()
+
+    database = f"helpdesk_bench_{args.tickets}"
+    env = bench_env(database)
+    ensure_database(database)
+    manage(env, "migrate", "--noinput")
+    manage(env, "collectstatic", "--noinput")
+    manage(env, "seed_demo", "--quiet-logins", "--tickets", "0")
+    have = sql(env, "SELECT count(*) FROM tickets_ticket")[0][0]
+    if have < args.tickets:
+        started = time.monotonic()
+        manage(env, "seed_demo", "--quiet-logins", "--tickets", str(args.tickets - have),
+               "--open-share", str(args.open_share), "--seed", "1")  # fmt: skip
+        print(f"seeded {args.tickets - have} tickets in {time.monotonic() - started:.0f}s")
+    manage(env, "shell", "-c", SETUP_AGENTS.format(agents=args.agents, password=PASSWORD))
+    total, active = sql(env, "SELECT count(*), count(*) FILTER (WHERE status IN "
+                             "('new','open','pending','on_hold')) FROM tickets_ticket")[0]  # fmt: skip
+    messages = sql(env, "SELECT count(*) FROM tickets_message")[0][0]
+    size = sql(env, "SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))), "
+                    "sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON "
+                    "n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' AND "
+                    "c.relname LIKE 'tickets_%'")[0]  # fmt: skip
+    refs = [
+        r[0] for r in sql(env, "SELECT reference FROM tickets_ticket ORDER BY random() LIMIT 100")
+    ]
+    print(f"\n== {total:,} tickets ({active:,} active), {messages:,} messages; "
+          f"tickets_* tables with indexes: {size[0]}")  # fmt: skip
+
+    with gunicorn(env, args.port) as host:
+        lead = Session(host)
+        lead.sign_in("bench.agent0@example.com", PASSWORD)
+        results: list[str] = []
+
+        def page(path):  # type: ignore[no-untyped-def]
+            return lambda: lead.timed("GET", path)
+
+        results.append(
+            row("queue: first page (all active)", measure(page("/tickets/?view=all"), args.samples))
+        )
+        # Walk to page 200 (or the last page) with the keyset cursor.
+        path, pages = "/tickets/?view=all", 1
+        while pages < 200:
+            _, _, html = lead.timed("GET", path)
+            found = re.search(r'data-testid="next-page" href="([^"]+)"', html)
+            if not found:
+                break
+            path = "/tickets/" + found.group(1).replace("&amp;", "&")
+            pages += 1
+        results.append(row(f"queue: page {pages} (keyset)", measure(page(path), args.samples)))
+        results.append(
+            row(
+                "queue: filtered (es, open)",
+                measure(page("/tickets/?view=all&language=es&status=open"), args.samples),
+            )
+        )
+        results.append(
+            row("queue: my open tickets", measure(page("/tickets/?view=mine"), args.samples))
+        )
+        results.append(
+            row("sidebar counts (one query)", measure(page("/tickets/counts/"), args.samples))
+        )
+        ref_cycle = iter(refs * (args.samples // len(refs) + 2))
+        results.append(
+            row(
+                "ticket page",
+                measure(lambda: lead.timed("GET", f"/tickets/{next(ref_cycle)}/"), args.samples),
+            )
+        )
+        results.append(
+            row(
+                "search: common word (refund)",
+                measure(page("/tickets/search/?q=refund"), args.samples),
+            )
+        )
+        results.append(
+            row("search: rare word", measure(page("/tickets/search/?q=kangaroo"), args.samples))
+        )
+        results.append(
+            row(
+                "search: by requester email",
+                measure(page("/tickets/search/?q=user7%40example.net"), args.samples),
+            )
+        )
+
+        # A new ticket becomes searchable: create through the API, then search for it.
+        token = lead.timed("POST", "/accounts/preferences/api-token/", {"action": "rotate"})[2]
+        key = re.search(r'data-testid="api-token">([0-9a-f]+)<', token).group(1)
+        word = "zq" + secrets.token_hex(4)
+        queue_id = sql(env, "SELECT id FROM tickets_queue ORDER BY id LIMIT 1")[0][0]
+        body = json.dumps({"subject": f"Bench {word}", "body": f"unique {word}", "queue": queue_id,
+                           "requester": {"email": "bench@example.org"}})  # fmt: skip
+        created = time.perf_counter()
+        lead.conn.request("POST", "/api/v1/tickets/", body=body, headers={
+            "Authorization": f"Token {key}", "Content-Type": "application/json"})  # fmt: skip
+        status = lead.conn.getresponse()
+        status.read()
+        while True:
+            _, _, text = lead.timed("GET", f"/tickets/search/?q={word}")
+            if word in text:
+                break
+        fresh_ms = (time.perf_counter() - created) * 1000
+
+        # "Next ticket" pressed by N agents at once, repeatedly.
+        sessions = []
+        for n in range(args.agents):
+            s = Session(host)
+            s.sign_in(f"bench.agent{n}@example.com", PASSWORD)
+            sessions.append(s)
+        before = sql(
+            env,
+            "SELECT count(*) FROM tickets_ticket WHERE assignee_id IN (SELECT id FROM accounts_user WHERE email LIKE 'bench.agent%%')",
+        )[0][0]
+        next_samples: list[float] = []
+        claims: list[str] = []
+        lock = threading.Lock()
+        barrier = threading.Barrier(args.agents)
+
+        def press(s: Session) -> None:
+            barrier.wait()
+            for _ in range(25):
+                s.request("GET", "/tickets/")
+                ms, status, _ = s.timed("POST", "/tickets/next/", {})
+                with lock:
+                    next_samples.append(ms)
+                    claims.append(str(status))
+
+        threads = [threading.Thread(target=press, args=(s,)) for s in sessions]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        after = sql(
+            env,
+            "SELECT count(*) FROM tickets_ticket WHERE assignee_id IN (SELECT id FROM accounts_user WHERE email LIKE 'bench.agent%%')",
+        )[0][0]
+        results.append(row(f"next ticket, {args.agents} agents at once", percentiles(next_samples)))
+
+        # Mixed load: simulated agents at a fixed request rate.
+        mix = [("queue first page", "/tickets/?view=all", 35), ("ticket page", None, 25),
+               ("counts", "/tickets/counts/", 15), ("filtered", "/tickets/?view=all&language=en&priority=2", 10),
+               ("search", "/tickets/search/?q=account", 10), ("mine", "/tickets/?view=mine", 5)]  # fmt: skip
+        by_kind: dict[str, list[float]] = defaultdict(list)
+        interval = 1.0 / args.rate
+        stop_at = time.monotonic() + args.duration
+        tick = threading.Lock()
+        next_slot = [time.monotonic()]
+        rng = random.Random(3)  # noqa: S311
+
+        def simulated_agent(s: Session) -> None:
+            while True:
+                with tick:
+                    slot = next_slot[0]
+                    next_slot[0] += interval
+                if slot > stop_at:
+                    return
+                delay = slot - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                kind, path, _ = rng.choices(mix, weights=[m[2] for m in mix])[0]
+                path = path or f"/tickets/{rng.choice(refs)}/"
+                ms, status, _ = s.timed("GET", path)
+                with tick:
+                    by_kind[kind].append(ms)
+
+        load_sessions = sessions + [Session(host) for _ in range(8)]
+        for s in load_sessions[args.agents :]:
+            s.sign_in("bench.agent0@example.com", PASSWORD)
+        started = time.monotonic()
+        threads = [threading.Thread(target=simulated_agent, args=(s,)) for s in load_sessions]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.monotonic() - started
+        done = sum(len(v) for v in by_kind.values())
+
+    print("\n".join(results))
+    print(
+        f"{'next ticket: distinct claims':<38} {after - before} tickets for {len(claims)} presses (statuses {sorted(set(claims))})"
+    )
+    print(
+        f"{'new ticket searchable after':<38} {fresh_ms:.0f} ms (create + first search that finds it)"
+    )
+    print(
+        f"\nmixed load: {done} requests in {elapsed:.1f}s = {done / elapsed:.0f} req/s (target {args.rate:.0f})"
+    )
+    for kind, samples in sorted(by_kind.items()):
+        print("  " + row(kind, percentiles(samples)))
+    print(f"  {row('all requests', percentiles([x for v in by_kind.values() for x in v]))}")
+
+
+if __name__ == "__main__":
+    main()

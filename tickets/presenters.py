@@ -1,0 +1,77 @@
+"""What a queue row shows, computed once per request in plain Python.
+
+A queue page renders 50 rows every few seconds for every agent; resolving lazy
+translated labels and ``timesince`` inside the template for each row cost more
+than the SQL. Labels are translated once per request here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tickets.models import Priority, Status, Ticket
+
+
+def _units() -> list[tuple[int, str]]:
+    return [(86400, _("%(n)dd")), (3600, _("%(n)dh")), (60, _("%(n)dm"))]
+
+
+def short_duration(seconds: float, units: list[tuple[int, str]]) -> str:
+    """'3d 4h', '5h 10m', '12m' or '<1m': two units at most, compact for a table."""
+    seconds = int(abs(seconds))
+    parts = []
+    for size, template in units:
+        if seconds >= size or parts:
+            count, seconds = divmod(seconds, size)
+            if count or parts:
+                parts.append(template % {"n": count})
+        if len(parts) == 2:
+            break
+    return " ".join(p for p in parts if not p.startswith("0")) or _("<1m")
+
+
+def queue_rows(tickets: list[Ticket], now: datetime | None = None) -> list[dict]:
+    """Dicts rather than objects: the template engine tries a key lookup first, and an
+    attribute lookup only after that fails with an exception, which is slow at this volume."""
+    now = now or timezone.now()
+    units = _units()
+    statuses = {value: str(label) for value, label in Status.choices}
+    priorities = {value: str(label) for value, label in Priority.choices}
+    overdue, left = _("%(time)s overdue"), _("%(time)s left")
+    rows = []
+    for t in tickets:
+        sla_css = sla_text = sla_iso = ""
+        if t.sla_due_at is not None and t.status not in (Status.SOLVED, Status.CLOSED):
+            remaining = (t.sla_due_at - now).total_seconds()
+            text = short_duration(remaining, units)
+            if remaining <= 0:
+                sla_css, sla_text = "text-bg-danger", overdue % {"time": text}
+            else:
+                sla_css = "text-bg-warning" if remaining <= 3600 else "text-bg-success"
+                sla_text = left % {"time": text}
+            sla_iso = t.sla_due_at.isoformat()
+        requester = t.requester
+        rows.append(dict(
+            reference=t.reference,
+            url=f"/tickets/{t.reference}/",
+            subject=t.subject,
+            tags=t.tags[:4],
+            requester=requester.name or requester.email or requester.external_id,
+            high_profile=requester.is_high_profile,
+            queue=t.queue.name,
+            status=t.status,
+            status_label=statuses[t.status],
+            priority=t.priority,
+            priority_label=priorities[t.priority],
+            language=t.language or "—",
+            assignee=t.assignee.get_short_name() if t.assignee_id and t.assignee else "—",
+            created_iso=t.created_at.isoformat(),
+            created_ago=short_duration((now - t.created_at).total_seconds(), units),
+            sla_css=sla_css,
+            sla_text=sla_text,
+            sla_iso=sla_iso,
+        ))  # fmt: skip
+    return rows
