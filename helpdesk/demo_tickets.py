@@ -286,6 +286,9 @@ def seed_tickets(
                 f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
             )
         if index_defs:
+            # Django's foreign keys are deferred; their pending checks must fire before
+            # CREATE INDEX may touch the tables in this transaction.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             progress(f"rebuilding {len(index_defs)} indexes")
             for definition in index_defs:
                 cursor.execute(definition)

@@ -20,9 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from tickets import selectors
+from tickets import attachments, selectors
 from tickets.models import (
     WORKABLE_STATUSES,
+    Attachment,
     Channel,
     Event,
     Macro,
@@ -359,6 +360,22 @@ def ticket_add_tags(*, actor: User | None, ticket: Ticket, tags: Iterable[str]) 
 # ----------------------------------------------------------------- messages
 
 
+def _attach(message: Message, files: Iterable) -> None:
+    files = list(files)
+    if len(files) > attachments.MAX_FILES_PER_MESSAGE:
+        raise TicketError(_("At most %(n)d files per message.") % {
+            "n": attachments.MAX_FILES_PER_MESSAGE})  # fmt: skip
+    for upload in files:
+        try:
+            name, content_type = attachments.check(upload)
+        except attachments.AttachmentError as exc:
+            raise TicketError(str(exc)) from exc
+        item = Attachment(message=message, filename=name, content_type=content_type,
+                          size=upload.size)  # fmt: skip
+        item.file.save(name, upload, save=False)
+        item.save()
+
+
 @transaction.atomic
 def ticket_reply(
     *,
@@ -367,6 +384,7 @@ def ticket_reply(
     body: str,
     internal: bool = False,
     status: str | None = None,
+    files: Iterable = (),
 ) -> Message:
     """An agent's public reply (queued to the requester through the outbox) or internal note."""
     ticket = _locked(ticket)
@@ -386,6 +404,7 @@ def ticket_reply(
         channel=Channel.EMAIL if not internal and ticket.requester.email else Channel.WEB,
         created_at=now,
     )
+    _attach(message, files)
     fields = ["updated_at"]
     ticket.updated_at = now
     if not internal:
@@ -444,13 +463,14 @@ def macro_render(macro: Macro, *, ticket: Ticket, agent: User) -> str:
 
 @transaction.atomic
 def macro_apply(
-    *, actor: User, ticket: Ticket, macro: Macro, body: str | None = None, internal: bool = False
-) -> Message:
+    *, actor: User, ticket: Ticket, macro: Macro, body: str | None = None, internal: bool = False,
+    files: Iterable = (),
+) -> Message:  # fmt: skip
     """Send the macro's reply (or the agent's edit of it) and apply its actions."""
     if not macro.is_active:
         raise TicketError(_("This macro is no longer active."))
     text = body if body is not None else macro_render(macro, ticket=ticket, agent=actor)
-    message = ticket_reply(actor=actor, ticket=ticket, body=text, internal=internal)
+    message = ticket_reply(actor=actor, ticket=ticket, body=text, internal=internal, files=files)
     if macro.set_priority:
         ticket_set_priority(actor=actor, ticket=ticket, priority=macro.set_priority)
     if macro.add_tags:
@@ -472,12 +492,14 @@ def ticket_respond(
     internal: bool = False,
     status: str | None = None,
     macro: Macro | None = None,
+    files: Iterable = (),
 ) -> Message:
     """What the composer sends: a reply or note, optionally from a macro, then a status."""
     if macro is None:
         return ticket_reply(actor=actor, ticket=ticket, body=body, internal=internal,
-                            status=status)  # fmt: skip
-    message = macro_apply(actor=actor, ticket=ticket, macro=macro, body=body, internal=internal)
+                            status=status, files=files)  # fmt: skip
+    message = macro_apply(actor=actor, ticket=ticket, macro=macro, body=body, internal=internal,
+                          files=files)  # fmt: skip
     if status:
         ticket_change_status(actor=actor, ticket=ticket, status=status)
     return message

@@ -211,7 +211,7 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def reply(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, reference)
-    form = ReplyForm(request.POST)
+    form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -222,6 +222,7 @@ def reply(request: HttpRequest, reference: str) -> HttpResponse:
                 internal=data["internal"],
                 status=data["status"] or None,
                 macro=_macro_for(ticket, data.get("macro")),
+                files=request.FILES.getlist("files"),
             )
         except services.TicketError as exc:
             form.add_error(None, str(exc))

@@ -222,3 +222,22 @@ def test_the_audit_trail_cannot_be_edited_or_deleted(desk):
         Event.objects.filter(pk=event.pk).update(kind="tampered")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         Event.objects.filter(pk=event.pk).delete()
+
+
+def test_reply_attachments_get_a_safe_name_a_sniffed_type_and_a_size_limit(desk, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    agent = desk["people"]["inhouse_agent"]
+    ticket = tf.ticket(desk["queues"]["inhouse"])
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+    disguised = SimpleUploadedFile("../../etc/evil<script>.html", png, content_type="text/html")
+    message = services.ticket_reply(actor=agent, ticket=ticket, body="see file", files=[disguised])
+    item = message.attachments.get()
+    assert item.content_type == "image/png"  # the bytes, not the claim
+    assert "/" not in item.filename and "<" not in item.filename
+    assert item.size == len(png)
+    settings.ATTACHMENT_MAX_BYTES = 10
+    with pytest.raises(services.TicketError, match="too large"):
+        services.ticket_reply(actor=agent, ticket=ticket, body="big",
+                              files=[SimpleUploadedFile("a.txt", b"x" * 11)])  # fmt: skip
+    assert not Message.objects.filter(body="big").exists()  # nothing half-written
