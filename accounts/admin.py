@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import services
 from accounts.forms import AdminUserChangeForm, AdminUserCreationForm
 from accounts.models import AccountEvent, Role, Team, User, Vendor
+from helpdesk.admin import ReadOnlyAdminMixin
 
 
 @admin.register(Vendor)
@@ -95,17 +96,18 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(AccountEvent)
-class AccountEventAdmin(admin.ModelAdmin):
+class AccountEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "action", "actor", "target_type", "target_id"]
     list_filter = ["action", "target_type"]
     list_select_related = ["actor"]
     readonly_fields = [f.name for f in AccountEvent._meta.fields]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
+# API tokens are secrets each person manages on their own preferences page; nobody
+# browses other people's tokens in the admin.
+try:
+    from rest_framework.authtoken.admin import TokenProxy
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
+    admin.site.unregister(TokenProxy)
+except (ImportError, admin.sites.NotRegistered):
+    pass

@@ -21,6 +21,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "accountevent": ("view",),
         },
         "auth": {"group": ("view",)},
+        # Sign-in lockouts: an admin unlocks an account by deleting its attempts.
+        "axes": {
+            "accessattempt": ("view", "delete"),
+            "accesslog": ("view",),
+            "accessfailurelog": ("view",),
+        },
         "tickets": {
             "queue": ("view", "add", "change"),
             "requester": ("view", "change"),

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from helpdesk.admin import ReadOnlyAdminMixin
 from tickets.models import Event, Macro, Notification, Queue, Requester, Ticket
 
 
@@ -29,7 +30,7 @@ class MacroAdmin(admin.ModelAdmin):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: tickets change through the queue, the ticket page and the API (audited)."""
 
     list_display = ["reference", "subject", "queue", "status", "priority", "assignee", "created_at"]
@@ -39,31 +40,13 @@ class TicketAdmin(admin.ModelAdmin):
     show_full_result_count = False
     exclude = ["search_vector"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "ticket", "kind", "actor"]
     list_filter = ["kind"]
     list_select_related = ["ticket", "actor"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(Notification)
