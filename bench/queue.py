@@ -55,6 +55,14 @@ for n in range({agents}):
 """
 
 
+class _Printer(list):
+    """Collects the figures and prints each as soon as it is measured."""
+
+    def append(self, line: str) -> None:
+        print(line, flush=True)
+        super().append(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tickets", type=int, default=10_000)
@@ -95,7 +103,7 @@ def main() -> None:
     with gunicorn(env, args.port) as host:
         lead = Session(host)
         lead.sign_in("bench.agent0@example.com", PASSWORD)
-        results: list[str] = []
+        results = _Printer()
 
         def page(path):  # type: ignore[no-untyped-def]
             return lambda: lead.timed("GET", path)
@@ -240,7 +248,6 @@ def main() -> None:
         elapsed = time.monotonic() - started
         done = sum(len(v) for v in by_kind.values())
 
-    print("\n".join(results))
     print(
         f"{'next ticket: distinct claims':<38} {after - before} tickets for {len(claims)} presses (statuses {sorted(set(claims))})"
     )
