@@ -70,6 +70,18 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Phone")
 
 
+class RequesterQuerySet(models.QuerySet["Requester"]):
+    def with_email(self, email: str) -> RequesterQuerySet:
+        """Case-insensitive match through the lower(email) unique index (``iexact`` would
+        compile to UPPER(), which no index serves)."""
+        # The unique index is partial (non-empty emails): say so, or it is not used.
+        return (
+            self.alias(email_lower=Lower("email"))
+            .filter(email_lower=email.strip().lower())
+            .exclude(email="")
+        )
+
+
 class Requester(models.Model):
     """An end user who asks for help. Not a User: requesters never sign in here."""
 
@@ -80,6 +92,8 @@ class Requester(models.Model):
     region = models.CharField(_("region"), max_length=8, blank=True)
     is_high_profile = models.BooleanField(_("high profile"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = RequesterQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("requester")

@@ -159,7 +159,7 @@ def requester_get_or_create(
     if external_id:
         requester = Requester.objects.filter(external_id=external_id).first()
     if requester is None and email:
-        requester = Requester.objects.filter(email__iexact=email).first()
+        requester = Requester.objects.with_email(email).first()
     if requester is not None:
         return requester
     return Requester.objects.create(

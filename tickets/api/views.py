@@ -23,6 +23,7 @@ from tickets.api.serializers import (
     TicketOut,
     TicketUpdateIn,
 )
+from tickets.models import Requester
 from tickets.selectors import QueueFilters
 
 
@@ -144,7 +145,7 @@ class RequesterListApi(APIView):
         external_id = request.query_params.get("external_id", "")[:128]
         after = request.query_params.get("after", "")
         if email:
-            requesters = requesters.filter(email__iexact=email)
+            requesters = requesters.filter(pk__in=Requester.objects.with_email(email).values("id"))
         if external_id:
             requesters = requesters.filter(external_id=external_id)
         if after.isdigit():
