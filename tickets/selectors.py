@@ -259,10 +259,15 @@ def _queue_counts() -> dict[int, tuple[int, int, int, int]]:
     database's work. The sidebar refreshes on its own, so a few seconds of
     staleness is invisible.
     """
-    counts = cache.get(QUEUE_COUNTS_CACHE_KEY)
-    if counts is not None:
-        return counts
-    since = timezone.now() - timedelta(days=RECENTLY_SOLVED_DAYS)
+    cached = cache.get(QUEUE_COUNTS_CACHE_KEY)
+    now = timezone.now()
+    if cached is not None:
+        fresh_until, counts = cached
+        # Past its freshness one request refreshes it; the rest keep answering from
+        # the stale copy meanwhile (no stampede of identical 100,000-row counts).
+        if now < fresh_until or not cache.add(f"{QUEUE_COUNTS_CACHE_KEY}:refresh", 1, 30):
+            return counts
+    since = now - timedelta(days=RECENTLY_SOLVED_DAYS)
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -279,7 +284,9 @@ def _queue_counts() -> dict[int, tuple[int, int, int, int]]:
             [since, since],
         )
         counts = {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
-    cache.set(QUEUE_COUNTS_CACHE_KEY, counts, QUEUE_COUNTS_SECONDS)
+    fresh_until = now + timedelta(seconds=QUEUE_COUNTS_SECONDS)
+    cache.set(QUEUE_COUNTS_CACHE_KEY, (fresh_until, counts), QUEUE_COUNTS_SECONDS * 6)
+    cache.delete(f"{QUEUE_COUNTS_CACHE_KEY}:refresh")
     return counts
 
 

@@ -156,3 +156,19 @@ def test_a_new_ticket_is_searchable_as_soon_as_it_is_committed(desk):
     assert [
         t.pk for t in selectors.search_tickets(desk["people"]["north_agent"], "kangaroo").rows
     ] == [ticket.pk]
+
+
+def test_stale_counts_are_refreshed_by_one_request_while_others_use_the_old_copy(desk):
+    from django.core.cache import cache
+
+    agent, q = desk["people"]["north_agent"], desk["queues"]["north"]
+    tf.ticket(q)
+    assert selectors.sidebar_counts(agent)["all"] == 1
+    tf.ticket(q)
+    assert selectors.sidebar_counts(agent)["all"] == 1  # still fresh: cached
+    fresh_until, counts = cache.get(selectors.QUEUE_COUNTS_CACHE_KEY)
+    cache.set(selectors.QUEUE_COUNTS_CACHE_KEY, (timezone.now() - timedelta(seconds=1), counts))
+    cache.add(f"{selectors.QUEUE_COUNTS_CACHE_KEY}:refresh", 1, 30)  # someone else refreshing
+    assert selectors.sidebar_counts(agent)["all"] == 1  # served stale meanwhile
+    cache.delete(f"{selectors.QUEUE_COUNTS_CACHE_KEY}:refresh")
+    assert selectors.sidebar_counts(agent)["all"] == 2  # this request refreshes
