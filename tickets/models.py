@@ -132,8 +132,6 @@ class Queue(models.Model):
     default_priority = models.PositiveSmallIntegerField(
         _("default priority"), choices=Priority.choices, default=Priority.NORMAL
     )
-    # The SLA policy that applies by default; the policy model arrives with SLA clocks.
-    default_sla_policy = models.CharField(_("default SLA policy"), max_length=60, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
