@@ -73,6 +73,7 @@ def _locked(ticket: Ticket) -> Ticket:
     return (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("requester", "queue", "assignee")
+        .defer("search_vector")
         .get(pk=ticket.pk)
     )
 

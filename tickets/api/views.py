@@ -41,7 +41,7 @@ class TicketListCreateApi(APIView):
         query.is_valid(raise_exception=True)
         data = query.validated_data
         if data.get("q"):
-            result = selectors.search_tickets(request.user, data["q"])
+            result = selectors.search_tickets(request.user, data["q"], full_rows=True)
             return Response({"results": TicketOut(result.rows, many=True).data,
                              "next_cursor": None})  # fmt: skip
         filters = QueueFilters(
@@ -54,7 +54,9 @@ class TicketListCreateApi(APIView):
             tag=data.get("tag", ""),
             assignee=data.get("assignee", ""),
         )
-        page = selectors.queue_page(request.user, filters, cursor=data.get("cursor", ""))
+        page = selectors.queue_page(
+            request.user, filters, cursor=data.get("cursor", ""), full_rows=True
+        )
         return Response({"results": TicketOut(page.rows, many=True).data,
                          "next_cursor": page.next_cursor or None})  # fmt: skip
 

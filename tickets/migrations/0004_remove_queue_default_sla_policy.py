@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0003_ticket_created_idx'),
+        ("tickets", "0003_ticket_created_idx"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='queue',
-            name='default_sla_policy',
+            model_name="queue",
+            name="default_sla_policy",
         ),
     ]

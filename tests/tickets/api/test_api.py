@@ -154,3 +154,16 @@ def test_openapi_schema_is_served(api):
     response = api.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/v1/tickets/" in response.content
+
+
+@pytest.mark.parametrize("count", [3, 60])
+def test_the_ticket_list_makes_a_fixed_number_of_queries(
+    api, desk, count, django_assert_max_num_queries
+):
+    for _ in range(count):
+        tf.ticket(desk["queues"]["north"])
+    with django_assert_max_num_queries(8):
+        response = api.get("/api/v1/tickets/", {"view": "all"})
+    assert len(response.json()["results"]) == min(count, 50)
+    with django_assert_max_num_queries(8):
+        api.get("/api/v1/tickets/", {"q": "login"})
