@@ -301,21 +301,30 @@ def update(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect("tickets:detail", reference=ticket.reference)
 
 
+def _other_ticket(request: HttpRequest, missing: str):  # type: ignore[no-untyped-def]
+    """The ticket named in the form's reference field, if this person may see it;
+    otherwise None, with the reason shown as a message."""
+    form = ReferenceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, missing)
+        return None
+    try:
+        return selectors.get_ticket_for(request.user, form.cleaned_data["reference"])
+    except Http404:
+        messages.error(request, _("No ticket %(ref)s that you can see.") % {
+            "ref": form.cleaned_data["reference"]})  # fmt: skip
+        return None
+
+
 @login_required
 @require_POST
 def merge(request: HttpRequest, reference: str) -> HttpResponse:
     source = selectors.get_ticket_for(request.user, reference)
-    form = ReferenceForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Enter the reference of the ticket to merge into."))
+    target = _other_ticket(request, _("Enter the reference of the ticket to merge into."))
+    if target is None:
         return redirect("tickets:detail", reference=source.reference)
     try:
-        target = selectors.get_ticket_for(request.user, form.cleaned_data["reference"])
         services.ticket_merge(actor=request.user, source=source, target=target)
-    except Http404:
-        messages.error(request, _("No ticket %(ref)s that you can see.") % {
-            "ref": form.cleaned_data["reference"]})  # fmt: skip
-        return redirect("tickets:detail", reference=source.reference)
     except services.TicketError as exc:
         messages.error(request, str(exc))
         return redirect("tickets:detail", reference=source.reference)
@@ -327,19 +336,14 @@ def merge(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def link(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, reference)
-    form = ReferenceForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise services.TicketError(_("Enter the reference of the related ticket."))
-        other = selectors.get_ticket_for(request.user, form.cleaned_data["reference"])
-        services.ticket_link(actor=request.user, ticket=ticket, other=other)
-    except Http404:
-        messages.error(request, _("No ticket %(ref)s that you can see.") % {
-            "ref": form.cleaned_data.get("reference", "")})  # fmt: skip
-    except services.TicketError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Tickets linked."))
+    other = _other_ticket(request, _("Enter the reference of the related ticket."))
+    if other is not None:
+        try:
+            services.ticket_link(actor=request.user, ticket=ticket, other=other)
+        except services.TicketError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Tickets linked."))
     return redirect("tickets:detail", reference=ticket.reference)
 
 
