@@ -33,7 +33,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "macro": ("view", "add", "change", "delete"),
             "ticket": ("view",),
             "event": ("view",),
-            "notification": ("view",),
+            "notification": ("view", "change"),
+            "notificationattempt": ("view",),
         },
     },
 }

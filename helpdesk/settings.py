@@ -177,11 +177,22 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(
 )
 # Every periodic task of the project is declared here, and only here.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "tickets-sweep-notifications": {
+        "task": "tickets.tasks.sweep_notifications",
+        "schedule": 10.0,
+    },
     "tickets-close-quiet-solved": {
         "task": "tickets.tasks.close_quiet_solved_tickets",
         "schedule": 300.0,
     },
 }
+# The outbox: retries with exponential backoff (base, cap) and jitter; dead after
+# the last attempt; a send still "sending" after the timeout is retried.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+NOTIFICATION_RETRY_BASE_SECONDS = env.float("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
+NOTIFICATION_RETRY_MAX_SECONDS = env.float("NOTIFICATION_RETRY_MAX_SECONDS", default=3600)
+NOTIFICATION_SENDING_TIMEOUT = env.int("NOTIFICATION_SENDING_TIMEOUT", default=300)
+EMAIL_MESSAGE_ID_DOMAIN = env.str("EMAIL_MESSAGE_ID_DOMAIN", default="helpdesk.localhost")
 # Solved tickets close after this many hours without a requester reply.
 TICKET_AUTO_CLOSE_HOURS = env.int("TICKET_AUTO_CLOSE_HOURS", default=96)
 # Largest attachment accepted, in bytes.

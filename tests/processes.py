@@ -23,12 +23,14 @@ def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def start_worker(name: str = "test-worker", *, concurrency: int = 1) -> subprocess.Popen:
+def start_worker(
+    name: str = "test-worker", *, concurrency: int = 1, env: dict[str, str] | None = None
+) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--loglevel", "WARNING",
          "--concurrency", str(concurrency), "--hostname", f"{name}@%h", "--without-mingle",
          "--without-gossip"],
-        cwd=BASE_DIR, env=_env(), start_new_session=True,
+        cwd=BASE_DIR, env=_env(env), start_new_session=True,
     )  # fmt: skip
 
 

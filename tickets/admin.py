@@ -1,7 +1,17 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from helpdesk.admin import ReadOnlyAdminMixin
-from tickets.models import Event, Macro, Notification, Queue, Requester, Ticket
+from tickets import outbox
+from tickets.models import (
+    Event,
+    Macro,
+    Notification,
+    NotificationAttempt,
+    Queue,
+    Requester,
+    Ticket,
+)
 
 
 @admin.register(Queue)
@@ -49,9 +59,28 @@ class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
 
 
+class NotificationAttemptInline(admin.TabularInline):
+    model = NotificationAttempt
+    extra = 0
+    can_delete = False
+    readonly_fields = ["attempted_at", "ok", "status_code", "error", "duration_ms"]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ["created_at", "kind", "channel", "recipient", "state", "attempts"]
+    inlines = [NotificationAttemptInline]
+    actions = ["retry_now"]
+
+    @admin.action(description=_("Retry the selected dead or failed notifications now"))
+    def retry_now(self, request, queryset):  # type: ignore[no-untyped-def]
+        retried = sum(outbox.notification_retry(notification=n) for n in queryset)
+        self.message_user(request, _("%(count)d notification(s) queued again.") % {
+            "count": retried})  # fmt: skip
+
     list_filter = ["state", "channel", "kind"]
     search_fields = ["recipient", "idempotency_key"]
     show_full_result_count = False

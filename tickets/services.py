@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from tickets import attachments, selectors
+from tickets import attachments, outbox, selectors
 from tickets.models import (
     WORKABLE_STATUSES,
     Attachment,
@@ -129,7 +129,7 @@ def _queue_requester_email(ticket: Ticket, message: Message, *, kind: str) -> No
     if not requester.email:
         return
     key = hashlib.sha256(f"{kind}:{message.pk}".encode()).hexdigest()[:64]
-    Notification.objects.create(
+    notification = Notification.objects.create(
         kind=kind,
         channel=Notification.Channel.EMAIL,
         recipient=requester.email,
@@ -139,6 +139,7 @@ def _queue_requester_email(ticket: Ticket, message: Message, *, kind: str) -> No
         message=message,
         idempotency_key=key,
     )
+    outbox.enqueue_delivery(notification.pk)
 
 
 # ---------------------------------------------------------------- requesters

@@ -12,3 +12,23 @@ def close_quiet_solved_tickets() -> int:
     return services.tickets_close_quiet_solved(
         quiet_for=timedelta(hours=settings.TICKET_AUTO_CLOSE_HOURS)
     )
+
+
+@shared_task(name="tickets.tasks.deliver_notification", ignore_result=True)
+def deliver_notification(notification_id: int) -> str:
+    """Deliver one outbox row. Claims it first, so running twice sends once."""
+    from tickets import outbox
+
+    return outbox.notification_deliver(notification_id)
+
+
+@shared_task(name="tickets.tasks.sweep_notifications", ignore_result=True)
+def sweep_notifications() -> int:
+    """Hand every due outbox row to a worker: retries whose backoff has passed, rows
+    whose enqueue was lost (broker down at commit), and sends a dead worker left."""
+    from tickets import outbox
+
+    due = outbox.notifications_due()
+    for notification_id in due:
+        deliver_notification.delay(notification_id)
+    return len(due)

@@ -1,0 +1,113 @@
+import random
+from datetime import timedelta
+from email import message_from_bytes
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from tests import processes
+from tests.tickets import factories as tf
+from tickets import outbox, services
+from tickets.models import Message, Notification, NotificationAttempt
+
+State = Notification.State
+
+
+class BrokenBackend:
+    """An email backend whose server is down."""
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        pass
+
+    def send_messages(self, messages):  # type: ignore[no-untyped-def]
+        raise ConnectionRefusedError("smtp down")
+
+
+def reply(desk, body="We refunded you.", subject="Refund\r\nBcc: victim@example.com"):  # type: ignore[no-untyped-def]
+    ticket = tf.ticket(desk["queues"]["inhouse"], subject=subject)
+    Message.objects.filter(ticket=ticket).update(channel_message_id="<first@requester.example>")
+    message = services.ticket_reply(actor=desk["people"]["inhouse_agent"], ticket=ticket, body=body)
+    return ticket, message, Notification.objects.get(message=message)
+
+
+@pytest.mark.django_db
+def test_a_reply_is_handed_to_a_worker_only_after_commit(desk, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        reply(desk)
+    assert len(callbacks) == 1
+
+
+@pytest.mark.django_db
+def test_delivery_sends_once_with_threading_headers_and_no_header_injection(desk):
+    ticket, message, notification = reply(desk)
+    assert outbox.notification_deliver(notification.pk) == State.SENT
+    assert outbox.notification_deliver(notification.pk) == "skipped"  # safe to run twice
+    assert len(mail.outbox) == 1
+    sent = mail.outbox[0]
+    assert sent.to == [ticket.requester.email]
+    assert "\n" not in sent.subject and "Bcc" in sent.subject  # folded into the subject text
+    assert sent.extra_headers["In-Reply-To"] == "<first@requester.example>"
+    assert sent.extra_headers["X-Helpdesk-Idempotency-Key"] == notification.idempotency_key
+    message.refresh_from_db()
+    assert message.channel_message_id == sent.extra_headers["Message-ID"]
+    notification.refresh_from_db()
+    assert (notification.state, notification.attempts) == (State.SENT, 1)
+    assert NotificationAttempt.objects.get(notification=notification).ok
+
+
+@pytest.mark.django_db
+def test_failures_back_off_then_die_and_an_admin_can_retry(desk, settings):
+    settings.EMAIL_BACKEND = "tests.tickets.tasks.test_outbox.BrokenBackend"
+    settings.NOTIFICATION_MAX_ATTEMPTS = 3
+    _, _, notification = reply(desk)
+    assert outbox.notification_deliver(notification.pk) == State.FAILED
+    notification.refresh_from_db()
+    assert notification.next_attempt_at > timezone.now()
+    assert "smtp down" in notification.last_error
+    assert outbox.notification_deliver(notification.pk) == "skipped"  # not due yet
+    for expected in (State.FAILED, State.DEAD):
+        Notification.objects.filter(pk=notification.pk).update(next_attempt_at=timezone.now())
+        assert outbox.notification_deliver(notification.pk) == expected
+    assert NotificationAttempt.objects.filter(notification=notification, ok=False).count() == 3
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert outbox.notification_retry(notification=notification)
+    assert outbox.notification_deliver(notification.pk) == State.SENT
+
+
+def test_backoff_grows_exponentially_with_jitter_and_a_cap(settings):
+    settings.NOTIFICATION_RETRY_BASE_SECONDS = 30
+    settings.NOTIFICATION_RETRY_MAX_SECONDS = 3600
+    rng = random.Random(1)
+    delays = [outbox.backoff(n, rng=rng).total_seconds() for n in range(1, 10)]
+    assert 15 <= delays[0] <= 45 and 30 <= delays[1] <= 90
+    assert all(d <= 5400 for d in delays) and delays[-1] >= 1800
+
+
+@pytest.mark.django_db
+def test_a_send_left_unfinished_by_a_dead_worker_is_picked_up_again(desk, settings):
+    _, _, notification = reply(desk)
+    stale = timezone.now() - timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT + 1)
+    Notification.objects.filter(pk=notification.pk).update(
+        state=State.SENDING, next_attempt_at=stale
+    )
+    assert outbox.notifications_due() == [notification.pk]
+    assert outbox.notification_deliver(notification.pk) == State.SENT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_delivers_the_reply(desk, tmp_path):
+    worker = processes.start_worker("outbox", env={"TEST_EMAIL_FILE_PATH": str(tmp_path)})
+    try:
+        ticket, _, notification = reply(desk, body="Delivered by a real worker.")
+        assert processes.wait_for(
+            lambda: Notification.objects.get(pk=notification.pk).state == State.SENT, timeout=60
+        )
+    finally:
+        processes.stop(worker)
+    files = list(Path(tmp_path).glob("*.log"))
+    assert len(files) == 1
+    sent = message_from_bytes(files[0].read_bytes())
+    assert sent["To"] == ticket.requester.email
+    assert "Delivered by a real worker." in files[0].read_text()

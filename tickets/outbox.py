@@ -1,0 +1,154 @@
+"""Delivering the outbox: every ``Notification`` row is sent after its transaction
+commits, retried with exponential backoff and jitter, and marked dead after the
+last attempt (admins can retry it). Each try is logged as a ``NotificationAttempt``.
+
+Safe to run twice or concurrently: a delivery first claims its row with a
+conditional update (queued/failed and due → sending) and goes on only if that
+changed one row. A worker killed mid-send leaves the row "sending"; the sweep
+reclaims such rows after ``NOTIFICATION_SENDING_TIMEOUT`` seconds, so nothing is
+lost (at-least-once; the idempotency key lets receivers drop a duplicate).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import timedelta
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tickets.models import Message, Notification, NotificationAttempt
+
+State = Notification.State
+
+
+def backoff(attempts: int, *, rng: random.Random | None = None) -> timedelta:
+    """Exponential, capped, with ±50% jitter so retries from one outage spread out."""
+    base = settings.NOTIFICATION_RETRY_BASE_SECONDS
+    cap = settings.NOTIFICATION_RETRY_MAX_SECONDS
+    delay = min(cap, base * 2 ** max(0, attempts - 1))
+    return timedelta(seconds=delay * (rng or random).uniform(0.5, 1.5))  # noqa: S311
+
+
+def _claim(notification_id: int) -> bool:
+    now = timezone.now()
+    return bool(
+        Notification.objects.filter(
+            pk=notification_id, state__in=[State.QUEUED, State.FAILED], next_attempt_at__lte=now
+        ).update(state=State.SENDING, next_attempt_at=now, attempts=F("attempts") + 1)
+    )
+
+
+def _one_line(text: str) -> str:
+    # Header values never carry a line break (no header injection from subjects).
+    return " ".join(text.split())[:250]
+
+
+def _thread_headers(notification: Notification) -> dict[str, str]:
+    """Message-ID of this mail and In-Reply-To / References to the ticket's earlier mail."""
+    headers = {"Message-ID": make_msgid(domain=settings.EMAIL_MESSAGE_ID_DOMAIN)}
+    if notification.ticket_id:
+        earlier = list(
+            Message.objects.filter(ticket_id=notification.ticket_id)
+            .exclude(channel_message_id="")
+            .exclude(pk=notification.message_id)
+            .order_by("-created_at", "-id")
+            .values_list("channel_message_id", flat=True)[:10]
+        )
+        if earlier:
+            headers["In-Reply-To"] = earlier[0]
+            headers["References"] = " ".join(reversed(earlier))
+    return headers
+
+
+def _send_email(notification: Notification) -> str:
+    headers = _thread_headers(notification)
+    headers["X-Helpdesk-Idempotency-Key"] = notification.idempotency_key
+    email = EmailMessage(
+        subject=_one_line(notification.subject),
+        body=notification.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient],
+        headers=headers,
+    )
+    email.send(fail_silently=False)
+    return headers["Message-ID"]
+
+
+def notification_deliver(notification_id: int) -> str:
+    """Try to deliver one notification; returns what became of it (its state)."""
+    if not _claim(notification_id):
+        return "skipped"
+    notification = Notification.objects.get(pk=notification_id)
+    started = time.monotonic()
+    error = ""
+    message_id = ""
+    try:
+        if notification.channel != Notification.Channel.EMAIL:
+            # Vendor webhooks come with the notifications work; until then such a row
+            # fails visibly (and ends dead, for an admin to see) rather than vanishing.
+            raise ValueError(f"no delivery for channel {notification.channel!r} yet")
+        message_id = _send_email(notification)
+    except Exception as exc:  # any failure is logged and retried, never lost
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+    duration = int((time.monotonic() - started) * 1000)
+    with transaction.atomic():
+        NotificationAttempt.objects.create(
+            notification=notification, ok=not error, error=error, duration_ms=duration
+        )
+        if not error:
+            Notification.objects.filter(pk=notification.pk).update(
+                state=State.SENT, sent_at=timezone.now(), last_error=""
+            )
+            if notification.message_id and message_id:
+                Message.objects.filter(pk=notification.message_id, channel_message_id="").update(
+                    channel_message_id=message_id
+                )
+            return State.SENT
+        dead = notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+        Notification.objects.filter(pk=notification.pk).update(
+            state=State.DEAD if dead else State.FAILED,
+            last_error=error,
+            next_attempt_at=timezone.now() + backoff(notification.attempts),
+        )
+        return State.DEAD if dead else State.FAILED
+
+
+def notifications_due(limit: int = 500) -> list[int]:
+    """Ids of notifications to (re)try now, after reclaiming sends that never finished."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT)
+    Notification.objects.filter(state=State.SENDING, next_attempt_at__lt=stale).update(
+        state=State.FAILED, last_error="delivery did not finish (worker lost?)",
+        next_attempt_at=now,
+    )  # fmt: skip
+    return list(
+        Notification.objects.filter(
+            state__in=[State.QUEUED, State.FAILED], next_attempt_at__lte=now
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+@transaction.atomic
+def notification_retry(*, notification: Notification) -> bool:
+    """An admin's retry of a dead or failed notification: due now, attempts kept."""
+    changed = Notification.objects.filter(
+        pk=notification.pk, state__in=[State.DEAD, State.FAILED]
+    ).update(state=State.QUEUED, next_attempt_at=timezone.now())
+    if changed:
+        enqueue_delivery(notification.pk)
+    return bool(changed)
+
+
+def enqueue_delivery(notification_id: int) -> None:
+    """Hand the notification to a worker once the current transaction has committed."""
+    from tickets.tasks import deliver_notification  # noqa: PLC0415 - tasks import this module
+
+    transaction.on_commit(lambda: deliver_notification.delay(notification_id))
