@@ -72,6 +72,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0, help="mixed load, requests/second")
     parser.add_argument("--duration", type=float, default=30.0, help="mixed load, seconds")
     parser.add_argument("--agents", type=int, default=8, help="concurrent 'next ticket' agents")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     args = parser.parse_args()
 
     database = f"helpdesk_bench_{args.tickets}"
@@ -100,7 +102,8 @@ def main() -> None:
     print(f"\n== {total:,} tickets ({active:,} active), {messages:,} messages; "
           f"tickets_* tables with indexes: {size[0]}")  # fmt: skip
 
-    with gunicorn(env, args.port) as host:
+    print(f"gunicorn: {args.workers} workers x {args.threads} threads")
+    with gunicorn(env, args.port, workers=args.workers, threads=args.threads) as host:
         lead = Session(host)
         lead.sign_in("bench.agent0@example.com", PASSWORD)
         results = _Printer()
