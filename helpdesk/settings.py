@@ -98,6 +98,16 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Only for hot fragments (queue rows); pages stay in Django templates.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "helpdesk.jinja2.environment",
+            "extensions": ["jinja2.ext.i18n"],
+        },
+    },
 ]
 
 # ------------------------------------------------------------------ database

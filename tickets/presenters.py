@@ -10,9 +10,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from tickets.models import Priority, Status, Ticket
+
+# The row template is Jinja2, which makemessages does not read: its strings are
+# listed here so they stay in the catalogues.
+ROW_TEMPLATE_STRINGS = [
+    gettext_noop("Select"), gettext_noop("Next target"), gettext_noop("Ticket"),
+    gettext_noop("Requester"), gettext_noop("Queue"), gettext_noop("Status"),
+    gettext_noop("Priority"), gettext_noop("Lang."), gettext_noop("Assignee"), gettext_noop("Age"),
+    gettext_noop("VIP"), gettext_noop("No tickets here."),
+]  # fmt: skip
 
 
 def _units() -> list[tuple[int, str]]:
@@ -75,3 +86,19 @@ def queue_rows(tickets: list[Ticket], now: datetime | None = None) -> list[dict]
             sla_iso=sla_iso,
         ))  # fmt: skip
     return rows
+
+
+def rows_html(
+    rows: list[dict], *, selectable: bool, caption: str, empty_text: str = ""
+) -> SafeString:
+    """The rows as an HTML table, rendered by Jinja2 (several times faster than the
+    Django engine for this loop); autoescaped like any template."""
+    from django.template.loader import render_to_string  # noqa: PLC0415
+
+    html = render_to_string(
+        "tickets/rows.html",
+        {"rows": rows, "selectable": selectable, "caption": caption, "empty_text": empty_text},
+        using="jinja2",
+    )
+    # Jinja2 autoescaped every value while rendering; Django's backend returns a plain str.
+    return mark_safe(html)  # noqa: S308

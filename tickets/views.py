@@ -38,7 +38,9 @@ def _queue_context(request: HttpRequest) -> dict:
         "form": form,
         "filters": filters,
         "page": page,
-        "rows": presenters.queue_rows(page.rows),
+        "rows_html": presenters.rows_html(
+            presenters.queue_rows(page.rows), selectable=True, caption=_("Tickets in this view")
+        ),
         "queues": selectors.visible_queue_list(request.user),
         "base_query": params.urlencode(),
         "is_first_page": not request.GET.get("cursor"),
@@ -162,9 +164,14 @@ def search(request: HttpRequest) -> HttpResponse:
     result = selectors.search_tickets(request.user, text) if text else None
     if result and result.exact and len(result.rows) == 1 and not request.htmx:
         return redirect("tickets:detail", reference=result.rows[0].reference)
-    rows = presenters.queue_rows(result.rows) if result else []
+    rows_html = ""
+    if result:
+        rows_html = presenters.rows_html(
+            presenters.queue_rows(result.rows), selectable=False, caption=_("Search results"),
+            empty_text=_("Nothing matches. Try fewer words."),
+        )  # fmt: skip
     return render(request, "tickets/search.html",
-                  {"form": form, "q": text, "result": result, "rows": rows})  # fmt: skip
+                  {"form": form, "q": text, "result": result, "rows_html": rows_html})  # fmt: skip
 
 
 # ---------------------------------------------------------------- ticket page

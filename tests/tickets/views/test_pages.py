@@ -177,3 +177,12 @@ def test_any_status_and_a_bad_filter_value_drop_only_that_filter(north, client):
     response = client.get("/tickets/", {"view": "all", "status": "", "priority": "9",
                                         "language": "en"})  # fmt: skip
     assert response.content.decode().count('data-testid="ticket-row"') == 1
+
+
+def test_requester_text_in_queue_rows_is_escaped(desk, client):
+    client.force_login(desk["people"]["north_agent"])
+    tf.ticket(desk["queues"]["north"], subject="<script>alert(1)</script>",
+              requester_=tf.requester(name='<img src=x onerror="alert(2)">'))  # fmt: skip
+    body = client.get("/tickets/?view=all").content.decode()
+    assert "<script>alert(1)" not in body and "&lt;script&gt;alert(1)" in body
+    assert "<img src=x" not in body
