@@ -94,6 +94,29 @@ def gunicorn(env: dict[str, str], port: int, workers: int = 4, threads: int = 2)
         process.wait(20)
 
 
+@contextmanager
+def celery(env: dict[str, str]):  # type: ignore[no-untyped-def]
+    """A Celery worker and beat, as in production (beat refreshes the queue counts)."""
+    celery_bin = str(Path(PYTHON).parent / "celery")
+    schedule = str(BASE_DIR / ".local" / f"bench-beat-{env['EMBEDDED_DATABASE_NAME']}")
+    worker = subprocess.Popen(  # noqa: S603
+        [celery_bin, "-A", "helpdesk", "worker", "--concurrency", "1", "--loglevel", "WARNING",
+         "--hostname", "bench@%h"], cwd=BASE_DIR, env=env,
+    )  # fmt: skip
+    beat = subprocess.Popen(  # noqa: S603
+        [celery_bin, "-A", "helpdesk", "beat", "--loglevel", "WARNING", "--schedule", schedule],
+        cwd=BASE_DIR, env=env,
+    )  # fmt: skip
+    try:
+        time.sleep(5)
+        yield
+    finally:
+        for process in (beat, worker):
+            process.terminate()
+        for process in (beat, worker):
+            process.wait(30)
+
+
 class Session:
     """One signed-in browser-like session over a keep-alive connection."""
 

@@ -29,6 +29,7 @@ from collections import defaultdict
 from bench.common import (
     Session,
     bench_env,
+    celery,
     ensure_database,
     gunicorn,
     manage,
@@ -103,7 +104,7 @@ def main() -> None:
           f"tickets_* tables with indexes: {size[0]}")  # fmt: skip
 
     print(f"gunicorn: {args.workers} workers x {args.threads} threads")
-    with gunicorn(env, args.port, workers=args.workers, threads=args.threads) as host:
+    with celery(env), gunicorn(env, args.port, workers=args.workers, threads=args.threads) as host:
         lead = Session(host)
         lead.sign_in("bench.agent0@example.com", PASSWORD)
         results = _Printer()

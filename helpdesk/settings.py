@@ -191,6 +191,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "tickets.tasks.sweep_notifications",
         "schedule": 10.0,
     },
+    "tickets-refresh-queue-counts": {
+        "task": "tickets.tasks.refresh_queue_counts",
+        "schedule": 5.0,
+    },
     "tickets-close-quiet-solved": {
         "task": "tickets.tasks.close_quiet_solved_tickets",
         "schedule": 300.0,

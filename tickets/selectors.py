@@ -276,13 +276,21 @@ def _queue_counts() -> dict[int, tuple[int, int, int, int]]:
     staleness is invisible.
     """
     cached = cache.get(QUEUE_COUNTS_CACHE_KEY)
-    now = timezone.now()
     if cached is not None:
         fresh_until, counts = cached
-        # Past its freshness one request refreshes it; the rest keep answering from
-        # the stale copy meanwhile (no stampede of identical 100,000-row counts).
-        if now < fresh_until or not cache.add(f"{QUEUE_COUNTS_CACHE_KEY}:refresh", 1, 30):
+        # Beat refreshes the counts every few seconds (refresh_queue_counts). Should
+        # that stop, one request refreshes them and the rest keep answering from the
+        # stale copy meanwhile (no stampede of identical 100,000-row counts).
+        if timezone.now() < fresh_until or not cache.add(
+            f"{QUEUE_COUNTS_CACHE_KEY}:refresh", 1, 30
+        ):
             return counts
+    return refresh_queue_counts()
+
+
+def refresh_queue_counts() -> dict[int, tuple[int, int, int, int]]:
+    """Count every queue's tickets now and share the result through the cache."""
+    now = timezone.now()
     since = now - timedelta(days=RECENTLY_SOLVED_DAYS)
     with connection.cursor() as cursor:
         cursor.execute(

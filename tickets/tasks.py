@@ -32,3 +32,11 @@ def sweep_notifications() -> int:
     for notification_id in due:
         deliver_notification.delay(notification_id)
     return len(due)
+
+
+@shared_task(name="tickets.tasks.refresh_queue_counts", ignore_result=True, expires=10)
+def refresh_queue_counts() -> int:
+    """Recount the queues for every agent's sidebar, off the web request path."""
+    from tickets import selectors
+
+    return len(selectors.refresh_queue_counts())

@@ -111,3 +111,16 @@ def test_a_real_worker_delivers_the_reply(desk, tmp_path):
     sent = message_from_bytes(files[0].read_bytes())
     assert sent["To"] == ticket.requester.email
     assert "Delivered by a real worker." in files[0].read_text()
+
+
+@pytest.mark.django_db
+def test_the_queue_counts_task_refreshes_the_shared_counts(desk):
+    from tickets import selectors
+    from tickets.tasks import refresh_queue_counts
+
+    agent = desk["people"]["north_agent"]
+    tf.ticket(desk["queues"]["north"])
+    assert selectors.sidebar_counts(agent)["all"] == 1
+    tf.ticket(desk["queues"]["north"])
+    refresh_queue_counts()  # what beat runs every few seconds
+    assert selectors.sidebar_counts(agent)["all"] == 2
