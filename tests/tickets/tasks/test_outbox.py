@@ -19,7 +19,7 @@ class BrokenBackend:
     """An email backend whose server is down."""
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        pass
+        """Takes whatever Django passes a backend; there is nothing to set up."""
 
     def send_messages(self, messages):  # type: ignore[no-untyped-def]
         raise ConnectionRefusedError("smtp down")
