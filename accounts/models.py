@@ -42,6 +42,14 @@ class Vendor(models.Model):
     contact_email = models.EmailField(_("contact email"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Where the vendor receives notices (SLA warnings and breaches, policy changes),
+    # signed with HMAC-SHA256. The previous secret stays valid for a grace period after
+    # a rotation, so the vendor can switch without dropping a notice.
+    webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True)
+    webhook_secret = models.CharField(_("webhook secret"), max_length=128, blank=True,
+                                      editable=False)  # fmt: skip
+    webhook_previous_secret = models.CharField(max_length=128, blank=True, editable=False)
+    webhook_secret_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -192,6 +200,8 @@ class AccountEvent(models.Model):
         TEAM_CREATED = "team_created", _("Team created")
         API_TOKEN_ROTATED = "api_token_rotated", _("API token created")
         API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+        WEBHOOK_CHANGED = "webhook_changed", _("Vendor webhook changed")
+        WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated", _("Vendor webhook secret rotated")
 
     action = models.CharField(max_length=32, choices=Action.choices)
     actor = models.ForeignKey(

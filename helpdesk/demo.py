@@ -9,8 +9,25 @@ from django.utils.text import slugify
 
 from accounts import services
 from accounts.models import Role, Team, User, Vendor
-from helpdesk.demo_data import DEMO_PASSWORD, MACROS, QUEUES, TEAMS, USERS, VENDORS
-from tickets.models import Macro, Queue, Ticket
+from helpdesk.demo_data import (
+    CALENDARS,
+    DEMO_PASSWORD,
+    MACROS,
+    QUEUES,
+    SLA_POLICIES,
+    TEAMS,
+    USERS,
+    VENDORS,
+)
+from tickets.models import (
+    BusinessCalendar,
+    BusinessHours,
+    Macro,
+    Queue,
+    SLAPolicy,
+    SLATarget,
+    Ticket,
+)
 
 
 @dataclass
@@ -53,7 +70,38 @@ def seed_organisation() -> SeedReport:
         )
         report.created.append(f"user {demo.email}")
     _seed_queues_and_macros(report, vendors, teams)
+    _seed_sla(report)
     return report
+
+
+def _seed_sla(report: SeedReport) -> None:
+    for name, tz, always_open, country, hours in CALENDARS:
+        calendar, created = BusinessCalendar.objects.get_or_create(
+            name=name, defaults={"time_zone": tz, "always_open": always_open,
+                                 "holiday_country": country},
+        )  # fmt: skip
+        if created:
+            report.created.append(f"calendar {name}")
+            if hours:
+                BusinessHours.objects.bulk_create(
+                    BusinessHours(calendar=calendar, weekday=day, opens=hours[0], closes=hours[1])
+                    for day in range(5)
+                )
+    queues = {queue.name: queue for queue in Queue.objects.all()}
+    for name, position, calendar, queue_names, vip, warn, breach, targets in SLA_POLICIES:
+        if SLAPolicy.objects.filter(name=name).exists():
+            continue
+        policy = SLAPolicy.objects.create(
+            name=name, position=position, calendar=BusinessCalendar.objects.get(name=calendar),
+            high_profile=vip, warning_actions=warn, breach_actions=breach,
+        )  # fmt: skip
+        policy.queues.set([queues[q] for q in queue_names])
+        SLATarget.objects.bulk_create(
+            SLATarget(policy=policy, priority=priority, first_reply_minutes=first,
+                      next_reply_minutes=nxt, resolution_minutes=resolution)
+            for priority, (first, nxt, resolution) in targets.items()
+        )  # fmt: skip
+        report.created.append(f"SLA policy {name}")
 
 
 def _seed_queues_and_macros(report: SeedReport, vendors: dict[str, Vendor],

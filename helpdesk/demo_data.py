@@ -92,3 +92,23 @@ MACROS = [
      "Hi {requester_name},\n\nThanks for reporting this profile. Our safety team is reviewing it "
      "and we will update you here.\n\n{agent_name}", "on_hold", 2, ["impersonation"]),
 ]  # fmt: skip
+
+# (name, time zone, open 24/7, holidays of, Mon–Fri hours or None)
+CALENDARS = [
+    ("Around the clock", "UTC", True, "", None),
+    ("Manila office", "Asia/Manila", False, "PH", ("08:00", "20:00")),
+]
+
+# (name, position, calendar, queues (empty: any), high-profile, warning actions,
+#  breach actions, {priority: (first reply, next reply, resolution) in minutes})
+SLA_POLICIES = [
+    ("High-profile requesters", 10, "Around the clock", [], "yes",
+     ["notify_assignee", "notify_lead"], ["notify_lead", "raise_priority", "escalate"],
+     {1: (15, 30, 120), 2: (30, 60, 240), 3: (60, 120, 480), 4: (60, 120, 480)}),
+    ("Northwind business hours", 50, "Manila office", ["Payments"], "any",
+     ["notify_assignee"], ["notify_lead", "notify_vendor"],
+     {1: (60, 120, 480), 2: (120, 240, 960), 3: (240, 480, 1440), 4: (480, 960, 2880)}),
+    ("Standard", 100, "Around the clock", [], "any",
+     ["notify_assignee"], ["notify_assignee", "notify_lead", "notify_vendor"],
+     {1: (30, 60, 240), 2: (120, 240, 1440), 3: (480, 480, 4320), 4: (1440, 1440, 10080)}),
+]  # fmt: skip

@@ -3,9 +3,10 @@
 ``seed_demo --tickets N`` uses this. It writes rows directly (not through the
 services) because a million tickets through the ORM would take hours; it
 writes what the services would write: tickets with their search document, a
-conversation of 1–4 messages, and the "created" audit event. The next SLA
-target it sets is a plausible stand-in (created + a target by priority) until
-real SLA clocks compute it.
+conversation of 1–4 messages, the "created" audit event, and for active
+tickets the SLA clocks of the policy they match, with due times worked out on
+the policy's calendar. Warnings and breaches already past are marked as fired
+(as if the sweep had run), but without their audit events and notifications.
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from tickets.models import Queue
+from tickets.models import Queue, SLAPolicy
 from tickets.search import config_for
 from tickets.selectors import visible_queue_ids
+from tickets.services import sla
 
 # (subject, first message, category, tags) per language.
 SAMPLES: dict[str, list[tuple[str, str, str, list[str]]]] = {
@@ -82,8 +85,6 @@ FOLLOW_UPS = ["Thank you, that worked!", "It still doesn't work, same error.",
               "Any update on this?", "Thanks for the quick help."]  # fmt: skip
 NOTES = ["Checked payment logs: duplicate charge confirmed.", "Requester verified via email.",
          "Possible fraud ring; see linked tickets.", "Following the account-recovery SOP."]  # fmt: skip
-TARGET_BY_PRIORITY = {1: timedelta(hours=1), 2: timedelta(hours=4), 3: timedelta(hours=24),
-                      4: timedelta(hours=72)}  # fmt: skip
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -93,6 +94,7 @@ class SeedStats:
     messages: int
     events: int
     seconds: float
+    clocks: int = 0
 
 
 def _reference(seen: set[str]) -> str:
@@ -122,6 +124,40 @@ def _drop_secondary_indexes(cursor, tables: list[str]) -> list[str]:  # type: ig
     return [definition for _name, definition in rows]
 
 
+CLOCK_COLUMNS = (
+    "ticket_id", "policy_id", "metric", "state", "target_seconds", "warn_seconds",
+    "started_at", "running_since", "used_seconds", "due_at", "warn_at", "next_check_at",
+    "warned_at", "breached_at",
+)  # fmt: skip
+
+
+def _clocks(
+    tid: int, policy: SLAPolicy, priority: int, status: str, created: datetime,
+    first_reply: datetime | None, now: datetime,
+) -> list[tuple]:  # fmt: skip
+    """The SLA clock rows of one active ticket, as the services would have left them."""
+    schedule = sla.schedule_for(policy.calendar)  # cached: no query inside the COPY
+    rows = []
+    for metric in ("first_reply", "resolution") if first_reply is None else ("resolution",):
+        target = sla.target_seconds(policy, priority, metric)
+        if target is None:
+            continue
+        warn = sla.warn_seconds(policy, target)
+        if status in ("pending", "on_hold"):
+            paused_at = first_reply or created + (now - created) / 2
+            used = schedule.between(created, paused_at)
+            rows.append((tid, policy.pk, metric, "paused", target, warn, created, None, used,
+                         None, None, None, None, None))  # fmt: skip
+            continue
+        due, warn_at = schedule.add(created, target), schedule.add(created, warn)
+        warned = warn_at if warn_at <= now else None
+        breached = due if due <= now else None
+        next_check = None if breached else (due if warned else warn_at)
+        rows.append((tid, policy.pk, metric, "running", target, warn, created, created, 0.0,
+                     due, warn_at, next_check, warned, breached))  # fmt: skip
+    return rows
+
+
 def seed_tickets(
     count: int,
     *,
@@ -142,6 +178,9 @@ def seed_tickets(
         for queue in queues
     }
     now = timezone.now()
+    policies = sla.active_policies()
+    for policy in policies:  # load calendars now; no query may run during a COPY
+        sla.schedule_for(policy.calendar)
     seen: set[str] = set()
     with connection.cursor() as cursor:
         cursor.execute("SELECT reference FROM tickets_ticket")
@@ -155,7 +194,9 @@ def seed_tickets(
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         cursor.execute("SET LOCAL synchronous_commit = off")
         index_defs = (
-            _drop_secondary_indexes(cursor, ["tickets_ticket", "tickets_message", "tickets_event"])
+            _drop_secondary_indexes(
+                cursor, ["tickets_ticket", "tickets_message", "tickets_event", "tickets_slaclock"]
+            )
             if big
             else []
         )
@@ -165,10 +206,11 @@ def seed_tickets(
             "is_high_profile, created_at) FROM STDIN"
         ) as copy:
             regions = ["US", "MX", "BR", "ES", "FR", "DE", "EG", "SA", "JP", "RU", "GB", "IN"]
+            high_profile = [rng.random() < 0.002 for _n in range(requester_count + 1)]
             for n in range(1, requester_count + 1):
                 rid = requester_base + n
                 copy.write_row((rid, f"user{rid}@example.net", f"Demo User {rid}", f"u-{rid}",
-                                "", rng.choice(regions), rng.random() < 0.002,
+                                "", rng.choice(regions), high_profile[n],
                                 now - timedelta(days=400)))  # fmt: skip
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('tickets_requester', 'id'), %s)",
@@ -186,11 +228,12 @@ def seed_tickets(
             size = min(batch, count - done)
             messages: list[tuple] = []
             events: list[tuple] = []
+            clocks: list[tuple] = []
             with cursor.copy(
                 "COPY seed_ticket (id, reference, subject, requester_id, queue_id, status, "
                 "priority, channel, language, category, tags, assignee_id, created_at, updated_at, "
-                "first_reply_at, solved_at, closed_at, sla_due_at, metadata, search_config, "
-                "search_text) FROM STDIN"
+                "first_reply_at, solved_at, closed_at, sla_due_at, sla_warn_at, sla_paused, metadata, "
+                "search_config, search_text) FROM STDIN"
             ) as copy:
                 for i in range(size):
                     tid = ticket_base + done + i + 1
@@ -216,14 +259,21 @@ def seed_tickets(
                     )
                     solved = created + timedelta(hours=rng.randint(1, 72)) if not active else None
                     closed = solved + timedelta(days=4) if status == "closed" and solved else None
-                    # A live queue's mix: a few breached, some close, most with time left.
-                    sla_due = (
-                        max(created + timedelta(minutes=5),
-                            now + TARGET_BY_PRIORITY[priority] * rng.uniform(-0.3, 1.0))
-                        if active and status in ("new", "open")
-                        else None
-                    )  # fmt: skip
-                    requester_id = requester_base + rng.randint(1, requester_count)
+                    requester_n = rng.randint(1, requester_count)
+                    requester_id = requester_base + requester_n
+                    channel = rng.choice(["email", "email", "web", "api", "chat"])
+                    sla_due = sla_warn = None
+                    sla_paused = False
+                    policy = sla.sla_policy_for(SimpleNamespace(  # type: ignore[arg-type]
+                        priority=priority, channel=channel, queue_id=queue.pk, queue=queue,
+                        requester=SimpleNamespace(is_high_profile=high_profile[requester_n]),
+                    ), policies) if active else None  # fmt: skip
+                    if policy is not None:
+                        rows = _clocks(tid, policy, priority, status, created, first_reply, now)
+                        clocks.extend(rows)
+                        running = sorted((r[9], r[10]) for r in rows if r[3] == "running")
+                        sla_due, sla_warn = running[0] if running else (None, None)
+                        sla_paused = bool(rows) and not running
                     texts = [subject, body]
                     at = created
                     messages.append((tid, "public", "requester", None, body, "email", at))
@@ -249,18 +299,21 @@ def seed_tickets(
                     updated = max(m[-1] for m in messages[-4:] if m[0] == tid)
                     copy.write_row((
                         tid, _reference(seen), subject, requester_id, queue.pk, status, priority,
-                        rng.choice(["email", "email", "web", "api", "chat"]), language, category,
+                        channel, language, category,
                         "{" + ",".join(tags) + "}", assignee, created, closed or solved or updated,
-                        first_reply, solved, closed, sla_due, "{}", config_for(language),
+                        first_reply, solved, closed, sla_due, sla_warn, sla_paused, "{}",
+                        config_for(language),
                         "\n".join(texts),
                     ))  # fmt: skip
             cursor.execute(
                 "INSERT INTO tickets_ticket (id, reference, subject, requester_id, queue_id, status,"
                 " priority, channel, language, category, tags, assignee_id, created_at, updated_at,"
-                " first_reply_at, solved_at, closed_at, sla_due_at, metadata, search_vector) "
+                " first_reply_at, solved_at, closed_at, sla_due_at, sla_warn_at, sla_paused, metadata,"
+                " search_vector) "
                 "SELECT id, reference, subject, requester_id, queue_id, status, priority, channel,"
                 " language, category, tags, assignee_id, created_at, updated_at, first_reply_at,"
-                " solved_at, closed_at, sla_due_at, metadata, to_tsvector(search_config, search_text)"
+                " solved_at, closed_at, sla_due_at, sla_warn_at, sla_paused, metadata,"
+                " to_tsvector(search_config, search_text)"
                 " FROM seed_ticket"
             )
             cursor.execute("TRUNCATE seed_ticket")
@@ -275,12 +328,18 @@ def seed_tickets(
             ) as copy:
                 for row in events:
                     copy.write_row(row)
+            with cursor.copy(
+                f"COPY tickets_slaclock ({', '.join(CLOCK_COLUMNS)}) FROM STDIN"
+            ) as copy:
+                for row in clocks:
+                    copy.write_row(row)
             done += size
+            totals.clocks += len(clocks)
             totals.tickets += size
             totals.messages += len(messages)
             totals.events += len(events)
             progress(f"tickets: {done}/{count} ({time.monotonic() - started:.0f}s)")
-        for table in ("tickets_ticket", "tickets_message", "tickets_event"):
+        for table in ("tickets_ticket", "tickets_message", "tickets_event", "tickets_slaclock"):
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                 f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
@@ -296,7 +355,13 @@ def seed_tickets(
     # inside a transaction (as in tests), where ANALYZE alone does.
     command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
     with connection.cursor() as cursor:
-        for table in ("tickets_requester", "tickets_ticket", "tickets_message", "tickets_event"):
+        for table in (
+            "tickets_requester",
+            "tickets_ticket",
+            "tickets_message",
+            "tickets_event",
+            "tickets_slaclock",
+        ):
             cursor.execute(f"{command} {table}")
     totals.seconds = time.monotonic() - started
     return totals

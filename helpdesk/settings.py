@@ -195,6 +195,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "tickets.tasks.refresh_queue_counts",
         "schedule": 5.0,
     },
+    "tickets-sweep-sla": {
+        "task": "tickets.tasks.sweep_sla",
+        "schedule": env.float("SLA_SWEEP_SECONDS", default=10.0),
+    },
     "tickets-close-quiet-solved": {
         "task": "tickets.tasks.close_quiet_solved_tickets",
         "schedule": 300.0,
@@ -205,7 +209,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 NOTIFICATION_RETRY_BASE_SECONDS = env.float("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
 NOTIFICATION_RETRY_MAX_SECONDS = env.float("NOTIFICATION_RETRY_MAX_SECONDS", default=3600)
-NOTIFICATION_SENDING_TIMEOUT = env.int("NOTIFICATION_SENDING_TIMEOUT", default=300)
+# Longer than any one send can take (EMAIL_TIMEOUT, WEBHOOK_TIMEOUT_SECONDS), and short
+# enough that a send lost with a killed worker is retried within a minute.
+NOTIFICATION_SENDING_TIMEOUT = env.int("NOTIFICATION_SENDING_TIMEOUT", default=45)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
+# Vendor webhooks: connect and read timeouts (seconds), and hosts allowed even though
+# they resolve to private or loopback addresses (tests, a receiver on the same host).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_ALLOWED_PRIVATE_HOSTS = env.list("WEBHOOK_ALLOWED_PRIVATE_HOSTS", default=[])
+# After a secret rotation, webhooks are signed with the old secret too for this long.
+WEBHOOK_SECRET_GRACE_HOURS = env.int("WEBHOOK_SECRET_GRACE_HOURS", default=24)
+# One SLA sweep works through due clocks for at most this long; the next goes on.
+SLA_SWEEP_BUDGET_SECONDS = env.float("SLA_SWEEP_BUDGET_SECONDS", default=50.0)
 EMAIL_MESSAGE_ID_DOMAIN = env.str("EMAIL_MESSAGE_ID_DOMAIN", default="helpdesk.localhost")
 # Solved tickets close after this many hours without a requester reply.
 TICKET_AUTO_CLOSE_HOURS = env.int("TICKET_AUTO_CLOSE_HOURS", default=96)

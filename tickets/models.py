@@ -8,13 +8,14 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Team, Vendor
+from accounts.models import Team, Vendor, validate_time_zone
 
 
 class _Infinity(models.Func):
@@ -132,6 +133,11 @@ class Queue(models.Model):
     default_priority = models.PositiveSmallIntegerField(
         _("default priority"), choices=Priority.choices, default=Priority.NORMAL
     )
+    default_sla_policy = models.ForeignKey(
+        "SLAPolicy", verbose_name=_("default SLA policy"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="default_for_queues",
+        help_text=_("Used when no SLA policy's conditions match a ticket."),
+    )  # fmt: skip
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -180,6 +186,8 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # The nearest SLA target; set by the SLA clocks. The queue sorts by it.
     sla_due_at = models.DateTimeField(_("next SLA target"), null=True, blank=True)
+    sla_warn_at = models.DateTimeField(_("SLA warning"), null=True, blank=True)
+    sla_paused = models.BooleanField(_("SLA paused"), default=False)
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_tickets"
     )
@@ -413,6 +421,10 @@ class Notification(models.Model):
     message = models.ForeignKey(
         Message, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
+    # A webhook's receiver; its URL and secret are read when it is delivered.
+    vendor = models.ForeignKey(
+        Vendor, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
     idempotency_key = models.CharField(max_length=64, unique=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
@@ -448,3 +460,249 @@ class NotificationAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{'ok' if self.ok else 'failed'} {self.notification_id} at {self.attempted_at}"
+
+
+# --------------------------------------------------------------------- SLA
+
+
+class BusinessCalendar(models.Model):
+    """When the SLA clock runs: always, or on business hours in the calendar's own time zone,
+    less public holidays (from the ``holidays`` package) and custom closed dates."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC",
+                                 validators=[validate_time_zone])  # fmt: skip
+    always_open = models.BooleanField(
+        _("open 24/7"), default=False,
+        help_text=_("When set, business hours and holidays are ignored."),
+    )  # fmt: skip
+    holiday_country = models.CharField(
+        _("public holidays of"), max_length=8, blank=True,
+        help_text=_("ISO country code, e.g. US, DE, PH. Leave empty for none."),
+    )  # fmt: skip
+    holiday_subdivision = models.CharField(
+        _("region"), max_length=16, blank=True,
+        help_text=_("Optional subdivision code, e.g. CA for California."),
+    )  # fmt: skip
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class BusinessHours(models.Model):
+    """One open period on a weekday, in local time; ``closes`` at 00:00 means midnight."""
+
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        verbose_name = _("business hours")
+        verbose_name_plural = _("business hours")
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class CalendarHoliday(models.Model):
+    """A custom closed date (a company holiday), on top of the country's public holidays."""
+
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="custom_holidays"
+    )
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("custom holiday")
+        verbose_name_plural = _("custom holidays")
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="holiday_unique_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class SLAAction(models.TextChoices):
+    NOTIFY_ASSIGNEE = "notify_assignee", _("Notify the assignee")
+    NOTIFY_LEAD = "notify_lead", _("Notify the team lead")
+    NOTIFY_VENDOR = "notify_vendor", _("Notify the vendor partner")
+    RAISE_PRIORITY = "raise_priority", _("Raise priority")
+    ESCALATE = "escalate", _("Escalate")
+
+
+class SLAPolicy(models.Model):
+    """Targets per priority, applied to the tickets it matches. Policies are tried in
+    ``position`` order and the first that matches wins; an empty condition matches all."""
+
+    class HighProfile(models.TextChoices):
+        ANY = "any", _("Any requester")
+        YES = "yes", _("High-profile requesters only")
+        NO = "no", _("Other requesters only")
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    position = models.PositiveIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    calendar = models.ForeignKey(
+        BusinessCalendar, verbose_name=_("calendar"), on_delete=models.PROTECT,
+        related_name="policies",
+    )  # fmt: skip
+    queues = models.ManyToManyField(
+        Queue, verbose_name=_("queues"), blank=True, related_name="sla_policies",
+        help_text=_("Empty: any queue."),
+    )  # fmt: skip
+    priorities = ArrayField(
+        models.PositiveSmallIntegerField(choices=Priority.choices), verbose_name=_("priorities"),
+        default=list, blank=True, help_text=_("Empty: any priority."),
+    )  # fmt: skip
+    channels = ArrayField(
+        models.CharField(max_length=16, choices=Channel.choices), verbose_name=_("channels"),
+        default=list, blank=True, help_text=_("Empty: any channel."),
+    )  # fmt: skip
+    high_profile = models.CharField(
+        _("requesters"), max_length=8, choices=HighProfile.choices, default=HighProfile.ANY
+    )
+    warn_at_percent = models.PositiveSmallIntegerField(
+        _("warn at (% of target)"), default=75,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+    )  # fmt: skip
+    warning_actions = ArrayField(
+        models.CharField(max_length=32, choices=SLAAction.choices),
+        verbose_name=_("on warning"), default=list, blank=True,
+    )  # fmt: skip
+    breach_actions = ArrayField(
+        models.CharField(max_length=32, choices=SLAAction.choices),
+        verbose_name=_("on breach"), default=list, blank=True,
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SLAMetric(models.TextChoices):
+    FIRST_REPLY = "first_reply", _("First reply")
+    NEXT_REPLY = "next_reply", _("Next reply")
+    RESOLUTION = "resolution", _("Resolution")
+
+
+class SLATarget(models.Model):
+    """A policy's targets for one priority, in business minutes (empty: no target)."""
+
+    policy = models.ForeignKey(SLAPolicy, on_delete=models.CASCADE, related_name="targets")
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices)
+    first_reply_minutes = models.PositiveIntegerField(_("first reply (min)"), null=True,
+                                                      blank=True)  # fmt: skip
+    next_reply_minutes = models.PositiveIntegerField(_("next reply (min)"), null=True,
+                                                     blank=True)  # fmt: skip
+    resolution_minutes = models.PositiveIntegerField(_("resolution (min)"), null=True,
+                                                     blank=True)  # fmt: skip
+
+    class Meta:
+        ordering = ["priority"]
+        verbose_name = _("SLA target")
+        verbose_name_plural = _("SLA targets")
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "priority"], name="sla_target_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} · {self.get_priority_display()}"
+
+    def minutes_for(self, metric: str) -> int | None:
+        return getattr(self, f"{metric}_minutes")
+
+
+class SLAClock(models.Model):
+    """One target on one ticket. While running, ``due_at``/``warn_at`` are set and
+    ``next_check_at`` holds the next moment the sweep must act (warning, then breach);
+    paused or stopped clocks have none. ``used_seconds`` counts business time spent
+    before ``running_since``."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("Running")
+        PAUSED = "paused", _("Paused")
+        MET = "met", _("Met")
+        MISSED = "missed", _("Missed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_clocks")
+    policy = models.ForeignKey(SLAPolicy, on_delete=models.PROTECT, related_name="clocks")
+    metric = models.CharField(max_length=16, choices=SLAMetric.choices)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.RUNNING)
+    target_seconds = models.PositiveIntegerField()
+    warn_seconds = models.PositiveIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    running_since = models.DateTimeField(null=True, blank=True)
+    used_seconds = models.FloatField(default=0)
+    due_at = models.DateTimeField(null=True, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SLA clock")
+        verbose_name_plural = _("SLA clocks")
+        indexes = [
+            # The sweep's range scan: only clocks with something still to fire.
+            models.Index(fields=["next_check_at"], name="sla_clock_next_check_idx",
+                         condition=Q(next_check_at__isnull=False)),
+            models.Index(fields=["ticket", "state"], name="sla_clock_ticket_idx"),
+            # Recomputing after a calendar or policy change.
+            models.Index(fields=["policy"], name="sla_clock_live_policy_idx",
+                         condition=Q(state__in=["running", "paused"])),
+        ]  # fmt: skip
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "metric"], name="sla_clock_one_live_per_metric",
+                condition=Q(state__in=["running", "paused"]),
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.metric} on {self.ticket_id} ({self.state})"
+
+
+class ConfigEvent(models.Model):
+    """Audit of admins' changes to ticket settings: calendars, SLA policies, queues."""
+
+    action = models.CharField(max_length=40)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+")  # fmt: skip
+    target_type = models.CharField(max_length=40)
+    target_id = models.BigIntegerField()
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type}#{self.target_id}"

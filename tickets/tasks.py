@@ -40,3 +40,18 @@ def refresh_queue_counts() -> int:
     from tickets import selectors
 
     return len(selectors.refresh_queue_counts())
+
+
+@shared_task(name="tickets.tasks.sweep_sla", ignore_result=True, expires=30)
+def sweep_sla() -> dict:
+    """Fire the SLA warnings and breaches that are due (each once). Beat runs it every
+    SLA_SWEEP_SECONDS; a run that finds much due works through it in batches."""
+    result = services.sla_sweep(budget_seconds=settings.SLA_SWEEP_BUDGET_SECONDS)
+    return {"warnings": result.warnings, "breaches": result.breaches}
+
+
+@shared_task(name="tickets.tasks.recompute_sla_clocks", ignore_result=True,
+             time_limit=900, soft_time_limit=840)  # fmt: skip
+def recompute_sla_clocks(policy_ids: list[int], reason: str) -> int:
+    """Move live clocks to their policies' current targets and calendars."""
+    return services.sla_recompute(policy_ids=policy_ids, reason=reason)

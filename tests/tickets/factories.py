@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import itertools
+from datetime import time
 
 from django.utils.text import slugify
 
 from accounts.models import Team, Vendor
 from tickets import services
-from tickets.models import Macro, Queue, Requester, Ticket
+from tickets.models import (
+    BusinessCalendar,
+    BusinessHours,
+    Macro,
+    Priority,
+    Queue,
+    Requester,
+    SLAPolicy,
+    SLATarget,
+    Ticket,
+)
 
 _seq = itertools.count(1)
 
@@ -43,3 +54,33 @@ def macro(**fields) -> Macro:  # type: ignore[no-untyped-def]
     fields.setdefault("language", "en")
     fields.setdefault("body", "Hi {requester_name}, this is {agent_name} about {ticket_reference}.")
     return Macro.objects.create(**fields)
+
+
+def calendar(name: str | None = None, *, time_zone: str = "UTC", office_hours: bool = False,
+             **fields) -> BusinessCalendar:  # type: ignore[no-untyped-def]  # fmt: skip
+    """24/7 by default; ``office_hours`` gives Monday to Friday, 09:00 to 18:00."""
+    cal = BusinessCalendar.objects.create(
+        name=name or f"Calendar {next(_seq)}", time_zone=time_zone,
+        always_open=not office_hours, **fields,
+    )  # fmt: skip
+    if office_hours:
+        BusinessHours.objects.bulk_create(
+            BusinessHours(calendar=cal, weekday=day, opens=time(9), closes=time(18))
+            for day in range(5)
+        )
+    return cal
+
+
+def sla_policy(*, calendar_: BusinessCalendar | None = None, queues: list[Queue] = (),
+               targets: dict[int, tuple[int | None, int | None, int | None]] | None = None,
+               **fields) -> SLAPolicy:  # type: ignore[no-untyped-def]  # fmt: skip
+    """Targets in minutes per priority: (first reply, next reply, resolution). Default:
+    every priority 60 / 120 / 480."""
+    fields.setdefault("name", f"Policy {next(_seq)}")
+    policy = SLAPolicy.objects.create(calendar=calendar_ or calendar(), **fields)
+    policy.queues.set(queues)
+    for priority in Priority.values:
+        first, nxt, resolution = (targets or {}).get(priority, (60, 120, 480))
+        SLATarget.objects.create(policy=policy, priority=priority, first_reply_minutes=first,
+                                 next_reply_minutes=nxt, resolution_minutes=resolution)  # fmt: skip
+    return policy

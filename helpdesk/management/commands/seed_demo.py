@@ -39,7 +39,8 @@ class Command(BaseCommand):
                 progress=lambda message: self.stdout.write(f"  {message}"),
             )  # fmt: skip
             self.stdout.write(
-                f"Added {stats.tickets} tickets, {stats.messages} messages, {stats.events} events "
+                f"Added {stats.tickets} tickets, {stats.messages} messages, {stats.events} events, "
+                f"{stats.clocks} SLA clocks "
                 f"in {stats.seconds:.1f}s ({stats.tickets / max(stats.seconds, 0.001):.0f} "
                 "tickets/s)."
             )

@@ -25,7 +25,6 @@ from tickets.models import (
     WORKABLE_STATUSES,
     Attachment,
     Channel,
-    Event,
     Macro,
     Message,
     Notification,
@@ -38,17 +37,11 @@ from tickets.models import (
     urgency,
 )
 from tickets.search import config_for
+from tickets.services import sla
+from tickets.services.common import TicketConflict, TicketError, _event, _locked
 
 MAX_BODY_CHARS = 100_000
 MAX_TAGS = 30
-
-
-class TicketError(Exception):
-    """A change to a ticket that is not allowed; the message says why (shown to the user)."""
-
-
-class TicketConflict(TicketError):
-    """The change conflicts with the ticket's current state (HTTP 409)."""
 
 
 # Which status may follow which. Requester replies reopen separately.
@@ -60,22 +53,6 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.SOLVED: {Status.OPEN, Status.CLOSED},
     Status.CLOSED: set(),
 }
-
-
-def _event(ticket: Ticket, actor: User | None, kind: str, before: dict | None = None,
-           after: dict | None = None) -> Event:  # fmt: skip
-    return Event.objects.create(
-        ticket=ticket, actor=actor, kind=kind, before=before or {}, after=after or {}
-    )
-
-
-def _locked(ticket: Ticket) -> Ticket:
-    return (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("requester", "queue", "assignee")
-        .defer("search_vector")
-        .get(pk=ticket.pk)
-    )
 
 
 def _check_actor_may_work(actor: User | None, ticket: Ticket) -> None:
@@ -232,6 +209,7 @@ def ticket_create(
         "queue": queue.slug, "priority": ticket.priority, "channel": channel,
         "requester": requester.pk,
     })  # fmt: skip
+    sla.sla_start(ticket=ticket, actor=actor, now=now)
     return ticket
 
 
@@ -264,6 +242,7 @@ def ticket_change_status(*, actor: User | None, ticket: Ticket, status: str) -> 
         fields.append("solved_at")
     ticket.save(update_fields=fields)
     _event(ticket, actor, "status_changed", {"status": old}, {"status": status})
+    sla.sla_status_changed(ticket=ticket, actor=actor, old=old, new=status, now=now)
     return ticket
 
 
@@ -313,6 +292,7 @@ def ticket_set_priority(*, actor: User | None, ticket: Ticket, priority: int) ->
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["priority", "updated_at"])
     _event(ticket, actor, "priority_changed", {"priority": old}, {"priority": priority})
+    sla.sla_retarget(ticket=ticket, actor=actor, now=ticket.updated_at, reason="priority changed")
     return ticket
 
 
@@ -337,6 +317,7 @@ def ticket_move_queue(*, actor: User | None, ticket: Ticket, queue: Queue) -> Ti
             fields.append("assignee")
     ticket.save(update_fields=fields)
     _event(ticket, actor, "queue_changed", {"queue": old.slug}, {"queue": queue.slug})
+    sla.sla_retarget(ticket=ticket, actor=actor, now=ticket.updated_at, reason="queue changed")
     return ticket
 
 
@@ -414,6 +395,7 @@ def ticket_reply(
             ticket.first_reply_at = now
             fields.append("first_reply_at")
         _queue_requester_email(ticket, message, kind="requester_reply")
+        sla.sla_agent_replied(ticket=ticket, actor=actor, now=now)
     ticket.save(update_fields=fields)
     _index_text(ticket.pk, ticket.language, body)
     _event(ticket, actor, "note_added" if internal else "reply_sent", after={"message": message.pk})
@@ -445,7 +427,8 @@ def ticket_requester_reply(
     _index_text(ticket.pk, ticket.language, body)
     _event(ticket, None, "requester_replied", after={"message": message.pk})
     if ticket.status in (Status.PENDING, Status.ON_HOLD, Status.SOLVED):
-        ticket_change_status(actor=None, ticket=ticket, status=Status.OPEN)
+        ticket = ticket_change_status(actor=None, ticket=ticket, status=Status.OPEN)
+    sla.sla_requester_wrote(ticket=ticket, now=now)
     return message
 
 
@@ -545,6 +528,7 @@ def ticket_merge(*, actor: User, source: Ticket, target: Ticket) -> Ticket:
     source.closed_at = now
     source.updated_at = now
     source.save(update_fields=["merged_into", "status", "closed_at", "updated_at"])
+    sla.sla_stop_all(ticket=source, actor=actor, now=now)
     target.updated_at = now
     target.save(update_fields=["updated_at"])
     Message.objects.create(
