@@ -1,3 +1,5 @@
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -5,15 +7,57 @@ from django.utils.translation import gettext_lazy as _
 from accounts import services
 from accounts.forms import AdminUserChangeForm, AdminUserCreationForm
 from accounts.models import AccountEvent, Role, Team, User, Vendor
+from helpdesk import webhooks
 from helpdesk.admin import ReadOnlyAdminMixin
+
+
+class VendorAdminForm(forms.ModelForm):
+    webhook_url = forms.URLField(label=_("Webhook URL"), required=False, assume_scheme="https",
+                                 max_length=500)  # fmt: skip
+
+    class Meta:
+        model = Vendor
+        fields = ["name", "slug", "contact_email", "is_active", "webhook_url"]
+
+    def clean_webhook_url(self) -> str:
+        url = self.cleaned_data["webhook_url"]
+        if url:
+            webhooks.validate_webhook_url(url)  # its ValidationError shows by the field
+        return url
 
 
 @admin.register(Vendor)
 class VendorAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "contact_email", "is_active", "created_at"]
+    form = VendorAdminForm
+    list_display = ["name", "slug", "contact_email", "webhook_url", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "slug", "contact_email"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["webhook_secret_rotated_at"]
+    actions = ["rotate_webhook_secret"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        url = form.cleaned_data.get("webhook_url", "")
+        if change:
+            obj.webhook_url = Vendor.objects.get(pk=obj.pk).webhook_url  # set by the service
+            super().save_model(request, obj, form, change)
+        else:
+            obj.webhook_url = ""
+            super().save_model(request, obj, form, change)
+        services.vendor_webhook_set(actor=request.user, vendor=obj, url=url)
+
+    @admin.action(description=_("Rotate the webhook signing secret"))
+    def rotate_webhook_secret(self, request, queryset):  # type: ignore[no-untyped-def]
+        for vendor in queryset:
+            secret = services.vendor_webhook_secret_rotate(actor=request.user, vendor=vendor)
+            self.message_user(
+                request,
+                _("New webhook secret for %(vendor)s (shown once; the old one keeps working "
+                  "for %(hours)d hours): %(secret)s")
+                % {"vendor": vendor, "hours": settings.WEBHOOK_SECRET_GRACE_HOURS,
+                   "secret": secret},
+                messages.WARNING,
+            )  # fmt: skip
 
 
 @admin.register(Team)

@@ -69,6 +69,54 @@ def vendor_create(*, actor: User | None, name: str, contact_email: str = "") -> 
 
 
 @transaction.atomic
+def vendor_webhook_set(*, actor: User | None, vendor: Vendor, url: str) -> Vendor:
+    """Point the vendor's notices at ``url`` (validated: https, public address), or turn
+    them off with an empty URL. A first URL gets a signing secret."""
+    from helpdesk import webhooks  # noqa: PLC0415
+
+    vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
+    url = url.strip()
+    if url == vendor.webhook_url:
+        return vendor
+    if url:
+        try:
+            webhooks.validate_webhook_url(url)
+        except ValidationError as exc:
+            raise AccountError(" ".join(exc.messages)) from exc
+    before = {"webhook_url": vendor.webhook_url}
+    vendor.webhook_url = url
+    fields = ["webhook_url"]
+    if url and not vendor.webhook_secret:
+        vendor.webhook_secret = webhooks.new_secret()
+        fields.append("webhook_secret")
+    vendor.save(update_fields=fields)
+    _audit(action=AccountEvent.Action.WEBHOOK_CHANGED, actor=actor, target=vendor,
+           before=before, after={"webhook_url": url})  # fmt: skip
+    return vendor
+
+
+@transaction.atomic
+def vendor_webhook_secret_rotate(*, actor: User | None, vendor: Vendor) -> str:
+    """A new signing secret, returned once to show the admin. The old one keeps signing
+    alongside it for WEBHOOK_SECRET_GRACE_HOURS so the vendor can switch over."""
+    from django.utils import timezone  # noqa: PLC0415
+
+    from helpdesk import webhooks  # noqa: PLC0415
+
+    vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
+    secret = webhooks.new_secret()
+    vendor.webhook_previous_secret = vendor.webhook_secret
+    vendor.webhook_secret = secret
+    vendor.webhook_secret_rotated_at = timezone.now()
+    vendor.save(update_fields=["webhook_previous_secret", "webhook_secret",
+                               "webhook_secret_rotated_at"])  # fmt: skip
+    # The audit records that it happened, never the secret.
+    _audit(action=AccountEvent.Action.WEBHOOK_SECRET_ROTATED, actor=actor, target=vendor,
+           after={"rotated_at": vendor.webhook_secret_rotated_at.isoformat()})  # fmt: skip
+    return secret
+
+
+@transaction.atomic
 def team_create(*, actor: User | None, name: str, vendor: Vendor | None = None) -> Team:
     slug = slugify(f"{vendor.slug}-{name}" if vendor else name)[:60]
     team = Team(name=name, slug=slug, vendor=vendor)

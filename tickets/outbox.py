@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from helpdesk import webhooks
 from tickets.models import Message, Notification, NotificationAttempt
 
 State = Notification.State
@@ -80,27 +81,43 @@ def _send_email(notification: Notification) -> str:
     return headers["Message-ID"]
 
 
+def _send_webhook(notification: Notification) -> int:
+    vendor = notification.vendor
+    if vendor is None or not vendor.is_active or not vendor.webhook_url:
+        raise webhooks.WebhookError("the vendor has no active webhook endpoint")
+    payload = {**notification.payload, "idempotency_key": notification.idempotency_key}
+    delivery = webhooks.post(
+        url=vendor.webhook_url, secret=vendor.webhook_secret,
+        previous_secret=vendor.webhook_previous_secret,
+        rotated_at=vendor.webhook_secret_rotated_at, event=notification.kind.replace("_", "."),
+        idempotency_key=notification.idempotency_key, payload=payload,
+    )  # fmt: skip
+    return delivery.status_code
+
+
 def notification_deliver(notification_id: int) -> str:
     """Try to deliver one notification; returns what became of it (its state)."""
     if not _claim(notification_id):
         return "skipped"
-    notification = Notification.objects.get(pk=notification_id)
+    notification = Notification.objects.select_related("vendor").get(pk=notification_id)
     started = time.monotonic()
     error = ""
     message_id = ""
+    status_code = None
     try:
-        if notification.channel != Notification.Channel.EMAIL:
-            # Vendor webhooks come with the notifications work; until then such a row
-            # fails visibly (and ends dead, for an admin to see) rather than vanishing.
-            raise ValueError(f"no delivery for channel {notification.channel!r} yet")
-        message_id = _send_email(notification)
+        if notification.channel == Notification.Channel.WEBHOOK:
+            status_code = _send_webhook(notification)
+        else:
+            message_id = _send_email(notification)
     except Exception as exc:  # any failure is logged and retried, never lost
         error = f"{type(exc).__name__}: {exc}"[:2000]
+        status_code = getattr(exc, "status_code", None)
     duration = int((time.monotonic() - started) * 1000)
     with transaction.atomic():
         NotificationAttempt.objects.create(
-            notification=notification, ok=not error, error=error, duration_ms=duration
-        )
+            notification=notification, ok=not error, error=error, duration_ms=duration,
+            status_code=status_code,
+        )  # fmt: skip
         if not error:
             Notification.objects.filter(pk=notification.pk).update(
                 state=State.SENT, sent_at=timezone.now(), last_error=""

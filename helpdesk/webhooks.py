@@ -1,0 +1,154 @@
+"""Outgoing webhooks to vendor partners: where they may go, how they are signed, and
+one delivery attempt.
+
+Signature: ``X-Helpdesk-Signature: t=<unix time>,v1=<hex>`` where ``<hex>`` is
+HMAC-SHA256 over ``"<unix time>." + body`` with the vendor's secret. During the
+grace period after a rotation a second ``v1=`` carries the old secret's signature,
+so a receiver that has not switched yet still verifies. Receivers should refuse a
+timestamp more than five minutes old and drop a repeated
+``X-Helpdesk-Idempotency-Key``.
+
+Targets must be public: a URL whose host resolves to a private, loopback,
+link-local, multicast or reserved address is refused (when it is saved and again
+at each send, since DNS can change), unless the host is listed in
+``WEBHOOK_ALLOWED_PRIVATE_HOSTS`` (tests, a receiver on the same machine). Plain
+http is allowed only for those listed hosts. Redirects are not followed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import secrets
+import socket
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import httpx
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+USER_AGENT = "helpdesk-webhooks/1"
+
+
+class WebhookError(Exception):
+    """A delivery that did not succeed; the message says why (kept in the delivery log)."""
+
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+def new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def _allowed_private(host: str) -> bool:
+    return host.lower() in {h.lower() for h in settings.WEBHOOK_ALLOWED_PRIVATE_HOSTS}
+
+
+def validate_webhook_url(url: str) -> None:
+    """Raise ValidationError unless ``url`` is an https URL on a public address."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ValidationError(_("This is not a valid URL.")) from exc
+    host = parts.hostname or ""
+    if not host:
+        raise ValidationError(_("The URL has no host."))
+    if parts.username or parts.password:
+        raise ValidationError(_("The URL must not carry a user name or password."))
+    listed = _allowed_private(host)
+    if parts.scheme != "https" and not (parts.scheme == "http" and listed):
+        raise ValidationError(_("Webhook URLs must use https."))
+    if listed:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
+    except OSError as exc:
+        raise ValidationError(
+            _("The host %(host)s cannot be resolved."), params={"host": host}
+        ) from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global or address.is_multicast:
+            raise ValidationError(
+                _("%(host)s resolves to %(address)s, which is not a public address."),
+                params={"host": host, "address": str(address)},
+            )
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+
+
+def signature_header(*, secret: str, previous_secret: str = "",
+                     rotated_at: datetime | None = None, timestamp: int, body: bytes,
+                     now: datetime | None = None) -> str:  # fmt: skip
+    parts = [f"t={timestamp}", f"v1={sign(secret, timestamp, body)}"]
+    grace = timedelta(hours=settings.WEBHOOK_SECRET_GRACE_HOURS)
+    if previous_secret and rotated_at and (now or timezone.now()) - rotated_at < grace:
+        parts.append(f"v1={sign(previous_secret, timestamp, body)}")
+    return ",".join(parts)
+
+
+def verify(header: str, body: bytes, secret: str, *, tolerance: int = 300,
+           now: float | None = None) -> bool:  # fmt: skip
+    """What a receiver does (our tests and the chaos receiver use it)."""
+    fields = [part.split("=", 1) for part in header.split(",") if "=" in part]
+    stamps = [value for key, value in fields if key == "t"]
+    if len(stamps) != 1 or not stamps[0].isdigit():
+        return False
+    timestamp = int(stamps[0])
+    if abs((now or time.time()) - timestamp) > tolerance:
+        return False
+    expected = sign(secret, timestamp, body)
+    return any(hmac.compare_digest(expected, value) for key, value in fields if key == "v1")
+
+
+@dataclass
+class Delivery:
+    status_code: int
+    body: bytes
+
+
+def post(*, url: str, secret: str, previous_secret: str = "",
+         rotated_at: datetime | None = None, event: str, idempotency_key: str,
+         payload: dict) -> Delivery:  # fmt: skip
+    """One signed POST. Raises WebhookError for a refused URL, a network error or a
+    non-2xx answer."""
+    try:
+        validate_webhook_url(url)
+    except ValidationError as exc:
+        raise WebhookError("; ".join(exc.messages)) from exc
+    if not secret:
+        raise WebhookError("the vendor has no webhook secret")
+    body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Helpdesk-Event": event,
+        "X-Helpdesk-Idempotency-Key": idempotency_key,
+        "X-Helpdesk-Signature": signature_header(
+            secret=secret, previous_secret=previous_secret, rotated_at=rotated_at,
+            timestamp=timestamp, body=body,
+        ),
+    }  # fmt: skip
+    timeout = httpx.Timeout(settings.WEBHOOK_TIMEOUT_SECONDS, connect=5.0)
+    try:
+        response = httpx.post(url, content=body, headers=headers, timeout=timeout,
+                              follow_redirects=False)  # fmt: skip
+    except httpx.HTTPError as exc:
+        raise WebhookError(f"{type(exc).__name__}: {exc}") from exc
+    if not 200 <= response.status_code < 300:
+        raise WebhookError(f"HTTP {response.status_code}: {response.text[:200]}",
+                           status_code=response.status_code)  # fmt: skip
+    return Delivery(status_code=response.status_code, body=response.content[:1000])
