@@ -35,6 +35,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "event": ("view",),
             "notification": ("view", "change"),
             "notificationattempt": ("view",),
+            "businesscalendar": ("view", "add", "change"),
+            "businesshours": ("view", "add", "change", "delete"),
+            "calendarholiday": ("view", "add", "change", "delete"),
+            "slapolicy": ("view", "add", "change"),
+            "slatarget": ("view", "add", "change", "delete"),
+            "slaclock": ("view",),
+            "configevent": ("view",),
         },
     },
 }

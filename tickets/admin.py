@@ -1,15 +1,27 @@
+import holidays
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.admin import ReadOnlyAdminMixin
-from tickets import outbox
+from tickets import outbox, services
 from tickets.models import (
+    BusinessCalendar,
+    BusinessHours,
+    CalendarHoliday,
+    Channel,
+    ConfigEvent,
     Event,
     Macro,
     Notification,
     NotificationAttempt,
+    Priority,
     Queue,
     Requester,
+    SLAAction,
+    SLAClock,
+    SLAPolicy,
+    SLATarget,
     Ticket,
 )
 
@@ -91,3 +103,113 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+# ------------------------------------------------------------------------ SLA
+
+
+class BusinessHoursInline(admin.TabularInline):
+    model = BusinessHours
+    extra = 0
+
+
+class CalendarHolidayInline(admin.TabularInline):
+    model = CalendarHoliday
+    extra = 0
+
+
+class BusinessCalendarForm(forms.ModelForm):
+    class Meta:
+        model = BusinessCalendar
+        fields = ["name", "time_zone", "always_open", "holiday_country", "holiday_subdivision"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        country = (data.get("holiday_country") or "").upper()
+        subdivision = (data.get("holiday_subdivision") or "").upper()
+        data["holiday_country"], data["holiday_subdivision"] = country, subdivision
+        supported = holidays.list_supported_countries()
+        if country and country not in supported:
+            self.add_error("holiday_country", _("No public holidays are known for this code."))
+        elif subdivision and subdivision not in supported.get(country, []):
+            self.add_error("holiday_subdivision", _("Not a region of this country."))
+        return data
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    """Saving recomputes the due times of every live clock on this calendar (a task)."""
+
+    form = BusinessCalendarForm
+    list_display = ["name", "time_zone", "always_open", "holiday_country", "updated_at"]
+    inlines = [BusinessHoursInline, CalendarHolidayInline]
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        super().save_related(request, form, formsets, change)
+        services.sla_config_changed(actor=request.user, target=form.instance,
+                                    action="calendar_saved")  # fmt: skip
+
+
+class SLATargetInline(admin.TabularInline):
+    model = SLATarget
+    extra = 0
+    min_num = 1
+
+
+class SLAPolicyForm(forms.ModelForm):
+    priorities = forms.TypedMultipleChoiceField(
+        label=_("Priorities"), choices=Priority.choices, coerce=int, required=False,
+        widget=forms.CheckboxSelectMultiple, help_text=_("None ticked: any priority."),
+    )  # fmt: skip
+    channels = forms.MultipleChoiceField(
+        label=_("Channels"), choices=Channel.choices, required=False,
+        widget=forms.CheckboxSelectMultiple, help_text=_("None ticked: any channel."),
+    )  # fmt: skip
+    warning_actions = forms.MultipleChoiceField(
+        label=_("On warning"), choices=SLAAction.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    breach_actions = forms.MultipleChoiceField(
+        label=_("On breach"), choices=SLAAction.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+
+    class Meta:
+        model = SLAPolicy
+        fields = [
+            "name", "position", "is_active", "calendar", "queues", "priorities", "channels",
+            "high_profile", "warn_at_percent", "warning_actions", "breach_actions",
+        ]  # fmt: skip
+
+
+@admin.register(SLAPolicy)
+class SLAPolicyAdmin(admin.ModelAdmin):
+    """Policies are tried in order; saving one moves its live clocks to the new targets."""
+
+    form = SLAPolicyForm
+    list_display = ["name", "position", "calendar", "high_profile", "warn_at_percent",
+                    "is_active"]  # fmt: skip
+    list_editable = ["position"]
+    list_select_related = ["calendar"]
+    filter_horizontal = ["queues"]
+    inlines = [SLATargetInline]
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        super().save_related(request, form, formsets, change)
+        services.sla_config_changed(actor=request.user, target=form.instance,
+                                    action="sla_policy_saved")  # fmt: skip
+
+
+@admin.register(SLAClock)
+class SLAClockAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["ticket", "metric", "state", "policy", "due_at", "warned_at", "breached_at"]
+    list_filter = ["state", "metric", "policy"]
+    list_select_related = ["ticket", "policy"]
+    show_full_result_count = False
+
+
+@admin.register(ConfigEvent)
+class ConfigEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "action", "target_type", "target_id", "actor"]
+    list_filter = ["action", "target_type"]
+    list_select_related = ["actor"]

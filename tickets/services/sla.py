@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time as monotonic_time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User, Vendor
 from tickets import outbox
-from tickets.business_time import Schedule
+from tickets.business_time import NoBusinessTime, Schedule
 from tickets.models import (
     ACTIVE_STATUSES,
     BusinessCalendar,
@@ -43,6 +44,7 @@ from tickets.models import (
 )
 from tickets.services.common import _event
 
+logger = logging.getLogger(__name__)
 State = SLAClock.State
 LIVE = (State.RUNNING, State.PAUSED)
 PAUSING_STATUSES = (Status.PENDING, Status.ON_HOLD)
@@ -120,9 +122,17 @@ def _arm(clock: SLAClock, schedule: Schedule) -> None:
     """Work out a running clock's due and warning times from what is left of it."""
     since = clock.running_since
     left = clock.target_seconds - clock.used_seconds
-    clock.due_at = schedule.add(since, left) if left > 0 else since - timedelta(seconds=-left)
     warn_left = clock.warn_seconds - clock.used_seconds
-    clock.warn_at = schedule.add(since, warn_left) if warn_left > 0 else since
+    try:
+        clock.due_at = schedule.add(since, left) if left > 0 else since - timedelta(seconds=-left)
+        clock.warn_at = schedule.add(since, warn_left) if warn_left > 0 else since
+    except NoBusinessTime:
+        # A calendar with no open hours left: no due time rather than a failed ticket
+        # change. The clock shows as running without a target until the calendar is fixed
+        # (saving it recomputes every clock on it).
+        logger.warning("SLA calendar %s never opens; clock %s has no due time",
+                       clock.policy.calendar_id, clock.pk)  # fmt: skip
+        clock.due_at = clock.warn_at = None
     clock.next_check_at = _next_check(clock)
 
 
@@ -152,8 +162,9 @@ def _sync_ticket(ticket: Ticket) -> None:
     live = SLAClock.objects.filter(ticket=ticket, state__in=LIVE).values_list(
         "state", "due_at", "warn_at"
     )
-    running = sorted((due, warn) for state, due, warn in live if state == State.RUNNING)
-    due, warn = running[0] if running else (None, None)
+    running = [(due, warn) for state, due, warn in live if state == State.RUNNING]
+    timed = sorted(pair for pair in running if pair[0] is not None)
+    due, warn = timed[0] if timed else (None, None)
     paused = not running and any(state == State.PAUSED for state, _d, _w in live)
     if (ticket.sla_due_at, ticket.sla_warn_at, ticket.sla_paused) != (due, warn, paused):
         Ticket.objects.filter(pk=ticket.pk).update(sla_due_at=due, sla_warn_at=warn,
@@ -198,7 +209,7 @@ def _stop(clock: SLAClock, now: datetime, *, fulfilled: bool) -> None:
     if not fulfilled:
         clock.state = State.CANCELLED
     elif clock.state == State.RUNNING:
-        clock.state = State.MET if now <= clock.due_at else State.MISSED
+        clock.state = State.MET if clock.due_at is None or now <= clock.due_at else State.MISSED
     else:  # fulfilled while paused: judged by the time used
         clock.state = State.MET if clock.used_seconds <= clock.target_seconds else State.MISSED
     clock.stopped_at = now
