@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from tickets.models import Priority, Status, Ticket
+from tickets.models import Priority, SLAClock, SLAMetric, Status, Ticket
 
 # The row template is Jinja2, which makemessages does not read: its strings are
 # listed here so they stay in the catalogues.
@@ -52,18 +52,26 @@ def queue_rows(tickets: list[Ticket], now: datetime | None = None) -> list[dict]
     statuses = {value: str(label) for value, label in Status.choices}
     priorities = {value: str(label) for value, label in Priority.choices}
     overdue, left = _("%(time)s overdue"), _("%(time)s left")
+    paused_text, paused_title = _("Paused"), _("Waiting on the requester or on hold")
     rows = []
     for t in tickets:
         sla_css = sla_text = sla_iso = ""
-        if t.sla_due_at is not None and t.status not in (Status.SOLVED, Status.CLOSED):
+        if t.status in (Status.SOLVED, Status.CLOSED):
+            pass
+        elif t.sla_due_at is not None:
+            # Red once overdue; amber from the warning point (the policy's share of the
+            # target); green before that.
             remaining = (t.sla_due_at - now).total_seconds()
             text = short_duration(remaining, units)
             if remaining <= 0:
                 sla_css, sla_text = "text-bg-danger", overdue % {"time": text}
             else:
-                sla_css = "text-bg-warning" if remaining <= 3600 else "text-bg-success"
+                at_risk = t.sla_warn_at is not None and t.sla_warn_at <= now
+                sla_css = "text-bg-warning" if at_risk else "text-bg-success"
                 sla_text = left % {"time": text}
             sla_iso = t.sla_due_at.isoformat()
+        elif t.sla_paused:
+            sla_css, sla_text, sla_iso = "text-bg-secondary", paused_text, paused_title
         requester = t.requester
         rows.append(dict(
             reference=t.reference,
@@ -102,3 +110,35 @@ def rows_html(
     )
     # Jinja2 autoescaped every value while rendering; Django's backend returns a plain str.
     return mark_safe(html)  # noqa: S308
+
+
+def sla_panel(clocks: list[SLAClock], now: datetime | None = None) -> list[dict]:
+    """The ticket page's SLA panel: each target, its state and how it stands."""
+    now = now or timezone.now()
+    units = _units()
+    rows = []
+    for clock in clocks:
+        css, text = "text-bg-secondary", SLAClock.State(clock.state).label
+        if clock.state == SLAClock.State.RUNNING and clock.due_at is not None:
+            remaining = (clock.due_at - now).total_seconds()
+            if remaining <= 0:
+                css = "text-bg-danger"
+                text = _("%(time)s overdue") % {"time": short_duration(remaining, units)}
+            else:
+                at_risk = clock.warn_at is not None and clock.warn_at <= now
+                css = "text-bg-warning" if at_risk else "text-bg-success"
+                text = _("%(time)s left") % {"time": short_duration(remaining, units)}
+        elif clock.state == SLAClock.State.PAUSED:
+            left = max(0, clock.target_seconds - clock.used_seconds)
+            text = _("Paused, %(time)s left") % {"time": short_duration(left, units)}
+        elif clock.state == SLAClock.State.MET:
+            css = "text-bg-success"
+        elif clock.state == SLAClock.State.MISSED:
+            css = "text-bg-danger"
+        rows.append({
+            "metric": SLAMetric(clock.metric).label, "policy": clock.policy.name,
+            "css": css, "text": text, "due_at": clock.due_at,
+            "live": clock.state in (SLAClock.State.RUNNING, SLAClock.State.PAUSED),
+            "breached": clock.breached_at is not None,
+        })  # fmt: skip
+    return rows

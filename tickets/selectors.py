@@ -16,7 +16,7 @@ from typing import Any
 from django.core import signing
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, When
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
@@ -29,6 +29,7 @@ from tickets.models import (
     Macro,
     Queue,
     Requester,
+    SLAClock,
     Status,
     Ticket,
     TicketLink,
@@ -155,8 +156,9 @@ class Page:
 _CURSOR_SALT = "tickets.queue-cursor"
 QUEUE_ROW_FIELDS = (
     "reference", "subject", "status", "priority", "channel", "language", "tags", "created_at",
-    "solved_at", "sla_due_at", "requester__name", "requester__email", "requester__external_id",
-    "requester__is_high_profile", "queue__name", "assignee__full_name", "assignee__email",
+    "solved_at", "sla_due_at", "sla_warn_at", "sla_paused", "requester__name",
+    "requester__email", "requester__external_id", "requester__is_high_profile", "queue__name",
+    "assignee__full_name", "assignee__email",
 )  # fmt: skip
 
 
@@ -349,6 +351,18 @@ def requester_other_tickets(user: User, ticket: Ticket, limit: int = 10) -> list
         .only("reference", "subject", "status", "created_at")
         .order_by("-created_at")[:limit]
     )
+
+
+def ticket_sla_clocks(ticket: Ticket, limit: int = 12) -> list[SLAClock]:
+    """The ticket's SLA clocks, live ones first, then the most recent."""
+    return list(
+        SLAClock.objects.filter(ticket=ticket)
+        .select_related("policy")
+        .order_by(
+            Case(When(state__in=["running", "paused"], then=0), default=1),
+            "-started_at", "-id",
+        )[:limit]
+    )  # fmt: skip
 
 
 def ticket_timeline(ticket: Ticket) -> list:

@@ -182,6 +182,7 @@ def _ticket_context(request: HttpRequest, ticket, reply_form=None) -> dict:  # t
     return {
         "ticket": ticket,
         "conversation": selectors.ticket_conversation(ticket),
+        "sla": presenters.sla_panel(selectors.ticket_sla_clocks(ticket)),
         "other_tickets": selectors.requester_other_tickets(user, ticket),
         "linked": selectors.linked_tickets(user, ticket),
         "macros": selectors.macros_for(ticket),
