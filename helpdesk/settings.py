@@ -189,7 +189,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "tickets-sweep-notifications": {
         "task": "tickets.tasks.sweep_notifications",
-        "schedule": 10.0,
+        "schedule": env.float("NOTIFICATION_SWEEP_SECONDS", default=10.0),
     },
     "tickets-refresh-queue-counts": {
         "task": "tickets.tasks.refresh_queue_counts",
@@ -213,6 +213,9 @@ NOTIFICATION_RETRY_MAX_SECONDS = env.float("NOTIFICATION_RETRY_MAX_SECONDS", def
 # enough that a send lost with a killed worker is retried within a minute.
 NOTIFICATION_SENDING_TIMEOUT = env.int("NOTIFICATION_SENDING_TIMEOUT", default=45)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
+# A due notification handed to the broker is handed over again only after this long
+# (its task may still be queued behind others; a lost one is sent again).
+NOTIFICATION_REENQUEUE_SECONDS = env.int("NOTIFICATION_REENQUEUE_SECONDS", default=30)
 # Vendor webhooks: connect and read timeouts (seconds), and hosts allowed even though
 # they resolve to private or loopback addresses (tests, a receiver on the same host).
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)

@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import os
 import secrets
 import socket
 import time
@@ -113,6 +114,24 @@ def verify(header: str, body: bytes, secret: str, *, tolerance: int = 300,
     return any(hmac.compare_digest(expected, value) for key, value in fields if key == "v1")
 
 
+_clients: dict[int, httpx.Client] = {}
+
+
+def _client() -> httpx.Client:
+    """One client per process (a worker's pool children are forked): building one loads
+    the CA bundle, which costs more than the request itself. Connections are reused."""
+    client = _clients.get(os.getpid())
+    if client is None:
+        client = httpx.Client(
+            timeout=httpx.Timeout(settings.WEBHOOK_TIMEOUT_SECONDS, connect=5.0),
+            follow_redirects=False, trust_env=False,
+            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        )  # fmt: skip
+        _clients.clear()
+        _clients[os.getpid()] = client
+    return client
+
+
 @dataclass
 class Delivery:
     status_code: int
@@ -142,10 +161,8 @@ def post(*, url: str, secret: str, previous_secret: str = "",
             timestamp=timestamp, body=body,
         ),
     }  # fmt: skip
-    timeout = httpx.Timeout(settings.WEBHOOK_TIMEOUT_SECONDS, connect=5.0)
     try:
-        response = httpx.post(url, content=body, headers=headers, timeout=timeout,
-                              follow_redirects=False)  # fmt: skip
+        response = _client().post(url, content=body, headers=headers)
     except httpx.HTTPError as exc:
         raise WebhookError(f"{type(exc).__name__}: {exc}") from exc
     if not 200 <= response.status_code < 300:

@@ -34,11 +34,11 @@ def start_worker(
     )  # fmt: skip
 
 
-def start_beat(schedule_file: Path) -> subprocess.Popen:
+def start_beat(schedule_file: Path, *, env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "helpdesk", "beat", "--loglevel", "WARNING",
          "--schedule", str(schedule_file)],
-        cwd=BASE_DIR, env=_env(), start_new_session=True,
+        cwd=BASE_DIR, env=_env(env), start_new_session=True,
     )  # fmt: skip
 
 

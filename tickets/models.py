@@ -429,6 +429,10 @@ class Notification(models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
+    # When the row was last handed to the broker. The sweep hands a due row over again
+    # only after NOTIFICATION_REENQUEUE_SECONDS (its task may still be waiting in the
+    # queue); a failure or a reclaimed send clears it so the retry goes out on time.
+    enqueued_at = models.DateTimeField(default=timezone.now, null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -19,7 +19,7 @@ from email.utils import make_msgid
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from helpdesk import webhooks
@@ -132,33 +132,44 @@ def notification_deliver(notification_id: int) -> str:
             state=State.DEAD if dead else State.FAILED,
             last_error=error,
             next_attempt_at=timezone.now() + backoff(notification.attempts),
+            enqueued_at=None,
         )
         return State.DEAD if dead else State.FAILED
 
 
+@transaction.atomic
 def notifications_due(limit: int = 500) -> list[int]:
-    """Ids of notifications to (re)try now, after reclaiming sends that never finished."""
+    """Ids of notifications to hand to a worker now, marked as handed over: retries whose
+    backoff has passed, sends a dead worker left (reclaimed first), and rows whose task
+    has not run for NOTIFICATION_REENQUEUE_SECONDS (lost with the broker or a worker).
+    Rows handed over more recently are left alone: their task is still queued."""
     now = timezone.now()
     stale = now - timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT)
     Notification.objects.filter(state=State.SENDING, next_attempt_at__lt=stale).update(
         state=State.FAILED, last_error="delivery did not finish (worker lost?)",
-        next_attempt_at=now,
+        next_attempt_at=now, enqueued_at=None,
     )  # fmt: skip
-    return list(
+    handed_over = now - timedelta(seconds=settings.NOTIFICATION_REENQUEUE_SECONDS)
+    due = list(
         Notification.objects.filter(
-            state__in=[State.QUEUED, State.FAILED], next_attempt_at__lte=now
+            Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=handed_over),
+            state__in=[State.QUEUED, State.FAILED], next_attempt_at__lte=now,
         )
         .order_by("next_attempt_at")
+        .select_for_update(skip_locked=True)
         .values_list("pk", flat=True)[:limit]
-    )
+    )  # fmt: skip
+    Notification.objects.filter(pk__in=due).update(enqueued_at=now)
+    return due
 
 
 @transaction.atomic
 def notification_retry(*, notification: Notification) -> bool:
     """An admin's retry of a dead or failed notification: due now, attempts kept."""
+    now = timezone.now()
     changed = Notification.objects.filter(
         pk=notification.pk, state__in=[State.DEAD, State.FAILED]
-    ).update(state=State.QUEUED, next_attempt_at=timezone.now())
+    ).update(state=State.QUEUED, next_attempt_at=now, enqueued_at=now)
     if changed:
         enqueue_delivery(notification.pk)
     return bool(changed)

@@ -28,7 +28,7 @@ def sweep_notifications() -> int:
     whose enqueue was lost (broker down at commit), and sends a dead worker left."""
     from tickets import outbox
 
-    due = outbox.notifications_due()
+    due = outbox.notifications_due()  # committed before anything is handed over
     for notification_id in due:
         deliver_notification.delay(notification_id)
     return len(due)

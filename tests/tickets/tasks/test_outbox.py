@@ -126,3 +126,15 @@ def test_the_queue_counts_task_refreshes_the_shared_counts(desk):
     tf.ticket(desk["queues"]["north"])
     refresh_queue_counts()  # what beat runs every few seconds
     assert selectors.sidebar_counts(agent)["all"] == 2
+
+
+@pytest.mark.django_db
+def test_the_sweep_hands_a_row_over_again_only_after_the_reenqueue_interval(desk, settings):
+    settings.NOTIFICATION_REENQUEUE_SECONDS = 30
+    _ticket, _message, notification = reply(desk)
+    assert notification.pk not in outbox.notifications_due()  # its task is still queued
+    Notification.objects.filter(pk=notification.pk).update(
+        enqueued_at=timezone.now() - timedelta(seconds=31)
+    )
+    assert outbox.notifications_due() == [notification.pk]  # lost? hand it over again
+    assert outbox.notifications_due() == []  # and not again at the next sweep
