@@ -23,6 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Run as a script, this folder comes first on the path, and its queue.py would shadow
+# the standard library's queue module (which psycopg imports).
+_BENCH = str(Path(__file__).resolve().parent)
+sys.path[:] = [p for p in sys.path if p not in (_BENCH, "")]
 if str(BASE_DIR) not in sys.path:
     sys.path.insert(0, str(BASE_DIR))
 
@@ -100,6 +104,9 @@ def run(
     from tickets.models import Notification
     from tickets.tasks import deliver_notification
 
+    from helpdesk.celery import app
+
+    app.control.purge()  # leftovers of an interrupted run would skew the figures
     report = Report(notifications=count)
     run_id = f"{time.time_ns():x}"
     with Receiver(secret="") as receiver:

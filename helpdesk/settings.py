@@ -216,6 +216,9 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 # A due notification handed to the broker is handed over again only after this long
 # (its task may still be queued behind others; a lost one is sent again).
 NOTIFICATION_REENQUEUE_SECONDS = env.int("NOTIFICATION_REENQUEUE_SECONDS", default=30)
+# ...unless the broker already holds more messages than this (they are most likely
+# still in it); retries and sends reclaimed from a dead worker are handed over anyway.
+NOTIFICATION_REENQUEUE_MAX_BACKLOG = env.int("NOTIFICATION_REENQUEUE_MAX_BACKLOG", default=200)
 # Vendor webhooks: connect and read timeouts (seconds), and hosts allowed even though
 # they resolve to private or loopback addresses (tests, a receiver on the same host).
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)

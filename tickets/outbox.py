@@ -138,7 +138,7 @@ def notification_deliver(notification_id: int) -> str:
 
 
 @transaction.atomic
-def notifications_due(limit: int = 500) -> list[int]:
+def notifications_due(limit: int = 500, *, include_waiting: bool = True) -> list[int]:
     """Ids of notifications to hand to a worker now, marked as handed over: retries whose
     backoff has passed, sends a dead worker left (reclaimed first), and rows whose task
     has not run for NOTIFICATION_REENQUEUE_SECONDS (lost with the broker or a worker).
@@ -150,10 +150,12 @@ def notifications_due(limit: int = 500) -> list[int]:
         next_attempt_at=now, enqueued_at=None,
     )  # fmt: skip
     handed_over = now - timedelta(seconds=settings.NOTIFICATION_REENQUEUE_SECONDS)
+    not_in_flight = Q(enqueued_at__isnull=True)
+    if include_waiting:
+        not_in_flight |= Q(enqueued_at__lt=handed_over)
     due = list(
         Notification.objects.filter(
-            Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=handed_over),
-            state__in=[State.QUEUED, State.FAILED], next_attempt_at__lte=now,
+            not_in_flight, state__in=[State.QUEUED, State.FAILED], next_attempt_at__lte=now,
         )
         .order_by("next_attempt_at")
         .select_for_update(skip_locked=True)

@@ -28,10 +28,28 @@ def sweep_notifications() -> int:
     whose enqueue was lost (broker down at commit), and sends a dead worker left."""
     from tickets import outbox
 
-    due = outbox.notifications_due()  # committed before anything is handed over
+    # With a backlog in the broker, rows still queued are almost surely in it: hand over
+    # only retries and reclaimed sends, not thousands of duplicates the workers would
+    # then have to skip one by one.
+    backlog = _broker_backlog()
+    due = outbox.notifications_due(
+        include_waiting=backlog < settings.NOTIFICATION_REENQUEUE_MAX_BACKLOG
+    )  # committed before anything is handed over
     for notification_id in due:
         deliver_notification.delay(notification_id)
     return len(due)
+
+
+def _broker_backlog() -> int:
+    """Messages waiting in the default queue (0 if the broker cannot say)."""
+    from celery import current_app
+
+    try:
+        with current_app.connection_for_read() as connection:
+            name = current_app.conf.task_default_queue
+            return connection.default_channel.queue_declare(queue=name, passive=True).message_count
+    except Exception:  # noqa: BLE001 - a count we cannot read must not stop the sweep
+        return 0
 
 
 @shared_task(name="tickets.tasks.refresh_queue_counts", ignore_result=True, expires=10)

@@ -138,3 +138,14 @@ def test_the_sweep_hands_a_row_over_again_only_after_the_reenqueue_interval(desk
     )
     assert outbox.notifications_due() == [notification.pk]  # lost? hand it over again
     assert outbox.notifications_due() == []  # and not again at the next sweep
+
+
+@pytest.mark.django_db
+def test_with_a_broker_backlog_only_retries_and_reclaimed_sends_are_handed_over(desk, settings):
+    _t, _m, waiting = reply(desk)
+    _t, _m, retry = reply(desk, body="Second reply")
+    long_ago = timezone.now() - timedelta(minutes=5)
+    Notification.objects.filter(pk=waiting.pk).update(enqueued_at=long_ago)
+    Notification.objects.filter(pk=retry.pk).update(state=State.FAILED, enqueued_at=None)
+    assert outbox.notifications_due(include_waiting=False) == [retry.pk]
+    assert outbox.notifications_due(include_waiting=True) == [waiting.pk]
