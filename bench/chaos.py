@@ -45,7 +45,7 @@ class Report:
     received_requests: int = 0
     acted_keys: int = 0
     duplicates: int = 0
-    rejected: int = 0
+    rejected: int = 0  # a request cut off by a kill arrives short and fails its signature
     missing: int = 0
     dead: int = 0
     stranded: int = 0  # rows a killed worker left "sending"
@@ -63,7 +63,7 @@ class Report:
             f"requests at receiver     {self.received_requests}",
             f"keys acted on (once)     {self.acted_keys}",
             f"duplicates dropped       {self.duplicates}",
-            f"bad signatures           {self.rejected}",
+            f"refused (bad signature)  {self.rejected}",
             f"left mid-send by a kill  {self.stranded}",
             f"their redelivery, max    {worst:.1f} s",
             f"total time               {self.seconds:.1f} s "
@@ -100,11 +100,10 @@ def run(
 
     from accounts import services as account_services
     from accounts.models import Vendor
+    from helpdesk.celery import app
     from helpdesk.webhook_receiver import Receiver
     from tickets.models import Notification
     from tickets.tasks import deliver_notification
-
-    from helpdesk.celery import app
 
     app.control.purge()  # leftovers of an interrupted run would skew the figures
     report = Report(notifications=count)

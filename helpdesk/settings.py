@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue as KombuQueue
 
 from helpdesk import embedded
 
@@ -170,6 +171,11 @@ CELERY_TIMEZONE = "UTC"
 # At-least-once delivery: a task is acknowledged only after it ran, and comes
 # back if its worker dies. Tasks are written to be safe to run twice.
 CELERY_TASK_ACKS_LATE = True
+# Workers consume both queues, in turn (the Redis transport rotates between them), so
+# a notification handed over again by the sweep (a retry, a send a killed worker left)
+# does not wait behind a long backlog of first attempts.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (KombuQueue("celery"), KombuQueue("redelivery"))
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
@@ -211,7 +217,7 @@ NOTIFICATION_RETRY_BASE_SECONDS = env.float("NOTIFICATION_RETRY_BASE_SECONDS", d
 NOTIFICATION_RETRY_MAX_SECONDS = env.float("NOTIFICATION_RETRY_MAX_SECONDS", default=3600)
 # Longer than any one send can take (EMAIL_TIMEOUT, WEBHOOK_TIMEOUT_SECONDS), and short
 # enough that a send lost with a killed worker is retried within a minute.
-NOTIFICATION_SENDING_TIMEOUT = env.int("NOTIFICATION_SENDING_TIMEOUT", default=45)
+NOTIFICATION_SENDING_TIMEOUT = env.int("NOTIFICATION_SENDING_TIMEOUT", default=40)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 # A due notification handed to the broker is handed over again only after this long
 # (its task may still be queued behind others; a lost one is sent again).

@@ -35,6 +35,7 @@ def test_no_notification_is_lost_when_workers_die_and_redis_restarts(settings, t
     assert report.kills >= 2, "the run ended before the workers were killed"
     assert report.missing == 0 and report.dead == 0
     assert report.delivered == 1000 and report.acted_keys == 1000
-    assert report.rejected == 0
+    # Every key was acted on with a valid signature; a request a kill cut short arrives
+    # truncated, is refused by its signature (report.rejected) and is sent again.
     # Rows a killed worker left mid-send went out again well within a minute.
     assert max(report.redelivery_seconds, default=0) < 60
