@@ -171,11 +171,17 @@ CELERY_TIMEZONE = "UTC"
 # At-least-once delivery: a task is acknowledged only after it ran, and comes
 # back if its worker dies. Tasks are written to be safe to run twice.
 CELERY_TASK_ACKS_LATE = True
-# Workers consume both queues, in turn (the Redis transport rotates between them), so
-# a notification handed over again by the sweep (a retry, a send a killed worker left)
-# does not wait behind a long backlog of first attempts.
+# Workers consume both queues, in turn (the Redis transport rotates between them).
+# "timers" carries the beat sweeps and what they hand over (retries, sends a killed
+# worker left), so deadlines and redeliveries never wait behind a backlog of first
+# deliveries in "celery".
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = (KombuQueue("celery"), KombuQueue("redelivery"))
+CELERY_TASK_QUEUES = (KombuQueue("celery"), KombuQueue("timers"))
+CELERY_TASK_ROUTES = {
+    "tickets.tasks.sweep_notifications": {"queue": "timers"},
+    "tickets.tasks.sweep_sla": {"queue": "timers"},
+    "tickets.tasks.close_quiet_solved_tickets": {"queue": "timers"},
+}
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)

@@ -36,7 +36,7 @@ def sweep_notifications() -> int:
         include_waiting=backlog < settings.NOTIFICATION_REENQUEUE_MAX_BACKLOG
     )  # committed before anything is handed over
     for notification_id in due:
-        deliver_notification.apply_async((notification_id,), queue="redelivery")
+        deliver_notification.apply_async((notification_id,), queue="timers")
     return len(due)
 
 
