@@ -52,7 +52,8 @@ class Report:
     redelivery_seconds: list[float] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        worst = max(self.redelivery_seconds, default=0.0)
+        again = sorted(self.redelivery_seconds) or [0.0]
+        p50, p99 = again[len(again) // 2], again[min(len(again) - 1, int(len(again) * 0.99))]
         return [
             f"notifications            {self.notifications}",
             f"delivered (state sent)   {self.delivered}",
@@ -65,7 +66,7 @@ class Report:
             f"duplicates dropped       {self.duplicates}",
             f"refused (bad signature)  {self.rejected}",
             f"left mid-send by a kill  {self.stranded}",
-            f"their redelivery, max    {worst:.1f} s",
+            f"their redelivery         p50 {p50:.1f} s, p99 {p99:.1f} s, max {again[-1]:.1f} s",
             f"total time               {self.seconds:.1f} s "
             f"({self.delivered / max(self.seconds, 0.001):.0f} notifications/s)",
         ]

@@ -223,7 +223,7 @@ NOTIFICATION_RETRY_BASE_SECONDS = env.float("NOTIFICATION_RETRY_BASE_SECONDS", d
 NOTIFICATION_RETRY_MAX_SECONDS = env.float("NOTIFICATION_RETRY_MAX_SECONDS", default=3600)
 # Longer than any one send can take (EMAIL_TIMEOUT, WEBHOOK_TIMEOUT_SECONDS), and short
 # enough that a send lost with a killed worker is retried within a minute.
-NOTIFICATION_SENDING_TIMEOUT = env.int("NOTIFICATION_SENDING_TIMEOUT", default=40)
+NOTIFICATION_SENDING_TIMEOUT = env.int("NOTIFICATION_SENDING_TIMEOUT", default=30)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 # A due notification handed to the broker is handed over again only after this long
 # (its task may still be queued behind others; a lost one is sent again).

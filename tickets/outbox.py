@@ -150,7 +150,10 @@ def notifications_due(limit: int = 500, *, include_waiting: bool = True) -> list
         next_attempt_at=now, enqueued_at=None,
     )  # fmt: skip
     handed_over = now - timedelta(seconds=settings.NOTIFICATION_REENQUEUE_SECONDS)
-    not_in_flight = Q(enqueued_at__isnull=True)
+    # Retries travel on the "timers" queue, which has no backlog: one whose task has not
+    # run by now was lost (a killed worker had prefetched it) and goes again.
+    not_in_flight = Q(enqueued_at__isnull=True) | Q(state=State.FAILED,
+                                                    enqueued_at__lt=handed_over)  # fmt: skip
     if include_waiting:
         not_in_flight |= Q(enqueued_at__lt=handed_over)
     due = list(

@@ -149,3 +149,17 @@ def test_with_a_broker_backlog_only_retries_and_reclaimed_sends_are_handed_over(
     Notification.objects.filter(pk=retry.pk).update(state=State.FAILED, enqueued_at=None)
     assert outbox.notifications_due(include_waiting=False) == [retry.pk]
     assert outbox.notifications_due(include_waiting=True) == [waiting.pk]
+
+
+@pytest.mark.django_db
+def test_a_retry_lost_with_a_worker_goes_again_despite_a_backlog(desk, settings):
+    settings.NOTIFICATION_REENQUEUE_SECONDS = 30
+    _t, _m, retry = reply(desk)
+    Notification.objects.filter(pk=retry.pk).update(
+        state=State.FAILED, enqueued_at=timezone.now() - timedelta(seconds=10)
+    )
+    assert outbox.notifications_due(include_waiting=False) == []  # its task may still run
+    Notification.objects.filter(pk=retry.pk).update(
+        enqueued_at=timezone.now() - timedelta(seconds=31)
+    )
+    assert outbox.notifications_due(include_waiting=False) == [retry.pk]
