@@ -366,6 +366,7 @@ class _Actions:
         self.raise_priority: set[int] = set()
         self._leads: dict[tuple, list[User]] = {}
         self._vendors: dict[int | None, list[Vendor]] = {}
+        self._keys: set[str] = set()
 
     def leads_for(self, ticket: Ticket) -> list[User]:
         if ticket.assignee_id and ticket.assignee.team_id:
@@ -421,8 +422,11 @@ class _Actions:
         ))  # fmt: skip
 
     def _notify(self, clock: SLAClock, kind: str, who: str, notification: Notification) -> None:
-        seed = f"{kind}:{clock.pk}:{who}"
-        notification.idempotency_key = hashlib.sha256(seed.encode()).hexdigest()[:64]
+        key = hashlib.sha256(f"{kind}:{clock.pk}:{who}".encode()).hexdigest()[:64]
+        if key in self._keys:
+            return  # one person in two roles (an assignee who is also the lead): one mail
+        self._keys.add(key)
+        notification.idempotency_key = key
         self.notifications.append(notification)
 
     def fire(self, clock: SLAClock, kind: str, actions: Iterable[str], now: datetime) -> None:

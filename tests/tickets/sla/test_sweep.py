@@ -144,3 +144,13 @@ def test_the_due_clocks_are_found_by_an_index_range_scan(desk, policy):
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "sla_clock_next_check_idx" in plan
+
+
+def test_an_assignee_who_is_also_the_lead_gets_one_mail(desk, policy):
+    lead = desk["people"]["north_lead"]
+    with time_machine.travel(T0, tick=False):
+        ticket = tf.ticket(desk["queues"]["north"])
+        services.ticket_assign(actor=None, ticket=ticket, assignee=lead)
+    sweep(T0 + timedelta(minutes=61))
+    mails = Notification.objects.filter(kind="sla_breach", channel="email")
+    assert [n.recipient for n in mails] == [lead.email]
