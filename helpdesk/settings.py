@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange as KombuExchange
 from kombu import Queue as KombuQueue
 
 from helpdesk import embedded
@@ -176,7 +177,10 @@ CELERY_TASK_ACKS_LATE = True
 # worker left), so deadlines and redeliveries never wait behind a backlog of first
 # deliveries in "celery".
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = (KombuQueue("celery"), KombuQueue("timers"))
+CELERY_TASK_QUEUES = (
+    KombuQueue("celery", KombuExchange("celery"), routing_key="celery"),
+    KombuQueue("timers", KombuExchange("timers"), routing_key="timers"),
+)
 CELERY_TASK_ROUTES = {
     "tickets.tasks.sweep_notifications": {"queue": "timers"},
     "tickets.tasks.sweep_sla": {"queue": "timers"},
