@@ -70,7 +70,11 @@ def worker_and_beat(env: dict[str, str], concurrency: int):  # type: ignore[no-u
         for process in processes:
             process.terminate()
         for process in processes:
-            process.wait(60)
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
 
 
 def _make_due(cursor, count: int, start_sql: str, spread_seconds: float) -> list[int]:  # type: ignore[no-untyped-def]

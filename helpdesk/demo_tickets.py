@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -258,6 +259,8 @@ def seed_tickets(
                         created + timedelta(minutes=rng.randint(5, 600)) if replied else None
                     )
                     solved = created + timedelta(hours=rng.randint(1, 72)) if not active else None
+                    if status == "solved" and solved < now - timedelta(hours=settings.TICKET_AUTO_CLOSE_HOURS):
+                        status = "closed"  # what the auto-close would have done by now
                     closed = solved + timedelta(days=4) if status == "closed" and solved else None
                     requester_n = rng.randint(1, requester_count)
                     requester_id = requester_base + requester_n

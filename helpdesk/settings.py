@@ -184,7 +184,6 @@ CELERY_TASK_QUEUES = (
 CELERY_TASK_ROUTES = {
     "tickets.tasks.sweep_notifications": {"queue": "timers"},
     "tickets.tasks.sweep_sla": {"queue": "timers"},
-    "tickets.tasks.close_quiet_solved_tickets": {"queue": "timers"},
 }
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
