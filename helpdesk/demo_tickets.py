@@ -259,7 +259,9 @@ def seed_tickets(
                         created + timedelta(minutes=rng.randint(5, 600)) if replied else None
                     )
                     solved = created + timedelta(hours=rng.randint(1, 72)) if not active else None
-                    if status == "solved" and solved < now - timedelta(hours=settings.TICKET_AUTO_CLOSE_HOURS):
+                    if status == "solved" and solved < now - timedelta(
+                        hours=settings.TICKET_AUTO_CLOSE_HOURS
+                    ):
                         status = "closed"  # what the auto-close would have done by now
                     closed = solved + timedelta(days=4) if status == "closed" and solved else None
                     requester_n = rng.randint(1, requester_count)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from functools import lru_cache
@@ -11,6 +12,7 @@ from django.conf import settings
 
 WORKERS_KEY = "helpdesk:heartbeat:workers"
 BEAT_KEY = "helpdesk:heartbeat:beat"
+logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=4)
@@ -28,11 +30,20 @@ def record_worker(hostname: str | None = None) -> None:
     pipe.zadd(WORKERS_KEY, {hostname or socket.gethostname(): now})
     # Forget workers that have been silent for a day (renamed or scaled down).
     pipe.zremrangebyscore(WORKERS_KEY, "-inf", now - 86400)
-    pipe.execute()
+    try:
+        pipe.execute()
+    except redis.RedisError as exc:
+        # Redis restarting must not take the worker down; the next beat retries.
+        logger.warning("Could not record the worker heartbeat: %s", exc)
 
 
 def record_beat() -> None:
-    client().set(BEAT_KEY, time.time(), ex=86400)
+    try:
+        client().set(BEAT_KEY, time.time(), ex=86400)
+    except redis.RedisError as exc:
+        # A heartbeat missed while Redis restarts is harmless; a beat that died of it
+        # would stop every sweep (a chaos test caught exactly that).
+        logger.warning("Could not record the beat heartbeat: %s", exc)
 
 
 def forget_worker(hostname: str) -> None:

@@ -59,3 +59,13 @@ def test_healthz_is_not_cached_and_takes_no_post(client):
     response = client.get("/healthz")
     assert "no-store" in response["Cache-Control"]
     assert client.post("/healthz").status_code == 405
+
+
+def test_heartbeats_survive_redis_being_away(settings, tmp_path, caplog):
+    # Beat records its heartbeat on every tick; an exception there would kill beat
+    # (and every sweep with it) while Redis restarts.
+    settings.REDIS_URL = f"unix://{tmp_path / 'nothing-here.sock'}?db=0"
+    heartbeats.record_beat()
+    heartbeats.record_worker("w@host")
+    assert "Could not record the beat heartbeat" in caplog.text
+    assert "Could not record the worker heartbeat" in caplog.text
