@@ -56,9 +56,8 @@ def queue_rows(tickets: list[Ticket], now: datetime | None = None) -> list[dict]
     rows = []
     for t in tickets:
         sla_css = sla_text = sla_iso = ""
-        if t.status in (Status.SOLVED, Status.CLOSED):
-            pass
-        elif t.sla_due_at is not None:
+        done = t.status in (Status.SOLVED, Status.CLOSED)
+        if not done and t.sla_due_at is not None:
             # Red once overdue; amber from the warning point (the policy's share of the
             # target); green before that.
             remaining = (t.sla_due_at - now).total_seconds()
@@ -70,7 +69,7 @@ def queue_rows(tickets: list[Ticket], now: datetime | None = None) -> list[dict]
                 sla_css = "text-bg-warning" if at_risk else "text-bg-success"
                 sla_text = left % {"time": text}
             sla_iso = t.sla_due_at.isoformat()
-        elif t.sla_paused:
+        elif not done and t.sla_paused:
             sla_css, sla_text, sla_iso = "text-bg-secondary", paused_text, paused_title
         requester = t.requester
         rows.append(dict(
