@@ -116,3 +116,23 @@ def test_a_vendor_agent_cannot_open_another_vendors_ticket_by_url(page, floor, c
     expect(page.get_by_test_id("not-found")).to_be_visible()
     expect(page.locator("body")).not_to_contain_text(foreign.subject)
     console_errors.clear()  # the browser logs the 404 itself
+
+
+def test_sla_targets_show_in_the_queue_and_a_reply_meets_first_reply(page, floor):
+    # The demo's standard policy: normal priority gets 8 hours for a first reply.
+    ticket = floor["tickets"]["en"]
+    sign_in(page, "agent@example.com")
+    page.goto("/tickets/?view=all")
+    row = page.get_by_test_id("ticket-row").filter(has_text=ticket.subject)
+    expect(row.locator(".badge.text-bg-success")).to_contain_text(re.compile(r"left$"))
+    page.goto(f"/tickets/{ticket.reference}/")
+    panel = page.get_by_test_id("sla-panel")
+    expect(panel.get_by_role("heading", name="SLA targets")).to_be_visible()
+    first = panel.locator("li").filter(has_text="First reply")
+    expect(first).to_contain_text(re.compile(r"\d+h( \d+m)? left"))
+    page.get_by_label("Message").fill("We are looking into the double charge.")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_test_id("sla-panel").locator("li").filter(has_text="First reply")
+           ).to_contain_text("Met")  # fmt: skip
+    resolution = page.get_by_test_id("sla-panel").locator("li").filter(has_text="Resolution")
+    expect(resolution).to_contain_text("left")
