@@ -194,7 +194,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900.0)
     args = parser.parse_args()
 
-    from bench.common import bench_env, ensure_database, manage
+    from bench.common import bench_env, celery_process, ensure_database, manage
 
     database = "helpdesk_bench_chaos"
     ensure_database(database)
@@ -204,21 +204,12 @@ def main() -> None:
     import django
 
     django.setup()
-    celery_bin = str(Path(sys.executable).parent / "celery")
-    schedule = BASE_DIR / ".local" / "bench-beat-chaos"
 
     def start_worker() -> subprocess.Popen:
-        return subprocess.Popen(  # noqa: S603
-            [celery_bin, "-A", "helpdesk", "worker", "--concurrency", str(args.concurrency),
-             "--loglevel", "ERROR", "--hostname", "chaos@%h", "--without-mingle",
-             "--without-gossip"], cwd=BASE_DIR, env=env, start_new_session=True,
-        )  # fmt: skip
+        return celery_process(env, "worker", concurrency=args.concurrency, name="chaos")
 
     def start_beat() -> subprocess.Popen:
-        return subprocess.Popen(  # noqa: S603
-            [celery_bin, "-A", "helpdesk", "beat", "--loglevel", "ERROR", "--schedule",
-             str(schedule)], cwd=BASE_DIR, env=env, start_new_session=True,
-        )  # fmt: skip
+        return celery_process(env, "beat", name="chaos")
 
     report = run(count=args.notifications, start_worker=start_worker, start_beat=start_beat,
                  kill_every=args.kill_every, timeout=args.timeout,

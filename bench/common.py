@@ -94,27 +94,40 @@ def gunicorn(env: dict[str, str], port: int, workers: int = 4, threads: int = 2)
         process.wait(20)
 
 
-@contextmanager
-def celery(env: dict[str, str]):  # type: ignore[no-untyped-def]
-    """A Celery worker and beat, as in production (beat refreshes the queue counts)."""
+def celery_process(env: dict[str, str], kind: str, *, concurrency: int = 1,
+                   name: str = "bench") -> subprocess.Popen:  # fmt: skip
+    """A Celery worker or beat in its own process group (so a chaos run can SIGKILL it
+    whole). Beat keeps its schedule per database and name."""
     celery_bin = str(Path(PYTHON).parent / "celery")
-    schedule = str(BASE_DIR / ".local" / f"bench-beat-{env['EMBEDDED_DATABASE_NAME']}")
-    worker = subprocess.Popen(  # noqa: S603
-        [celery_bin, "-A", "helpdesk", "worker", "--concurrency", "1", "--loglevel", "WARNING",
-         "--hostname", "bench@%h"], cwd=BASE_DIR, env=env,
+    if kind == "worker":
+        extra = ["--concurrency", str(concurrency), "--hostname", f"{name}@%h",
+                 "--without-mingle", "--without-gossip"]  # fmt: skip
+    else:
+        schedule = BASE_DIR / ".local" / f"bench-beat-{env['EMBEDDED_DATABASE_NAME']}-{name}"
+        extra = ["--schedule", str(schedule)]
+    return subprocess.Popen(  # noqa: S603
+        [celery_bin, "-A", "helpdesk", kind, "--loglevel", "ERROR", *extra], cwd=BASE_DIR,
+        env=env, start_new_session=True,
     )  # fmt: skip
-    beat = subprocess.Popen(  # noqa: S603
-        [celery_bin, "-A", "helpdesk", "beat", "--loglevel", "WARNING", "--schedule", schedule],
-        cwd=BASE_DIR, env=env,
-    )  # fmt: skip
+
+
+@contextmanager
+def celery(env: dict[str, str], concurrency: int = 1):  # type: ignore[no-untyped-def]
+    """A Celery worker and beat, as in production (beat refreshes the queue counts)."""
+    processes = [celery_process(env, "worker", concurrency=concurrency),
+                 celery_process(env, "beat")]  # fmt: skip
     try:
         time.sleep(5)
         yield
     finally:
-        for process in (beat, worker):
+        for process in processes:
             process.terminate()
-        for process in (beat, worker):
-            process.wait(30)
+        for process in processes:
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
 
 
 class Session:

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -26,55 +24,18 @@ if str(BASE_DIR) not in sys.path:
     sys.path.insert(0, str(BASE_DIR))
 
 from bench.chaos import PROCESS_ENV, run  # noqa: E402
-from bench.common import bench_env, ensure_database, manage, percentiles  # noqa: E402
-
-CELERY = str(Path(sys.executable).parent / "celery")
+from bench.common import (  # noqa: E402
+    bench_env,
+    celery,
+    celery_process,
+    ensure_database,
+    manage,
+    percentiles,
+)
 
 
 def say(line: str) -> None:
     print(line, flush=True)
-
-
-@contextmanager
-def worker_and_beat(env: dict[str, str], concurrency: int):  # type: ignore[no-untyped-def]
-    schedule = BASE_DIR / ".local" / f"bench-beat-{env['EMBEDDED_DATABASE_NAME']}"
-    processes = [
-        subprocess.Popen(  # noqa: S603
-            [
-                CELERY,
-                "-A",
-                "helpdesk",
-                "worker",
-                "--concurrency",
-                str(concurrency),
-                "--loglevel",
-                "ERROR",
-                "--hostname",
-                "bench-sla@%h",
-                "--without-mingle",
-                "--without-gossip",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-        ),  # fmt: skip
-        subprocess.Popen(  # noqa: S603
-            [CELERY, "-A", "helpdesk", "beat", "--loglevel", "ERROR", "--schedule", str(schedule)],
-            cwd=BASE_DIR,
-            env=env,
-        ),  # fmt: skip
-    ]
-    try:
-        time.sleep(4)
-        yield
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
 
 
 def _make_due(cursor, count: int, start_sql: str, spread_seconds: float) -> list[int]:  # type: ignore[no-untyped-def]
@@ -175,7 +136,7 @@ def measure_sweep(services, connection) -> None:  # type: ignore[no-untyped-def]
 
 def measure_with_worker(env, args, services, connection, SLAClock) -> None:  # type: ignore[no-untyped-def]  # noqa: N803
     say("\n## With a real worker and beat (sweep every 10 s)")
-    with worker_and_beat(env, args.concurrency):
+    with celery(env, args.concurrency):
         services.sla_sweep(budget_seconds=600)
         with connection.cursor() as cursor:
             spread = _make_due(cursor, 2000, "now() + interval '5 seconds'", 60)
@@ -243,19 +204,13 @@ def measure_deliveries(env, args) -> None:  # type: ignore[no-untyped-def]
     from django.conf import settings
 
     settings.WEBHOOK_ALLOWED_PRIVATE_HOSTS = ["127.0.0.1"]
-    celery_env = dict(env)
-
-    def start(kind: str) -> subprocess.Popen:
-        extra = ["--concurrency", str(args.concurrency), "--without-mingle", "--without-gossip",
-                 "--hostname", "bench-hooks@%h"] if kind == "worker" else [
-                 "--schedule", str(BASE_DIR / ".local" / "bench-beat-hooks")]  # fmt: skip
-        return subprocess.Popen(  # noqa: S603
-            [CELERY, "-A", "helpdesk", kind, "--loglevel", "ERROR", *extra], cwd=BASE_DIR,
-            env=celery_env, start_new_session=True,
-        )  # fmt: skip
-
-    report = run(count=args.deliveries, start_worker=lambda: start("worker"),
-                 start_beat=lambda: start("beat"), kill_every=1e9, restart_redis=False)  # fmt: skip
+    report = run(
+        count=args.deliveries,
+        start_worker=lambda: celery_process(env, "worker", concurrency=args.concurrency,
+                                            name="bench-hooks"),
+        start_beat=lambda: celery_process(env, "beat", name="bench-hooks"),
+        kill_every=1e9, restart_redis=False,
+    )  # fmt: skip
     say(
         f"delivered {report.delivered} in {report.seconds:.1f} s (worker start included): "
         f"{report.delivered / report.seconds:.0f} notifications/s; lost {report.missing}"

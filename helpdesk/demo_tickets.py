@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from tickets.models import Queue, SLAPolicy
+from tickets.models import Queue, SLAClock, SLAPolicy
 from tickets.search import config_for
 from tickets.selectors import visible_queue_ids
 from tickets.services import sla
@@ -150,12 +150,15 @@ def _clocks(
             rows.append((tid, policy.pk, metric, "paused", target, warn, created, None, used,
                          None, None, None, None, None))  # fmt: skip
             continue
-        due, warn_at = schedule.add(created, target), schedule.add(created, warn)
-        warned = warn_at if warn_at <= now else None
-        breached = due if due <= now else None
-        next_check = None if breached else (due if warned else warn_at)
+        clock = SLAClock(target_seconds=target, warn_seconds=warn, running_since=created,
+                         used_seconds=0.0, state=SLAClock.State.RUNNING)  # fmt: skip
+        sla.clock_arm(clock, schedule)
+        # What the sweep would have recorded by now (without its events).
+        clock.warned_at = clock.warn_at if clock.warn_at and clock.warn_at <= now else None
+        clock.breached_at = clock.due_at if clock.due_at and clock.due_at <= now else None
         rows.append((tid, policy.pk, metric, "running", target, warn, created, created, 0.0,
-                     due, warn_at, next_check, warned, breached))  # fmt: skip
+                     clock.due_at, clock.warn_at, sla.clock_next_check(clock), clock.warned_at,
+                     clock.breached_at))  # fmt: skip
     return rows
 
 

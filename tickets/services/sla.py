@@ -108,7 +108,7 @@ def target_seconds(policy: SLAPolicy, priority: int, metric: str) -> int | None:
 # -------------------------------------------------------------------- clock maths
 
 
-def _next_check(clock: SLAClock) -> datetime | None:
+def clock_next_check(clock: SLAClock) -> datetime | None:
     if clock.state != State.RUNNING:
         return None
     if clock.warned_at is None:
@@ -118,7 +118,7 @@ def _next_check(clock: SLAClock) -> datetime | None:
     return None
 
 
-def _arm(clock: SLAClock, schedule: Schedule) -> None:
+def clock_arm(clock: SLAClock, schedule: Schedule) -> None:
     """Work out a running clock's due and warning times from what is left of it."""
     since = clock.running_since
     left = clock.target_seconds - clock.used_seconds
@@ -133,7 +133,7 @@ def _arm(clock: SLAClock, schedule: Schedule) -> None:
         logger.warning("SLA calendar %s never opens; clock %s has no due time",
                        clock.policy.calendar_id, clock.pk)  # fmt: skip
         clock.due_at = clock.warn_at = None
-    clock.next_check_at = _next_check(clock)
+    clock.next_check_at = clock_next_check(clock)
 
 
 def warn_seconds(policy: SLAPolicy, target: int) -> int:
@@ -159,17 +159,10 @@ def _live_clocks(ticket: Ticket) -> list[SLAClock]:
 
 def _sync_ticket(ticket: Ticket) -> None:
     """Copy the nearest running target onto the ticket (the queue sorts and badges by it)."""
-    live = SLAClock.objects.filter(ticket=ticket, state__in=LIVE).values_list(
-        "state", "due_at", "warn_at"
-    )
-    running = [(due, warn) for state, due, warn in live if state == State.RUNNING]
-    timed = sorted(pair for pair in running if pair[0] is not None)
-    due, warn = timed[0] if timed else (None, None)
-    paused = not running and any(state == State.PAUSED for state, _d, _w in live)
-    if (ticket.sla_due_at, ticket.sla_warn_at, ticket.sla_paused) != (due, warn, paused):
-        Ticket.objects.filter(pk=ticket.pk).update(sla_due_at=due, sla_warn_at=warn,
-                                                   sla_paused=paused)  # fmt: skip
-        ticket.sla_due_at, ticket.sla_warn_at, ticket.sla_paused = due, warn, paused
+    with connection.cursor() as cursor:
+        cursor.execute(_SYNC_TICKETS_SQL + " RETURNING t.sla_due_at, t.sla_warn_at, t.sla_paused",
+                       [[ticket.pk]])  # fmt: skip
+        ticket.sla_due_at, ticket.sla_warn_at, ticket.sla_paused = cursor.fetchone()
 
 
 def _start(ticket: Ticket, policy: SLAPolicy, metric: str, now: datetime) -> SLAClock | None:
@@ -184,7 +177,7 @@ def _start(ticket: Ticket, policy: SLAPolicy, metric: str, now: datetime) -> SLA
         clock.state = State.PAUSED
     else:
         clock.running_since = now
-        _arm(clock, schedule_for(policy.calendar))
+        clock_arm(clock, schedule_for(policy.calendar))
     clock.save()
     return clock
 
@@ -201,7 +194,7 @@ def _pause(clock: SLAClock, now: datetime) -> None:
 def _resume(clock: SLAClock, now: datetime) -> None:
     clock.state = State.RUNNING
     clock.running_since = now
-    _arm(clock, schedule_for(clock.policy.calendar))
+    clock_arm(clock, schedule_for(clock.policy.calendar))
     clock.save(update_fields=["state", "running_since", "due_at", "warn_at", "next_check_at"])
 
 
@@ -313,7 +306,7 @@ def sla_retarget(*, ticket: Ticket, actor: User | None, now: datetime, reason: s
         clock.policy, clock.target_seconds = policy, target
         clock.warn_seconds = warn_seconds(policy, target)
         if clock.state == State.RUNNING:
-            _arm(clock, schedule_for(policy.calendar))
+            clock_arm(clock, schedule_for(policy.calendar))
         clock.save(update_fields=["policy", "target_seconds", "warn_seconds", "due_at",
                                   "warn_at", "next_check_at"])  # fmt: skip
         changed = True
@@ -510,7 +503,7 @@ def _sweep_batch(now: datetime, batch: int) -> tuple[SweepResult, int]:
                 clock.breached_at = now
                 actions.fire(clock, "sla_breach", clock.policy.breach_actions, now)
                 result.breaches += 1
-            clock.next_check_at = _next_check(clock)
+            clock.next_check_at = clock_next_check(clock)
         SLAClock.objects.bulk_update(clocks, ["warned_at", "breached_at", "next_check_at"],
                                      batch_size=1000)  # fmt: skip
         actions.commit()
@@ -590,8 +583,8 @@ def _recompute_batch(policies: dict[int, SLAPolicy], tickets: dict[int, Ticket],
             clock.policy = policy
             clock.target_seconds, clock.warn_seconds = target, warn_seconds(policy, target)
             if clock.state == State.RUNNING:
-                _arm(clock, schedule_for(policy.calendar))
-        clock.next_check_at = _next_check(clock)
+                clock_arm(clock, schedule_for(policy.calendar))
+        clock.next_check_at = clock_next_check(clock)
         for name, value in (
             ("id", clock.pk),
             ("target", clock.target_seconds),
@@ -632,19 +625,20 @@ def _recompute_batch(policies: dict[int, SLAPolicy], tickets: dict[int, Ticket],
     return len(events)
 
 
-# The ticket's nearest running target, for many tickets in one statement.
+# The ticket's nearest running target (running clocks without a due time come last;
+# "paused" when no clock runs and one is paused), for any number of tickets at once.
 _SYNC_TICKETS_SQL = """
 UPDATE tickets_ticket AS t
    SET sla_due_at = s.due_at, sla_warn_at = s.warn_at, sla_paused = s.paused
   FROM (
     SELECT ids.id AS ticket_id, r.due_at, r.warn_at,
-           (r.due_at IS NULL AND EXISTS (SELECT 1 FROM tickets_slaclock p
+           (r.running IS NULL AND EXISTS (SELECT 1 FROM tickets_slaclock p
                 WHERE p.ticket_id = ids.id AND p.state = 'paused')) AS paused
       FROM unnest(%s::bigint[]) AS ids(id)
       LEFT JOIN LATERAL (
-        SELECT c.due_at, c.warn_at FROM tickets_slaclock c
+        SELECT TRUE AS running, c.due_at, c.warn_at FROM tickets_slaclock c
          WHERE c.ticket_id = ids.id AND c.state = 'running'
-         ORDER BY c.due_at LIMIT 1
+         ORDER BY c.due_at NULLS LAST LIMIT 1
       ) r ON TRUE
   ) AS s
  WHERE t.id = s.ticket_id
