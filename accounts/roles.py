@@ -43,5 +43,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "slaclock": ("view",),
             "configevent": ("view",),
         },
+        # SOPs change in the SOP pages, through the services; the admin only reads them.
+        "sops": {
+            "sop": ("view",),
+            "sopversion": ("view",),
+            "sopacknowledgement": ("view",),
+            "sopevent": ("view",),
+        },
     },
 }

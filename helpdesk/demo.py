@@ -15,6 +15,7 @@ from helpdesk.demo_data import (
     MACROS,
     QUEUES,
     SLA_POLICIES,
+    SOPS,
     TEAMS,
     USERS,
     VENDORS,
@@ -71,7 +72,56 @@ def seed_organisation() -> SeedReport:
         report.created.append(f"user {demo.email}")
     _seed_queues_and_macros(report, vendors, teams)
     _seed_sla(report)
+    _seed_sops(report)
     return report
+
+
+def _seed_sops(report: SeedReport) -> None:
+    """Published SOPs (one with two versions, so history and differences show something)
+    and one proposal waiting for review, written through the SOP services."""
+    from sops import services as sop_services  # noqa: PLC0415 - sops imports tickets
+    from sops.models import SOP  # noqa: PLC0415
+
+    admin = User.objects.filter(role=Role.ADMIN).order_by("pk").first()
+    lead = User.objects.filter(email="lead@example.com").first() or admin
+    if admin is None:
+        return
+    queues = {queue.name: queue for queue in Queue.objects.all()}
+    vendors = {vendor.name: vendor for vendor in Vendor.objects.all()}
+    for title, summary, queue_names, categories, tags, languages, vendor_names, macro_names, \
+            versions, proposal in SOPS:  # fmt: skip
+        if SOP.objects.filter(title=title).exists():
+            continue
+        macros = [Macro.objects.get(name=n, language=lang)
+                  for n, lang in (m.split("|") for m in macro_names)]  # fmt: skip
+        version = None
+        for number, (body, steps, change) in enumerate(versions, start=1):
+            if number == 1:
+                version = sop_services.sop_create(
+                    actor=admin, title=title, summary=summary,
+                    queues=[queues[q] for q in queue_names], categories=categories, tags=tags,
+                    languages=languages, vendors=[vendors[v] for v in vendor_names],
+                    body=body, steps=steps, macros=macros, change_summary=change,
+                )  # fmt: skip
+            else:
+                version = sop_services.sop_draft_start(actor=admin, sop=version.sop)
+                version = sop_services.sop_draft_save(
+                    actor=admin, version=version, expected_revision=version.revision,
+                    body=body, steps=steps, macros=macros, change_summary=change,
+                    effective_on=None, requires_acknowledgement=True,
+                )  # fmt: skip
+            sop_services.sop_version_submit(actor=admin, version=version)
+            sop_services.sop_version_publish(actor=admin, version=version)
+        if proposal is not None and version is not None:
+            body, steps, change = proposal
+            draft = sop_services.sop_draft_start(actor=lead, sop=version.sop)
+            draft = sop_services.sop_draft_save(
+                actor=lead, version=draft, expected_revision=draft.revision, body=body,
+                steps=steps, macros=macros, change_summary=change, effective_on=None,
+                requires_acknowledgement=True,
+            )  # fmt: skip
+            sop_services.sop_version_submit(actor=lead, version=draft)
+        report.created.append(f"SOP {title}")
 
 
 def _seed_sla(report: SeedReport) -> None:

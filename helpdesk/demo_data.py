@@ -112,3 +112,54 @@ SLA_POLICIES = [
      ["notify_assignee"], ["notify_assignee", "notify_lead", "notify_vendor"],
      {1: (30, 60, 240), 2: (120, 240, 1440), 3: (480, 480, 4320), 4: (1440, 1440, 10080)}),
 ]  # fmt: skip
+
+# SOPs: (title, summary, queues, categories, tags, languages, vendors, macros "name|lang",
+#  versions [(body, steps, change summary)], proposal (body, steps, change summary) or None)
+SOPS = [
+    ("Hacked accounts and account takeover",
+     "When someone else got into a user's account, or changed its email or password.",
+     [], ["account"], ["hacked", "recovery", "login", "2fa"], [],
+     ["Northwind Support", "Atlas Contact Centers"], ["Password reset steps|en", "Password reset steps|es"],
+     [("## When to use\n\nThe requester says their account was taken over, or its email, phone "
+       "or password changed without them.\n\n## Procedure\n\n1. Verify the requester owns the "
+       "account (two of: original sign-up email, last payment, device used).\n2. End every "
+       "session and reset the password.\n3. Restore the original email.\n\nNever share account "
+       "details before verification.",
+       ["Verify ownership (two signals)", "End all sessions", "Reset the password",
+        "Restore the original email"], "First version"),
+      ("## When to use\n\nThe requester says their account was taken over, or its email, phone "
+       "or password changed without them.\n\n## Procedure\n\n1. Verify the requester owns the "
+       "account (two of: original sign-up email, last payment, device used).\n2. End every "
+       "session and reset the password.\n3. Restore the original email.\n4. **Turn on two-step "
+       "verification** with the requester and check the recovery phone.\n\nNever share account "
+       "details before verification. See the [security centre](https://example.com/security).",
+       ["Verify ownership (two signals)", "End all sessions", "Reset the password",
+        "Restore the original email", "Turn on two-step verification"],
+       "Adds two-step verification after recovery")],
+     None),
+    ("Refunds for duplicate charges",
+     "A requester was charged twice for the same order or subscription period.",
+     ["General Support", "Payments"], ["billing"], ["refund", "payments"], [],
+     ["Northwind Support"], ["Refund issued|en", "Refund issued|es"],
+     [("## Procedure\n\n1. Find both charges in the payment log; they must have the same amount "
+       "and order.\n2. Refund the **second** charge only.\n3. Reply with the *Refund issued* "
+       "macro.\n\n| Amount | Who approves |\n|---|---|\n| up to $100 | the agent |\n"
+       "| over $100 | a lead |",
+       ["Find both charges", "Refund the second charge", "Reply with the macro"],
+       "First version")],
+     None),
+    ("Impersonation reports",
+     "A profile uses someone else's name or photos.",
+     ["Trust & Safety", "General Support"], ["safety"], ["impersonation"], [],
+     [], ["Impersonation report received|en"],
+     [("## Procedure\n\n1. Ask for a link to the impersonating profile and, for public figures, "
+       "proof of identity.\n2. Compare photos and names.\n3. Remove the profile if it copies the "
+       "requester; warn it if it is a parody not labelled as one.",
+       ["Get the profile link", "Compare photos and names", "Remove or warn"], "First version")],
+     ("## Procedure\n\n1. Ask for a link to the impersonating profile and, for public figures, "
+      "proof of identity.\n2. Compare photos and names.\n3. Remove the profile if it copies the "
+      "requester; warn it if it is a parody not labelled as one.\n4. Check the impersonator's "
+      "other accounts (same device or payment).",
+      ["Get the profile link", "Compare photos and names", "Remove or warn",
+       "Check linked accounts"], "Proposal: also check linked accounts")),
+]  # fmt: skip

@@ -14,6 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import User
+from sops import selectors as sop_selectors
 from tickets import presence, presenters, selectors, services
 from tickets.forms import (
     BulkForm,
@@ -179,13 +180,15 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def _ticket_context(request: HttpRequest, ticket, reply_form=None) -> dict:  # type: ignore[no-untyped-def]
     user = request.user
+    macros = selectors.macros_for(ticket)
     return {
         "ticket": ticket,
+        "ticket_sops": sop_selectors.sops_for_ticket(user, ticket, macros),
         "conversation": selectors.ticket_conversation(ticket),
         "sla": presenters.sla_panel(selectors.ticket_sla_clocks(ticket)),
         "other_tickets": selectors.requester_other_tickets(user, ticket),
         "linked": selectors.linked_tickets(user, ticket),
-        "macros": selectors.macros_for(ticket),
+        "macros": macros,
         "queues": selectors.visible_queue_list(user),
         "reply_form": reply_form or ReplyForm(),
         "update_form": TicketUpdateForm(
