@@ -139,6 +139,13 @@ def _applies_in_queue(queue_ids: list[int]) -> Q:
     return ~Exists(links) | Exists(links.filter(queue_id__in=queue_ids))
 
 
+def _any_or(field: str, lookup: str, values: list[str]) -> Q:
+    """An SOP condition: empty (applies to anything) or matching the values."""
+    if not values:
+        return Q(**{field: []})
+    return Q(**{field: []}) | Q(**{f"{field}__{lookup}": values})
+
+
 def _acknowledged_by(user: User) -> Exists:
     return Exists(SOPAcknowledgement.objects.filter(version_id=OuterRef("current_version_id"),
                                                     user_id=user.pk))  # fmt: skip
@@ -221,9 +228,9 @@ def sops_for_ticket(user: User, ticket: Ticket, available_macros: list[Macro]) -
         visible_sops(user)
         .filter(current_version__isnull=False)
         .filter(_applies_in_queue([ticket.queue_id]))
-        .filter(Q(categories=[]) | Q(categories__contains=[ticket.category or "\x00"]))
-        .filter(Q(tags=[]) | Q(tags__overlap=ticket.tags or ["\x00"]))
-        .filter(Q(languages=[]) | Q(languages__contains=[ticket.language or "\x00"]))
+        .filter(_any_or("categories", "contains", [ticket.category] if ticket.category else []))
+        .filter(_any_or("tags", "overlap", ticket.tags))
+        .filter(_any_or("languages", "contains", [ticket.language] if ticket.language else []))
         .select_related("current_version").defer("search_vector")
         .order_by("title", "pk")[:PANEL_LIMIT]
     )  # fmt: skip
@@ -271,7 +278,7 @@ def _pending_query(user: User) -> list[PendingSOP]:
     sops = (
         visible_sops(user)
         .filter(current_version__isnull=False, current_version__requires_acknowledgement=True)
-        .filter(Q(languages=[]) | Q(languages__overlap=user.languages or ["\x00"]))
+        .filter(_any_or("languages", "overlap", user.languages))
         .filter(_applies_in_queue(visible_queue_ids(user)))
         .exclude(_acknowledged_by(user))
         .order_by("title", "pk")

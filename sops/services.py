@@ -209,7 +209,7 @@ def sop_update_settings(
         sop, actor, "sop_settings_changed",
         before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
     )  # fmt: skip
-    transaction.on_commit(_bump_pending_generation)
+    _bump_pending_generation()
     return sop
 
 
@@ -365,7 +365,7 @@ def sop_version_publish(*, actor: User, version: SOPVersion) -> SOPVersion:
            before={"state": State.IN_REVIEW, "replaces": previous.number if previous else None},
            after={"state": State.PUBLISHED, "version": version.number})  # fmt: skip
     _notify_vendors(sop, version, now)
-    transaction.on_commit(_bump_pending_generation)
+    _bump_pending_generation()
     return version
 
 
@@ -384,7 +384,7 @@ def sop_retire(*, actor: User, sop: SOP) -> SOP:
     _refresh_search(sop.pk)
     _event(sop, actor, "sop_retired", version=current,
            before={"state": State.PUBLISHED}, after={"state": State.ARCHIVED})  # fmt: skip
-    transaction.on_commit(_bump_pending_generation)
+    _bump_pending_generation()
     return sop
 
 
@@ -431,7 +431,14 @@ def _key(version: SOPVersion, vendor: Vendor, channel: str) -> str:
 
 
 def _bump_pending_generation() -> None:
-    """Everyone's cached list of SOPs to acknowledge is stale after a publish."""
+    """Everyone's cached list of SOPs to acknowledge is stale after a publish. Bumped at
+    once and again after commit: a list computed in between (from the old state) is
+    thrown away too."""
+    _bump_now()
+    transaction.on_commit(_bump_now)
+
+
+def _bump_now() -> None:
     try:
         cache.incr(PENDING_GENERATION_KEY)
     except ValueError:
@@ -447,6 +454,8 @@ def sop_acknowledge(*, actor: User, version: SOPVersion) -> SOPAcknowledgement:
     if version.state != State.PUBLISHED:
         raise SOPConflict(_("This version is no longer in force; read the current one."))
     ack, _created = SOPAcknowledgement.objects.get_or_create(version=version, user=actor)
+    # Now and after commit, so a list computed in between from the old state goes too.
+    forget_pending(actor)
     transaction.on_commit(lambda: forget_pending(actor))
     return ack
 

@@ -25,16 +25,28 @@ ROLE_LISTS = {"accounts:roster"}
 TICKET_ROUTES = {
     "tickets:detail": ["get"], "tickets:reply": ["post"], "tickets:macro_preview": ["post"],
     "tickets:update": ["post"], "tickets:merge": ["post"], "tickets:link": ["post"],
-    "tickets:timeline": ["get"], "tickets:presence": ["post"],
+    "tickets:timeline": ["get"], "tickets:presence": ["post"], "sops:ticket_checklist": ["post"],
     "api-ticket": ["get", "patch"], "api-ticket-messages": ["get", "post"],
 }  # fmt: skip
 # Lists, counts, search, bulk and next: must never return another vendor's tickets.
 SCOPED_LISTS = {
     "tickets:queue", "tickets:counts", "tickets:search", "tickets:bulk", "tickets:next",
-    "api-tickets", "api-requesters", "api-queues",
+    "api-tickets", "api-requesters", "api-queues", "sops:library",
 }  # fmt: skip
 # Other objects addressed by id.
 OBJECT_ROUTES = {"tickets:attachment", "api-requester"}
+# Slug-addressed SOP routes (built on sops.selectors.visible_sops): an SOP not shared
+# with the person's vendor is 404 for every method, editors included.
+SOP_ROUTES = {
+    "sops:detail": ["get"], "sops:version": ["get"], "sops:acknowledge": ["post"],
+    "sops:history": ["get"], "sops:diff": ["get"], "sops:coverage": ["get"],
+    "sops:export": ["get"], "sops:settings": ["get", "post"], "sops:start_draft": ["post"],
+    "sops:edit": ["get", "post"], "sops:submit": ["post"], "sops:return": ["post"],
+    "sops:publish": ["post"], "sops:retire": ["post"],
+}  # fmt: skip
+# SOP writing with no object yet: editors (admins, leads) only; 404 for agents.
+SOP_EDITOR_ROUTES = {"sops:create": ["get", "post"], "sops:import": ["post"],
+                     "sops:preview": ["post"]}  # fmt: skip
 
 
 def _names(resolver, prefix=""):  # type: ignore[no-untyped-def]
@@ -49,7 +61,10 @@ def _names(resolver, prefix=""):  # type: ignore[no-untyped-def]
 
 
 def test_every_route_is_covered():
-    covered = PUBLIC | OWN | ROLE_LISTS | set(TICKET_ROUTES) | SCOPED_LISTS | OBJECT_ROUTES
+    covered = (
+        PUBLIC | OWN | ROLE_LISTS | set(TICKET_ROUTES) | SCOPED_LISTS | OBJECT_ROUTES
+        | set(SOP_ROUTES) | set(SOP_EDITOR_ROUTES)
+    )  # fmt: skip
     routes = set(_names(get_resolver()))
     assert routes - covered == set(), "new routes: say how they are scoped in this file"
     assert covered - routes == set(), "stale entries in this file"
@@ -137,3 +152,50 @@ def test_lists_counts_search_and_bulk_never_show_other_vendors_tickets(outsider)
     client.post(_path("tickets:next"))
     ticket.refresh_from_db()
     assert ticket.tags == [] and ticket.assignee is None
+
+
+@pytest.fixture
+def unshared_sop(desk, client):
+    """An SOP shared with Northwind only, with an open draft, and an Atlas lead (an editor)."""
+    from tests.sops import factories as sf
+
+    admin = desk["people"]["admin"]
+    sop = sf.published(admin, title="Northwind refunds", vendors=[desk["vendors"]["north"]])
+    sf.new_version(admin, sop, body="Second", publish=True)
+    sf.new_version(admin, sop, body="Third", publish=False)
+    client.force_login(desk["people"]["atlas_lead"])
+    return {**desk, "sop": sop, "client": client}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "method"), [(n, m) for n, methods in SOP_ROUTES.items() for m in methods]
+)
+def test_an_sop_not_shared_with_your_vendor_is_404_on_every_route(unshared_sop, name, method):
+    from sops.models import SOPEvent
+
+    sop, client = unshared_sop["sop"], unshared_sop["client"]
+    kwargs = {"slug": sop.slug, **({"number": 1} if name == "sops:version" else {})}
+    before = SOPEvent.objects.filter(sop=sop).count()
+    data = {"version": 3, "revision": 1, "body": "pwned", "title": "pwned", "note": "x"}
+    response = getattr(client, method)(_path(name, **kwargs), data)
+    assert response.status_code == 404
+    assert SOPEvent.objects.filter(sop=sop).count() == before
+
+
+@pytest.mark.django_db
+def test_the_sop_library_never_lists_unshared_sops(unshared_sop):
+    client = unshared_sop["client"]
+    for query in ({}, {"q": "refunds"}, {"drafts": "on"}):
+        response = client.get(_path("sops:library"), query)
+        assert response.status_code == 200 and "Northwind refunds" not in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "method"), [(n, m) for n, methods in SOP_EDITOR_ROUTES.items() for m in methods]
+)
+def test_sop_writing_routes_are_404_for_agents(desk, client, name, method):
+    client.force_login(desk["people"]["inhouse_agent"])
+    response = getattr(client, method)(_path(name), {"title": "Mine", "body": "# x"})
+    assert response.status_code == 404

@@ -6,11 +6,11 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import sign_in
 
 NAV = {
-    "agent@example.com": ["Home", "Queue"],
-    "northwind.agent@example.com": ["Home", "Queue"],
-    "lead@example.com": ["Home", "Queue", "People"],
-    "atlas.lead@example.com": ["Home", "Queue", "People"],
-    "admin@example.com": ["Home", "Queue", "People", "Administration"],
+    "agent@example.com": ["Home", "Queue", "SOPs"],
+    "northwind.agent@example.com": ["Home", "Queue", "SOPs"],
+    "lead@example.com": ["Home", "Queue", "SOPs", "People"],
+    "atlas.lead@example.com": ["Home", "Queue", "SOPs", "People"],
+    "admin@example.com": ["Home", "Queue", "SOPs", "People", "Administration"],
 }
 ROLE = {"agent": "Agent", "lead": "Lead", "admin": "Admin"}
 

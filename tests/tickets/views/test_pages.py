@@ -38,17 +38,29 @@ def test_the_queue_answers_htmx_with_the_table_only_and_the_url_keeps_filters(no
 def test_the_ticket_page_makes_a_fixed_number_of_queries(
     north, client, django_assert_max_num_queries
 ):
+    from sops.services import sop_step_tick
+    from tests.sops import factories as sf
+
     ticket = north["ticket"]
     agent = north["people"]["north_agent"]
     for i in range(15):
         services.ticket_reply(actor=agent, ticket=ticket, body=f"reply {i}", internal=i % 2 == 0)
+    macro = tf.macro()
+    for n in range(3):
+        sop = sf.published(north["people"]["admin"], title=f"SOP {n}", macros=[macro],
+                           vendors=[north["vendors"]["north"]])  # fmt: skip
+        sop_step_tick(actor=agent, ticket=ticket, step=sop.current_version.steps.first(),
+                      done=True)  # fmt: skip
     # Session and user, ticket, conversation, attachments, SLA clocks, other tickets,
-    # links, macros, queues: nine, however long the conversation.
-    with django_assert_max_num_queries(9):
+    # links, macros, queues (nine); SOPs, their steps, ticks and macro links (four); the
+    # SOPs waiting for acknowledgement (one, then cached): however long the conversation
+    # and however many SOPs apply.
+    with django_assert_max_num_queries(14):
         response = client.get(f"/tickets/{ticket.reference}/")
     assert response.status_code == 200
     body = response.content.decode()
     assert body.count('data-kind="internal"') == 8 and "Internal note" in body
+    assert body.count('data-testid="ticket-sop"') == 3 and body.count(" checked") == 3
 
 
 def test_sidebar_counts_render(north, client):
