@@ -53,7 +53,9 @@ def test_an_admin_edits_previews_diffs_and_publishes(page, demo_sops):
     page.get_by_role("button", name="Publish version 2").click()
     expect(page.get_by_text("Published.")).to_be_visible()
     expect(page.get_by_test_id("sop-version")).to_contain_text("Version 2")
-    expect(page.get_by_test_id("sop-body").get_by_role("heading", name="Chargebacks")).to_be_visible()
+    expect(
+        page.get_by_test_id("sop-body").get_by_role("heading", name="Chargebacks")
+    ).to_be_visible()
     sop = SOP.objects.get(title="Refunds for duplicate charges")
     assert sop.current_version.number == 2
     assert SOPVersion.objects.get(sop=sop, number=1).state == SOPVersion.State.ARCHIVED

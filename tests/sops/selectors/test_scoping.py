@@ -83,11 +83,11 @@ def test_the_ticket_panel_shows_ticks_and_only_macros_available_on_the_ticket(de
     here, elsewhere = tf.macro(name="Here"), tf.macro(name="Elsewhere")
     sop = sf.published(admin, steps=("One", "Two"), macros=[here, elsewhere])
     ticket = tf.ticket(queue)
-    services.sop_step_tick(actor=agent, ticket=ticket, step=sop.current_version.steps.get(position=1),
-                           done=True)  # fmt: skip
+    first = sop.current_version.steps.get(position=1)
+    services.sop_step_tick(actor=agent, ticket=ticket, step=first, done=True)
     [item] = selectors.sops_for_ticket(agent, ticket, [here])
-    assert [(row.step.text, row.tick is not None) for row in item.steps] == [("One", True),
-                                                                            ("Two", False)]  # fmt: skip
+    ticked = [(row.step.text, row.tick is not None) for row in item.steps]
+    assert ticked == [("One", True), ("Two", False)]
     assert item.macros == [here] and item.done == 1
 
 
@@ -173,7 +173,10 @@ def test_coverage_counts_per_team_among_the_people_the_lead_manages(desk):
     assert [(g.vendor, g.team, g.acknowledged, g.total) for g in lead_view.groups] == [
         ("Northwind", "Tier 1", 1, 2), ("Northwind", "Tier 2", 0, 2)]  # fmt: skip
     assert {p.email for p in lead_view.missing} == {
-        "north.lead@example.com", "north2.agent@example.com", "north2.lead@example.com"}
+        "north.lead@example.com",
+        "north2.agent@example.com",
+        "north2.lead@example.com",
+    }
     assert (lead_view.acknowledged, lead_view.total, lead_view.percent) == (1, 4, 25)
 
     admin_view = selectors.acknowledgement_coverage(admin, sop.current_version)

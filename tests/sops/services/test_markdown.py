@@ -55,7 +55,8 @@ def test_raw_html_is_shown_as_text():
 
 def test_ordinary_markdown_renders_with_safe_links():
     html = render_markdown(
-        "## Steps\n\n1. **Verify**\n2. [Help](https://example.com)\n\n| a | b |\n|---|---|\n| 1 | 2 |"
+        "## Steps\n\n1. **Verify**\n2. [Help](https://example.com)\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |"
     )
     assert "<h2>Steps</h2>" in html and "<strong>Verify</strong>" in html
     assert 'href="https://example.com"' in html and 'rel="noopener noreferrer nofollow"' in html
@@ -95,10 +96,10 @@ def test_export_then_import_round_trips_as_a_new_draft(org):
 def test_importing_a_new_slug_creates_an_sop_with_its_audience(org):
     tf.queue("Trust and Safety")
     raw = (
-        "---\ntitle: Threats of violence\nslug: threats\nqueues: [trust-and-safety]\n"
-        "categories: [safety]\nvendors: [northwind]\nsteps:\n  - Assess the risk\n"
-        "  - Escalate\n---\n# Threats\n\nAct fast.\n"
-    ).encode()
+        b"---\ntitle: Threats of violence\nslug: threats\nqueues: [trust-and-safety]\n"
+        b"categories: [safety]\nvendors: [northwind]\nsteps:\n  - Assess the risk\n"
+        b"  - Escalate\n---\n# Threats\n\nAct fast.\n"
+    )
     version = services.sop_import(actor=org["people"]["inhouse_lead"], raw=raw)
     sop = SOP.objects.get(slug="threats")
     assert version.sop == sop and [q.slug for q in sop.queues.all()] == ["trust-and-safety"]

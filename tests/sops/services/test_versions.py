@@ -169,7 +169,10 @@ def test_publishing_tells_the_vendors_it_is_shared_with_through_the_outbox(
 ):  # fmt: skip
     admin = org["people"]["admin"]
     north, atlas = org["vendors"]["north"], org["vendors"]["atlas"]
-    north.webhook_url, north.contact_email = "https://hooks.northwind.example/sops", "ops@nw.example"
+    north.webhook_url, north.contact_email = (
+        "https://hooks.northwind.example/sops",
+        "ops@nw.example",
+    )
     north.save()
     version = sf.draft(admin, title="Chargebacks", vendors=[north])
     services.sop_version_submit(actor=admin, version=version)
@@ -182,7 +185,9 @@ def test_publishing_tells_the_vendors_it_is_shared_with_through_the_outbox(
     ]
     webhook = notices[1]
     assert webhook.payload["event"] == "sop.published"
-    assert webhook.payload["sop"]["version"] == 1 and webhook.payload["sop"]["slug"] == "chargebacks"
+    assert (
+        webhook.payload["sop"]["version"] == 1 and webhook.payload["sop"]["slug"] == "chargebacks"
+    )
     assert not Notification.objects.filter(vendor=atlas).exists()  # not shared with Atlas
     assert len(callbacks) >= 2  # deliveries handed to the worker only after commit
 
