@@ -121,8 +121,8 @@ def main() -> None:
     manage(env, "migrate", "--no-input")
     manage(env, "seed_demo", "--quiet-logins")
     started = time.perf_counter()
-    counts = manage(env, "shell", "-c", SEED.format(sops=args.sops, agents=args.agents,
-                                                  password=PASSWORD)).split()  # fmt: skip
+    seed = SEED.format(sops=args.sops, agents=args.agents, password=PASSWORD)
+    counts = manage(env, "shell", "-c", seed).strip().split("\n")[-1].split()
     print(
         f"database {database}: {counts[0]} SOPs, {counts[1]} people, {counts[2]} "
         f"acknowledgements (seeding {time.perf_counter() - started:.0f}s)"
@@ -179,7 +179,7 @@ def main() -> None:
             samples.append((time.perf_counter() - started) * 1000)
         print(row("draft, save, submit, publish (5 req)", percentiles(samples)))
     # The banner's query when its cache is cold (after every publish), in-process.
-    out = manage(env, "shell", "-c", PENDING)
+    out = manage(env, "shell", "-c", PENDING).strip().split("\n")[-1]
     print(row("banner query, cache cold (in-process)", json.loads(out)))
 
 

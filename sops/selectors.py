@@ -30,8 +30,16 @@ from tickets.selectors import visible_queue_ids
 State = SOPVersion.State
 LIBRARY_PAGE_SIZE = 25
 PANEL_LIMIT = 10
+MISSING_SHOWN = 300
 PENDING_CACHE_SECONDS = 300
 AUDIENCE_ROLES = (Role.AGENT, Role.LEAD)
+# The banner's cache: one entry per person, valid while the generation is unchanged.
+PENDING_GENERATION_KEY = "sops:pending-generation"
+
+
+def pending_cache_key(user_id: int) -> str:
+    return f"sops:pending:{user_id}"
+
 
 # ------------------------------------------------------------------- scoping
 
@@ -293,8 +301,6 @@ def pending_acknowledgements(user: User) -> list[PendingSOP]:
 
     Cached per person; a publish bumps a generation number that invalidates every
     cached list, and an acknowledgement clears the person's own."""
-    from sops.services import PENDING_GENERATION_KEY, pending_cache_key  # noqa: PLC0415
-
     if not user.is_authenticated:
         return []
     key = pending_cache_key(user.pk)
@@ -349,9 +355,17 @@ class CoverageGroup:
 class Coverage:
     version: SOPVersion
     groups: list[CoverageGroup]
-    missing: list[User]
+    missing: list[User]  # the first MISSING_SHOWN, in vendor, team and name order
     total: int
     acknowledged: int
+
+    @property
+    def missing_total(self) -> int:
+        return self.total - self.acknowledged
+
+    @property
+    def missing_more(self) -> int:
+        return self.missing_total - len(self.missing)
 
     @property
     def percent(self) -> int:
@@ -379,7 +393,7 @@ def acknowledgement_coverage(viewer: User, version: SOPVersion) -> Coverage:
         group.total += 1
         if person.acked:
             group.acknowledged += 1
-        else:
+        elif len(missing) < MISSING_SHOWN:
             missing.append(person)
     total = sum(g.total for g in groups.values())
     done = sum(g.acknowledged for g in groups.values())

@@ -21,14 +21,14 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User, Vendor
-from sops import permissions
+from sops import permissions, selectors
 from sops.markdown import SOPFile, SOPFileError, dump_sop_file, parse_sop_file, render_markdown
 from sops.models import SOP, ChecklistTick, SOPAcknowledgement, SOPEvent, SOPStep, SOPVersion
+from sops.selectors import PENDING_GENERATION_KEY, pending_cache_key
 from tickets.models import Event, Macro, Notification, Queue, Ticket
 
 State = SOPVersion.State
 MAX_STEPS = 50
-PENDING_GENERATION_KEY = "sops:pending-generation"
 
 
 class SOPError(Exception):
@@ -143,6 +143,9 @@ def sop_create(
     _require(permissions.can_edit_sops(actor), _("Only admins and leads write SOPs."))
     title = title.strip()
     _require(bool(title), _("An SOP needs a title."))
+    if not actor.is_admin and actor.vendor is not None:
+        # A vendor's lead proposes for their own vendor; an admin widens it on review.
+        vendors = [actor.vendor]
     now = timezone.now()
     sop = SOP.objects.create(
         title=title[:200], slug=_unique_slug(title, slug), summary=summary.strip()[:1000],
@@ -460,10 +463,6 @@ def sop_acknowledge(*, actor: User, version: SOPVersion) -> SOPAcknowledgement:
     return ack
 
 
-def pending_cache_key(user_id: int) -> str:
-    return f"sops:pending:{user_id}"
-
-
 def forget_pending(user: User) -> None:
     cache.delete(pending_cache_key(user.pk))
 
@@ -542,7 +541,10 @@ def sop_import(*, actor: User, raw: bytes) -> SOPVersion:
     data = parse_sop_file(raw)
     macros = _macros_named(data.macros)
     steps = _checked_steps(data.steps)
-    sop = SOP.objects.filter(slug=data.slug).first() if data.slug else None
+    sop = selectors.visible_sops(actor).filter(slug=data.slug).first() if data.slug else None
+    if sop is None and data.slug and SOP.objects.filter(slug=data.slug).exists():
+        raise SOPConflict(_("The slug “%(slug)s” is taken. Change it in the file, or leave it "
+                            "out to make a new SOP.") % {"slug": data.slug})  # fmt: skip
     if sop is None:
         return sop_create(
             actor=actor, title=data.title, slug=data.slug, summary=data.summary,

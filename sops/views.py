@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -147,8 +148,11 @@ def acknowledge(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("sops:detail", slug=sop.slug)
     services.sop_acknowledge(actor=request.user, version=current)
     if request.htmx:
-        return render(request, "sops/detail.html#acknowledgement",
-                      {"sop": sop, "version": current, "acknowledged": True})  # fmt: skip
+        # The acknowledgement box, and the banner without this SOP (out of band).
+        context = {"sop": sop, "version": current, "acknowledged": True, "oob": True}
+        html = render_to_string("sops/detail.html#acknowledgement", context, request)
+        html += render_to_string("partials/sop_banner_slot.html", context, request)
+        return HttpResponse(html)
     messages.success(request, _("Thank you: you acknowledged %(title)s, version %(n)d.")
                      % {"title": sop.title, "n": current.number})  # fmt: skip
     return redirect("sops:detail", slug=sop.slug)

@@ -217,3 +217,10 @@ def test_library_search_and_filters(desk):
     assert titles(category="account") == ["Hacked accounts"]
     assert titles(tag="refund") == ["Refunds for duplicate charges"]
     assert titles(pending=True) == ["Hacked accounts", "Refunds for duplicate charges"]
+
+
+def test_coverage_lists_at_most_a_few_hundred_names_but_counts_everyone(desk, monkeypatch):
+    monkeypatch.setattr(selectors, "MISSING_SHOWN", 2)
+    sop = sf.published(desk["people"]["admin"], title="Refunds", vendors=[desk["vendors"]["north"]])
+    coverage = selectors.acknowledgement_coverage(desk["people"]["admin"], sop.current_version)
+    assert (len(coverage.missing), coverage.missing_total, coverage.missing_more) == (2, 6, 4)

@@ -136,3 +136,14 @@ def test_unknown_queues_in_a_file_are_named(org):
     raw = b"---\ntitle: T\nqueues: [nowhere, elsewhere]\n---\nbody"
     with pytest.raises(SOPFileError, match="nowhere, elsewhere"):
         services.sop_import(actor=org["people"]["admin"], raw=raw)
+
+
+@pytest.mark.django_db
+def test_importing_onto_an_sop_you_cannot_see_is_refused(org):
+    from tests.sops import factories as sf2
+
+    sf2.published(org["people"]["admin"], title="Internal", slug="internal")
+    raw = b"---\ntitle: Internal\nslug: internal\n---\nOverwritten by a vendor\n"
+    with pytest.raises(services.SOPConflict, match="is taken"):
+        services.sop_import(actor=org["people"]["atlas_lead"], raw=raw)
+    assert SOP.objects.get(slug="internal").versions.count() == 1

@@ -199,3 +199,9 @@ def test_retiring_archives_the_version_in_force(org):
     sop.refresh_from_db()
     assert sop.current_version is None
     assert sop.versions.get().state == State.ARCHIVED
+
+
+def test_a_vendor_lead_proposes_for_their_own_vendor_only(org):
+    lead = org["people"]["north_lead"]
+    version = sf.draft(lead, title="Northwind tips", vendors=[org["vendors"]["atlas"]])
+    assert list(version.sop.vendors.all()) == [org["vendors"]["north"]]
