@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from django.contrib.postgres.search import SearchQuery
 from django.core import signing
 from django.core.cache import cache
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.models import Role, Team, User
@@ -196,15 +197,22 @@ def library_page(user: User, filters: LibraryFilters, cursor: str = "") -> Libra
 
 
 def library_choices() -> dict[str, list[str]]:
-    """Categories, tags and languages in use, for the library's filter lists."""
-    rows = SOP.objects.values_list("categories", "tags", "languages")
-    categories, tags, languages = set(), set(), set()
-    for cats, tgs, langs in rows:
-        categories.update(cats)
-        tags.update(tgs)
-        languages.update(langs)
-    return {"categories": sorted(categories), "tags": sorted(tags),
-            "languages": sorted(languages)}  # fmt: skip
+    """Categories, tags and languages in use, for the library's filter lists. Counted in
+    the database and cached for a minute (or until the next publish or settings change)."""
+    key = f"sops:library-choices:{cache.get(PENDING_GENERATION_KEY, 0)}"
+    choices = cache.get(key)
+    if choices is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 'categories', unnest(categories) FROM sops_sop UNION "
+                "SELECT 'tags', unnest(tags) FROM sops_sop UNION "
+                "SELECT 'languages', unnest(languages) FROM sops_sop"
+            )
+            choices = {"categories": [], "tags": [], "languages": []}
+            for kind, value in sorted(cursor.fetchall()):
+                choices[kind].append(value)
+        cache.set(key, choices, 60)
+    return choices
 
 
 # ------------------------------------------------------------- on a ticket
@@ -372,32 +380,31 @@ class Coverage:
         return round(100 * self.acknowledged / self.total) if self.total else 100
 
 
-def acknowledgement_coverage(viewer: User, version: SOPVersion) -> Coverage:
+def acknowledgement_coverage(viewer: User, sop: SOP, version: SOPVersion) -> Coverage:
     """Who in the audience has acknowledged the version, per team and vendor, among the
-    people the viewer may see. Two queries."""
+    people the viewer may see: counted in the database (one query), and the first
+    MISSING_SHOWN who have not (one more), however large the audience."""
     acked = SOPAcknowledgement.objects.filter(version=version, user_id=OuterRef("pk"))
-    people = (
-        visible_users(viewer).filter(audience_filter(version.sop))
-        .annotate(acked=Exists(acked))
-        .select_related("team__vendor")
-        .order_by(F("team__vendor__name").asc(nulls_first=True), "team__name", "full_name", "pk")
+    people = visible_users(viewer).filter(audience_filter(sop)).annotate(
+        acked=Exists(acked))  # fmt: skip
+    rows = (
+        people.order_by()
+        .values("team_id", "team__name", "team__vendor__name")
+        .annotate(total=Count("pk"), done=Count("pk", filter=Q(acked=True)))
     )  # fmt: skip
-    groups: dict[int, CoverageGroup] = {}
-    missing: list[User] = []
-    for person in people:
-        team = person.team
-        if team is None:  # the audience filter requires a team
-            continue
-        group = groups.setdefault(team.pk, CoverageGroup(
-            team=team.name, vendor=team.vendor.name if team.vendor else ""))  # fmt: skip
-        group.total += 1
-        if person.acked:
-            group.acknowledged += 1
-        elif len(missing) < MISSING_SHOWN:
-            missing.append(person)
-    total = sum(g.total for g in groups.values())
-    done = sum(g.acknowledged for g in groups.values())
-    return Coverage(version=version, groups=list(groups.values()), missing=missing, total=total,
+    groups = sorted(
+        (CoverageGroup(team=r["team__name"], vendor=r["team__vendor__name"] or "",
+                       total=r["total"], acknowledged=r["done"]) for r in rows),
+        key=lambda g: (g.vendor != "", g.vendor, g.team),
+    )  # fmt: skip
+    missing = list(
+        people.filter(acked=False).select_related("team__vendor")
+        .order_by(F("team__vendor__name").asc(nulls_first=True), "team__name", "full_name", "pk")
+        [:MISSING_SHOWN]
+    )  # fmt: skip
+    total = sum(g.total for g in groups)
+    done = sum(g.acknowledged for g in groups)
+    return Coverage(version=version, groups=groups, missing=missing, total=total,
                     acknowledged=done)  # fmt: skip
 
 

@@ -199,7 +199,7 @@ def coverage(request: HttpRequest, slug: str) -> HttpResponse:
     number = _int(request.GET.get("version"))
     shown = (selectors.get_version_for(request.user, sop, number) if number
              else sop.current_version)  # fmt: skip
-    result = selectors.acknowledgement_coverage(request.user, shown) if shown else None
+    result = selectors.acknowledgement_coverage(request.user, sop, shown) if shown else None
     return render(request, "sops/coverage.html", {"sop": sop, "coverage": result})
 
 
