@@ -288,8 +288,13 @@ class PendingSOP:
     change_summary: str
 
 
+def asked_to_acknowledge(user: User) -> bool:
+    """Agents and leads acknowledge SOPs; admins write them."""
+    return user.is_authenticated and user.role in AUDIENCE_ROLES and not user.is_admin
+
+
 def _pending_query(user: User) -> list[PendingSOP]:
-    if user.role not in AUDIENCE_ROLES or user.is_admin:
+    if not asked_to_acknowledge(user):
         return []
     sops = (
         visible_sops(user)

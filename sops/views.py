@@ -50,6 +50,7 @@ def library(request: HttpRequest) -> HttpResponse:
         "queues": ticket_selectors.visible_queue_list(request.user),
         "choices": selectors.library_choices(),
         "can_edit": permissions.can_edit_sops(request.user),
+        "asked_to_acknowledge": selectors.asked_to_acknowledge(request.user),
     }  # fmt: skip
     if request.htmx:
         return render(request, "sops/library.html#results", context)
@@ -116,6 +117,7 @@ def _reader_context(request: HttpRequest, sop: SOP, version: SOPVersion | None) 
         "macros": selectors.version_macros(version) if version else [],
         "open_version": selectors.open_version(sop) if permissions.can_edit_sops(user) else None,
         "acknowledged": bool(version and version.acknowledgements.filter(user=user).exists()),
+        "asked_to_acknowledge": selectors.asked_to_acknowledge(user),
         "can_edit": permissions.can_edit_sops(user),
         "can_publish": permissions.can_publish_sops(user),
         "can_view_coverage": permissions.can_view_coverage(user),
