@@ -43,6 +43,15 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "slaclock": ("view",),
             "configevent": ("view",),
         },
+        "escalations": {
+            "escalationreason": ("view", "add", "change"),
+            "rotation": ("view", "add", "change", "delete"),
+            "rotationmember": ("view", "add", "change", "delete"),
+            "rotationoverride": ("view", "add", "change", "delete"),
+            "escalation": ("view",),
+            "incident": ("view",),
+            "page": ("view",),
+        },
         # SOPs change in the SOP pages, through the services; the admin only reads them.
         "sops": {
             "sop": ("view",),

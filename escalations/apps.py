@@ -7,3 +7,15 @@ class EscalationsConfig(AppConfig):
 
     name = "escalations"
     verbose_name = _("Escalations")
+
+    def ready(self) -> None:
+        from escalations.models import Rotation  # noqa: PLC0415 - after the registry
+        from tickets import outbox  # noqa: PLC0415
+
+        def rotation_endpoint(notification):  # type: ignore[no-untyped-def]
+            rotation = Rotation.objects.filter(pk=notification.payload.get("rotation_id")).first()
+            if rotation is None or not rotation.webhook_url:
+                return None
+            return outbox.WebhookEndpoint(rotation.webhook_url, rotation.webhook_secret)
+
+        outbox.register_webhook_endpoint("page", rotation_endpoint)

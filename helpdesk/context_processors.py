@@ -17,6 +17,8 @@ def navigation(request: HttpRequest) -> dict:
         ("home", _("Home"), reverse("home")),
         ("queue", _("Queue"), reverse("tickets:queue")),
         ("sops", _("SOPs"), reverse("sops:library")),
+        ("escalations", _("Escalations"), reverse("escalations:board")),
+        ("incidents", _("Incidents"), reverse("escalations:incidents")),
     ]
     if permissions.can_view_roster(user):
         items.append(("people", _("People"), reverse("accounts:roster")))

@@ -184,6 +184,7 @@ CELERY_TASK_QUEUES = (
 CELERY_TASK_ROUTES = {
     "tickets.tasks.sweep_notifications": {"queue": "timers"},
     "tickets.tasks.sweep_sla": {"queue": "timers"},
+    "escalations.tasks.sweep_pages": {"queue": "timers"},
 }
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -218,7 +219,20 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "tickets.tasks.close_quiet_solved_tickets",
         "schedule": 300.0,
     },
+    "escalations-sweep-pages": {
+        "task": "escalations.tasks.sweep_pages",
+        "schedule": env.float("PAGE_SWEEP_SECONDS", default=20.0),
+    },
 }
+# Escalations fall due this many minutes after they are raised, by severity
+# (ESCALATION_DUE_MINUTES="60,240,1440,4320" for SEV1..SEV4).
+ESCALATION_DUE_MINUTES = dict(
+    zip(
+        (1, 2, 3, 4),
+        (int(m) for m in env.list("ESCALATION_DUE_MINUTES", default=["60", "240", "1440", "4320"])),
+        strict=True,
+    )
+)
 # The outbox: retries with exponential backoff (base, cap) and jitter; dead after
 # the last attempt; a send still "sending" after the timeout is retried.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)

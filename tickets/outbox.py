@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.utils import make_msgid
 
 from django.conf import settings
@@ -81,15 +83,47 @@ def _send_email(notification: Notification) -> str:
     return headers["Message-ID"]
 
 
-def _send_webhook(notification: Notification) -> int:
+@dataclass(frozen=True)
+class WebhookEndpoint:
+    url: str
+    secret: str
+    previous_secret: str = ""
+    rotated_at: datetime | None = None
+
+
+# Webhooks that do not go to a vendor (an on-call rotation's pages, say): the app that
+# writes them registers how to find their endpoint, by notification kind.
+WEBHOOK_ENDPOINTS: dict[str, Callable[[Notification], WebhookEndpoint | None]] = {}
+
+
+def register_webhook_endpoint(
+    kind: str, resolve: Callable[[Notification], WebhookEndpoint | None]
+) -> None:
+    WEBHOOK_ENDPOINTS[kind] = resolve
+
+
+def _endpoint(notification: Notification) -> WebhookEndpoint:
     vendor = notification.vendor
-    if vendor is None or not vendor.is_active or not vendor.webhook_url:
-        raise webhooks.WebhookError("the vendor has no active webhook endpoint")
+    if vendor is not None:
+        if not vendor.is_active or not vendor.webhook_url:
+            raise webhooks.WebhookError("the vendor has no active webhook endpoint")
+        return WebhookEndpoint(
+            vendor.webhook_url, vendor.webhook_secret, vendor.webhook_previous_secret,
+            vendor.webhook_secret_rotated_at,
+        )  # fmt: skip
+    resolve = WEBHOOK_ENDPOINTS.get(notification.kind)
+    endpoint = resolve(notification) if resolve else None
+    if endpoint is None or not endpoint.url:
+        raise webhooks.WebhookError("no active webhook endpoint for this notification")
+    return endpoint
+
+
+def _send_webhook(notification: Notification) -> int:
+    endpoint = _endpoint(notification)
     payload = {**notification.payload, "idempotency_key": notification.idempotency_key}
     delivery = webhooks.post(
-        url=vendor.webhook_url, secret=vendor.webhook_secret,
-        previous_secret=vendor.webhook_previous_secret,
-        rotated_at=vendor.webhook_secret_rotated_at, event=notification.kind.replace("_", "."),
+        url=endpoint.url, secret=endpoint.secret, previous_secret=endpoint.previous_secret,
+        rotated_at=endpoint.rotated_at, event=notification.kind.replace("_", "."),
         idempotency_key=notification.idempotency_key, payload=payload,
     )  # fmt: skip
     return delivery.status_code

@@ -14,6 +14,8 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import User
+from escalations import selectors as escalation_selectors
+from escalations.models import Severity
 from sops import selectors as sop_selectors
 from tickets import presence, presenters, selectors, services
 from tickets.forms import (
@@ -184,6 +186,10 @@ def _ticket_context(request: HttpRequest, ticket, reply_form=None) -> dict:  # t
     return {
         "ticket": ticket,
         "ticket_sops": sop_selectors.sops_for_ticket(user, ticket, macros),
+        "ticket_escalations": escalation_selectors.ticket_escalations(user, ticket),
+        "escalation_reasons": escalation_selectors.reasons(),
+        "severities": Severity.choices,
+        "open_incidents": escalation_selectors.open_incidents_for_ticket(ticket),
         "conversation": selectors.ticket_conversation(ticket),
         "sla": presenters.sla_panel(selectors.ticket_sla_clocks(ticket)),
         "other_tickets": selectors.requester_other_tickets(user, ticket),

@@ -357,6 +357,7 @@ class _Actions:
         self.events: list[Event] = []
         self.notifications: list[Notification] = []
         self.raise_priority: set[int] = set()
+        self.escalate: dict[int, tuple[Ticket, dict]] = {}
         self._leads: dict[tuple, list[User]] = {}
         self._vendors: dict[int | None, list[Vendor]] = {}
         self._keys: set[str] = set()
@@ -449,11 +450,8 @@ class _Actions:
                         before={"priority": ticket.priority},
                         after={"priority": ticket.priority - 1, "reason": kind},
                     ))  # fmt: skip
-            elif action == SLAAction.ESCALATE:
-                # The escalations app does not exist yet: the request is recorded on the
-                # ticket's timeline, where a lead sees it.
-                self.events.append(Event(ticket=ticket, kind="sla_escalation_requested",
-                                         after=fired, created_at=now))  # fmt: skip
+            elif action == SLAAction.ESCALATE and kind == "sla_breach":
+                self.escalate.setdefault(ticket.pk, (ticket, fired))
 
     def commit(self) -> None:
         Event.objects.bulk_create(self.events, batch_size=1000)
@@ -467,6 +465,15 @@ class _Actions:
         created = Notification.objects.bulk_create(self.notifications, batch_size=1000)
         for notification in created:
             outbox.enqueue_delivery(notification.pk)
+        if self.escalate:
+            from escalations.services import auto_escalate_sla_breach  # noqa: PLC0415
+
+            for ticket, fired in self.escalate.values():
+                if auto_escalate_sla_breach(ticket, fired) is None:
+                    # No escalation reason handles SLA breaches: the request stays on
+                    # the ticket's timeline, where a lead sees it.
+                    Event.objects.create(ticket=ticket, kind="sla_escalation_requested",
+                                         after=fired)  # fmt: skip
 
 
 def _sweep_batch(now: datetime, batch: int) -> tuple[SweepResult, int]:

@@ -211,6 +211,9 @@ def ticket_create(
         "requester": requester.pk,
     })  # fmt: skip
     sla.sla_start(ticket=ticket, actor=actor, now=now)
+    from escalations.services import auto_escalate_new_ticket  # noqa: PLC0415 - builds on this
+
+    auto_escalate_new_ticket(ticket)
     return ticket
 
 

@@ -1,0 +1,294 @@
+"""Every read of escalations, incidents and pages that is more than a get. Scoping here.
+
+``visible_escalations``: admins all; everyone sees what they raised and what is
+escalated to their own team; a vendor's lead also sees everything their vendor
+raised; an in-house lead everything their team raised. ``visible_incidents``:
+admins and in-house leads all; others the incidents that link a ticket they may see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role, Team, User
+from escalations import oncall
+from escalations.models import (
+    OPEN_ESCALATION,
+    Escalation,
+    EscalationNote,
+    EscalationReason,
+    Incident,
+    IncidentTicket,
+    Page,
+    Rotation,
+)
+from tickets.models import Ticket
+from tickets.selectors import visible_tickets
+
+S = Escalation.Status
+BOARD_CARDS = 50
+RECENTLY_CLOSED_DAYS = 7
+
+# ------------------------------------------------------------------- scoping
+
+
+def visible_escalations(user: User) -> QuerySet[Escalation]:
+    escalations = Escalation.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return escalations.none()
+    if user.is_admin:
+        return escalations
+    grant = Q(raised_by=user.pk)
+    if user.team_id is not None:
+        grant |= Q(target_team=user.team_id)
+        if user.role == Role.LEAD:
+            vendor_teams = Team.objects.filter(pk=user.team_id, vendor__isnull=False)
+            same_vendor = Team.objects.filter(vendor__teams=user.team_id).values("vendor")
+            grant |= Q(raised_by_team=user.team_id) | (
+                Q(Exists(vendor_teams)) & Q(raised_by_vendor__in=same_vendor)
+            )
+    return escalations.filter(grant)
+
+
+def get_escalation_for(user: User, pk: int) -> Escalation:
+    escalation = (
+        visible_escalations(user)
+        .select_related("ticket__queue", "ticket__requester", "target_team", "owner",
+                        "raised_by", "raised_by_vendor", "reason")
+        .filter(pk=pk).first()
+    )  # fmt: skip
+    if escalation is None:
+        raise Http404("No such escalation")
+    return escalation
+
+
+def visible_incidents(user: User) -> QuerySet[Incident]:
+    incidents = Incident.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return incidents.none()
+    if user.is_admin:
+        return incidents
+    if user.role == Role.LEAD and user.team_id is not None:
+        if Team.objects.filter(pk=user.team_id, vendor__isnull=True).exists():
+            return incidents
+    linked = IncidentTicket.objects.filter(incident_id=OuterRef("pk"),
+                                           ticket__in=visible_tickets(user))  # fmt: skip
+    return incidents.filter(Exists(linked))
+
+
+def get_incident_for(user: User, pk: int) -> Incident:
+    incident = visible_incidents(user).select_related("commander", "team").filter(pk=pk).first()
+    if incident is None:
+        raise Http404("No such incident")
+    return incident
+
+
+def can_manage_incidents(user: User) -> bool:
+    return user.is_authenticated and (user.is_admin or user.role == Role.LEAD)
+
+
+def reasons() -> list[EscalationReason]:
+    """Active reasons for the escalate form (cached for a minute: the ticket page is hot)."""
+    return cache.get_or_set(
+        "escalations:reasons:v1",
+        lambda: list(EscalationReason.objects.filter(is_active=True)
+                     .select_related("target_team")),
+        60,
+    )  # fmt: skip
+
+
+def team_members(team_id: int) -> list[User]:
+    return list(User.objects.filter(team_id=team_id, is_active=True).order_by("full_name"))
+
+
+# ------------------------------------------------------------------- board
+
+
+@dataclass
+class BoardFilters:
+    team: int | None = None
+    severity: int | None = None
+    vendor: int | None = None
+    overdue: bool = False
+
+
+@dataclass
+class Column:
+    status: str
+    label: str
+    count: int = 0
+    overdue: int = 0
+    cards: list[Escalation] = field(default_factory=list)
+
+
+BOARD_COLUMNS = [
+    (S.REQUESTED, _("Requested")),
+    (S.ACCEPTED, _("Accepted")),
+    (S.IN_PROGRESS, _("In progress")),
+    ("closed", _("Closed in the last 7 days")),
+]
+
+
+def _board_base(user: User, filters: BoardFilters, now: datetime) -> QuerySet[Escalation]:
+    escalations = visible_escalations(user).filter(
+        Q(status__in=OPEN_ESCALATION) | Q(closed_at__gte=now - timedelta(days=RECENTLY_CLOSED_DAYS))
+    )  # fmt: skip
+    if filters.team:
+        escalations = escalations.filter(target_team=filters.team)
+    if filters.severity:
+        escalations = escalations.filter(severity=filters.severity)
+    if filters.vendor:
+        escalations = escalations.filter(raised_by_vendor=filters.vendor)
+    if filters.overdue:
+        escalations = escalations.filter(status__in=OPEN_ESCALATION, due_at__lt=now)
+    return escalations
+
+
+def board(user: User, filters: BoardFilters, now: datetime | None = None) -> list[Column]:
+    """The lead's board: one column per status with its count (and how many are overdue)
+    and its first BOARD_CARDS cards by due time. Two queries, whatever the numbers."""
+    now = now or timezone.now()
+    base = _board_base(user, filters, now)
+    closed = ~Q(status__in=OPEN_ESCALATION)
+    totals = base.aggregate(
+        **{f"n_{status}": Count("pk", filter=Q(status=status)) for status in OPEN_ESCALATION},
+        **{f"late_{status}": Count("pk", filter=Q(status=status, due_at__lt=now))
+           for status in OPEN_ESCALATION},
+        n_closed=Count("pk", filter=closed),
+    )  # fmt: skip
+    # Open columns soonest due first; the closed column most recent first (ranked per
+    # closed status, trimmed to BOARD_CARDS below).
+    ranked = (
+        base.annotate(
+            rank=Window(RowNumber(), partition_by=["status"], order_by=["due_at", "id"]),
+            closed_rank=Window(RowNumber(), partition_by=["status"],
+                               order_by=[F("closed_at").desc(nulls_last=True), "-id"]),
+        )
+        .filter(Q(status__in=OPEN_ESCALATION, rank__lte=BOARD_CARDS)
+                | Q(closed, closed_rank__lte=BOARD_CARDS))
+        .select_related("ticket", "target_team", "owner", "raised_by", "raised_by_vendor",
+                        "reason")
+        .order_by("due_at", "id")
+    )  # fmt: skip
+    columns = {status: Column(status=status, label=str(label)) for status, label in BOARD_COLUMNS}
+    for status in OPEN_ESCALATION:
+        columns[status].count = totals[f"n_{status}"]
+        columns[status].overdue = totals[f"late_{status}"]
+    columns["closed"].count = totals["n_closed"]
+    for escalation in ranked:
+        key = escalation.status if escalation.status in OPEN_ESCALATION else "closed"
+        columns[key].cards.append(escalation)
+    columns["closed"].cards.sort(key=lambda e: e.closed_at or now, reverse=True)
+    del columns["closed"].cards[BOARD_CARDS:]
+    return list(columns.values())
+
+
+def attach_assignable(user: User, cards: list[Escalation]) -> None:
+    """Set ``card.assignable`` (the people it may be assigned to) on the open cards this
+    person may assign: leads of the target team and admins. One query."""
+    teams = {
+        c.target_team_id
+        for c in cards
+        if c.is_open
+        and (user.is_admin or (user.role == Role.LEAD and user.team_id == c.target_team_id))
+    }
+    people: dict[int, list[User]] = {}
+    if teams:
+        for person in User.objects.filter(team_id__in=teams, is_active=True).order_by("full_name"):
+            people.setdefault(person.team_id or 0, []).append(person)
+    for card in cards:
+        card.assignable = (
+            people.get(card.target_team_id, []) if card.target_team_id in teams else []
+        )  # type: ignore[attr-defined]
+
+
+def board_teams(user: User) -> list[Team]:
+    """Teams that escalations go to, for the board's filter."""
+    ids = EscalationReason.objects.values("target_team")
+    return list(Team.objects.filter(pk__in=ids).order_by("name"))
+
+
+# -------------------------------------------------------------- on a ticket
+
+
+def ticket_escalations(user: User, ticket: Ticket) -> list[Escalation]:
+    """The escalations of this ticket the person may see, with their notes (two queries)."""
+    notes = EscalationNote.objects.select_related("author").order_by("created_at", "id")
+    return list(
+        visible_escalations(user).filter(ticket=ticket)
+        .select_related("target_team", "owner", "raised_by", "reason")
+        .prefetch_related(Prefetch("notes", queryset=notes))
+        .order_by("-created_at", "-id")[:20]
+    )  # fmt: skip
+
+
+def open_incidents_for_ticket(ticket: Ticket) -> list[Incident]:
+    return list(
+        Incident.objects.filter(links__ticket=ticket)
+        .exclude(status=Incident.Status.RESOLVED).order_by("-created_at")[:5]
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------- incidents
+
+
+def incident_list(user: User, *, open_only: bool = True, limit: int = 100) -> list[Incident]:
+    incidents = visible_incidents(user).select_related("commander", "team")
+    if open_only:
+        incidents = incidents.exclude(status=Incident.Status.RESOLVED)
+    return list(incidents.annotate(ticket_count=Count("links")).order_by("-created_at")[:limit])
+
+
+def incident_tickets(user: User, incident: Incident, limit: int = 500) -> list[Ticket]:
+    return list(
+        visible_tickets(user).filter(incident_links__incident=incident)
+        .select_related("requester", "queue").order_by("-created_at")[:limit]
+    )  # fmt: skip
+
+
+# ------------------------------------------------------------------ on-call
+
+
+@dataclass
+class OnCall:
+    rotation: Rotation
+    now: User | None
+    members: list[User]
+
+
+def on_call_now(at: datetime | None = None) -> list[OnCall]:
+    at = at or timezone.now()
+    result = []
+    for rotation in Rotation.objects.select_related("team").order_by("team__name"):
+        people = oncall.members(rotation)
+        result.append(OnCall(rotation, oncall.on_call_at(rotation, at, members=people), people))
+    return result
+
+
+def open_pages(user: User, limit: int = 50) -> list[Page]:
+    """Open pages for the person (or, for leads and admins, every open page they may see)."""
+    pages = Page.objects.filter(status=Page.Status.OPEN).select_related(
+        "rotation__team", "target", "escalation__ticket", "incident")  # fmt: skip
+    if not (user.is_admin or user.role == Role.LEAD):
+        pages = pages.filter(target=user)
+    elif not user.is_admin:
+        pages = pages.filter(Q(target=user) | Q(rotation__team=user.team_id))
+    return list(pages.order_by("-severity", "created_at")[:limit])
+
+
+def get_page_by_token(token: str) -> Page:
+    page = (
+        Page.objects.select_related("rotation__team", "target", "escalation__ticket", "incident")
+        .filter(token=token).first()
+    )  # fmt: skip
+    if page is None:
+        raise Http404("No such page")
+    return page

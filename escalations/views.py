@@ -1,0 +1,307 @@
+"""The escalation board, escalation and incident pages, on-call and page acknowledgement,
+and the escalate form on a ticket. Thin: forms in, one service or selector, out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from accounts.models import Team, User, Vendor
+from escalations import selectors, services
+from escalations.forms import (
+    AddTicketsForm,
+    AssignForm,
+    BoardFilterForm,
+    IncidentForm,
+    IncidentUpdateForm,
+    NoteForm,
+    RaiseForm,
+    TrackerForm,
+)
+from escalations.models import Escalation, EscalationReason
+from tickets import selectors as ticket_selectors
+from tickets.models import Macro
+
+# ------------------------------------------------------------ on a ticket
+
+
+@login_required
+@require_POST
+def raise_escalation(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = ticket_selectors.get_ticket_for(request.user, reference)
+    form = RaiseForm(request.POST)
+    if form.is_valid():
+        reason = EscalationReason.objects.filter(pk=form.cleaned_data["reason"]).first()
+        try:
+            if reason is None:
+                raise services.EscalationError(_("Choose a reason."))
+            escalation = services.escalation_raise(
+                actor=request.user, ticket=ticket, reason=reason,
+                severity=form.cleaned_data["severity"], summary=form.cleaned_data["summary"],
+            )  # fmt: skip
+        except services.EscalationError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Escalated to %(team)s.") % {
+                "team": escalation.target_team.name})  # fmt: skip
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}")
+    return redirect("tickets:detail", reference=ticket.reference)
+
+
+# -------------------------------------------------------------------- board
+
+
+def _board_context(request: HttpRequest, query: QueryDict) -> dict:
+    form = BoardFilterForm(query)
+    filters = form.filters()
+    columns = selectors.board(request.user, filters)
+    selectors.attach_assignable(request.user, [c for col in columns for c in col.cards])
+    return {
+        "form": form, "filters": filters, "now": timezone.now(),
+        "columns": columns,
+        "teams": selectors.board_teams(request.user),
+        "vendors": Vendor.objects.filter(is_active=True).order_by("name"),
+        "filter_query": query.urlencode(),
+    }  # fmt: skip
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def board(request: HttpRequest) -> HttpResponse:
+    context = _board_context(request, request.GET)
+    if request.htmx:
+        return render(request, "escalations/board.html#board", context)
+    return render(request, "escalations/board.html", context)
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    escalation = selectors.get_escalation_for(request.user, pk)
+    return render(request, "escalations/detail.html", {
+        "escalation": escalation, "notes": escalation.notes.select_related("author"),
+        "members": selectors.team_members(escalation.target_team_id),
+    })  # fmt: skip
+
+
+def _text(request: HttpRequest) -> str:
+    form = NoteForm(request.POST)
+    return form.cleaned_data["body"] if form.is_valid() else ""
+
+
+def _owner(request: HttpRequest, escalation: Escalation) -> User:
+    form = AssignForm(request.POST)
+    owner = User.objects.filter(pk=form.cleaned_data["owner"]).first() if form.is_valid() else None
+    if owner is None:
+        raise services.EscalationError(_("Choose who should own it."))
+    return owner
+
+
+ACTIONS: dict[str, Callable[[HttpRequest, Escalation], object]] = {
+    "accept": lambda r, e: services.escalation_accept(actor=r.user, escalation=e),
+    "assign": lambda r, e: services.escalation_assign(actor=r.user, escalation=e,
+                                                      owner=_owner(r, e)),
+    "start": lambda r, e: services.escalation_start(actor=r.user, escalation=e),
+    "return": lambda r, e: services.escalation_return(actor=r.user, escalation=e,
+                                                      note=_text(r)),
+    "resolve": lambda r, e: services.escalation_resolve(actor=r.user, escalation=e,
+                                                        outcome=_text(r)),
+    "reject": lambda r, e: services.escalation_reject(actor=r.user, escalation=e,
+                                                      note=_text(r)),
+    "note": lambda r, e: services.escalation_note_add(actor=r.user, escalation=e,
+                                                      body=_text(r)),
+}  # fmt: skip
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    escalation = selectors.get_escalation_for(request.user, pk)
+    if action not in ACTIONS:
+        raise Http404
+    error = ""
+    try:
+        ACTIONS[action](request, escalation)
+    except services.EscalationError as exc:
+        error = str(exc)
+    if request.htmx:
+        # The board re-renders in place with the filters it was showing.
+        context = _board_context(request, QueryDict(request.POST.get("filters", "")))
+        context["board_error"] = error
+        return render(request, "escalations/board.html#board", context,
+                      status=409 if error else 200)  # fmt: skip
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Escalation updated."))
+    return redirect("escalations:detail", pk=escalation.pk)
+
+
+# --------------------------------------------------------------- incidents
+
+
+@login_required
+@require_GET
+def incidents(request: HttpRequest) -> HttpResponse:
+    show_all = request.GET.get("all") == "1"
+    return render(request, "escalations/incidents.html", {
+        "incidents": selectors.incident_list(request.user, open_only=not show_all),
+        "show_all": show_all, "can_manage": selectors.can_manage_incidents(request.user),
+    })  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_new(request: HttpRequest) -> HttpResponse:
+    if not selectors.can_manage_incidents(request.user):
+        raise Http404
+    form = IncidentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        team = Team.objects.filter(pk=data["team"]).first() if data["team"] else None
+        try:
+            incident = services.incident_open(
+                actor=request.user, title=data["title"], severity=data["severity"], team=team,
+                tracker_key=data["tracker_key"], tracker_url=data["tracker_url"],
+            )  # fmt: skip
+        except services.EscalationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("escalations:incident", pk=incident.pk)
+    return render(request, "escalations/incident_new.html",
+                  {"form": form, "teams": Team.objects.filter(rotation__isnull=False)},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+def _incident_context(request: HttpRequest, incident, **extra) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "incident": incident,
+        "tickets": selectors.incident_tickets(request.user, incident),
+        "updates": incident.updates.select_related("author")[:100],
+        "update_form": IncidentUpdateForm(initial={"status": incident.status}),
+        "macros": Macro.objects.filter(is_active=True, language="en").order_by("name"),
+        "can_manage": selectors.can_manage_incidents(request.user),
+        "pages": incident.pages.select_related("target").order_by("-created_at")[:10],
+        **extra,
+    }  # fmt: skip
+
+
+@login_required
+@require_GET
+def incident(request: HttpRequest, pk: int) -> HttpResponse:
+    found = selectors.get_incident_for(request.user, pk)
+    q = request.GET.get("q", "").strip()[:200]
+    results = ticket_selectors.search_tickets(request.user, q).rows if q else []
+    return render(request, "escalations/incident.html",
+                  _incident_context(request, found, q=q, results=results))  # fmt: skip
+
+
+def _manage(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
+    found = selectors.get_incident_for(request.user, pk)
+    if not selectors.can_manage_incidents(request.user):
+        raise Http404
+    return found
+
+
+@login_required
+@require_POST
+def incident_update(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _manage(request, pk)
+    form = IncidentUpdateForm(request.POST)
+    if not form.is_valid():
+        return render(request, "escalations/incident.html",
+                      _incident_context(request, found, update_form=form), status=400)  # fmt: skip
+    data = form.cleaned_data
+    macro = (
+        Macro.objects.filter(pk=data["macro"], is_active=True).first() if data["macro"] else None
+    )
+    try:
+        update = services.incident_post_update(
+            actor=request.user, incident=found, body=data["body"], status=data["status"],
+            notify_requesters=data["notify_requesters"], macro=macro,
+        )  # fmt: skip
+    except services.EscalationError as exc:
+        form.add_error(None, str(exc))
+        return render(request, "escalations/incident.html",
+                      _incident_context(request, found, update_form=form), status=400)  # fmt: skip
+    if update.sent_to:
+        messages.success(request, _("Update posted and queued as a reply to %(n)d requester(s).")
+                         % {"n": update.sent_to})  # fmt: skip
+    else:
+        messages.success(request, _("Update posted."))
+    return redirect("escalations:incident", pk=found.pk)
+
+
+@login_required
+@require_POST
+def incident_tickets(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link tickets by reference (typed, or ticked in search results)."""
+    found = _manage(request, pk)
+    form = AddTicketsForm(request.POST)
+    refs = form.references() + [r.upper() for r in request.POST.getlist("ref")][:500]
+    tickets = list(ticket_selectors.visible_tickets(request.user).filter(reference__in=refs))
+    added = services.incident_add_tickets(actor=request.user, incident=found, tickets=tickets)
+    missing = sorted(set(refs) - {t.reference for t in tickets})
+    messages.success(request, _("%(n)d ticket(s) linked.") % {"n": added})
+    if missing:
+        messages.error(request, _("No ticket you can see: %(refs)s") % {"refs": ", ".join(missing)})
+    return redirect("escalations:incident", pk=found.pk)
+
+
+@login_required
+@require_POST
+def incident_unlink(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _manage(request, pk)
+    ticket = ticket_selectors.get_ticket_for(request.user, request.POST.get("ref", ""))
+    services.incident_remove_ticket(actor=request.user, incident=found, ticket=ticket)
+    return redirect("escalations:incident", pk=found.pk)
+
+
+@login_required
+@require_POST
+def incident_tracker(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _manage(request, pk)
+    form = TrackerForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.EscalationError(_("The bug tracker key or link is too long."))
+        services.incident_set_tracker(actor=request.user, incident=found,
+                                      key=form.cleaned_data["tracker_key"],
+                                      url=form.cleaned_data["tracker_url"])  # fmt: skip
+    except services.EscalationError as exc:
+        messages.error(request, str(exc))
+    return redirect("escalations:incident", pk=found.pk)
+
+
+# ------------------------------------------------------------------ on-call
+
+
+@login_required
+@require_GET
+def on_call(request: HttpRequest) -> HttpResponse:
+    context = {"rotations": selectors.on_call_now(), "pages": selectors.open_pages(request.user)}
+    return render(request, "escalations/oncall.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def page(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in a page: anyone signed in who holds it may acknowledge it."""
+    found = selectors.get_page_by_token(token)
+    if request.method == "POST":
+        services.page_acknowledge(actor=request.user, page=found)
+        messages.success(request, _("Page acknowledged: you have it."))
+        return redirect("escalations:page", token=token)
+    return render(request, "escalations/page.html", {"page": found})
