@@ -3,6 +3,7 @@ pages are read-only (they change through their pages and services)."""
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from escalations.models import (
     Escalation,
@@ -37,6 +38,9 @@ class RotationOverrideInline(admin.TabularInline):
 
 
 class RotationForm(forms.ModelForm):
+    webhook_url = forms.URLField(label=_("webhook URL for pages"), max_length=500,
+                                 required=False, assume_scheme="https")  # fmt: skip
+
     class Meta:
         model = Rotation
         fields = ["team", "time_zone", "handoff_weekday", "handoff_time", "shift_days",

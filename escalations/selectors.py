@@ -264,10 +264,23 @@ class OnCall:
     members: list[User]
 
 
-def on_call_now(at: datetime | None = None) -> list[OnCall]:
+def visible_rotations(user: User) -> QuerySet[Rotation]:
+    """Admins and in-house staff see every rotation; a vendor's people their team's."""
+    rotations = Rotation.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return rotations.none()
+    if user.is_admin:
+        return rotations
+    if user.team_id is None:
+        return rotations.none()
+    in_house = Team.objects.filter(pk=user.team_id, vendor__isnull=True)
+    return rotations.filter(Q(Exists(in_house)) | Q(team=user.team_id))
+
+
+def on_call_now(user: User, at: datetime | None = None) -> list[OnCall]:
     at = at or timezone.now()
     result = []
-    for rotation in Rotation.objects.select_related("team").order_by("team__name"):
+    for rotation in visible_rotations(user).select_related("team").order_by("team__name"):
         people = oncall.members(rotation)
         result.append(OnCall(rotation, oncall.on_call_at(rotation, at, members=people), people))
     return result

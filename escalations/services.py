@@ -163,15 +163,19 @@ def auto_escalate_new_ticket(ticket: Ticket) -> list[Escalation]:
     return made
 
 
-def auto_escalate_sla_breach(ticket: Ticket, fired: dict) -> Escalation | None:
-    """An SLA policy's "escalate" breach action; None when no reason is set up for it."""
-    reason = (
+def sla_breach_reason() -> EscalationReason | None:
+    """The reason SLA breaches escalate under, if an admin set one up."""
+    return (
         EscalationReason.objects.filter(is_active=True,
                                         trigger=EscalationReason.Trigger.SLA_BREACH)
         .select_related("target_team").first()
     )  # fmt: skip
-    if reason is None:
-        return None
+
+
+def auto_escalate_sla_breach(ticket: Ticket, fired: dict, *,
+                             reason: EscalationReason) -> Escalation | None:  # fmt: skip
+    """An SLA policy's "escalate" breach action. None if the ticket is already with that
+    team (a second breach on the same ticket)."""
     summary = _("SLA %(metric)s target missed (policy %(policy)s).") % {
         "metric": fired.get("metric", ""), "policy": fired.get("policy", "")}  # fmt: skip
     return _auto(ticket, reason, summary)

@@ -291,7 +291,10 @@ def incident_tracker(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def on_call(request: HttpRequest) -> HttpResponse:
-    context = {"rotations": selectors.on_call_now(), "pages": selectors.open_pages(request.user)}
+    context = {
+        "rotations": selectors.on_call_now(request.user),
+        "pages": selectors.open_pages(request.user),
+    }
     return render(request, "escalations/oncall.html", context)
 
 

@@ -12,8 +12,10 @@ from accounts.models import Role, Team, User, Vendor
 from helpdesk.demo_data import (
     CALENDARS,
     DEMO_PASSWORD,
+    ESCALATION_REASONS,
     MACROS,
     QUEUES,
+    ROTATIONS,
     SLA_POLICIES,
     SOPS,
     TEAMS,
@@ -73,7 +75,31 @@ def seed_organisation() -> SeedReport:
     _seed_queues_and_macros(report, vendors, teams)
     _seed_sla(report)
     _seed_sops(report)
+    _seed_escalation_setup(report)
     return report
+
+
+def _seed_escalation_setup(report: SeedReport) -> None:
+    """Escalation reasons (some escalate by themselves) and an on-call rotation."""
+    from escalations.models import EscalationReason, Rotation, RotationMember  # noqa: PLC0415
+
+    for name, trigger, team, severity, categories, tags in ESCALATION_REASONS:
+        _reason, created = EscalationReason.objects.get_or_create(
+            name=name, defaults={"slug": slugify(name)[:60], "trigger": trigger,
+                                 "target_team": Team.objects.get(slug=team),
+                                 "severity": severity, "match_categories": categories,
+                                 "match_tags": tags},
+        )  # fmt: skip
+        if created:
+            report.created.append(f"escalation reason {name}")
+    for team, time_zone, emails in ROTATIONS:
+        rotation, created = Rotation.objects.get_or_create(
+            team=Team.objects.get(slug=team), defaults={"time_zone": time_zone})  # fmt: skip
+        if created:
+            for position, email in enumerate(emails):
+                RotationMember.objects.create(rotation=rotation, position=position,
+                                              user=User.objects.get(email=email))  # fmt: skip
+            report.created.append(f"on-call rotation {team}")
 
 
 def _seed_sops(report: SeedReport) -> None:
@@ -180,3 +206,49 @@ def _seed_queues_and_macros(report: SeedReport, vendors: dict[str, Vendor],
 
 def has_tickets() -> bool:
     return Ticket.objects.exists()
+
+
+def seed_escalation_examples() -> int:
+    """A few escalations in different states and an open incident on demo tickets, the
+    first time (written through the services, as people would)."""
+    from escalations import services as esc  # noqa: PLC0415
+    from escalations.models import Escalation, EscalationReason, Incident  # noqa: PLC0415
+    from tickets.models import ACTIVE_STATUSES  # noqa: PLC0415
+
+    if Escalation.objects.exists() or Incident.objects.exists():
+        return 0
+    people = {u.email: u for u in User.objects.filter(email__endswith="@example.com")}
+    reasons = {r.name: r for r in EscalationReason.objects.all()}
+    made = 0
+    plan = [
+        ("Payments", "northwind.agent@example.com", "Payments investigation", 2,
+         "Card charged three times; the payment log shows one order.", None),
+        ("General Support", "northwind.agent@example.com", "Legal or law-enforcement request", 3,
+         "The requester says their lawyer will write to us.", "accept"),
+        ("MENA & Europe", "atlas.agent@example.com", "Bug for engineering", 4,
+         "Uploads fail for every Arabic file name.", "return"),
+    ]  # fmt: skip
+    for queue, agent, reason, severity, summary, then in plan:
+        ticket = (Ticket.objects.filter(queue__name=queue, status__in=ACTIVE_STATUSES)
+                  .order_by("id").first())  # fmt: skip
+        if ticket is None or reason not in reasons or agent not in people:
+            continue
+        escalation = esc.escalation_raise(actor=people[agent], ticket=ticket,
+                                          reason=reasons[reason], severity=severity,
+                                          summary=summary)  # fmt: skip
+        lead = people["lead@example.com"]
+        if then == "accept":
+            esc.escalation_accept(actor=lead, escalation=escalation)
+        elif then == "return":
+            esc.escalation_return(
+                actor=lead,
+                escalation=escalation,
+                note="Please attach the file name and the app version.",
+            )
+        made += 1
+    outage = list(Ticket.objects.filter(status__in=ACTIVE_STATUSES, category="bugs")
+                  .order_by("id")[:3])  # fmt: skip
+    if outage:
+        esc.incident_open(actor=people["lead@example.com"], title="Video uploads failing",
+                          severity=3, tickets=outage, tracker_key="ENG-1042")  # fmt: skip
+    return made

@@ -163,3 +163,20 @@ SOPS = [
       ["Get the profile link", "Compare photos and names", "Remove or warn",
        "Check linked accounts"], "Proposal: also check linked accounts")),
 ]  # fmt: skip
+
+# Escalation reasons: (name, trigger, target team slug, severity, categories, tags)
+ESCALATION_REASONS = [
+    ("Legal or law-enforcement request", "manual", "trust-safety", 3, [], []),
+    ("Payments investigation", "manual", "trust-safety", 3, [], []),
+    ("Bug for engineering", "manual", "trust-safety", 4, [], []),
+    ("Threat of violence", "category", "trust-safety", 1, ["threats"], ["threat", "violence"]),
+    ("Self-harm or suicide risk", "category", "trust-safety", 1, ["self-harm"],
+     ["self-harm", "suicide"]),
+    ("Child safety", "category", "trust-safety", 1, ["child-safety"], ["csam", "grooming"]),
+    ("High-profile requester", "high_profile", "trust-safety", 2, [], []),
+    ("SLA breach review", "sla_breach", "trust-safety", 3, [], []),
+]  # fmt: skip
+# On-call: (team slug, time zone, member emails in order)
+ROTATIONS = [
+    ("trust-safety", "Europe/Paris", ["agent@example.com", "lead@example.com"]),
+]

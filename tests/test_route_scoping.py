@@ -26,13 +26,26 @@ TICKET_ROUTES = {
     "tickets:detail": ["get"], "tickets:reply": ["post"], "tickets:macro_preview": ["post"],
     "tickets:update": ["post"], "tickets:merge": ["post"], "tickets:link": ["post"],
     "tickets:timeline": ["get"], "tickets:presence": ["post"], "sops:ticket_checklist": ["post"],
+    "escalations:raise": ["post"],
     "api-ticket": ["get", "patch"], "api-ticket-messages": ["get", "post"],
 }  # fmt: skip
 # Lists, counts, search, bulk and next: must never return another vendor's tickets.
 SCOPED_LISTS = {
     "tickets:queue", "tickets:counts", "tickets:search", "tickets:bulk", "tickets:next",
-    "api-tickets", "api-requesters", "api-queues", "sops:library",
+    "api-tickets", "api-requesters", "api-queues", "sops:library", "escalations:board",
+    "escalations:incidents", "escalations:oncall",
 }  # fmt: skip
+# Escalations and incidents addressed by id (escalations.selectors.visible_escalations,
+# visible_incidents): out of scope is 404 for every method.
+ESCALATION_ROUTES = {"escalations:detail": ["get"], "escalations:act": ["post"]}
+INCIDENT_ROUTES = {
+    "escalations:incident": ["get"], "escalations:incident_update": ["post"],
+    "escalations:incident_tickets": ["post"], "escalations:incident_unlink": ["post"],
+    "escalations:incident_tracker": ["post"],
+}  # fmt: skip
+# A page's link carries an unguessable token: anyone signed in who holds it may
+# acknowledge (the on-call person forwarding it to a colleague is intended).
+TOKEN_ROUTES = {"escalations:page"}
 # Other objects addressed by id.
 OBJECT_ROUTES = {"tickets:attachment", "api-requester"}
 # Slug-addressed SOP routes (built on sops.selectors.visible_sops): an SOP not shared
@@ -44,9 +57,13 @@ SOP_ROUTES = {
     "sops:edit": ["get", "post"], "sops:submit": ["post"], "sops:return": ["post"],
     "sops:publish": ["post"], "sops:retire": ["post"],
 }  # fmt: skip
-# SOP writing with no object yet: editors (admins, leads) only; 404 for agents.
-SOP_EDITOR_ROUTES = {"sops:create": ["get", "post"], "sops:import": ["post"],
-                     "sops:preview": ["post"]}  # fmt: skip
+# Writing with no object yet: editors (admins, leads) only; 404 for agents.
+SOP_EDITOR_ROUTES = {
+    "sops:create": ["get", "post"],
+    "sops:import": ["post"],
+    "sops:preview": ["post"],
+    "escalations:incident_new": ["get", "post"],
+}
 
 
 def _names(resolver, prefix=""):  # type: ignore[no-untyped-def]
@@ -63,7 +80,8 @@ def _names(resolver, prefix=""):  # type: ignore[no-untyped-def]
 def test_every_route_is_covered():
     covered = (
         PUBLIC | OWN | ROLE_LISTS | set(TICKET_ROUTES) | SCOPED_LISTS | OBJECT_ROUTES
-        | set(SOP_ROUTES) | set(SOP_EDITOR_ROUTES)
+        | set(SOP_ROUTES) | set(SOP_EDITOR_ROUTES) | set(ESCALATION_ROUTES) | set(INCIDENT_ROUTES)
+        | TOKEN_ROUTES
     )  # fmt: skip
     routes = set(_names(get_resolver()))
     assert routes - covered == set(), "new routes: say how they are scoped in this file"
@@ -199,3 +217,50 @@ def test_sop_writing_routes_are_404_for_agents(desk, client, name, method):
     client.force_login(desk["people"]["inhouse_agent"])
     response = getattr(client, method)(_path(name), {"title": "Mine", "body": "# x"})
     assert response.status_code == 404
+
+
+@pytest.fixture
+def other_vendors_escalation(desk, client):
+    """A Northwind escalation (to a Northwind team) and an incident linking only Northwind
+    tickets; an Atlas lead is signed in."""
+    from escalations import services as esc
+    from tests.escalations import factories as ef
+
+    reason = ef.reason(desk["teams"]["north2"], name="Tier 2 help")
+    ticket = tf.ticket(desk["queues"]["north"], subject="Northwind secret")
+    escalation = esc.escalation_raise(actor=desk["people"]["north_agent"], ticket=ticket,
+                                      reason=reason, severity=3, summary="secret")  # fmt: skip
+    incident = esc.incident_open(actor=desk["people"]["admin"], title="Northwind outage",
+                                 severity=3, tickets=[ticket])  # fmt: skip
+    client.force_login(desk["people"]["atlas_lead"])
+    return {**desk, "escalation": escalation, "incident": incident, "ticket": ticket,
+            "client": client}  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [(n, m) for routes in (ESCALATION_ROUTES, INCIDENT_ROUTES) for n, ms in routes.items()
+     for m in ms],
+)  # fmt: skip
+def test_other_vendors_escalations_and_incidents_are_404_on_every_route(
+    other_vendors_escalation, name, method
+):  # fmt: skip
+    from escalations.models import Escalation
+
+    data = other_vendors_escalation
+    pk = data["incident"].pk if name in INCIDENT_ROUTES else data["escalation"].pk
+    kwargs = {"pk": pk, **({"action": "accept"} if name == "escalations:act" else {})}
+    response = getattr(data["client"], method)(_path(name, **kwargs), {
+        "body": "x", "status": "resolved", "refs": data["ticket"].reference,
+        "ref": data["ticket"].reference, "tracker_key": "X"})  # fmt: skip
+    assert response.status_code == 404
+    assert Escalation.objects.get(pk=data["escalation"].pk).status == "requested"
+
+
+@pytest.mark.django_db
+def test_the_board_incidents_and_on_call_never_show_other_vendors_work(other_vendors_escalation):
+    client = other_vendors_escalation["client"]
+    for name in ("escalations:board", "escalations:incidents", "escalations:oncall"):
+        body = client.get(_path(name)).content.decode()
+        assert "Northwind secret" not in body and "Northwind outage" not in body, name

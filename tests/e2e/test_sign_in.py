@@ -6,11 +6,19 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import sign_in
 
 NAV = {
-    "agent@example.com": ["Home", "Queue", "SOPs"],
-    "northwind.agent@example.com": ["Home", "Queue", "SOPs"],
-    "lead@example.com": ["Home", "Queue", "SOPs", "People"],
-    "atlas.lead@example.com": ["Home", "Queue", "SOPs", "People"],
-    "admin@example.com": ["Home", "Queue", "SOPs", "People", "Administration"],
+    "agent@example.com": ["Home", "Queue", "SOPs", "Escalations", "Incidents"],
+    "northwind.agent@example.com": ["Home", "Queue", "SOPs", "Escalations", "Incidents"],
+    "lead@example.com": ["Home", "Queue", "SOPs", "Escalations", "Incidents", "People"],
+    "atlas.lead@example.com": ["Home", "Queue", "SOPs", "Escalations", "Incidents", "People"],
+    "admin@example.com": [
+        "Home",
+        "Queue",
+        "SOPs",
+        "Escalations",
+        "Incidents",
+        "People",
+        "Administration",
+    ],
 }
 ROLE = {"agent": "Agent", "lead": "Lead", "admin": "Admin"}
 

@@ -357,7 +357,7 @@ class _Actions:
         self.events: list[Event] = []
         self.notifications: list[Notification] = []
         self.raise_priority: set[int] = set()
-        self.escalate: dict[int, tuple[Ticket, dict]] = {}
+        self.escalate: list[tuple[Ticket, dict]] = []
         self._leads: dict[tuple, list[User]] = {}
         self._vendors: dict[int | None, list[Vendor]] = {}
         self._keys: set[str] = set()
@@ -451,7 +451,7 @@ class _Actions:
                         after={"priority": ticket.priority - 1, "reason": kind},
                     ))  # fmt: skip
             elif action == SLAAction.ESCALATE and kind == "sla_breach":
-                self.escalate.setdefault(ticket.pk, (ticket, fired))
+                self.escalate.append((ticket, fired))
 
     def commit(self) -> None:
         Event.objects.bulk_create(self.events, batch_size=1000)
@@ -466,10 +466,13 @@ class _Actions:
         for notification in created:
             outbox.enqueue_delivery(notification.pk)
         if self.escalate:
-            from escalations.services import auto_escalate_sla_breach  # noqa: PLC0415
+            from escalations import services as escalations  # noqa: PLC0415 - builds on us
 
-            for ticket, fired in self.escalate.values():
-                if auto_escalate_sla_breach(ticket, fired) is None:
+            reason = escalations.sla_breach_reason()
+            for ticket, fired in self.escalate:
+                if reason is not None:
+                    escalations.auto_escalate_sla_breach(ticket, fired, reason=reason)
+                else:
                     # No escalation reason handles SLA breaches: the request stays on
                     # the ticket's timeline, where a lead sees it.
                     Event.objects.create(ticket=ticket, kind="sla_escalation_requested",

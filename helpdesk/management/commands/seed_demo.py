@@ -44,6 +44,8 @@ class Command(BaseCommand):
                 f"in {stats.seconds:.1f}s ({stats.tickets / max(stats.seconds, 0.001):.0f} "
                 "tickets/s)."
             )
+        if demo.seed_escalation_examples():
+            self.stdout.write("Added demo escalations and an incident.")
         if not options["quiet_logins"]:
             self.stdout.write("Demo logins (email, password, who):")
             for line in demo_data.login_lines():

@@ -20,9 +20,9 @@ def nav_keys(response):
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        (Role.AGENT, ["home", "queue", "sops"]),
-        (Role.LEAD, ["home", "queue", "sops", "people"]),
-        (Role.ADMIN, ["home", "queue", "sops", "people", "admin"]),
+        (Role.AGENT, ["home", "queue", "sops", "escalations", "incidents"]),
+        (Role.LEAD, ["home", "queue", "sops", "escalations", "incidents", "people"]),
+        (Role.ADMIN, ["home", "queue", "sops", "escalations", "incidents", "people", "admin"]),
     ],
 )
 def test_navigation_follows_the_role(client, role, expected):

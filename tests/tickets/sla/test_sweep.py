@@ -154,3 +154,24 @@ def test_an_assignee_who_is_also_the_lead_gets_one_mail(desk, policy):
     sweep(T0 + timedelta(minutes=61))
     mails = Notification.objects.filter(kind="sla_breach", channel="email")
     assert [n.recipient for n in mails] == [lead.email]
+
+
+def test_a_breach_with_the_escalate_action_raises_an_escalation_when_a_reason_handles_it(
+    desk, policy
+):  # fmt: skip
+    from escalations.models import Escalation, EscalationReason
+    from tests.escalations import factories as ef
+
+    ef.reason(desk["teams"]["inhouse"], name="SLA breach review",
+              trigger=EscalationReason.Trigger.SLA_BREACH, severity=2)  # fmt: skip
+    with time_machine.travel(T0, tick=False):
+        ticket = tf.ticket(desk["queues"]["north"])
+    sweep(T0 + timedelta(minutes=61))
+    escalation = Escalation.objects.get(ticket=ticket)
+    assert escalation.automatic and escalation.severity == 2
+    assert "first_reply" in escalation.summary
+    assert "escalation_raised" in kinds(ticket)
+    assert "sla_escalation_requested" not in kinds(ticket)
+    # A second breach (another metric, later) does not open a second one for that team.
+    sweep(T0 + timedelta(hours=30))
+    assert Escalation.objects.filter(ticket=ticket).count() == 1

@@ -51,16 +51,31 @@ def test_the_ticket_page_makes_a_fixed_number_of_queries(
                            vendors=[north["vendors"]["north"]])  # fmt: skip
         sop_step_tick(actor=agent, ticket=ticket, step=sop.current_version.steps.first(),
                       done=True)  # fmt: skip
+    from escalations import services as esc
+    from tests.escalations import factories as ef
+
+    for n, team in enumerate(["north2", "inhouse", "atlas"]):
+        reason = ef.reason(north["teams"][team], name=f"Help ({n})")
+        escalation = esc.escalation_raise(actor=agent, ticket=ticket, reason=reason,
+                                          severity=3, summary=f"help {n}")  # fmt: skip
+        esc.escalation_note_add(actor=agent, escalation=escalation, body="more detail")
+    esc.incident_open(actor=north["people"]["admin"], title="Outage", severity=3,
+                      tickets=[ticket])  # fmt: skip
+    client.get(f"/tickets/{ticket.reference}/")  # warms the per-minute caches
     # Session and user, ticket, conversation, attachments, SLA clocks, other tickets,
-    # links, macros, queues (nine); SOPs, their steps, ticks and macro links (four); the
-    # SOPs waiting for acknowledgement (one, then cached): however long the conversation
-    # and however many SOPs apply.
-    with django_assert_max_num_queries(14):
+    # links, macros, queues (nine); SOPs, their steps, ticks and macro links (four);
+    # escalations and their notes, open incidents (three); the SOPs waiting for
+    # acknowledgement and the escalation reasons come from the cache: however long the
+    # conversation and however many SOPs and escalations.
+    with django_assert_max_num_queries(16):
         response = client.get(f"/tickets/{ticket.reference}/")
     assert response.status_code == 200
     body = response.content.decode()
     assert body.count('data-kind="internal"') == 8 and "Internal note" in body
     assert body.count('data-testid="ticket-sop"') == 3 and body.count(" checked") == 3
+    assert body.count('data-testid="ticket-escalation"') == 3
+    assert body.count('data-testid="ticket-escalation-note"') == 3
+    assert 'data-testid="incident-banner"' in body
 
 
 def test_sidebar_counts_render(north, client):
