@@ -94,6 +94,7 @@ class BulkForm(forms.Form):
         ("priority", _("Set priority")),
         ("queue", _("Move to queue")),
         ("tag", _("Add tag")),
+        ("incident", _("Link to incident")),
     ]
     refs = forms.MultipleChoiceField(required=True)  # choices are not known up front
     action = forms.ChoiceField(choices=ACTIONS)

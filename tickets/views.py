@@ -112,6 +112,8 @@ def bulk(request: HttpRequest) -> HttpResponse:
     tickets = selectors.visible_tickets(request.user).filter(
         reference__in=form.cleaned_data["refs"]
     )
+    if action == "incident":
+        return _bulk_link_incident(request, list(tickets), value, back)
     done, failed = 0, []
     for ticket in tickets:
         try:
@@ -123,6 +125,28 @@ def bulk(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("%(count)d ticket(s) updated.") % {"count": done})
     for failure in failed[:10]:
         messages.error(request, failure)
+    return redirect(back)
+
+
+def _bulk_link_incident(request: HttpRequest, tickets: list, value: str, back: str) -> HttpResponse:  # type: ignore[type-arg]
+    """Link the selected tickets to an incident (its number in the value box)."""
+    from escalations import selectors as esc_selectors  # noqa: PLC0415 - builds on tickets
+    from escalations import services as esc_services  # noqa: PLC0415
+
+    incident = None
+    if value.strip().isdigit():
+        incident = esc_selectors.visible_incidents(request.user).filter(pk=int(value)).first()
+    if incident is None:
+        messages.error(request, _("No incident %(id)s that you can see.") % {"id": value})
+        return redirect(back)
+    try:
+        added = esc_services.incident_add_tickets(actor=request.user, incident=incident,
+                                                  tickets=tickets)  # fmt: skip
+    except esc_services.EscalationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("%(count)d ticket(s) linked to “%(title)s”.")
+                         % {"count": added, "title": incident.title})  # fmt: skip
     return redirect(back)
 
 
