@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Role, User
 from escalations.models import Incident, Severity
 from escalations.selectors import BoardFilters
 from helpdesk.forms import StyledFormMixin
@@ -47,6 +48,10 @@ class IncidentForm(StyledFormMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     severity = forms.TypedChoiceField(label=_("Severity"), choices=Severity.choices, coerce=int,
                                       initial=Severity.SEV2)  # fmt: skip
+    commander = forms.ModelChoiceField(
+        label=_("Commander"), required=False, empty_label=_("Me"),
+        queryset=User.objects.filter(is_active=True, role__in=[Role.LEAD, Role.ADMIN]),
+    )  # fmt: skip
     team = forms.IntegerField(label=_("On-call team to page (SEV1 and SEV2)"), required=False,
                               min_value=1)  # fmt: skip
     tracker_key = forms.CharField(label=_("Bug tracker key"), max_length=64, required=False)

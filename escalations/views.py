@@ -83,6 +83,7 @@ def board(request: HttpRequest) -> HttpResponse:
     context = _board_context(request, request.GET)
     if request.htmx:
         return render(request, "escalations/board.html#board", context)
+    context["pages"] = selectors.open_pages(request.user)
     return render(request, "escalations/board.html", context)
 
 
@@ -90,8 +91,10 @@ def board(request: HttpRequest) -> HttpResponse:
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     escalation = selectors.get_escalation_for(request.user, pk)
+    user = request.user
     return render(request, "escalations/detail.html", {
         "escalation": escalation, "notes": escalation.notes.select_related("author"),
+        "can_act": user.is_admin or user.team_id == escalation.target_team_id,
         "members": selectors.team_members(escalation.target_team_id),
     })  # fmt: skip
 
@@ -171,9 +174,11 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         team = Team.objects.filter(pk=data["team"]).first() if data["team"] else None
+        commander = data["commander"] or request.user
         try:
             incident = services.incident_open(
                 actor=request.user, title=data["title"], severity=data["severity"], team=team,
+                commander=commander,
                 tracker_key=data["tracker_key"], tracker_url=data["tracker_url"],
             )  # fmt: skip
         except services.EscalationError as exc:

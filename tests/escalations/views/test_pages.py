@@ -81,8 +81,9 @@ def test_the_board_page_makes_a_fixed_number_of_queries(
         )
     client.force_login(raised["people"]["inhouse_lead"])
     client.get("/escalations/")
-    # Session, user, counts, cards, assignable people, teams, vendors, cached banner.
-    with django_assert_max_num_queries(9):
+    # Session, user, counts, cards, assignable people, teams, vendors, open pages; the
+    # SOP banner from the cache.
+    with django_assert_max_num_queries(10):
         response = client.get("/escalations/")
     assert response.content.decode().count('data-testid="escalation-card"') == 31
 
@@ -128,3 +129,12 @@ def test_a_page_link_acknowledges(desk, client):
     page.refresh_from_db()
     assert page.status == "acknowledged" and page.acknowledged_by == desk["people"]["inhouse_agent"]
     assert client.get("/escalations/pages/not-a-token/").status_code == 404
+
+
+def test_the_agent_who_raised_it_sees_it_on_the_board_without_the_teams_buttons(raised, client):
+    client.force_login(raised["people"]["north_agent"])
+    body = client.get("/escalations/").content.decode()
+    assert body.count('data-testid="escalation-card"') == 1
+    assert ">Accept<" not in body
+    detail = client.get(f"/escalations/{raised['escalation'].pk}/").content.decode()
+    assert ">Accept<" not in detail and "Add note" in detail
