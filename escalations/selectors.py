@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -154,7 +153,8 @@ def _board_base(user: User, filters: BoardFilters, now: datetime) -> QuerySet[Es
 
 def board(user: User, filters: BoardFilters, now: datetime | None = None) -> list[Column]:
     """The lead's board: one column per status with its count (and how many are overdue)
-    and its first BOARD_CARDS cards by due time. Two queries, whatever the numbers."""
+    and its first BOARD_CARDS cards by due time. At most five queries, whatever the
+    numbers."""
     now = now or timezone.now()
     base = _board_base(user, filters, now)
     closed = ~Q(status__in=OPEN_ESCALATION)
@@ -164,30 +164,25 @@ def board(user: User, filters: BoardFilters, now: datetime | None = None) -> lis
            for status in OPEN_ESCALATION},
         n_closed=Count("pk", filter=closed),
     )  # fmt: skip
-    # Open columns soonest due first; the closed column most recent first (ranked per
-    # closed status, trimmed to BOARD_CARDS below).
-    ranked = (
-        base.annotate(
-            rank=Window(RowNumber(), partition_by=["status"], order_by=["due_at", "id"]),
-            closed_rank=Window(RowNumber(), partition_by=["status"],
-                               order_by=[F("closed_at").desc(nulls_last=True), "-id"]),
-        )
-        .filter(Q(status__in=OPEN_ESCALATION, rank__lte=BOARD_CARDS)
-                | Q(closed, closed_rank__lte=BOARD_CARDS))
-        .select_related("ticket", "target_team", "owner", "raised_by", "raised_by_vendor",
-                        "reason")
-        .order_by("due_at", "id")
-    )  # fmt: skip
     columns = {status: Column(status=status, label=str(label)) for status, label in BOARD_COLUMNS}
     for status in OPEN_ESCALATION:
         columns[status].count = totals[f"n_{status}"]
         columns[status].overdue = totals[f"late_{status}"]
     columns["closed"].count = totals["n_closed"]
-    for escalation in ranked:
-        key = escalation.status if escalation.status in OPEN_ESCALATION else "closed"
-        columns[key].cards.append(escalation)
-    columns["closed"].cards.sort(key=lambda e: e.closed_at or now, reverse=True)
-    del columns["closed"].cards[BOARD_CARDS:]
+    # One short query per column: each reads the first cards off an index instead of
+    # ranking every visible escalation (a window over 45,000 rows took 300 ms).
+    cards = base.select_related("ticket", "target_team", "owner", "raised_by",
+                                "raised_by_vendor", "reason")  # fmt: skip
+    for status in OPEN_ESCALATION:
+        if columns[status].count:
+            columns[status].cards = list(
+                cards.filter(status=status).order_by("due_at", "id")[:BOARD_CARDS]
+            )
+    if columns["closed"].count:
+        columns["closed"].cards = list(
+            cards.filter(closed).order_by(F("closed_at").desc(nulls_last=True), "-id")
+            [:BOARD_CARDS]
+        )  # fmt: skip
     return list(columns.values())
 
 
