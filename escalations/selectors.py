@@ -33,7 +33,7 @@ from tickets.models import Ticket
 from tickets.selectors import visible_tickets
 
 S = Escalation.Status
-BOARD_CARDS = 50
+BOARD_CARDS = 25
 RECENTLY_CLOSED_DAYS = 7
 
 # ------------------------------------------------------------------- scoping
