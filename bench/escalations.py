@@ -28,6 +28,7 @@ from bench.common import (  # noqa: E402
     gunicorn,
     manage,
     measure,
+    percentiles,
     row,
 )
 
@@ -126,19 +127,18 @@ def main() -> None:
         ids = re.findall(r'data-testid="escalation-card" data-id="(\d+)"', board)
         print(row("escalation page", measure(lambda: lead.timed("GET", f"/escalations/{ids[0]}/"),
                                              n)))  # fmt: skip
-        requested = iter(
-            re.findall(r'data-testid="column-requested".*?</section>', board, re.S)[0].split(
-                'data-id="'
-            )[1:]
-        )
-        samples = []
-        for _ in range(min(40, n)):
-            pk = next(requested).split('"', 1)[0]
-            samples.append(lead.timed("POST", f"/escalations/{pk}/accept/", {"filters": ""},
-                                      headers={"HX-Request": "true"}))  # fmt: skip
-        from bench.common import percentiles
 
-        print(row("accept on the board (htmx)", percentiles([s[0] for s in samples])))
+        def first_requested(page: str) -> str:
+            column = re.findall(r'data-testid="column-requested".*?</section>', page, re.S)[0]
+            return re.findall(r'data-id="(\d+)"', column)[0]
+
+        samples, page = [], board
+        for _ in range(min(40, n)):
+            path = f"/escalations/{first_requested(page)}/accept/"
+            ms, _status, page = lead.timed("POST", path, {"filters": ""},
+                                           headers={"HX-Request": "true"})  # fmt: skip
+            samples.append(ms)
+        print(row("accept on the board (htmx)", percentiles(samples)))
     out = json.loads(manage(env, "shell", "-c", SWEEP.format(pages=args.pages)).split("\n")[-2])
     print(f"page sweep: {out['pages']} due pages repeated in {out['seconds']} s")
 
