@@ -163,6 +163,24 @@ def auto_escalate_new_ticket(ticket: Ticket) -> list[Escalation]:
     return made
 
 
+def auto_escalate_tags_added(ticket: Ticket, added: set[str]) -> list[Escalation]:
+    """A tag an agent adds later (a "self-harm" tag, say) escalates like one the ticket
+    came with; only reasons matching a newly added tag fire."""
+    made = []
+    reasons = EscalationReason.objects.filter(
+        is_active=True, trigger=EscalationReason.Trigger.CATEGORY,
+        match_tags__overlap=sorted(added),
+    ).select_related("target_team")  # fmt: skip
+    for reason in reasons:
+        summary = _("Tag needs %(team)s: %(what)s") % {
+            "team": reason.target_team.name,
+            "what": ", ".join(sorted(added & set(reason.match_tags)))}  # fmt: skip
+        escalation = _auto(ticket, reason, summary)
+        if escalation is not None:
+            made.append(escalation)
+    return made
+
+
 def sla_breach_reason() -> EscalationReason | None:
     """The reason SLA breaches escalate under, if an admin set one up."""
     return (

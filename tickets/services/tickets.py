@@ -337,6 +337,11 @@ def ticket_set_tags(*, actor: User | None, ticket: Ticket, tags: Iterable[str]) 
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["tags", "updated_at"])
     _event(ticket, actor, "tags_changed", {"tags": old}, {"tags": new})
+    added = set(new) - set(old)
+    if added:
+        from escalations.services import auto_escalate_tags_added  # noqa: PLC0415
+
+        auto_escalate_tags_added(ticket, added)
     return ticket
 
 

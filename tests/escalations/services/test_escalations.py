@@ -188,3 +188,16 @@ def test_a_sev3_pages_nobody(floor):
     ef.rotation(floor["teams"]["inhouse"], [floor["people"]["inhouse_agent"]])
     _raise(floor, severity=Severity.SEV3)
     assert not Page.objects.exists()
+
+
+def test_a_tag_added_later_escalates_too(desk):
+    from tickets import services as ticket_services
+
+    ef.reason(desk["teams"]["inhouse"], name="Self-harm", severity=Severity.SEV1,
+              trigger=EscalationReason.Trigger.CATEGORY, match_tags=["suicide"])  # fmt: skip
+    ticket = tf.ticket(desk["queues"]["north"], tags=["account"])
+    assert not Escalation.objects.filter(ticket=ticket).exists()
+    ticket_services.ticket_add_tags(actor=desk["people"]["north_agent"], ticket=ticket,
+                                    tags=["suicide"])  # fmt: skip
+    escalation = Escalation.objects.get(ticket=ticket)
+    assert escalation.automatic and "suicide" in escalation.summary
