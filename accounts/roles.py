@@ -42,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "slatarget": ("view", "add", "change", "delete"),
             "slaclock": ("view",),
             "configevent": ("view",),
+            "inboundemail": ("view", "change"),
         },
         "escalations": {
             "escalationreason": ("view", "add", "change"),

@@ -371,6 +371,12 @@ MEDIA_URL = "/media/"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Helpdesk <helpdesk@localhost>")
+# Inbound email: the queue new tickets from email land in (a queue slug; without one,
+# new mail waits in quarantine), more addresses of ours whose mail is ignored (loops),
+# and the bearer token the raw-MIME webhook requires (empty: the webhook is off).
+INBOUND_EMAIL_QUEUE = env.str("INBOUND_EMAIL_QUEUE", default="")
+INBOUND_EMAIL_OWN_ADDRESSES = env.list("INBOUND_EMAIL_OWN_ADDRESSES", default=[])
+INBOUND_EMAIL_WEBHOOK_TOKEN = env.str("INBOUND_EMAIL_WEBHOOK_TOKEN", default="")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # ------------------------------------------------------------------ security

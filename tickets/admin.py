@@ -12,6 +12,7 @@ from tickets.models import (
     Channel,
     ConfigEvent,
     Event,
+    InboundEmail,
     Macro,
     Notification,
     NotificationAttempt,
@@ -213,3 +214,43 @@ class ConfigEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "action", "target_type", "target_id", "actor"]
     list_filter = ["action", "target_type"]
     list_select_related = ["actor"]
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every email received; quarantined ones can be retried or discarded."""
+
+    list_display = ["received_at", "from_address", "subject", "outcome", "reason", "ticket"]
+    list_filter = ["outcome", "source"]
+    search_fields = ["from_address", "subject", "message_id"]
+    list_select_related = ["ticket"]
+    exclude = ["raw"]
+    readonly_fields = ["raw_text"]
+    actions = ["retry", "discard"]
+
+    @admin.display(description=_("raw message"))
+    def raw_text(self, obj: InboundEmail) -> str:
+        # Shown as escaped text by the admin, never rendered.
+        return bytes(obj.raw).decode("utf-8", errors="replace")[:200_000]
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return request.user.has_perm("tickets.change_inboundemail")
+
+    @admin.action(description=_("Retry the selected quarantined messages"))
+    def retry(self, request, queryset):  # type: ignore[no-untyped-def]
+        from tickets.services.email import email_process
+
+        results = [email_process(r) for r in queryset.filter(outcome="quarantined")]
+        done = sum(1 for r in results if r.outcome != "quarantined")
+        self.message_user(
+            request,
+            _("%(done)d of %(n)d processed; the rest stay quarantined.")
+            % {"done": done, "n": len(results)},
+        )
+
+    @admin.action(description=_("Discard the selected quarantined messages"))
+    def discard(self, request, queryset):  # type: ignore[no-untyped-def]
+        from tickets.services.email import email_discard
+
+        for record in queryset.filter(outcome="quarantined"):
+            email_discard(record=record)

@@ -710,3 +710,47 @@ class ConfigEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type}#{self.target_id}"
+
+
+class InboundEmail(models.Model):
+    """Every email we receive, kept raw with what became of it. One that cannot be read
+    waits in quarantine, with the reason, for an admin to retry or discard."""
+
+    class Source(models.TextChoices):
+        PIPE = "pipe", _("MTA pipe or file")
+        IMAP = "imap", _("IMAP mailbox")
+        WEBHOOK = "webhook", _("Webhook")
+
+    class Outcome(models.TextChoices):
+        NEW_TICKET = "new_ticket", _("New ticket")
+        REPLY = "reply", _("Reply on a ticket")
+        IGNORED = "ignored", _("Ignored (automatic mail or our own)")
+        DUPLICATE = "duplicate", _("Duplicate")
+        QUARANTINED = "quarantined", _("Quarantined")
+        DISCARDED = "discarded", _("Discarded by an admin")
+
+    raw = models.BinaryField()
+    size = models.PositiveIntegerField(default=0)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.PIPE)
+    message_id = models.CharField(max_length=255, blank=True)
+    from_address = models.CharField(max_length=320, blank=True)
+    subject = models.CharField(max_length=255, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    reason = models.TextField(blank=True)
+    ticket = models.ForeignKey(Ticket, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="inbound_emails")  # fmt: skip
+    # The conversation message it became (the first message of a new ticket, or a reply).
+    created_message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True,
+                                        blank=True, related_name="+")  # fmt: skip
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["message_id"], name="inbound_message_id_idx",
+                         condition=~Q(message_id="")),
+            models.Index(fields=["outcome", "-received_at"], name="inbound_outcome_idx"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.from_address}: {self.subject} ({self.outcome})"

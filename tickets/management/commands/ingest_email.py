@@ -1,0 +1,39 @@
+"""Read RFC 822 messages from files (one message per file) or standard input and make
+each a ticket, a reply, or a record of why not. Prints one line per message; exits
+non-zero only when a message could not be stored at all."""
+
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tickets.models import InboundEmail, Queue
+from tickets.services.email import email_ingest
+
+
+class Command(BaseCommand):
+    help = __doc__
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("files", nargs="*", help="Message files; none reads standard input.")
+        parser.add_argument("--queue", default="", help="Queue slug for new tickets.")
+
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        queue = None
+        if options["queue"]:
+            queue = Queue.objects.filter(slug=options["queue"]).first()
+            if queue is None:
+                raise CommandError(f"No queue with the slug {options['queue']!r}.")
+        sources = [Path(f) for f in options["files"]] or [None]
+        failed = 0
+        for source in sources:
+            try:
+                raw = source.read_bytes() if source else sys.stdin.buffer.read()
+                result = email_ingest(raw, source=InboundEmail.Source.PIPE, queue=queue)
+            except Exception as exc:  # noqa: BLE001 - report, go on with the next one
+                failed += 1
+                self.stderr.write(f"{source or 'stdin'}: not stored: {exc}")
+                continue
+            self.stdout.write(f"{source or 'stdin'}: {result.line()}")
+        if failed:
+            raise CommandError(f"{failed} message(s) could not be stored.", returncode=75)

@@ -1,0 +1,191 @@
+"""Inbound email: one function takes a raw message from any way in (MTA pipe or file,
+webhook, IMAP) and makes it a new ticket, a reply on a ticket, or a record of why not.
+
+The raw message is stored before anything else, in its own transaction, so nothing is
+lost: a message that cannot be read, or whose processing fails, stays quarantined
+with the reason for an admin to retry or discard.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.db.models import Q
+
+from tickets import attachments, inbound
+from tickets.models import (
+    Attachment,
+    Channel,
+    InboundEmail,
+    Message,
+    Queue,
+    Status,
+    Ticket,
+)
+from tickets.services.common import TicketError
+from tickets.services.tickets import requester_get_or_create, ticket_create, ticket_requester_reply
+
+Outcome = InboundEmail.Outcome
+# "[#ABCDEF2345]" or "[ABCDEF2345]" in a subject: the reference our replies carry.
+SUBJECT_TOKEN = re.compile(r"\[#?([2-9A-HJ-NP-Z]{10})\]")
+MAX_ATTACHMENTS = 20
+
+
+@dataclass
+class IngestResult:
+    outcome: str
+    inbound: InboundEmail
+    ticket: Ticket | None = None
+    detail: str = ""
+
+    def line(self) -> str:
+        """One line for the ingest_email command's output."""
+        what = {
+            Outcome.NEW_TICKET: f"new ticket {self.ticket.reference if self.ticket else ''}",
+            Outcome.REPLY: f"reply on ticket {self.ticket.reference if self.ticket else ''}",
+            Outcome.IGNORED: "ignored",
+            Outcome.DUPLICATE: "duplicate",
+            Outcome.QUARANTINED: "quarantined",
+        }.get(self.outcome, self.outcome)
+        mid = self.inbound.message_id or f"inbound #{self.inbound.pk}"
+        return f"{mid}: {what}" + (f" ({self.detail})" if self.detail else "")
+
+
+def _own_addresses() -> set[str]:
+    own = {parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()}
+    own.update(a.lower() for a in settings.INBOUND_EMAIL_OWN_ADDRESSES)
+    return own
+
+
+def _default_queue() -> Queue | None:
+    slug = settings.INBOUND_EMAIL_QUEUE
+    return Queue.objects.filter(slug=slug, is_active=True).first() if slug else None
+
+
+def _thread(parsed: inbound.ParsedEmail) -> Ticket | None:
+    """The ticket this answers: by the Message-IDs it refers to, then the subject token."""
+    ids = [*parsed.in_reply_to, *reversed(parsed.references)]
+    if ids:
+        known = (
+            Message.objects.filter(channel_message_id__in=ids)
+            .select_related("ticket__requester").order_by("-created_at", "-id").first()
+        )  # fmt: skip
+        if known is not None:
+            return known.ticket
+    token = SUBJECT_TOKEN.search(parsed.subject)
+    if token:
+        return Ticket.objects.select_related("requester").filter(reference=token.group(1)).first()
+    return None
+
+
+def _attach(message: Message, files: list[inbound.InboundAttachment]) -> None:
+    for item in files[:MAX_ATTACHMENTS]:
+        upload = SimpleUploadedFile(item.filename, item.data, item.content_type)
+        name, content_type = attachments.check(upload)
+        record = Attachment(message=message, filename=name, content_type=content_type,
+                            size=len(item.data))  # fmt: skip
+        record.file.save(name, upload, save=False)
+        record.save()
+
+
+def _process(record: InboundEmail, parsed: inbound.ParsedEmail,
+             queue: Queue | None) -> IngestResult:  # fmt: skip
+    if parsed.from_address in _own_addresses():
+        return IngestResult(Outcome.IGNORED, record, detail="sent from our own address")
+    if parsed.message_id and (
+        InboundEmail.objects.filter(
+            message_id=parsed.message_id,
+            outcome__in=[Outcome.NEW_TICKET, Outcome.REPLY, Outcome.IGNORED],
+        ).exclude(pk=record.pk).exists()
+        or Message.objects.filter(channel_message_id=parsed.message_id).exists()
+    ):  # fmt: skip
+        return IngestResult(Outcome.DUPLICATE, record, detail="Message-ID already received")
+    if parsed.automatic:
+        return IngestResult(Outcome.IGNORED, record, detail=parsed.automatic)
+    body = parsed.text or parsed.subject or "(no text)"
+    ticket, why_new = _thread(parsed), ""
+    while ticket is not None and ticket.merged_into_id:
+        ticket = Ticket.objects.select_related("requester").get(pk=ticket.merged_into_id)
+    if ticket is not None:
+        if (ticket.requester.email or "").lower() != parsed.from_address:
+            why_new, ticket = (
+                f"{parsed.from_address} is not a participant of {ticket.reference}",
+                None,
+            )
+        elif ticket.status == Status.CLOSED:
+            why_new, ticket = f"{ticket.reference} is closed", None
+    if ticket is not None:
+        message = ticket_requester_reply(ticket=ticket, body=body, body_html=parsed.html,
+                                         channel=Channel.EMAIL,
+                                         channel_message_id=parsed.message_id)  # fmt: skip
+        _attach(message, parsed.attachments)
+        return IngestResult(Outcome.REPLY, record, ticket)
+    queue = queue or _default_queue()
+    if queue is None:
+        raise TicketError("no queue for inbound email (set INBOUND_EMAIL_QUEUE or --queue)")
+    requester = requester_get_or_create(email=parsed.from_address, name=parsed.from_name,
+                                        language=parsed.language)  # fmt: skip
+    ticket = ticket_create(
+        actor=None, requester=requester, queue=queue,
+        subject=parsed.subject or body.split("\n", 1)[0][:120] or "(no subject)",
+        body=body, channel=Channel.EMAIL, language=parsed.language or requester.language,
+        body_html=parsed.html, channel_message_id=parsed.message_id,
+        metadata={"email": {"to": parsed.to[:20]}},
+    )  # fmt: skip
+    _attach(ticket.messages.get(), parsed.attachments)
+    return IngestResult(Outcome.NEW_TICKET, record, ticket, detail=why_new)
+
+
+def email_ingest(raw: bytes, *, source: str = InboundEmail.Source.PIPE,
+                 queue: Queue | None = None) -> IngestResult:  # fmt: skip
+    """Store the raw message, then make it a ticket, a reply, or say why not."""
+    record = InboundEmail.objects.create(
+        raw=raw, size=len(raw), source=source, outcome=Outcome.QUARANTINED,
+        reason="not processed yet",
+    )  # fmt: skip
+    return email_process(record, queue=queue)
+
+
+def email_process(record: InboundEmail, *, queue: Queue | None = None) -> IngestResult:
+    """(Re)process a stored message; used by ingest and by the admin's "retry"."""
+    try:
+        parsed = inbound.parse(bytes(record.raw),
+                               max_attachment_bytes=settings.ATTACHMENT_MAX_BYTES)  # fmt: skip
+    except inbound.UnreadableEmail as exc:
+        return _quarantine(record, str(exc))
+    record.message_id, record.from_address = parsed.message_id, parsed.from_address
+    record.subject = parsed.subject[:255]
+    try:
+        with transaction.atomic():
+            result = _process(record, parsed, queue)
+            record.outcome, record.reason = result.outcome, result.detail
+            record.ticket = result.ticket
+            record.created_message = (
+                result.ticket.messages.order_by("-created_at", "-id").first()
+                if result.ticket else None
+            )  # fmt: skip
+            record.save()
+    except (TicketError, attachments.AttachmentError, ValueError) as exc:
+        return _quarantine(record, str(exc))
+    return result
+
+
+def _quarantine(record: InboundEmail, reason: str) -> IngestResult:
+    record.outcome, record.reason = Outcome.QUARANTINED, reason[:2000]
+    record.save()
+    return IngestResult(Outcome.QUARANTINED, record, detail=reason[:200])
+
+
+@transaction.atomic
+def email_discard(*, record: InboundEmail) -> None:
+    InboundEmail.objects.filter(pk=record.pk, outcome=Outcome.QUARANTINED).update(
+        outcome=Outcome.DISCARDED)  # fmt: skip
+
+
+def quarantined() -> Q:
+    return Q(outcome=Outcome.QUARANTINED)
