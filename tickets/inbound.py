@@ -169,8 +169,15 @@ def parse(raw: bytes, *, max_attachment_bytes: int) -> ParsedEmail:
             html_to_text(content) if body_part.get_content_type() == "text/html" else content
         )
     attachments = []
+    # A forwarded message (message/rfc822) is kept whole as one .eml attachment; its own
+    # parts are not read as parts of this message.
+    inside_forward = {id(sub) for part in message.walk()
+                      if part.get_content_type() == "message/rfc822"
+                      for sub in list(part.walk())[1:]}  # fmt: skip
     for part in message.walk():
-        if part.is_multipart() or part in (body_part, html_part):
+        if id(part) in inside_forward or part in (body_part, html_part):
+            continue
+        if part.is_multipart() and part.get_content_type() != "message/rfc822":
             continue
         disposition = part.get_content_disposition()
         filename = part.get_filename()
