@@ -40,15 +40,24 @@ def _headers(subject: str, *, sender: str = "Bob Martin <bob@example.org>", mid:
             f"{extra}")  # fmt: skip
 
 
-def _plain(subject: str, body: str, *, charset: str = "utf-8", cte: str = "8bit",
-           mid: str, sender: str = "Bob Martin <bob@example.org>", extra: str = "") -> bytes:
+def _plain(
+    subject: str,
+    body: str,
+    *,
+    charset: str = "utf-8",
+    cte: str = "8bit",
+    mid: str,
+    sender: str = "Bob Martin <bob@example.org>",
+    extra: str = "",
+) -> bytes:
     encoded = body.encode(charset)
     if cte == "base64":
         encoded = base64.encodebytes(encoded)
     elif cte == "quoted-printable":
         encoded = quopri.encodestring(encoded)
     head = _headers(subject, sender=sender, mid=mid, extra=extra)
-    head += f"Content-Type: text/plain; charset={charset}\r\nContent-Transfer-Encoding: {cte}\r\n\r\n"
+    head += f"Content-Type: text/plain; charset={charset}\r\n"
+    head += f"Content-Transfer-Encoding: {cte}\r\n\r\n"
     return head.encode("utf-8") + encoded  # raw UTF-8 headers: common, and allowed (RFC 6532)
 
 
@@ -70,174 +79,580 @@ def cases() -> list[Case]:
     add = out.append
 
     # --- charsets and transfer encodings -------------------------------------------
-    add(Case("utf8-8bit-spanish", _plain("No puedo entrar", "Hola, no puedo entrar en mi "
-             "cuenta desde ayer y necesito ayuda urgente, por favor.", mid="c1"),
-             "new_ticket", text="no puedo entrar", language="es"))
-    add(Case("latin1-qp-french", _plain("Problème de paiement", "Bonjour, j'ai été débité "
-             "deux fois pour mon abonnement ce mois-ci. Pouvez-vous me rembourser ?",
-             charset="iso-8859-1", cte="quoted-printable", mid="c2"),
-             "new_ticket", text="débité deux fois", language="fr"))
-    add(Case("cp1252-german", _plain("Konto gesperrt", "Guten Tag, mein Konto wurde "
-             "gesperrt und ich weiß nicht warum. Bitte helfen Sie mir schnell.",
-             charset="windows-1252", mid="c3"), "new_ticket", text="weiß nicht", language="de"))
-    add(Case("iso-2022-jp", _plain("ログインできません", "こんにちは。昨日からアカウントに"
-             "ログインできません。パスワードを変更しても同じです。", charset="iso-2022-jp",
-             cte="7bit", mid="c4"), "new_ticket", text="ログインできません", language="ja"))
-    add(Case("shift-jis", _plain("支払いについて", "お世話になります。支払いが二回請求されて"
-             "います。確認をお願いします。", charset="shift_jis", mid="c5"),
-             "new_ticket", text="二回請求", language="ja"))
-    add(Case("koi8-r-russian", _plain("Не могу войти", "Здравствуйте, я не могу войти в свой "
-             "аккаунт уже два дня. Помогите, пожалуйста.", charset="koi8-r", mid="c6"),
-             "new_ticket", text="не могу войти", language="ru"))
-    add(Case("base64-arabic", _plain("لا أستطيع الدخول", "مرحبا، لا أستطيع الدخول إلى حسابي "
-             "منذ أمس. أرجو المساعدة في أقرب وقت.", cte="base64", mid="c7"),
-             "new_ticket", text="لا أستطيع الدخول", language="ar"))
-    add(Case("gb2312-chinese", _plain("无法登录", "你好，我从昨天开始无法登录我的账户，请帮帮我。",
-             charset="gb2312", cte="base64", mid="c8"), "new_ticket", text="无法登录",
-             language="zh"))
+    add(
+        Case(
+            "utf8-8bit-spanish",
+            _plain(
+                "No puedo entrar",
+                "Hola, no puedo entrar en mi "
+                "cuenta desde ayer y necesito ayuda urgente, por favor.",
+                mid="c1",
+            ),
+            "new_ticket",
+            text="no puedo entrar",
+            language="es",
+        )
+    )
+    add(
+        Case(
+            "latin1-qp-french",
+            _plain(
+                "Problème de paiement",
+                "Bonjour, j'ai été débité "
+                "deux fois pour mon abonnement ce mois-ci. Pouvez-vous me rembourser ?",
+                charset="iso-8859-1",
+                cte="quoted-printable",
+                mid="c2",
+            ),
+            "new_ticket",
+            text="débité deux fois",
+            language="fr",
+        )
+    )
+    add(
+        Case(
+            "cp1252-german",
+            _plain(
+                "Konto gesperrt",
+                "Guten Tag, mein Konto wurde "
+                "gesperrt und ich weiß nicht warum. Bitte helfen Sie mir schnell.",
+                charset="windows-1252",
+                mid="c3",
+            ),
+            "new_ticket",
+            text="weiß nicht",
+            language="de",
+        )
+    )
+    add(
+        Case(
+            "iso-2022-jp",
+            _plain(
+                "ログインできません",
+                "こんにちは。昨日からアカウントに"
+                "ログインできません。パスワードを変更しても同じです。",
+                charset="iso-2022-jp",
+                cte="7bit",
+                mid="c4",
+            ),
+            "new_ticket",
+            text="ログインできません",
+            language="ja",
+        )
+    )
+    add(
+        Case(
+            "shift-jis",
+            _plain(
+                "支払いについて",
+                "お世話になります。支払いが二回請求されています。確認をお願いします。",
+                charset="shift_jis",
+                mid="c5",
+            ),
+            "new_ticket",
+            text="二回請求",
+            language="ja",
+        )
+    )
+    add(
+        Case(
+            "koi8-r-russian",
+            _plain(
+                "Не могу войти",
+                "Здравствуйте, я не могу войти в свой аккаунт уже два дня. Помогите, пожалуйста.",
+                charset="koi8-r",
+                mid="c6",
+            ),
+            "new_ticket",
+            text="не могу войти",
+            language="ru",
+        )
+    )
+    add(
+        Case(
+            "base64-arabic",
+            _plain(
+                "لا أستطيع الدخول",
+                "مرحبا، لا أستطيع الدخول إلى حسابي منذ أمس. أرجو المساعدة في أقرب وقت.",
+                cte="base64",
+                mid="c7",
+            ),
+            "new_ticket",
+            text="لا أستطيع الدخول",
+            language="ar",
+        )
+    )
+    add(
+        Case(
+            "gb2312-chinese",
+            _plain(
+                "无法登录",
+                "你好，我从昨天开始无法登录我的账户，请帮帮我。",
+                charset="gb2312",
+                cte="base64",
+                mid="c8",
+            ),
+            "new_ticket",
+            text="无法登录",
+            language="zh",
+        )
+    )
     encoded_subject = Header("Réclamation urgente – facture", "utf-8").encode()
-    add(Case("encoded-word-subject", _plain(encoded_subject, "Ma facture est fausse, "
-             "merci de la corriger au plus vite.", mid="c9"), "new_ticket",
-             subject="Réclamation urgente – facture"))
+    add(
+        Case(
+            "encoded-word-subject",
+            _plain(
+                encoded_subject,
+                "Ma facture est fausse, merci de la corriger au plus vite.",
+                mid="c9",
+            ),
+            "new_ticket",
+            subject="Réclamation urgente – facture",
+        )
+    )
     name = Header("José Müller", "utf-8").encode()
-    add(Case("encoded-word-sender", _plain("Question", "I have a question about my "
-             "subscription renewal date.", sender=f"{name} <jose@example.org>", mid="c10"),
-             "new_ticket", text="subscription renewal", extra={"from_name": "José Müller"}))
-    add(Case("unknown-charset-label", _plain("Weird charset", "Plain ascii text in a "
-             "message with a made-up charset label.", mid="c11").replace(b"charset=utf-8",
-             b"charset=x-unknown-9"), "new_ticket", text="made-up charset"))
+    add(
+        Case(
+            "encoded-word-sender",
+            _plain(
+                "Question",
+                "I have a question about my subscription renewal date.",
+                sender=f"{name} <jose@example.org>",
+                mid="c10",
+            ),
+            "new_ticket",
+            text="subscription renewal",
+            extra={"from_name": "José Müller"},
+        )
+    )
+    add(
+        Case(
+            "unknown-charset-label",
+            _plain(
+                "Weird charset",
+                "Plain ascii text in a message with a made-up charset label.",
+                mid="c11",
+            ).replace(b"charset=utf-8", b"charset=x-unknown-9"),
+            "new_ticket",
+            text="made-up charset",
+        )
+    )
 
     # --- HTML ------------------------------------------------------------------------
-    add(Case("html-only", _msg_html_only("Refund please", "<p>Hello,</p><p>Please <b>refund"
-             "</b> my last order.</p><script>alert(1)</script>", mid="h1"),
-             "new_ticket", text="refund my last order", not_text="alert"))
-    add(Case("multipart-alternative", _msg("Two bodies", "Plain body text wins here.",
-             html="<p>HTML body text</p>", mid="h2").as_bytes(), "new_ticket",
-             text="Plain body text wins"))
-    add(Case("html-with-entities", _msg_html_only("Entities", "<div>Caf&eacute; &amp; cr&egrave;me"
-             " &lt;3</div>", mid="h3"), "new_ticket", text="Café & crème <3"))
+    add(
+        Case(
+            "html-only",
+            _msg_html_only(
+                "Refund please",
+                "<p>Hello,</p><p>Please <b>refund</b> my last order.</p><script>alert(1)</script>",
+                mid="h1",
+            ),
+            "new_ticket",
+            text="refund my last order",
+            not_text="alert",
+        )
+    )
+    add(
+        Case(
+            "multipart-alternative",
+            _msg(
+                "Two bodies", "Plain body text wins here.", html="<p>HTML body text</p>", mid="h2"
+            ).as_bytes(),
+            "new_ticket",
+            text="Plain body text wins",
+        )
+    )
+    add(
+        Case(
+            "html-with-entities",
+            _msg_html_only("Entities", "<div>Caf&eacute; &amp; cr&egrave;me &lt;3</div>", mid="h3"),
+            "new_ticket",
+            text="Café & crème <3",
+        )
+    )
 
     # --- replies -----------------------------------------------------------------------
-    gmail = ("Thanks, that worked!\n\nOn Mon, 16 Nov 2026 at 10:00, Helpdesk "
-             "<support@helpdesk.test> wrote:\n> Try resetting your password.\n> Agent")
-    add(Case("gmail-reply", _plain(f"Re: [{REFERENCE}] Cannot log in", gmail, mid="r1",
-             sender=f"Alice <{REQUESTER}>", extra=f"In-Reply-To: {SENT_ID}\r\nReferences: "
-             f"{SENT_ID}\r\n"), "reply", text="that worked", not_text="resetting"))
-    outlook = ("It still fails.\r\n\r\n-----Original Message-----\r\nFrom: Helpdesk\r\n"
-               "Sent: Monday\r\nSubject: Cannot log in\r\n\r\nTry resetting your password.")
-    add(Case("outlook-reply", _plain(f"RE: [{REFERENCE}] Cannot log in", outlook, mid="r2",
-             sender=REQUESTER, extra=f"In-Reply-To: {SENT_ID}\r\n"), "reply",
-             text="still fails", not_text="resetting"))
-    outlook_rule = ("Still broken on my phone.\r\n\r\n________________________________\r\n"
-                    "From: Helpdesk <support@helpdesk.test>\r\nSent: Monday\r\n\r\nOld text")
-    add(Case("outlook-web-reply", _plain(f"RE: [{REFERENCE}]", outlook_rule, mid="r3",
-             sender=REQUESTER, extra=f"References: <other@x> {SENT_ID}\r\n"), "reply",
-             text="Still broken", not_text="Old text"))
-    apple = ("Here is the screenshot you asked for.\n\n> On 16 Nov 2026, at 10:00, Helpdesk "
-             "<support@helpdesk.test> wrote:\n>\n> Could you send a screenshot?")
-    add(Case("apple-mail-reply", _plain(f"Re: [{REFERENCE}] Cannot log in", apple, mid="r4",
-             sender=REQUESTER, extra=f"In-Reply-To: {SENT_ID}\r\n"), "reply",
-             text="screenshot you asked", not_text="Could you send"))
-    add(Case("reply-by-subject-token", _plain(f"Re: [#{REFERENCE}] Cannot log in", "Any news "
-             "on this? It has been a week.", mid="r5", sender=REQUESTER), "reply",
-             text="Any news"))
-    spanish_reply = ("Gracias, ya funciona.\n\nEl lun, 16 nov 2026 a las 10:00, Helpdesk "
-                     "escribió:\n> Prueba a cambiar la contraseña.")
-    add(Case("spanish-gmail-reply", _plain(f"Re: [{REFERENCE}]", spanish_reply, mid="r6",
-             sender=REQUESTER, extra=f"In-Reply-To: {SENT_ID}\r\n"), "reply",
-             text="ya funciona", not_text="cambiar la contraseña"))
-    add(Case("reply-from-stranger", _plain(f"Re: [{REFERENCE}] Cannot log in", "I am not the "
-             "requester but I have the same problem.", mid="r7", sender="mallory@example.com",
-             extra=f"In-Reply-To: {SENT_ID}\r\n"), "new_ticket", text="same problem",
-             reason="not a participant"))
-    add(Case("reply-to-unknown-id", _plain("Re: something", "A reply to a thread we do not "
-             "know about, which must open a ticket.", mid="r8", sender=REQUESTER,
-             extra="In-Reply-To: <nobody-sent-this@elsewhere>\r\n"), "new_ticket",
-             text="must open a ticket"))
+    gmail = (
+        "Thanks, that worked!\n\nOn Mon, 16 Nov 2026 at 10:00, Helpdesk "
+        "<support@helpdesk.test> wrote:\n> Try resetting your password.\n> Agent"
+    )
+    add(
+        Case(
+            "gmail-reply",
+            _plain(
+                f"Re: [{REFERENCE}] Cannot log in",
+                gmail,
+                mid="r1",
+                sender=f"Alice <{REQUESTER}>",
+                extra=f"In-Reply-To: {SENT_ID}\r\nReferences: {SENT_ID}\r\n",
+            ),
+            "reply",
+            text="that worked",
+            not_text="resetting",
+        )
+    )
+    outlook = (
+        "It still fails.\r\n\r\n-----Original Message-----\r\nFrom: Helpdesk\r\n"
+        "Sent: Monday\r\nSubject: Cannot log in\r\n\r\nTry resetting your password."
+    )
+    add(
+        Case(
+            "outlook-reply",
+            _plain(
+                f"RE: [{REFERENCE}] Cannot log in",
+                outlook,
+                mid="r2",
+                sender=REQUESTER,
+                extra=f"In-Reply-To: {SENT_ID}\r\n",
+            ),
+            "reply",
+            text="still fails",
+            not_text="resetting",
+        )
+    )
+    outlook_rule = (
+        "Still broken on my phone.\r\n\r\n________________________________\r\n"
+        "From: Helpdesk <support@helpdesk.test>\r\nSent: Monday\r\n\r\nOld text"
+    )
+    add(
+        Case(
+            "outlook-web-reply",
+            _plain(
+                f"RE: [{REFERENCE}]",
+                outlook_rule,
+                mid="r3",
+                sender=REQUESTER,
+                extra=f"References: <other@x> {SENT_ID}\r\n",
+            ),
+            "reply",
+            text="Still broken",
+            not_text="Old text",
+        )
+    )
+    apple = (
+        "Here is the screenshot you asked for.\n\n> On 16 Nov 2026, at 10:00, Helpdesk "
+        "<support@helpdesk.test> wrote:\n>\n> Could you send a screenshot?"
+    )
+    add(
+        Case(
+            "apple-mail-reply",
+            _plain(
+                f"Re: [{REFERENCE}] Cannot log in",
+                apple,
+                mid="r4",
+                sender=REQUESTER,
+                extra=f"In-Reply-To: {SENT_ID}\r\n",
+            ),
+            "reply",
+            text="screenshot you asked",
+            not_text="Could you send",
+        )
+    )
+    add(
+        Case(
+            "reply-by-subject-token",
+            _plain(
+                f"Re: [#{REFERENCE}] Cannot log in",
+                "Any news on this? It has been a week.",
+                mid="r5",
+                sender=REQUESTER,
+            ),
+            "reply",
+            text="Any news",
+        )
+    )
+    spanish_reply = (
+        "Gracias, ya funciona.\n\nEl lun, 16 nov 2026 a las 10:00, Helpdesk "
+        "escribió:\n> Prueba a cambiar la contraseña."
+    )
+    add(
+        Case(
+            "spanish-gmail-reply",
+            _plain(
+                f"Re: [{REFERENCE}]",
+                spanish_reply,
+                mid="r6",
+                sender=REQUESTER,
+                extra=f"In-Reply-To: {SENT_ID}\r\n",
+            ),
+            "reply",
+            text="ya funciona",
+            not_text="cambiar la contraseña",
+        )
+    )
+    add(
+        Case(
+            "reply-from-stranger",
+            _plain(
+                f"Re: [{REFERENCE}] Cannot log in",
+                "I am not the requester but I have the same problem.",
+                mid="r7",
+                sender="mallory@example.com",
+                extra=f"In-Reply-To: {SENT_ID}\r\n",
+            ),
+            "new_ticket",
+            text="same problem",
+            reason="not a participant",
+        )
+    )
+    add(
+        Case(
+            "reply-to-unknown-id",
+            _plain(
+                "Re: something",
+                "A reply to a thread we do not know about, which must open a ticket.",
+                mid="r8",
+                sender=REQUESTER,
+                extra="In-Reply-To: <nobody-sent-this@elsewhere>\r\n",
+            ),
+            "new_ticket",
+            text="must open a ticket",
+        )
+    )
 
     # --- attachments, inline images, forwards -------------------------------------------
     with_pdf = _msg("Invoice attached", "Please see the attached invoice.", mid="a1")
-    with_pdf.add_attachment(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF",
-                            maintype="application", subtype="pdf", filename="invoice.pdf")
+    with_pdf.add_attachment(
+        b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF",
+        maintype="application",
+        subtype="pdf",
+        filename="invoice.pdf",
+    )
     add(Case("pdf-attachment", with_pdf.as_bytes(), "new_ticket", attachments=1))
     two = _msg("Two files", "Two files attached.", mid="a2")
-    two.add_attachment(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, maintype="image", subtype="png",
-                       filename="../../etc/passwd.png")
+    two.add_attachment(
+        b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
+        maintype="image",
+        subtype="png",
+        filename="../../etc/passwd.png",
+    )
     two.add_attachment(b"col1,col2\n1,2\n", maintype="text", subtype="csv", filename="data.csv")
-    add(Case("two-attachments-bad-name", two.as_bytes(), "new_ticket", attachments=2,
-             extra={"filenames": ["passwd.png", "data.csv"]}))
-    inline = _msg("Screenshot inline", "See the image below.", mid="a3",
-                  html='<p>See <img src="cid:shot1@mail.test"></p>')
-    inline.get_payload()[1].add_related(b"\x89PNG\r\n\x1a\n" + b"\x01" * 32, maintype="image",
-                                        subtype="png", cid="<shot1@mail.test>")
-    add(Case("inline-image-cid", inline.as_bytes(), "new_ticket", text="See the image",
-             attachments=1))
-    inner = _msg("Original problem", "This is the message I got from the seller.", mid="f0",
-                 sender="seller@shop.example")
+    add(
+        Case(
+            "two-attachments-bad-name",
+            two.as_bytes(),
+            "new_ticket",
+            attachments=2,
+            extra={"filenames": ["passwd.png", "data.csv"]},
+        )
+    )
+    inline = _msg(
+        "Screenshot inline",
+        "See the image below.",
+        mid="a3",
+        html='<p>See <img src="cid:shot1@mail.test"></p>',
+    )
+    inline.get_payload()[1].add_related(
+        b"\x89PNG\r\n\x1a\n" + b"\x01" * 32,
+        maintype="image",
+        subtype="png",
+        cid="<shot1@mail.test>",
+    )
+    add(
+        Case(
+            "inline-image-cid", inline.as_bytes(), "new_ticket", text="See the image", attachments=1
+        )
+    )
+    inner = _msg(
+        "Original problem",
+        "This is the message I got from the seller.",
+        mid="f0",
+        sender="seller@shop.example",
+    )
     forward = _msg("Fwd: Original problem", "Forwarding the seller's message below.", mid="f1")
     forward.add_attachment(inner)
-    add(Case("forwarded-rfc822", forward.as_bytes(), "new_ticket", text="Forwarding",
-             attachments=1))
+    add(
+        Case("forwarded-rfc822", forward.as_bytes(), "new_ticket", text="Forwarding", attachments=1)
+    )
     winmail = _msg("Outlook rich text", "Message from Outlook with winmail.dat.", mid="a4")
-    winmail.add_attachment(b"\x78\x9f\x3e\x22" + b"\x00" * 100, maintype="application",
-                           subtype="ms-tnef", filename="winmail.dat")
-    add(Case("winmail-dat", winmail.as_bytes(), "new_ticket", text="winmail.dat",
-             attachments=1))
+    winmail.add_attachment(
+        b"\x78\x9f\x3e\x22" + b"\x00" * 100,
+        maintype="application",
+        subtype="ms-tnef",
+        filename="winmail.dat",
+    )
+    add(Case("winmail-dat", winmail.as_bytes(), "new_ticket", text="winmail.dat", attachments=1))
     big = _msg("Huge video", "Here is the whole video.", mid="a5")
-    big.add_attachment(b"\x00" * (2 * 1024 * 1024 + 10), maintype="video", subtype="mp4",
-                       filename="video.mp4")
+    big.add_attachment(
+        b"\x00" * (2 * 1024 * 1024 + 10), maintype="video", subtype="mp4", filename="video.mp4"
+    )
     add(Case("oversize-attachment", big.as_bytes(), "quarantined", reason="over the"))
     only_file = _msg("", "", mid="a6")
     only_file.clear_content()
-    only_file.add_attachment(b"just a file", maintype="text", subtype="plain",
-                             filename="notes.txt")
+    only_file.add_attachment(b"just a file", maintype="text", subtype="plain", filename="notes.txt")
     add(Case("attachment-only-no-subject", only_file.as_bytes(), "new_ticket", attachments=1))
 
     # --- automatic mail: never a ticket, never an acknowledgement -------------------------
-    add(Case("out-of-office", _msg("Automatic reply: Cannot log in", "I am out of the office "
-             "until Monday.", mid="o1", headers={"Auto-Submitted": "auto-replied"}).as_bytes(),
-             "ignored", reason="Auto-Submitted"))
-    add(Case("x-autoreply", _plain("Away", "On holiday.", mid="o2",
-             extra="X-Autoreply: yes\r\n"), "ignored", reason="auto-reply"))
-    add(Case("precedence-bulk", _plain("Newsletter", "Our weekly news.", mid="o3",
-             extra="Precedence: bulk\r\n"), "ignored", reason="Precedence"))
-    add(Case("mailing-list", _plain("[list] Discussion", "A list post.", mid="o4",
-             extra="List-Id: <talk.lists.example>\r\n"), "ignored", reason="mailing list"))
-    add(Case("mailer-daemon", _plain("Undelivered Mail Returned to Sender", "This is the mail "
-             "system.", mid="o5", sender="MAILER-DAEMON@mx.example"), "ignored",
-             reason="mailer-daemon"))
+    add(
+        Case(
+            "out-of-office",
+            _msg(
+                "Automatic reply: Cannot log in",
+                "I am out of the office until Monday.",
+                mid="o1",
+                headers={"Auto-Submitted": "auto-replied"},
+            ).as_bytes(),
+            "ignored",
+            reason="Auto-Submitted",
+        )
+    )
+    add(
+        Case(
+            "x-autoreply",
+            _plain("Away", "On holiday.", mid="o2", extra="X-Autoreply: yes\r\n"),
+            "ignored",
+            reason="auto-reply",
+        )
+    )
+    add(
+        Case(
+            "precedence-bulk",
+            _plain("Newsletter", "Our weekly news.", mid="o3", extra="Precedence: bulk\r\n"),
+            "ignored",
+            reason="Precedence",
+        )
+    )
+    add(
+        Case(
+            "mailing-list",
+            _plain(
+                "[list] Discussion",
+                "A list post.",
+                mid="o4",
+                extra="List-Id: <talk.lists.example>\r\n",
+            ),
+            "ignored",
+            reason="mailing list",
+        )
+    )
+    add(
+        Case(
+            "mailer-daemon",
+            _plain(
+                "Undelivered Mail Returned to Sender",
+                "This is the mail system.",
+                mid="o5",
+                sender="MAILER-DAEMON@mx.example",
+            ),
+            "ignored",
+            reason="mailer-daemon",
+        )
+    )
     add(Case("dsn-bounce", _bounce("o6"), "ignored", reason="bounce"))
-    add(Case("empty-return-path", _plain("Delivery failure", "Could not deliver.", mid="o7",
-             extra="Return-Path: <>\r\n"), "ignored", reason="Return-Path"))
-    add(Case("noreply-sender", _plain("Your receipt", "Thanks for your order.", mid="o8",
-             sender="noreply@shop.example"), "ignored", reason="noreply"))
-    add(Case("our-own-address", _plain("Loop", "Our own mail coming back.", mid="o9",
-             sender="Helpdesk <helpdesk@helpdesk.test>"), "ignored", reason="our own"))
+    add(
+        Case(
+            "empty-return-path",
+            _plain("Delivery failure", "Could not deliver.", mid="o7", extra="Return-Path: <>\r\n"),
+            "ignored",
+            reason="Return-Path",
+        )
+    )
+    add(
+        Case(
+            "noreply-sender",
+            _plain(
+                "Your receipt", "Thanks for your order.", mid="o8", sender="noreply@shop.example"
+            ),
+            "ignored",
+            reason="noreply",
+        )
+    )
+    add(
+        Case(
+            "our-own-address",
+            _plain(
+                "Loop",
+                "Our own mail coming back.",
+                mid="o9",
+                sender="Helpdesk <helpdesk@helpdesk.test>",
+            ),
+            "ignored",
+            reason="our own",
+        )
+    )
 
     # --- broken, empty, duplicate ----------------------------------------------------------
-    add(Case("no-from", b"To: support@helpdesk.test\r\nSubject: Who am I\r\n\r\nNo sender.",
-             "quarantined", reason="no sender"))
+    add(
+        Case(
+            "no-from",
+            b"To: support@helpdesk.test\r\nSubject: Who am I\r\n\r\nNo sender.",
+            "quarantined",
+            reason="no sender",
+        )
+    )
     add(Case("empty", b"   \r\n", "quarantined", reason="empty"))
-    add(Case("not-mime-garbage", b"\x00\x01\x02 this is not an email at all \xff\xfe",
-             "quarantined", reason="no sender"))
-    add(Case("missing-boundary", (_headers("Broken multipart", mid="b1")
-             + "Content-Type: multipart/mixed\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\n"
-             "Body inside a multipart without a boundary parameter.\r\n--x--\r\n").encode(),
-             "new_ticket", subject="Broken multipart"))
-    add(Case("bad-base64", (_headers("Bad base64", mid="b2") + "Content-Type: text/plain; "
-             "charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!not base64@@@\r\n")
-             .encode(), "new_ticket", subject="Bad base64"))
-    add(Case("no-message-id", b"From: carol@example.org\r\nTo: support@helpdesk.test\r\n"
-             b"Subject: No id\r\n\r\nA message without a Message-ID header at all.",
-             "new_ticket", text="without a Message-ID"))
-    add(Case("duplicate-of-c1", _plain("No puedo entrar", "Hola, no puedo entrar en mi "
-             "cuenta desde ayer y necesito ayuda urgente, por favor.", mid="c1"),
-             "duplicate"))
-    add(Case("header-injection-subject", _plain("Hello\r\n Bcc: victim@example.com",
-             "Folded header in the subject must stay one line.", mid="b3"), "new_ticket",
-             subject="Hello Bcc: victim@example.com"))
-    add(Case("very-long-subject", _plain("x" * 600, "Long subject line.", mid="b4"),
-             "new_ticket", extra={"subject_len": 250}))
+    add(
+        Case(
+            "not-mime-garbage",
+            b"\x00\x01\x02 this is not an email at all \xff\xfe",
+            "quarantined",
+            reason="no sender",
+        )
+    )
+    add(
+        Case(
+            "missing-boundary",
+            (
+                _headers("Broken multipart", mid="b1")
+                + "Content-Type: multipart/mixed\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\n"
+                "Body inside a multipart without a boundary parameter.\r\n--x--\r\n"
+            ).encode(),
+            "new_ticket",
+            subject="Broken multipart",
+        )
+    )
+    add(
+        Case(
+            "bad-base64",
+            (
+                _headers("Bad base64", mid="b2") + "Content-Type: text/plain; "
+                "charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!not base64@@@\r\n"
+            ).encode(),
+            "new_ticket",
+            subject="Bad base64",
+        )
+    )
+    add(
+        Case(
+            "no-message-id",
+            b"From: carol@example.org\r\nTo: support@helpdesk.test\r\n"
+            b"Subject: No id\r\n\r\nA message without a Message-ID header at all.",
+            "new_ticket",
+            text="without a Message-ID",
+        )
+    )
+    add(
+        Case(
+            "duplicate-of-c1",
+            _plain(
+                "No puedo entrar",
+                "Hola, no puedo entrar en mi "
+                "cuenta desde ayer y necesito ayuda urgente, por favor.",
+                mid="c1",
+            ),
+            "duplicate",
+        )
+    )
+    add(
+        Case(
+            "header-injection-subject",
+            _plain(
+                "Hello\r\n Bcc: victim@example.com",
+                "Folded header in the subject must stay one line.",
+                mid="b3",
+            ),
+            "new_ticket",
+            subject="Hello Bcc: victim@example.com",
+        )
+    )
+    add(
+        Case(
+            "very-long-subject",
+            _plain("x" * 600, "Long subject line.", mid="b4"),
+            "new_ticket",
+            extra={"subject_len": 250},
+        )
+    )
     return out
 
 

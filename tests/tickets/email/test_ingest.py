@@ -76,7 +76,8 @@ def _check_message(case, ticket, message):  # type: ignore[no-untyped-def]
         assert message.attachments.count() == case.attachments
     if "filenames" in case.extra:
         assert sorted(a.filename for a in message.attachments.all()) == sorted(
-            case.extra["filenames"])
+            case.extra["filenames"]
+        )
     if "from_name" in case.extra:
         assert ticket.requester.name == case.extra["from_name"]
     if "subject_len" in case.extra:
