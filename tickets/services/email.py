@@ -1,13 +1,14 @@
 """Inbound email: one function takes a raw message from any way in (MTA pipe or file,
 webhook, IMAP) and makes it a new ticket, a reply on a ticket, or a record of why not.
 
-The raw message is stored before anything else, in its own transaction, so nothing is
-lost: a message that cannot be read, or whose processing fails, stays quarantined
-with the reason for an admin to retry or discard.
+The raw message is stored before anything else and processed in a savepoint, so
+nothing is lost: a message that cannot be read, or whose processing fails, is kept
+quarantined with the reason for an admin to retry or discard.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -30,6 +31,7 @@ from tickets.models import (
 from tickets.services.common import TicketError
 from tickets.services.tickets import requester_get_or_create, ticket_create, ticket_requester_reply
 
+logger = logging.getLogger(__name__)
 Outcome = InboundEmail.Outcome
 # "[#ABCDEF2345]" or "[ABCDEF2345]" in a subject: the reference our replies carry.
 SUBJECT_TOKEN = re.compile(r"\[#?([2-9A-HJ-NP-Z]{10})\]")
@@ -141,9 +143,15 @@ def _process(record: InboundEmail, parsed: inbound.ParsedEmail,
     return IngestResult(Outcome.NEW_TICKET, record, ticket, detail=why_new)
 
 
+@transaction.atomic
 def email_ingest(raw: bytes, *, source: str = InboundEmail.Source.PIPE,
                  queue: Queue | None = None) -> IngestResult:  # fmt: skip
-    """Store the raw message, then make it a ticket, a reply, or say why not."""
+    """Store the raw message, then make it a ticket, a reply, or say why not.
+
+    One transaction: the raw row, then the processing in a savepoint. Whatever goes
+    wrong in processing is rolled back to the savepoint and the raw row is committed
+    as quarantined; until the commit the sender (MTA, IMAP server, webhook caller)
+    still holds the message and is told it was not taken."""
     record = InboundEmail.objects.create(
         raw=raw, size=len(raw), source=source, outcome=Outcome.QUARANTINED,
         reason="not processed yet",
@@ -169,15 +177,23 @@ def email_process(record: InboundEmail, *, queue: Queue | None = None) -> Ingest
                 result.ticket.messages.order_by("-created_at", "-id").first()
                 if result.ticket else None
             )  # fmt: skip
-            record.save()
+            record.save(update_fields=_FIELDS)
     except (TicketError, attachments.AttachmentError, ValueError) as exc:
         return _quarantine(record, str(exc))
+    except Exception as exc:  # noqa: BLE001 - one bad message never stops a batch
+        logger.exception("inbound email %s could not be processed", record.pk)
+        return _quarantine(record, f"internal error: {type(exc).__name__}: {exc}")
     return result
+
+
+# What processing sets; never the raw bytes again (they can be megabytes).
+_FIELDS = ["message_id", "from_address", "subject", "outcome", "reason", "ticket",
+           "created_message"]  # fmt: skip
 
 
 def _quarantine(record: InboundEmail, reason: str) -> IngestResult:
     record.outcome, record.reason = Outcome.QUARANTINED, reason[:2000]
-    record.save()
+    record.save(update_fields=_FIELDS)
     return IngestResult(Outcome.QUARANTINED, record, detail=reason[:200])
 
 

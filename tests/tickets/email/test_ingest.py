@@ -175,3 +175,19 @@ def test_mail_in_reply_out_with_threading_headers_and_the_answer_reopens(mailbox
     ticket.refresh_from_db()
     assert ticket.status == Status.OPEN
     assert ticket.messages.latest("id").body == "Another card worked, thanks!"
+
+
+def test_an_unexpected_failure_quarantines_the_message_and_the_batch_goes_on(mailbox, monkeypatch):
+    from tickets.services import email as email_service
+
+    def explode(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(email_service, "ticket_create", explode)
+    case = next(c for c in CASES if c.name == "no-message-id")
+    result = email_ingest(case.raw)
+    assert result.outcome == "quarantined" and "RuntimeError: disk on fire" in result.inbound.reason
+    assert not Ticket.objects.filter(subject="No id").exists()
+    monkeypatch.undo()
+    assert email_ingest(next(c for c in CASES if c.name == "pdf-attachment").raw
+                        ).outcome == "new_ticket"  # fmt: skip
