@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "tickets",
     "sops",
     "escalations",
+    "django_ratelimit",
 ]
 
 MIDDLEWARE = [
@@ -377,6 +378,17 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Helpdesk <helpdesk@l
 INBOUND_EMAIL_QUEUE = env.str("INBOUND_EMAIL_QUEUE", default="")
 INBOUND_EMAIL_OWN_ADDRESSES = env.list("INBOUND_EMAIL_OWN_ADDRESSES", default=[])
 INBOUND_EMAIL_WEBHOOK_TOKEN = env.str("INBOUND_EMAIL_WEBHOOK_TOKEN", default="")
+# The public help center's request form: the queue its tickets land in (a slug; empty
+# turns the form off), the categories it offers, and how many requests one address may
+# send (django-ratelimit's "count/period" syntax).
+HELP_CENTER_QUEUE = env.str("HELP_CENTER_QUEUE", default="general-support")
+HELP_CENTER_CATEGORIES = env.list(
+    "HELP_CENTER_CATEGORIES", default=["account", "billing", "safety", "privacy", "bugs", "other"]
+)
+HELP_CENTER_RATE = env.str("HELP_CENTER_RATE", default="5/10m")
+# django-ratelimit only vouches for django-redis; Django's own RedisCache also counts
+# with Redis's atomic INCR (cache.add then cache.incr), which is all it needs.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # ------------------------------------------------------------------ security

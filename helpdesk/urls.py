@@ -16,6 +16,7 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("sops/", include("sops.urls")),
     path("escalations/", include("escalations.urls")),
+    path("help/", include("tickets.help_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/email/inbound", email_webhook.inbound_email, name="email-inbound"),

@@ -15,7 +15,7 @@ from tickets.models import Attachment
 PUBLIC = {
     "accounts:login", "accounts:password_reset", "accounts:password_reset_done",
     "accounts:password_reset_confirm", "accounts:password_reset_complete", "healthz",
-    "set_language", "api-schema", "api-docs",
+    "set_language", "api-schema", "api-docs", "help:form", "help:sent",
 }  # fmt: skip
 # Signed-in person's own things, no other object: login required, nothing to leak.
 OWN = {"home", "accounts:preferences", "accounts:api_token", "accounts:logout"}
@@ -45,7 +45,7 @@ INCIDENT_ROUTES = {
 }  # fmt: skip
 # A page's link carries an unguessable token: anyone signed in who holds it may
 # acknowledge (the on-call person forwarding it to a colleague is intended).
-TOKEN_ROUTES = {"escalations:page", "email-inbound"}
+TOKEN_ROUTES = {"escalations:page", "email-inbound", "help:ticket"}
 # Other objects addressed by id.
 OBJECT_ROUTES = {"tickets:attachment", "api-requester"}
 # Slug-addressed SOP routes (built on sops.selectors.visible_sops): an SOP not shared

@@ -72,6 +72,10 @@ def _thread_headers(notification: Notification) -> dict[str, str]:
 def _send_email(notification: Notification) -> str:
     headers = _thread_headers(notification)
     headers["X-Helpdesk-Idempotency-Key"] = notification.idempotency_key
+    # Automatic mail says so (RFC 3834), so the requester's auto-responder stays quiet.
+    extra = (notification.payload or {}).get("headers", {})
+    if extra.get("Auto-Submitted") in ("auto-replied", "auto-generated"):
+        headers["Auto-Submitted"] = extra["Auto-Submitted"]
     email = EmailMessage(
         subject=_one_line(notification.subject),
         body=notification.body,

@@ -1,0 +1,117 @@
+"""The public help center (no sign-in): the request form, its confirmation, and the
+requester's own page behind a signed link. Thin: forms in, one service call, out."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import is_ratelimited
+
+from helpdesk.forms import StyledFormMixin
+from tickets import selectors
+from tickets.models import Message, Status
+from tickets.services import TicketConflict, TicketError, ticket_requester_reply
+from tickets.services.help_center import help_center_queue, help_center_submit, ticket_for_link
+
+SENT_SALT = "tickets.help-center-sent"
+
+
+class RequestForm(StyledFormMixin, forms.Form):
+    email = forms.EmailField(label=gettext_lazy("Your email address"), max_length=254)
+    name = forms.CharField(label=gettext_lazy("Your name"), max_length=150, required=False)
+    category = forms.ChoiceField(label=gettext_lazy("What is it about?"))
+    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=250)
+    description = forms.CharField(
+        label=gettext_lazy("Describe the problem"), max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )  # fmt: skip
+    # A honeypot: people never see or fill it; form-filling robots do.
+    website = forms.CharField(required=False, label=gettext_lazy("Leave this empty"),
+                              widget=forms.TextInput(attrs={"tabindex": "-1",
+                                                            "autocomplete": "off"}))  # fmt: skip
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("Choose…"))] + [
+            (c, c.capitalize()) for c in settings.HELP_CENTER_CATEGORIES]  # fmt: skip
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=gettext_lazy("Your reply"), max_length=20_000,
+                           widget=forms.Textarea(attrs={"rows": 4}))  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+def request_form(request: HttpRequest) -> HttpResponse:
+    if help_center_queue() is None:
+        return render(request, "tickets/help/closed.html", status=503)
+    form = RequestForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        limited = is_ratelimited(request, group="help-center", key="ip",
+                                 rate=settings.HELP_CENTER_RATE, increment=True)  # fmt: skip
+        if limited:
+            form.add_error(None, _("Too many requests from your address. Please try again "
+                                   "in a few minutes."))  # fmt: skip
+            status = 429
+        elif form.is_valid():
+            data = form.cleaned_data
+            if data["website"]:
+                return redirect("help:sent", token=signing.dumps("-", salt=SENT_SALT))
+            try:
+                ticket = help_center_submit(
+                    email=data["email"], name=data["name"], subject=data["subject"],
+                    body=data["description"], category=data["category"],
+                    language=(get_language() or "en").split("-")[0],
+                    files=request.FILES.getlist("files"),
+                )  # fmt: skip
+            except TicketError as exc:
+                form.add_error(None, str(exc))
+                status = 400
+            else:
+                token = signing.dumps(ticket.reference, salt=SENT_SALT)
+                return redirect("help:sent", token=token)
+        else:
+            status = 400
+    return render(request, "tickets/help/form.html", {"form": form}, status=status)
+
+
+def help_sent(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        reference = signing.loads(token, salt=SENT_SALT, max_age=3600)
+    except signing.BadSignature as exc:
+        raise Http404 from exc
+    return render(request, "tickets/help/sent.html",
+                  {"reference": reference if reference != "-" else ""})  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+def requester_ticket(request: HttpRequest, token: str) -> HttpResponse:
+    """The requester's page: their conversation (public messages only) and a reply box."""
+    ticket = ticket_for_link(token)
+    if ticket is None:
+        raise Http404
+    form = ReplyForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket_requester_reply(ticket=ticket, body=form.cleaned_data["body"],
+                                   channel="web")  # fmt: skip
+        except (TicketConflict, TicketError) as exc:
+            form.add_error(None, str(exc))
+            status = 409
+        else:
+            return redirect("help:ticket", token=token)
+    elif form.errors:
+        status = 400
+    messages = [m for m in selectors.ticket_conversation(ticket) if m.kind == Message.Kind.PUBLIC]
+    return render(request, "tickets/help/ticket.html", {
+        "ticket": ticket, "conversation": messages, "form": form,
+        "closed": ticket.status == Status.CLOSED,
+    }, status=status)  # fmt: skip
