@@ -43,6 +43,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "slaclock": ("view",),
             "configevent": ("view",),
             "inboundemail": ("view", "change"),
+            "appclient": ("view", "add", "change"),
         },
         "escalations": {
             "escalationreason": ("view", "add", "change"),

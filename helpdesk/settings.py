@@ -386,6 +386,8 @@ HELP_CENTER_CATEGORIES = env.list(
     "HELP_CENTER_CATEGORIES", default=["account", "billing", "safety", "privacy", "bugs", "other"]
 )
 HELP_CENTER_RATE = env.str("HELP_CENTER_RATE", default="5/10m")
+# Requests per app key (in-app requests API).
+INAPP_RATE_LIMIT = env.str("INAPP_RATE_LIMIT", default="600/minute")
 # django-ratelimit only vouches for django-redis; Django's own RedisCache also counts
 # with Redis's atomic INCR (cache.add then cache.incr), which is all it needs.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]

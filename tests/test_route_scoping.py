@@ -45,7 +45,7 @@ INCIDENT_ROUTES = {
 }  # fmt: skip
 # A page's link carries an unguessable token: anyone signed in who holds it may
 # acknowledge (the on-call person forwarding it to a colleague is intended).
-TOKEN_ROUTES = {"escalations:page", "email-inbound", "help:ticket"}
+TOKEN_ROUTES = {"escalations:page", "email-inbound", "help:ticket", "api-inapp-requests"}
 # Other objects addressed by id.
 OBJECT_ROUTES = {"tickets:attachment", "api-requester"}
 # Slug-addressed SOP routes (built on sops.selectors.visible_sops): an SOP not shared

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from helpdesk.admin import ReadOnlyAdminMixin
 from tickets import outbox, services
 from tickets.models import (
+    AppClient,
     BusinessCalendar,
     BusinessHours,
     CalendarHoliday,
@@ -254,3 +255,37 @@ class InboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
         for record in queryset.filter(outcome="quarantined"):
             email_discard(record=record)
+
+
+@admin.register(AppClient)
+class AppClientAdmin(admin.ModelAdmin):
+    """In-app clients. A new client's key, and a rotated one, is shown once."""
+
+    list_display = ["name", "queue", "key_prefix", "is_active", "last_used_at"]
+    fields = ["name", "queue", "is_active", "key_prefix", "last_used_at"]
+    readonly_fields = ["key_prefix", "last_used_at"]
+    actions = ["rotate_key"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        from tickets.services.apps import app_client_create
+
+        created, key = app_client_create(name=obj.name, queue=obj.queue)
+        obj.pk = created.pk
+        obj.refresh_from_db()
+        self.message_user(
+            request, _("The app's key (shown once, keep it safe): %(key)s") % {"key": key}
+        )
+
+    @admin.action(description=_("Rotate the key (the old one stops working)"))
+    def rotate_key(self, request, queryset):  # type: ignore[no-untyped-def]
+        from tickets.services.apps import app_client_rotate_key
+
+        for client in queryset:
+            key = app_client_rotate_key(client=client)
+            self.message_user(
+                request,
+                _("New key for %(name)s (shown once): %(key)s") % {"name": client.name, "key": key},
+            )

@@ -754,3 +754,29 @@ class InboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_address}: {self.subject} ({self.outcome})"
+
+
+def new_app_key() -> str:
+    return "hdk_" + secrets.token_urlsafe(32)
+
+
+class AppClient(models.Model):
+    """A mobile or web app that files in-app requests through the API with its own key.
+    Only a hash of the key is stored; the key is shown once, when it is made."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    queue = models.ForeignKey(Queue, verbose_name=_("queue for its requests"),
+                              on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    key_prefix = models.CharField(max_length=12, editable=False, db_index=True)
+    key_hash = models.CharField(max_length=64, editable=False, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("in-app client")
+        verbose_name_plural = _("in-app clients")
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from tickets.api import views
+from tickets.api.inapp import InAppRequestApi
 
 urlpatterns = [
     path("tickets/", views.TicketListCreateApi.as_view(), name="api-tickets"),
@@ -13,4 +14,5 @@ urlpatterns = [
     path("requesters/", views.RequesterListApi.as_view(), name="api-requesters"),
     path("requesters/<int:pk>/", views.RequesterDetailApi.as_view(), name="api-requester"),
     path("queues/", views.QueueListApi.as_view(), name="api-queues"),
+    path("inapp/requests/", InAppRequestApi.as_view(), name="api-inapp-requests"),
 ]
