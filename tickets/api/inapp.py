@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import authentication, exceptions, serializers, status, throttling
 from rest_framework.permissions import BasePermission
@@ -31,6 +32,17 @@ class AppKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:  # type: ignore[no-untyped-def]
         return self.keyword
+
+
+class AppKeyScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes the app key."""
+
+    target_class = "tickets.api.inapp.AppKeyAuthentication"
+    name = "AppKey"
+
+    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "`AppKey <key>`: an in-app client's key."}  # fmt: skip
 
 
 class IsAppClient(BasePermission):
