@@ -186,6 +186,11 @@ def board(user: User, filters: BoardFilters, now: datetime | None = None) -> lis
     return list(columns.values())
 
 
+def in_target_team(user: User, escalation: Escalation) -> bool:
+    """Whether the person works the escalation: a member of its target team, or an admin."""
+    return user.is_admin or user.team_id == escalation.target_team_id
+
+
 def attach_assignable(user: User, cards: list[Escalation]) -> None:
     """Set ``card.can_act`` (the person is in its target team, or an admin) and
     ``card.assignable`` (the people it may be assigned to, for leads of the target team
@@ -201,7 +206,7 @@ def attach_assignable(user: User, cards: list[Escalation]) -> None:
         for person in User.objects.filter(team_id__in=teams, is_active=True).order_by("full_name"):
             people.setdefault(person.team_id or 0, []).append(person)
     for card in cards:
-        card.can_act = user.is_admin or user.team_id == card.target_team_id  # type: ignore[attr-defined]
+        card.can_act = in_target_team(user, card)  # type: ignore[attr-defined]
         card.assignable = (
             people.get(card.target_team_id, []) if card.target_team_id in teams else []
         )  # type: ignore[attr-defined]

@@ -34,6 +34,7 @@ from escalations.models import (
     Rotation,
     Severity,
 )
+from escalations.selectors import in_target_team
 from tickets import outbox
 from tickets import selectors as ticket_selectors
 from tickets.models import Event, Macro, Notification, Status, Ticket
@@ -210,7 +211,7 @@ def _locked(escalation: Escalation) -> Escalation:
 
 
 def _member(actor: User, escalation: Escalation) -> bool:
-    return actor.is_admin or actor.team_id == escalation.target_team_id
+    return in_target_team(actor, escalation)
 
 
 def _lead(actor: User, escalation: Escalation) -> bool:

@@ -94,7 +94,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     return render(request, "escalations/detail.html", {
         "escalation": escalation, "notes": escalation.notes.select_related("author"),
-        "can_act": user.is_admin or user.team_id == escalation.target_team_id,
+        "can_act": selectors.in_target_team(user, escalation),
         "members": selectors.team_members(escalation.target_team_id),
     })  # fmt: skip
 
