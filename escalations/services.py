@@ -35,6 +35,7 @@ from escalations.models import (
     Severity,
 )
 from escalations.selectors import in_target_team
+from helpdesk import mail
 from tickets import outbox
 from tickets import selectors as ticket_selectors
 from tickets.models import Event, Macro, Notification, Status, Ticket
@@ -511,15 +512,15 @@ def _page_notify(page: Page, now: datetime) -> None:
         return
     rotation = page.rotation
     link = f"{settings.SITE_URL}/escalations/pages/{page.token}/"
-    subject = f"[SEV{page.severity}] {page.summary}"[:250]
-    body = (f"You are on call for {rotation.team.name}.\n\n{page.summary}\n\n"
-            f"Acknowledge: {link}\n\nPage {page.attempts} to you; it moves to the next person "
-            f"after {rotation.repeats} unanswered.")  # fmt: skip
-    rows = [Notification(
-        kind="page", channel=Notification.Channel.EMAIL, recipient=target.email, subject=subject,
-        body=body, idempotency_key=_page_key(page, target.pk, "email"), created_at=now,
-        next_attempt_at=now,
-        ticket=page.escalation.ticket if page.escalation_id else None,
+    rendered = mail.render(
+        "page", {"page": page, "team": rotation.team.name, "link": link,
+                 "repeats": rotation.repeats},
+        language=mail.supported_language(*target.languages),
+    )  # fmt: skip
+    rows = [outbox.email(
+        kind="page", recipient=target.email, rendered=rendered, automatic="auto-generated",
+        idempotency_key=_page_key(page, target.pk, "email"), created_at=now,
+        next_attempt_at=now, ticket=page.escalation.ticket if page.escalation_id else None,
     )]  # fmt: skip
     if rotation.webhook_url:
         rows.append(Notification(

@@ -220,6 +220,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "tickets.tasks.close_quiet_solved_tickets",
         "schedule": 300.0,
     },
+    "tickets-poll-mailboxes": {
+        "task": "tickets.tasks.poll_mailboxes",
+        "schedule": env.float("IMAP_POLL_SECONDS", default=60.0),
+    },
     "escalations-sweep-pages": {
         "task": "escalations.tasks.sweep_pages",
         "schedule": env.float("PAGE_SWEEP_SECONDS", default=20.0),
@@ -378,6 +382,16 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Helpdesk <helpdesk@l
 INBOUND_EMAIL_QUEUE = env.str("INBOUND_EMAIL_QUEUE", default="")
 INBOUND_EMAIL_OWN_ADDRESSES = env.list("INBOUND_EMAIL_OWN_ADDRESSES", default=[])
 INBOUND_EMAIL_WEBHOOK_TOKEN = env.str("INBOUND_EMAIL_WEBHOOK_TOKEN", default="")
+# Receipts for new tickets from email (a mailbox's own setting wins for mail sent to
+# it), and how many receipts one sender gets at most per window (loops, floods).
+INBOUND_EMAIL_ACKNOWLEDGE = env.bool("INBOUND_EMAIL_ACKNOWLEDGE", default=True)
+EMAIL_ACK_LIMIT = env.int("EMAIL_ACK_LIMIT", default=3)
+EMAIL_ACK_WINDOW_MINUTES = env.int("EMAIL_ACK_WINDOW_MINUTES", default=60)
+# IMAP mailboxes (configured in the admin) are polled this often, this many messages
+# per mailbox per poll, with this network timeout in seconds.
+IMAP_POLL_SECONDS = env.float("IMAP_POLL_SECONDS", default=60.0)
+IMAP_BATCH = env.int("IMAP_BATCH", default=200)
+IMAP_TIMEOUT = env.int("IMAP_TIMEOUT", default=30)
 # The public help center's request form: the queue its tickets land in (a slug; empty
 # turns the form off), the categories it offers, and how many requests one address may
 # send (django-ratelimit's "count/period" syntax).

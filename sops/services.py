@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User, Vendor
+from helpdesk import mail
 from sops import permissions, selectors
 from sops.markdown import SOPFile, SOPFileError, dump_sop_file, parse_sop_file, render_markdown
 from sops.models import SOP, ChecklistTick, SOPAcknowledgement, SOPEvent, SOPStep, SOPVersion
@@ -392,6 +393,8 @@ def sop_retire(*, actor: User, sop: SOP) -> SOP:
 
 
 def _notify_vendors(sop: SOP, version: SOPVersion, now: datetime.datetime) -> None:
+    from tickets import outbox  # noqa: PLC0415 - the outbox imports ticket services
+
     url = f"{settings.SITE_URL}/sops/{sop.slug}/"
     payload = {
         "event": "sop.published",
@@ -411,20 +414,14 @@ def _notify_vendors(sop: SOP, version: SOPVersion, now: datetime.datetime) -> No
                 next_attempt_at=now,
             ))  # fmt: skip
         if vendor.contact_email:
-            body = (
-                f"{sop.title} — version {version.number} is now in force"
-                f" (effective {payload['sop']['effective_on']}).\n\n"
-                f"What changed: {version.change_summary or '—'}\n\n{url}\n"
-            )
-            rows.append(Notification(
-                kind="sop_published", channel=Notification.Channel.EMAIL,
-                recipient=vendor.contact_email, subject=f"SOP updated: {sop.title}",
-                body=body, idempotency_key=_key(version, vendor, "email"), created_at=now,
-                next_attempt_at=now,
+            rendered = mail.render("sop_published", {"sop": sop, "version": version, "url": url},
+                                   language=settings.LANGUAGE_CODE)  # fmt: skip
+            rows.append(outbox.email(
+                kind="sop_published", recipient=vendor.contact_email, rendered=rendered,
+                automatic="auto-generated", idempotency_key=_key(version, vendor, "email"),
+                created_at=now, next_attempt_at=now,
             ))  # fmt: skip
     if rows:
-        from tickets import outbox  # noqa: PLC0415 - the outbox imports ticket services
-
         for notification in Notification.objects.bulk_create(rows):
             outbox.enqueue_delivery(notification.pk)
 

@@ -436,11 +436,21 @@ class Notification(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Email only: the From it goes out with (the queue's mailbox; blank = the default),
+    # its HTML part, and the Message-ID it was sent with (so a reply to it threads).
+    from_email = models.CharField(max_length=320, blank=True)
+    body_html = models.TextField(blank=True)
+    sent_message_id = models.CharField(max_length=255, blank=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["next_attempt_at"], name="notification_due_idx",
                          condition=Q(state__in=["queued", "failed"])),
+            # Per-sender throttling of automatic acknowledgements.
+            models.Index(fields=["recipient", "created_at"], name="notification_ack_idx",
+                         condition=Q(kind__in=["email_ack", "help_center_ack"])),
+            models.Index(fields=["sent_message_id"], name="notification_sent_id_idx",
+                         condition=~Q(sent_message_id="")),
         ]  # fmt: skip
 
     def __str__(self) -> str:
@@ -780,3 +790,92 @@ class AppClient(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Mailbox(models.Model):
+    """A support address of a queue. Mail to it opens tickets in that queue, mail to the
+    queue's requesters goes out from it, and, when IMAP settings are given, a beat task
+    polls the mailbox (a message is moved or flagged only once its ticket is committed)."""
+
+    class Security(models.TextChoices):
+        SSL = "ssl", _("TLS (IMAPS, usually port 993)")
+        STARTTLS = "starttls", _("STARTTLS (usually port 143)")
+        NONE = "none", _("None (local test servers only)")
+
+    class AfterImport(models.TextChoices):
+        MOVE = "move", _("Move to the processed folder")
+        FLAG = "flag", _("Mark as read and leave in place")
+
+    queue = models.ForeignKey(Queue, verbose_name=_("queue"), on_delete=models.PROTECT,
+                              related_name="mailboxes")  # fmt: skip
+    address = models.EmailField(_("address"), unique=True)
+    from_name = models.CharField(
+        _("sender name"), max_length=120, blank=True,
+        help_text=_("Shown as the sender of mail from this queue; the queue's name if blank."),
+    )  # fmt: skip
+    send_acknowledgement = models.BooleanField(
+        _("acknowledge new requests"), default=True,
+        help_text=_("Email the requester a receipt for each new ticket (never for automatic "
+                    "mail, and at most EMAIL_ACK_LIMIT per sender per EMAIL_ACK_WINDOW)."),
+    )  # fmt: skip
+    imap_host = models.CharField(
+        _("IMAP host"), max_length=255, blank=True,
+        help_text=_("Leave blank when mail arrives by MTA pipe or webhook instead."),
+    )  # fmt: skip
+    imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
+    imap_security = models.CharField(_("IMAP security"), max_length=16,
+                                     choices=Security.choices, default=Security.SSL)  # fmt: skip
+    imap_username = models.CharField(_("IMAP user name"), max_length=255, blank=True)
+    imap_password = models.CharField(_("IMAP password"), max_length=255, blank=True)
+    imap_folder = models.CharField(_("folder to read"), max_length=255, default="INBOX")
+    after_import = models.CharField(_("after import"), max_length=8,
+                                    choices=AfterImport.choices,
+                                    default=AfterImport.MOVE)  # fmt: skip
+    processed_folder = models.CharField(_("processed folder"), max_length=255,
+                                        default="Processed")  # fmt: skip
+    is_active = models.BooleanField(_("active"), default=True)
+    last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True,
+                                          editable=False)  # fmt: skip
+    last_error = models.TextField(_("last error"), blank=True, editable=False)
+
+    class Meta:
+        ordering = ["address"]
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+
+    def __str__(self) -> str:
+        return self.address
+
+    @property
+    def polls(self) -> bool:
+        return bool(self.is_active and self.imap_host and self.imap_username)
+
+
+class EmailRoute(models.Model):
+    """A routing rule for new tickets from email, tried in order before the mailbox's own
+    queue: the first rule whose text is found in the chosen field decides the queue."""
+
+    class Field(models.TextChoices):
+        FROM = "from", _("Sender address")
+        TO = "to", _("Recipient addresses (To, Cc)")
+        SUBJECT = "subject", _("Subject")
+        BODY = "body", _("Text")
+
+    position = models.PositiveIntegerField(_("order"), default=0)
+    field = models.CharField(_("field"), max_length=8, choices=Field.choices)
+    contains = models.CharField(
+        _("contains"), max_length=200,
+        help_text=_("Case-insensitive text to look for, e.g. @bank.example or 'chargeback'."),
+    )  # fmt: skip
+    queue = models.ForeignKey(Queue, verbose_name=_("queue"), on_delete=models.CASCADE,
+                              related_name="email_routes")  # fmt: skip
+    category = models.CharField(_("category"), max_length=60, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("email routing rule")
+        verbose_name_plural = _("email routing rules")
+
+    def __str__(self) -> str:
+        return f"{self.get_field_display()} ∋ {self.contains} → {self.queue}"

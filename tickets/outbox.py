@@ -19,12 +19,13 @@ from datetime import datetime, timedelta
 from email.utils import make_msgid
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from helpdesk import webhooks
+from helpdesk.mail import RenderedEmail, one_line
 from tickets.models import Message, Notification, NotificationAttempt
 
 State = Notification.State
@@ -47,9 +48,25 @@ def _claim(notification_id: int) -> bool:
     )
 
 
-def _one_line(text: str) -> str:
-    # Header values never carry a line break (no header injection from subjects).
-    return " ".join(text.split())[:250]
+def email(
+    *,
+    kind: str,
+    recipient: str,
+    rendered: RenderedEmail,
+    idempotency_key: str,
+    automatic: str = "",
+    from_email: str = "",
+    **fields: object,
+) -> Notification:
+    """An (unsaved) outbox row for a rendered email. ``automatic`` is the RFC 3834
+    Auto-Submitted value for mail no person wrote: "auto-replied" for a receipt,
+    "auto-generated" for a notification."""
+    return Notification(
+        kind=kind, channel=Notification.Channel.EMAIL, recipient=recipient,
+        subject=rendered.subject, body=rendered.text, body_html=rendered.html,
+        from_email=from_email, idempotency_key=idempotency_key,
+        payload={"headers": {"Auto-Submitted": automatic}} if automatic else {}, **fields,
+    )  # fmt: skip
 
 
 def _thread_headers(notification: Notification) -> dict[str, str]:
@@ -76,13 +93,15 @@ def _send_email(notification: Notification) -> str:
     extra = (notification.payload or {}).get("headers", {})
     if extra.get("Auto-Submitted") in ("auto-replied", "auto-generated"):
         headers["Auto-Submitted"] = extra["Auto-Submitted"]
-    email = EmailMessage(
-        subject=_one_line(notification.subject),
+    email = EmailMultiAlternatives(
+        subject=one_line(notification.subject),
         body=notification.body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=one_line(notification.from_email or settings.DEFAULT_FROM_EMAIL, 320),
         to=[notification.recipient],
         headers=headers,
     )
+    if notification.body_html:
+        email.attach_alternative(notification.body_html, "text/html")
     email.send(fail_silently=False)
     return headers["Message-ID"]
 
@@ -158,7 +177,10 @@ def notification_deliver(notification_id: int) -> str:
         )  # fmt: skip
         if not error:
             Notification.objects.filter(pk=notification.pk).update(
-                state=State.SENT, sent_at=timezone.now(), last_error=""
+                state=State.SENT,
+                sent_at=timezone.now(),
+                last_error="",
+                sent_message_id=message_id,
             )
             if notification.message_id and message_id:
                 Message.objects.filter(pk=notification.message_id, channel_message_id="").update(

@@ -460,3 +460,56 @@ def search_tickets(
     )
     rows = list(base.filter(matches).order_by("-created_at", "-id")[:limit])
     return SearchResult(rows=rows, exact=False)
+
+
+# ------------------------------------------------------------------- email
+
+EMAIL_ROUTING_KEY = "email-routing:v1"
+
+
+@dataclass(frozen=True)
+class EmailRouting:
+    """Mailboxes and routing rules, read once and cached (inbound mail reads them for
+    every message). Saving or deleting a mailbox, rule or queue forgets the cache."""
+
+    # address → (queue id, acknowledge new requests)
+    mailboxes: dict[str, tuple[int, bool]] = field(default_factory=dict)
+    # queue id → the From of its mail
+    senders: dict[int, str] = field(default_factory=dict)
+    # (field, lower-cased text, queue id, category), in order
+    routes: list[tuple[str, str, int, str]] = field(default_factory=list)
+
+
+def email_routing() -> EmailRouting:
+    routing = cache.get(EMAIL_ROUTING_KEY)
+    if routing is None:
+        routing = _load_email_routing()
+        cache.set(EMAIL_ROUTING_KEY, routing, timeout=300)
+    return routing
+
+
+def _load_email_routing() -> EmailRouting:
+    from helpdesk.mail import sender  # noqa: PLC0415 - keeps the selector import light
+    from tickets.models import EmailRoute, Mailbox  # noqa: PLC0415
+
+    routing = EmailRouting()
+    for box in Mailbox.objects.filter(is_active=True, queue__is_active=True).select_related(
+        "queue"
+    ).order_by("id"):  # fmt: skip
+        routing.mailboxes[box.address.lower()] = (box.queue_id, box.send_acknowledgement)
+        routing.senders.setdefault(box.queue_id, sender(box.from_name or box.queue.name,
+                                                        box.address))  # fmt: skip
+    routing.routes.extend(
+        (route.field, route.contains.lower(), route.queue_id, route.category)
+        for route in EmailRoute.objects.filter(is_active=True, queue__is_active=True)
+    )
+    return routing
+
+
+def forget_email_routing() -> None:
+    cache.delete(EMAIL_ROUTING_KEY)
+
+
+def queue_sender(queue_id: int | None) -> str:
+    """The From address of mail about a ticket in this queue ("" = the default)."""
+    return email_routing().senders.get(queue_id, "") if queue_id else ""

@@ -73,3 +73,26 @@ def sweep_sla() -> dict:
 def recompute_sla_clocks(policy_ids: list[int], reason: str) -> int:
     """Move live clocks to their policies' current targets and calendars."""
     return services.sla_recompute(policy_ids=policy_ids, reason=reason)
+
+
+@shared_task(name="tickets.tasks.poll_mailboxes", ignore_result=True)
+def poll_mailboxes() -> int:
+    """Hand each IMAP mailbox to a worker of its own, so one slow server delays no other."""
+    from tickets import imap
+
+    ids = imap.mailboxes_to_poll()
+    for mailbox_id in ids:
+        poll_mailbox.apply_async((mailbox_id,), expires=settings.IMAP_POLL_SECONDS)
+    return len(ids)
+
+
+@shared_task(name="tickets.tasks.poll_mailbox", ignore_result=True)
+def poll_mailbox(mailbox_id: int) -> int:
+    """Ingest what waits in one mailbox (skips if another worker is polling it)."""
+    from tickets import imap
+    from tickets.models import Mailbox
+
+    mailbox = Mailbox.objects.select_related("queue").filter(pk=mailbox_id).first()
+    if mailbox is None or not mailbox.polls:
+        return 0
+    return imap.mailbox_poll(mailbox).total

@@ -18,17 +18,19 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
 
-from tickets import attachments, inbound
+from tickets import attachments, inbound, selectors
 from tickets.models import (
     Attachment,
     Channel,
     InboundEmail,
     Message,
+    Notification,
     Queue,
     Status,
     Ticket,
 )
 from tickets.services.common import TicketError
+from tickets.services.help_center import ticket_acknowledge
 from tickets.services.tickets import requester_get_or_create, ticket_create, ticket_requester_reply
 
 logger = logging.getLogger(__name__)
@@ -61,12 +63,36 @@ class IngestResult:
 def _own_addresses() -> set[str]:
     own = {parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()}
     own.update(a.lower() for a in settings.INBOUND_EMAIL_OWN_ADDRESSES)
+    own.update(selectors.email_routing().mailboxes)
     return own
 
 
-def _default_queue() -> Queue | None:
+@dataclass(frozen=True)
+class Route:
+    queue_id: int | None
+    category: str = ""
+    acknowledge: bool = True
+
+
+def _route(parsed: inbound.ParsedEmail, queue: Queue | None) -> Route:
+    """Where a new ticket from this mail goes: the first routing rule that matches, else
+    the mailbox it was read from (IMAP, --queue), else the mailbox it was sent to, else
+    INBOUND_EMAIL_QUEUE."""
+    routing = selectors.email_routing()
+    mailbox = next((routing.mailboxes[a] for a in parsed.to if a in routing.mailboxes), None)
+    acknowledge = mailbox[1] if mailbox else settings.INBOUND_EMAIL_ACKNOWLEDGE
+    fields = {"from": parsed.from_address, "to": " ".join(parsed.to),
+              "subject": parsed.subject.lower(), "body": parsed.text[:20_000].lower()}  # fmt: skip
+    for field, text, queue_id, category in routing.routes:
+        if text in fields[field]:
+            return Route(queue_id, category, acknowledge)
+    if queue is not None:
+        return Route(queue.pk, "", acknowledge)
+    if mailbox is not None:
+        return Route(mailbox[0], "", acknowledge)
     slug = settings.INBOUND_EMAIL_QUEUE
-    return Queue.objects.filter(slug=slug, is_active=True).first() if slug else None
+    default = Queue.objects.filter(slug=slug, is_active=True).first() if slug else None
+    return Route(default.pk if default else None, "", acknowledge)
 
 
 def _thread(parsed: inbound.ParsedEmail) -> Ticket | None:
@@ -79,6 +105,12 @@ def _thread(parsed: inbound.ParsedEmail) -> Ticket | None:
         )  # fmt: skip
         if known is not None:
             return known.ticket
+        sent = (
+            Notification.objects.filter(sent_message_id__in=ids, ticket__isnull=False)
+            .select_related("ticket__requester").order_by("-id").first()
+        )  # fmt: skip
+        if sent is not None:  # a reply to our acknowledgement
+            return sent.ticket
     token = SUBJECT_TOKEN.search(parsed.subject)
     if token:
         return Ticket.objects.select_related("requester").filter(reference=token.group(1)).first()
@@ -127,20 +159,24 @@ def _process(record: InboundEmail, parsed: inbound.ParsedEmail,
                                          channel_message_id=parsed.message_id)  # fmt: skip
         _attach(message, parsed.attachments)
         return IngestResult(Outcome.REPLY, record, ticket)
-    queue = queue or _default_queue()
-    if queue is None:
-        raise TicketError("no queue for inbound email (set INBOUND_EMAIL_QUEUE or --queue)")
+    route = _route(parsed, queue)
+    if route.queue_id is None:
+        raise TicketError("no queue for inbound email (add a mailbox, set INBOUND_EMAIL_QUEUE "
+                          "or use --queue)")  # fmt: skip
     requester = requester_get_or_create(email=parsed.from_address, name=parsed.from_name,
                                         language=parsed.language)  # fmt: skip
     ticket = ticket_create(
-        actor=None, requester=requester, queue=queue,
+        actor=None, requester=requester, queue=Queue.objects.get(pk=route.queue_id),
         subject=parsed.subject or body.split("\n", 1)[0][:120] or "(no subject)",
         body=body, channel=Channel.EMAIL, language=parsed.language or requester.language,
-        body_html=parsed.html, channel_message_id=parsed.message_id,
+        body_html=parsed.html, channel_message_id=parsed.message_id, category=route.category,
         metadata={"email": {"to": parsed.to[:20]}},
     )  # fmt: skip
     _attach(ticket.messages.get(), parsed.attachments)
-    return IngestResult(Outcome.NEW_TICKET, record, ticket, detail=why_new)
+    notes = [why_new] if why_new else []
+    if route.acknowledge and not ticket_acknowledge(ticket, kind="email_ack"):
+        notes.append("no acknowledgement: too many for this sender")
+    return IngestResult(Outcome.NEW_TICKET, record, ticket, detail="; ".join(notes))
 
 
 @transaction.atomic

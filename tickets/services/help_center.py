@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tickets import outbox
-from tickets.models import Channel, Message, Notification, Queue, Ticket
+from helpdesk import mail
+from tickets import outbox, selectors
+from tickets.models import Channel, Notification, Queue, Ticket
 from tickets.services.common import TicketError
 from tickets.services.tickets import _attach, requester_get_or_create, ticket_create
 
@@ -53,21 +56,38 @@ def help_center_submit(*, email: str, name: str, subject: str, body: str, catego
                            category=category)  # fmt: skip
     first = ticket.messages.get()
     _attach(first, files)
-    _acknowledge(ticket, first)
+    ticket_acknowledge(ticket, kind="help_center_ack")
     return ticket
 
 
-def _acknowledge(ticket: Ticket, message: Message) -> None:
-    key = hashlib.sha256(f"help_center_ack:{ticket.pk}".encode()).hexdigest()
-    body = _(
-        "Hello %(name)s,\n\nWe have your request “%(subject)s” (reference %(ref)s). We will "
-        "answer by email; you can also read the conversation and reply here:\n\n%(link)s\n"
-    ) % {"name": ticket.requester.name or ticket.requester.email, "subject": ticket.subject,
-         "ref": ticket.reference, "link": requester_link(ticket)}  # fmt: skip
-    notification = Notification.objects.create(
-        kind="help_center_ack", channel=Notification.Channel.EMAIL,
-        recipient=ticket.requester.email, subject=f"[{ticket.reference}] {ticket.subject}",
-        body=body, ticket=ticket, idempotency_key=key,
-        payload={"headers": {"Auto-Submitted": "auto-replied"}},
+ACK_KINDS = ("email_ack", "help_center_ack")
+
+
+def ticket_acknowledge(ticket: Ticket, *, kind: str) -> bool:
+    """Email the requester a receipt for their new ticket, in its language, from the
+    queue's address, marked ``Auto-Submitted: auto-replied``; unless this sender had
+    EMAIL_ACK_LIMIT receipts in the last EMAIL_ACK_WINDOW_MINUTES (a mail loop or a flood
+    from one address gets a handful, not thousands). Returns whether one was queued."""
+    address = ticket.requester.email
+    if not address:
+        return False
+    with connection.cursor() as cursor:  # one sender's receipts are counted one at a time
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"ack:{address}"])
+    since = timezone.now() - timedelta(minutes=settings.EMAIL_ACK_WINDOW_MINUTES)
+    recent = Notification.objects.filter(kind__in=ACK_KINDS, recipient=address,
+                                         created_at__gte=since)  # fmt: skip
+    if recent.count() >= settings.EMAIL_ACK_LIMIT:
+        return False
+    rendered = mail.render(
+        "ack", {"ticket": ticket, "name": ticket.requester.name or address,
+                "link": requester_link(ticket)},
+        language=ticket.language or ticket.requester.language,
     )  # fmt: skip
+    notification = outbox.email(
+        kind=kind, recipient=address, rendered=rendered, automatic="auto-replied",
+        idempotency_key=hashlib.sha256(f"{kind}:{ticket.pk}".encode()).hexdigest(),
+        from_email=selectors.queue_sender(ticket.queue_id), ticket=ticket,
+    )  # fmt: skip
+    notification.save()
     outbox.enqueue_delivery(notification.pk)
+    return True

@@ -26,6 +26,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from accounts.models import Role, User, Vendor
+from helpdesk import mail
 from tickets import outbox
 from tickets.business_time import NoBusinessTime, Schedule
 from tickets.models import (
@@ -387,17 +388,15 @@ class _Actions:
 
     def email(self, *, clock: SLAClock, kind: str, user: User, now: datetime) -> None:
         ticket = clock.ticket
-        metric = SLAMetric(clock.metric).label
-        what = "breached" if kind == "sla_breach" else "is at risk"
-        body = (
-            f"Ticket {ticket.reference} ({ticket.subject}): the {metric} target {what}.\n"
-            f"Due: {clock.due_at:%Y-%m-%d %H:%M} UTC. Policy: {clock.policy.name}.\n"
-            f"{settings.SITE_URL}/tickets/{ticket.reference}/\n"
-        )
-        self._notify(clock, kind, f"user:{user.pk}", Notification(
-            kind=kind, channel=Notification.Channel.EMAIL, recipient=user.email,
-            subject=f"[{ticket.reference}] SLA {metric}: {what}", body=body, ticket=ticket,
-            created_at=now, next_attempt_at=now,
+        context = {"ticket": ticket, "breached": kind == "sla_breach",
+                   "metric": SLAMetric(clock.metric).label, "due_at": clock.due_at,
+                   "policy": clock.policy.name,
+                   "url": f"{settings.SITE_URL}/tickets/{ticket.reference}/"}  # fmt: skip
+        rendered = mail.render("sla_alert", context,
+                               language=mail.supported_language(*user.languages))  # fmt: skip
+        self._notify(clock, kind, f"user:{user.pk}", outbox.email(
+            kind=kind, recipient=user.email, rendered=rendered, automatic="auto-generated",
+            idempotency_key="", ticket=ticket, created_at=now, next_attempt_at=now,
         ))  # fmt: skip
 
     def webhook(self, *, clock: SLAClock, kind: str, vendor: Vendor, now: datetime) -> None:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from helpdesk import mail
 from tickets import attachments, outbox, selectors
 from tickets.models import (
     WORKABLE_STATUSES,
@@ -28,7 +29,6 @@ from tickets.models import (
     Channel,
     Macro,
     Message,
-    Notification,
     Priority,
     Queue,
     Requester,
@@ -102,21 +102,19 @@ def _index_text(ticket_id: int, language: str, text: str) -> None:
 
 
 def _queue_requester_email(ticket: Ticket, message: Message, *, kind: str) -> None:
-    """Write the outbox row for an email to the requester (delivered after commit)."""
+    """Write the outbox row for an email to the requester (delivered after commit),
+    rendered in the ticket's language, from the queue's address."""
     requester = ticket.requester
     if not requester.email:
         return
     key = hashlib.sha256(f"{kind}:{message.pk}".encode()).hexdigest()[:64]
-    notification = Notification.objects.create(
-        kind=kind,
-        channel=Notification.Channel.EMAIL,
-        recipient=requester.email,
-        subject=f"[{ticket.reference}] {ticket.subject}",
-        body=message.body,
-        ticket=ticket,
-        message=message,
-        idempotency_key=key,
-    )
+    rendered = mail.render("reply", {"ticket": ticket, "body": message.body},
+                           language=ticket.language or requester.language)  # fmt: skip
+    notification = outbox.email(
+        kind=kind, recipient=requester.email, rendered=rendered, idempotency_key=key,
+        from_email=selectors.queue_sender(ticket.queue_id), ticket=ticket, message=message,
+    )  # fmt: skip
+    notification.save()
     outbox.enqueue_delivery(notification.pk)
 
 
