@@ -44,6 +44,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "configevent": ("view",),
             "inboundemail": ("view", "change"),
             "appclient": ("view", "add", "change"),
+            "mailbox": ("view", "add", "change", "delete"),
+            "emailroute": ("view", "add", "change", "delete"),
         },
         "escalations": {
             "escalationreason": ("view", "add", "change"),

@@ -33,6 +33,12 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if os.environ.get("TEST_EMAIL_FILE_PATH"):
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = os.environ["TEST_EMAIL_FILE_PATH"]
+# ... or sends it over SMTP to a test server (aiosmtpd) the test started.
+if os.environ.get("TEST_SMTP_PORT"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST, EMAIL_PORT = "127.0.0.1", int(os.environ["TEST_SMTP_PORT"])
+    EMAIL_USE_TLS = EMAIL_USE_SSL = False
+    EMAIL_HOST_USER = EMAIL_HOST_PASSWORD = ""
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

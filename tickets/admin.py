@@ -12,9 +12,11 @@ from tickets.models import (
     CalendarHoliday,
     Channel,
     ConfigEvent,
+    EmailRoute,
     Event,
     InboundEmail,
     Macro,
+    Mailbox,
     Notification,
     NotificationAttempt,
     Priority,
@@ -26,6 +28,7 @@ from tickets.models import (
     SLATarget,
     Ticket,
 )
+from tickets.services.email import email_config_saved
 
 
 @admin.register(Queue)
@@ -289,3 +292,100 @@ class AppClientAdmin(admin.ModelAdmin):
                 request,
                 _("New key for %(name)s (shown once): %(key)s") % {"name": client.name, "key": key},
             )
+
+
+# ---------------------------------------------------------------------- email
+
+
+class AuditedDeleteMixin:
+    """Deletions go one by one through delete_model, which audits them."""
+
+    def get_actions(self, request):  # type: ignore[no-untyped-def]
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+class MailboxForm(forms.ModelForm):
+    imap_password = forms.CharField(
+        label=_("IMAP password"), required=False, strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave blank to keep the saved password."),
+    )  # fmt: skip
+
+    class Meta:
+        model = Mailbox
+        fields = [
+            "address", "queue", "from_name", "send_acknowledgement", "is_active", "imap_host",
+            "imap_port", "imap_security", "imap_username", "imap_password", "imap_folder",
+            "after_import", "processed_folder",
+        ]  # fmt: skip
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("imap_password") and self.instance.pk:
+            data["imap_password"] = self.instance.imap_password
+        if data.get("imap_host"):
+            for name in ("imap_username", "imap_password"):
+                if not data.get(name):
+                    self.add_error(name, _("Needed to read the mailbox over IMAP."))
+        return data
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(AuditedDeleteMixin, admin.ModelAdmin):
+    """A queue's support address: routes mail sent to it, is the From of its replies, and
+    is polled over IMAP when a host is given."""
+
+    form = MailboxForm
+    list_display = ["address", "queue", "from_name", "imap_host", "is_active", "last_polled_at",
+                    "last_error"]  # fmt: skip
+    list_filter = ["is_active", "queue"]
+    list_select_related = ["queue"]
+    search_fields = ["address", "from_name"]
+    readonly_fields = ["last_polled_at", "last_error"]
+    actions = ["poll_now"]
+
+    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return [*MailboxForm.Meta.fields, *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        email_config_saved(actor=request.user, target=obj,
+                           action="mailbox_changed" if change else "mailbox_added")  # fmt: skip
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        email_config_saved(actor=request.user, target=obj, action="mailbox_deleted")
+        super().delete_model(request, obj)
+
+    @admin.action(description=_("Poll the selected mailboxes now"))
+    def poll_now(self, request, queryset):  # type: ignore[no-untyped-def]
+        from tickets.tasks import poll_mailbox
+
+        polled = [box for box in queryset if box.polls]
+        for box in polled:
+            poll_mailbox.delay(box.pk)
+        self.message_user(request, _("%(n)d mailbox(es) will be polled in a moment; refresh to "
+                                     "see the result.") % {"n": len(polled)})  # fmt: skip
+
+
+@admin.register(EmailRoute)
+class EmailRouteAdmin(AuditedDeleteMixin, admin.ModelAdmin):
+    """Routing rules for new tickets from email, tried in order; the first match wins."""
+
+    list_display = ["position", "field", "contains", "queue", "category", "is_active"]
+    list_display_links = ["contains"]
+    list_editable = ["position", "is_active"]
+    list_select_related = ["queue"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        email_config_saved(
+            actor=request.user,
+            target=obj,
+            action="email_route_changed" if change else "email_route_added",
+        )
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        email_config_saved(actor=request.user, target=obj, action="email_route_deleted")
+        super().delete_model(request, obj)

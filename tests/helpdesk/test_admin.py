@@ -39,3 +39,34 @@ def test_an_admin_creates_a_user_through_the_service(client):
     user = User.objects.get(email="new.agent@example.com")
     assert list(user.groups.values_list("name", flat=True)) == ["agent"]
     assert AccountEvent.objects.filter(target_id=user.pk, action="user_created").exists()
+
+
+def test_an_admin_sets_up_a_mailbox_and_its_password_is_never_shown_or_audited(client):
+    from tests.tickets import factories as tf
+    from tickets.models import ConfigEvent, Mailbox
+
+    client.force_login(factories.user(role=Role.ADMIN))
+    queue = tf.queue("Payments")
+    form = {
+        "address": "payments@helpdesk.test", "queue": queue.pk, "from_name": "Payments",
+        "send_acknowledgement": "on", "is_active": "on", "imap_host": "imap.example.net",
+        "imap_port": 993, "imap_security": "ssl", "imap_username": "payments",
+        "imap_password": "", "imap_folder": "INBOX", "after_import": "move",
+        "processed_folder": "Processed",
+    }  # fmt: skip
+    response = client.post("/admin/tickets/mailbox/add/", form)
+    assert response.status_code == 200 and "Needed to read the mailbox" in response.content.decode()
+    response = client.post("/admin/tickets/mailbox/add/", {**form, "imap_password": "pa55-word"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    box = Mailbox.objects.get()
+    assert box.imap_password == "pa55-word" and box.polls
+    page = client.get(f"/admin/tickets/mailbox/{box.pk}/change/").content.decode()
+    assert "pa55-word" not in page
+    # Saving again with the password left blank keeps it.
+    client.post(f"/admin/tickets/mailbox/{box.pk}/change/", {**form, "from_name": "Pay"})
+    box.refresh_from_db()
+    assert (box.from_name, box.imap_password) == ("Pay", "pa55-word")
+    events = ConfigEvent.objects.filter(target_type="mailbox", target_id=box.pk)
+    assert list(events.order_by("id").values_list("action", flat=True)) == [
+        "mailbox_added", "mailbox_changed"]  # fmt: skip
+    assert all("imap_password" not in e.after and "pa55" not in str(e.after) for e in events)

@@ -8,6 +8,7 @@ quarantined with the reason for an admin to retry or discard.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -17,12 +18,17 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
+from django.forms.models import model_to_dict
 
+from accounts.models import User
 from tickets import attachments, inbound, selectors
 from tickets.models import (
     Attachment,
     Channel,
+    ConfigEvent,
+    EmailRoute,
     InboundEmail,
+    Mailbox,
     Message,
     Notification,
     Queue,
@@ -241,3 +247,18 @@ def email_discard(*, record: InboundEmail) -> None:
 
 def quarantined() -> Q:
     return Q(outcome=Outcome.QUARANTINED)
+
+
+_SECRET_FIELDS = {"imap_password"}
+
+
+@transaction.atomic
+def email_config_saved(*, actor: User | None, target: Mailbox | EmailRoute, action: str) -> None:
+    """Audit an admin's change to a mailbox or routing rule (never the password)."""
+    after = {
+        key: value for key, value in model_to_dict(target).items() if key not in _SECRET_FIELDS
+    }
+    ConfigEvent.objects.create(
+        action=action, actor=actor, target_type=target._meta.model_name, target_id=target.pk,
+        after=json.loads(json.dumps(after, default=str)),
+    )  # fmt: skip
