@@ -36,7 +36,7 @@ from escalations.models import (
 )
 from escalations.selectors import in_target_team
 from helpdesk import mail
-from tickets import outbox
+from tickets import config_cache, outbox
 from tickets import selectors as ticket_selectors
 from tickets.models import Event, Macro, Notification, Status, Ticket
 
@@ -138,14 +138,19 @@ def _auto(ticket: Ticket, reason: EscalationReason, summary: str) -> Escalation 
         return None  # already with that team: nothing more to do
 
 
+def _automatic_reasons() -> list[EscalationReason]:
+    return list(
+        EscalationReason.objects.filter(
+            is_active=True,
+            trigger__in=[EscalationReason.Trigger.HIGH_PROFILE, EscalationReason.Trigger.CATEGORY],
+        ).select_related("target_team")
+    )
+
+
 def auto_escalate_new_ticket(ticket: Ticket) -> list[Escalation]:
     """Reasons that escalate by themselves: a high-profile requester, a category or tag."""
     made = []
-    reasons = EscalationReason.objects.filter(
-        is_active=True,
-        trigger__in=[EscalationReason.Trigger.HIGH_PROFILE, EscalationReason.Trigger.CATEGORY],
-    ).select_related("target_team")  # fmt: skip
-    for reason in reasons:
+    for reason in config_cache.cached("escalation-auto-reasons", _automatic_reasons):
         if reason.trigger == EscalationReason.Trigger.HIGH_PROFILE:
             if not ticket.requester.is_high_profile:
                 continue

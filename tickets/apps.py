@@ -7,6 +7,3 @@ class TicketsConfig(AppConfig):
 
     name = "tickets"
     verbose_name = _("Tickets")
-
-    def ready(self) -> None:
-        from tickets import signals  # noqa: F401, PLC0415 - connects the receivers

@@ -879,3 +879,15 @@ class EmailRoute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_field_display()} ∋ {self.contains} → {self.queue}"
+
+
+class ConfigVersion(models.Model):
+    """One row whose number database triggers advance (from a sequence, so a rolled-back
+    change never reuses one) on any write to configuration that processes cache: SLA
+    policies and their targets, calendars, escalation reasons, teams. A process keeps
+    what it read with the number it read it at, and reloads when the number moves."""
+
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"configuration version {self.version}"

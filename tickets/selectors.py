@@ -464,13 +464,11 @@ def search_tickets(
 
 # ------------------------------------------------------------------- email
 
-EMAIL_ROUTING_KEY = "email-routing:v1"
-
 
 @dataclass(frozen=True)
 class EmailRouting:
-    """Mailboxes and routing rules, read once and cached (inbound mail reads them for
-    every message). Saving or deleting a mailbox, rule or queue forgets the cache."""
+    """Mailboxes and routing rules, read for every inbound and outbound email and cached
+    per process until any mailbox, rule or queue changes (``config_cache``)."""
 
     # address → (queue id, acknowledge new requests)
     mailboxes: dict[str, tuple[int, bool]] = field(default_factory=dict)
@@ -481,11 +479,9 @@ class EmailRouting:
 
 
 def email_routing() -> EmailRouting:
-    routing = cache.get(EMAIL_ROUTING_KEY)
-    if routing is None:
-        routing = _load_email_routing()
-        cache.set(EMAIL_ROUTING_KEY, routing, timeout=300)
-    return routing
+    from tickets import config_cache  # noqa: PLC0415 - keeps the selector import light
+
+    return config_cache.cached("email-routing", _load_email_routing)
 
 
 def _load_email_routing() -> EmailRouting:
@@ -504,10 +500,6 @@ def _load_email_routing() -> EmailRouting:
         for route in EmailRoute.objects.filter(is_active=True, queue__is_active=True)
     )
     return routing
-
-
-def forget_email_routing() -> None:
-    cache.delete(EMAIL_ROUTING_KEY)
 
 
 def queue_sender(queue_id: int | None) -> str:

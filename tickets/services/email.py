@@ -52,6 +52,7 @@ class IngestResult:
     inbound: InboundEmail
     ticket: Ticket | None = None
     detail: str = ""
+    message: Message | None = None  # the conversation message it became
 
     def line(self) -> str:
         """One line for the ingest_email command's output."""
@@ -75,7 +76,7 @@ def _own_addresses() -> set[str]:
 
 @dataclass(frozen=True)
 class Route:
-    queue_id: int | None
+    queue: Queue | None
     category: str = ""
     acknowledge: bool = True
 
@@ -83,22 +84,22 @@ class Route:
 def _route(parsed: inbound.ParsedEmail, queue: Queue | None) -> Route:
     """Where a new ticket from this mail goes: the first routing rule that matches, else
     the mailbox it was read from (IMAP, --queue), else the mailbox it was sent to, else
-    INBOUND_EMAIL_QUEUE."""
+    INBOUND_EMAIL_QUEUE. At most one query (the queue itself)."""
     routing = selectors.email_routing()
     mailbox = next((routing.mailboxes[a] for a in parsed.to if a in routing.mailboxes), None)
     acknowledge = mailbox[1] if mailbox else settings.INBOUND_EMAIL_ACKNOWLEDGE
-    fields = {"from": parsed.from_address, "to": " ".join(parsed.to),
+    fields = {"from": parsed.from_address.lower(), "to": " ".join(parsed.to),
               "subject": parsed.subject.lower(), "body": parsed.text[:20_000].lower()}  # fmt: skip
+    active = Queue.objects.filter(is_active=True)
     for field, text, queue_id, category in routing.routes:
         if text in fields[field]:
-            return Route(queue_id, category, acknowledge)
+            return Route(active.filter(pk=queue_id).first(), category, acknowledge)
     if queue is not None:
-        return Route(queue.pk, "", acknowledge)
+        return Route(queue, "", acknowledge)
     if mailbox is not None:
-        return Route(mailbox[0], "", acknowledge)
+        return Route(active.filter(pk=mailbox[0]).first(), "", acknowledge)
     slug = settings.INBOUND_EMAIL_QUEUE
-    default = Queue.objects.filter(slug=slug, is_active=True).first() if slug else None
-    return Route(default.pk if default else None, "", acknowledge)
+    return Route(active.filter(slug=slug).first() if slug else None, "", acknowledge)
 
 
 def _thread(parsed: inbound.ParsedEmail) -> Ticket | None:
@@ -123,6 +124,19 @@ def _thread(parsed: inbound.ParsedEmail) -> Ticket | None:
     return None
 
 
+def _seen_before(record: InboundEmail, message_id: str) -> bool:
+    """Whether this Message-ID already became something (one query for both places)."""
+    inbound_ids = (
+        InboundEmail.objects.filter(
+            message_id=message_id, outcome__in=[Outcome.NEW_TICKET, Outcome.REPLY, Outcome.IGNORED]
+        )
+        .exclude(pk=record.pk)
+        .values("pk")[:1]
+    )
+    message_ids = Message.objects.filter(channel_message_id=message_id).values("pk")[:1]
+    return inbound_ids.union(message_ids, all=True).exists()
+
+
 def _attach(message: Message, files: list[inbound.InboundAttachment]) -> None:
     for item in files[:MAX_ATTACHMENTS]:
         upload = SimpleUploadedFile(item.filename, item.data, item.content_type)
@@ -137,13 +151,7 @@ def _process(record: InboundEmail, parsed: inbound.ParsedEmail,
              queue: Queue | None) -> IngestResult:  # fmt: skip
     if parsed.from_address in _own_addresses():
         return IngestResult(Outcome.IGNORED, record, detail="sent from our own address")
-    if parsed.message_id and (
-        InboundEmail.objects.filter(
-            message_id=parsed.message_id,
-            outcome__in=[Outcome.NEW_TICKET, Outcome.REPLY, Outcome.IGNORED],
-        ).exclude(pk=record.pk).exists()
-        or Message.objects.filter(channel_message_id=parsed.message_id).exists()
-    ):  # fmt: skip
+    if parsed.message_id and _seen_before(record, parsed.message_id):
         return IngestResult(Outcome.DUPLICATE, record, detail="Message-ID already received")
     if parsed.automatic:
         return IngestResult(Outcome.IGNORED, record, detail=parsed.automatic)
@@ -164,25 +172,27 @@ def _process(record: InboundEmail, parsed: inbound.ParsedEmail,
                                          channel=Channel.EMAIL,
                                          channel_message_id=parsed.message_id)  # fmt: skip
         _attach(message, parsed.attachments)
-        return IngestResult(Outcome.REPLY, record, ticket)
+        return IngestResult(Outcome.REPLY, record, ticket, message=message)
     route = _route(parsed, queue)
-    if route.queue_id is None:
+    if route.queue is None:
         raise TicketError("no queue for inbound email (add a mailbox, set INBOUND_EMAIL_QUEUE "
                           "or use --queue)")  # fmt: skip
     requester = requester_get_or_create(email=parsed.from_address, name=parsed.from_name,
                                         language=parsed.language)  # fmt: skip
     ticket = ticket_create(
-        actor=None, requester=requester, queue=Queue.objects.get(pk=route.queue_id),
+        actor=None, requester=requester, queue=route.queue,
         subject=parsed.subject or body.split("\n", 1)[0][:120] or "(no subject)",
         body=body, channel=Channel.EMAIL, language=parsed.language or requester.language,
         body_html=parsed.html, channel_message_id=parsed.message_id, category=route.category,
         metadata={"email": {"to": parsed.to[:20]}},
     )  # fmt: skip
-    _attach(ticket.messages.get(), parsed.attachments)
+    first = ticket.messages.get()
+    _attach(first, parsed.attachments)
     notes = [why_new] if why_new else []
     if route.acknowledge and not ticket_acknowledge(ticket, kind="email_ack"):
         notes.append("no acknowledgement: too many for this sender")
-    return IngestResult(Outcome.NEW_TICKET, record, ticket, detail="; ".join(notes))
+    return IngestResult(Outcome.NEW_TICKET, record, ticket, detail="; ".join(notes),
+                        message=first)  # fmt: skip
 
 
 @transaction.atomic
@@ -215,10 +225,7 @@ def email_process(record: InboundEmail, *, queue: Queue | None = None) -> Ingest
             result = _process(record, parsed, queue)
             record.outcome, record.reason = result.outcome, result.detail
             record.ticket = result.ticket
-            record.created_message = (
-                result.ticket.messages.order_by("-created_at", "-id").first()
-                if result.ticket else None
-            )  # fmt: skip
+            record.created_message = result.message
             record.save(update_fields=_FIELDS)
     except (TicketError, attachments.AttachmentError, ValueError) as exc:
         return _quarantine(record, str(exc))

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User, Vendor
 from helpdesk import mail
-from tickets import outbox
+from tickets import config_cache, outbox
 from tickets.business_time import NoBusinessTime, Schedule
 from tickets.models import (
     ACTIVE_STATUSES,
@@ -66,6 +66,12 @@ def schedule_for(calendar: BusinessCalendar) -> Schedule:
 
 
 def active_policies() -> list[SLAPolicy]:
+    """The active policies in order, with calendars, queues and targets (cached until
+    any of them changes; callers must not modify what they get)."""
+    return config_cache.cached("sla-policies", _load_active_policies)
+
+
+def _load_active_policies() -> list[SLAPolicy]:
     return list(
         SLAPolicy.objects.filter(is_active=True)
         .select_related("calendar")

@@ -1,0 +1,41 @@
+"""Per-process caches of configuration that every new ticket reads (the active SLA
+policies, the escalation reasons that fire by themselves), exact rather than
+time-limited: database triggers advance ``ConfigVersion`` in the same transaction as
+any write to the tables they come from (migration 0012), and a cached value is used
+only while the version it was read at is still the current one. Reading the version
+is one primary-key lookup instead of the queries and model building it replaces.
+
+Without the version row (a test database flushed by TRUNCATE) nothing is cached.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.db import connection
+
+T = TypeVar("T")
+_cache: dict[str, tuple[int, object]] = {}
+_lock = threading.Lock()
+
+
+def config_version() -> int | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM tickets_configversion WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def cached(name: str, load: Callable[[], T]) -> T:
+    """``load()``'s value, reused until the configuration version moves."""
+    version = config_version()
+    hit = _cache.get(name)
+    if version is not None and hit is not None and hit[0] == version:
+        return hit[1]  # type: ignore[return-value]
+    value = load()
+    if version is not None:
+        with _lock:
+            _cache[name] = (version, value)
+    return value
