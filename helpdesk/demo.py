@@ -12,8 +12,10 @@ from accounts.models import Role, Team, User, Vendor
 from helpdesk.demo_data import (
     CALENDARS,
     DEMO_PASSWORD,
+    EMAIL_ROUTES,
     ESCALATION_REASONS,
     MACROS,
+    MAILBOXES,
     QUEUES,
     ROTATIONS,
     SLA_POLICIES,
@@ -25,7 +27,9 @@ from helpdesk.demo_data import (
 from tickets.models import (
     BusinessCalendar,
     BusinessHours,
+    EmailRoute,
     Macro,
+    Mailbox,
     Queue,
     SLAPolicy,
     SLATarget,
@@ -73,6 +77,7 @@ def seed_organisation() -> SeedReport:
         )
         report.created.append(f"user {demo.email}")
     _seed_queues_and_macros(report, vendors, teams)
+    _seed_mailboxes(report)
     _seed_sla(report)
     _seed_sops(report)
     _seed_escalation_setup(report)
@@ -202,6 +207,22 @@ def _seed_queues_and_macros(report: SeedReport, vendors: dict[str, Vendor],
             report.created.append(f"macro {name} ({language})")
             if name.startswith("Impersonation"):
                 macro.queues.set([queues["Trust & Safety"], queues["General Support"]])
+
+
+def _seed_mailboxes(report: SeedReport) -> None:
+    queues = {queue.name: queue for queue in Queue.objects.all()}
+    for queue_name, address, sender_name in MAILBOXES:
+        _box, created = Mailbox.objects.get_or_create(
+            address=address, defaults={"queue": queues[queue_name], "from_name": sender_name}
+        )
+        if created:
+            report.created.append(f"mailbox {address}")
+    if EmailRoute.objects.exists():
+        return
+    for position, (field, contains, queue_name, category) in enumerate(EMAIL_ROUTES, 1):
+        EmailRoute.objects.create(position=position, field=field, contains=contains,
+                                  queue=queues[queue_name], category=category)  # fmt: skip
+        report.created.append(f"email route {contains}")
 
 
 def has_tickets() -> bool:

@@ -66,6 +66,21 @@ QUEUES = [
     ("Japan", ["ja", "en"], [], ["Atlas Contact Centers"], 3),
 ]
 
+# Support addresses: (queue, address, sender name). Mail to one opens tickets in its
+# queue, and the queue's mail goes out from it. No IMAP settings: the demo has no server.
+MAILBOXES = [
+    ("General Support", "support@example.com", "Example Support"),
+    ("Payments", "payments@example.com", "Example Payments"),
+    ("Trust & Safety", "safety@example.com", "Example Trust & Safety"),
+    ("MENA & Europe", "mena@example.com", "Example Support MENA"),
+    ("Japan", "japan@example.com", "Example サポート"),
+]
+# Email routing rules: (field, contains, queue, category).
+EMAIL_ROUTES = [
+    ("subject", "chargeback", "Payments", "billing"),
+    ("from", "@bank.example", "Payments", "billing"),
+]
+
 # (name, language, body, set_status, set_priority, add_tags)
 MACROS = [
     ("Password reset steps", "en",
