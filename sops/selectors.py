@@ -236,45 +236,102 @@ class TicketSOP:
         return sum(1 for row in self.steps if row.tick)
 
 
-def sops_for_ticket(user: User, ticket: Ticket, available_macros: list[Macro]) -> list[TicketSOP]:
-    """The published SOPs that apply to this ticket (queue, category, tags, language;
-    an empty condition matches anything), with their checklists and this ticket's ticks.
-    At most four queries."""
-    sops = (
-        visible_sops(user)
-        .filter(current_version__isnull=False)
-        .filter(_applies_in_queue([ticket.queue_id]))
-        .filter(_any_or("categories", "contains", [ticket.category] if ticket.category else []))
-        .filter(_any_or("tags", "overlap", ticket.tags))
-        .filter(_any_or("languages", "contains", [ticket.language] if ticket.language else []))
-        .select_related("current_version").defer("search_vector")
-        .order_by("title", "pk")[:PANEL_LIMIT]
+@dataclass(frozen=True)
+class _PublishedSOP:
+    sop: SOP  # with current_version loaded
+    queue_ids: frozenset[int]
+    vendor_ids: frozenset[int]
+    steps: tuple[SOPStep, ...]
+    macro_ids: frozenset[int]
+
+
+@dataclass(frozen=True)
+class _PublishedSOPs:
+    sops: tuple[_PublishedSOP, ...]  # by title, then id
+    team_vendor: dict[int, int | None]  # team id → its vendor (None: in-house)
+
+
+def _load_published_sops() -> _PublishedSOPs:
+    sops = list(
+        SOP.objects.filter(current_version__isnull=False)
+        .select_related("current_version").defer("search_vector").order_by("title", "pk")
     )  # fmt: skip
-    sops = list(sops)
-    if not sops:
-        return []
+    queues: dict[int, set[int]] = {}
+    for sop_id, queue_id in SOP.queues.through.objects.values_list("sop_id", "queue_id"):
+        queues.setdefault(sop_id, set()).add(queue_id)
+    vendors: dict[int, set[int]] = {}
+    for sop_id, vendor_id in SOP.vendors.through.objects.values_list("sop_id", "vendor_id"):
+        vendors.setdefault(sop_id, set()).add(vendor_id)
     version_ids = [sop.current_version_id for sop in sops]
     steps = SOPStep.objects.filter(version_id__in=version_ids).order_by("version_id", "position")
-    by_version = {k: list(g) for k, g in itertools.groupby(steps, key=lambda s: s.version_id)}
+    by_version = {k: tuple(g) for k, g in itertools.groupby(steps, key=lambda s: s.version_id)}
+    macros: dict[int, set[int]] = {}
+    links = SOPVersion.macros.through.objects.filter(sopversion_id__in=version_ids)
+    for version_id, macro_id in links.values_list("sopversion_id", "macro_id"):
+        macros.setdefault(version_id, set()).add(macro_id)
+    return _PublishedSOPs(
+        sops=tuple(
+            _PublishedSOP(
+                sop=sop,
+                queue_ids=frozenset(queues.get(sop.pk, ())),
+                vendor_ids=frozenset(vendors.get(sop.pk, ())),
+                steps=by_version.get(sop.current_version_id, ()),
+                macro_ids=frozenset(macros.get(sop.current_version_id, ())),
+            )
+            for sop in sops
+        ),
+        team_vendor=dict(Team.objects.values_list("id", "vendor_id")),
+    )
+
+
+def _applies(entry: _PublishedSOP, ticket: Ticket) -> bool:
+    """Every condition the SOP sets must match; an empty condition matches anything."""
+    sop = entry.sop
+    return (
+        (not entry.queue_ids or ticket.queue_id in entry.queue_ids)
+        and (not sop.categories or ticket.category in sop.categories)
+        and (not sop.tags or bool(set(sop.tags) & set(ticket.tags)))
+        and (not sop.languages or ticket.language in sop.languages)
+    )
+
+
+def sops_for_ticket(user: User, ticket: Ticket, available_macros: list[Macro]) -> list[TicketSOP]:
+    """The published SOPs that apply to this ticket (queue, category, tags, language;
+    an empty condition matches anything) and that this person may read, with their
+    checklists and this ticket's ticks. The published SOPs are cached per process until
+    any of them changes (``config_cache``): two queries, the version and the ticks.
+    The same rules as ``visible_sops`` decide who reads what."""
+    from tickets import config_cache  # noqa: PLC0415 - tickets builds on sops' models
+
+    if not user.is_authenticated or not user.is_active:
+        return []
+    published = config_cache.cached("sops-published", _load_published_sops)
+    if user.is_admin:
+        vendor_id = None
+    elif user.team_id is None or user.team_id not in published.team_vendor:
+        return []
+    else:
+        vendor_id = published.team_vendor[user.team_id]
+    entries = [
+        entry for entry in published.sops
+        if (vendor_id is None or vendor_id in entry.vendor_ids) and _applies(entry, ticket)
+    ][:PANEL_LIMIT]  # fmt: skip
+    if not entries:
+        return []
+    version_ids = [entry.sop.current_version_id for entry in entries]
     ticks = {
         tick.step_id: tick
         for tick in ChecklistTick.objects.filter(ticket=ticket, step__version_id__in=version_ids)
         .select_related("ticked_by")
     }  # fmt: skip
-    links = SOPVersion.macros.through.objects.filter(sopversion_id__in=version_ids)
-    linked: dict[int, set[int]] = {}
-    for version_id, macro_id in links.values_list("sopversion_id", "macro_id"):
-        linked.setdefault(version_id, set()).add(macro_id)
-    result = []
-    for sop in sops:
-        version = sop.current_version
-        if version is None:  # filtered out above; retired between the two queries
-            continue
-        rows = [StepRow(step, ticks.get(step.pk)) for step in by_version.get(version.pk, [])]
-        wanted = linked.get(version.pk, set())
-        macros = [m for m in available_macros if m.pk in wanted]
-        result.append(TicketSOP(sop=sop, version=version, steps=rows, macros=macros))
-    return result
+    return [
+        TicketSOP(
+            sop=entry.sop, version=entry.sop.current_version,
+            steps=[StepRow(step, ticks.get(step.pk)) for step in entry.steps],
+            macros=[m for m in available_macros if m.pk in entry.macro_ids],
+        )
+        for entry in entries
+    ]  # fmt: skip
 
 
 # ------------------------------------------------------- acknowledgements

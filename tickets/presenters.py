@@ -14,7 +14,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from tickets.models import Priority, SLAClock, SLAMetric, Status, Ticket
+from tickets.models import Priority, SLAClock, SLAMetric, Status
+from tickets.selectors import QueueRow
 
 # The row template is Jinja2, which makemessages does not read: its strings are
 # listed here so they stay in the catalogues.
@@ -44,7 +45,7 @@ def short_duration(seconds: float, units: list[tuple[int, str]]) -> str:
     return " ".join(p for p in parts if not p.startswith("0")) or _("<1m")
 
 
-def queue_rows(tickets: list[Ticket], now: datetime | None = None) -> list[dict]:
+def queue_rows(tickets: list[QueueRow], now: datetime | None = None) -> list[dict]:
     """Dicts rather than objects: the template engine tries a key lookup first, and an
     attribute lookup only after that fails with an exception, which is slow at this volume."""
     now = now or timezone.now()
@@ -71,21 +72,20 @@ def queue_rows(tickets: list[Ticket], now: datetime | None = None) -> list[dict]
             sla_iso = t.sla_due_at.isoformat()
         elif not done and t.sla_paused:
             sla_css, sla_text, sla_iso = "text-bg-secondary", paused_text, paused_title
-        requester = t.requester
         rows.append(dict(
             reference=t.reference,
             url=f"/tickets/{t.reference}/",
             subject=t.subject,
             tags=t.tags[:4],
-            requester=requester.name or requester.email or requester.external_id,
-            high_profile=requester.is_high_profile,
-            queue=t.queue.name,
+            requester=t.requester_label,
+            high_profile=t.requester_is_high_profile,
+            queue=t.queue_name,
             status=t.status,
             status_label=statuses[t.status],
             priority=t.priority,
             priority_label=priorities[t.priority],
             language=t.language or "—",
-            assignee=t.assignee.get_short_name() if t.assignee_id and t.assignee else "—",
+            assignee=t.assignee_short_name or "—",
             created_iso=t.created_at.isoformat(),
             created_ago=short_duration((now - t.created_at).total_seconds(), units),
             sla_css=sla_css,

@@ -154,12 +154,57 @@ class Page:
 
 
 _CURSOR_SALT = "tickets.queue-cursor"
-QUEUE_ROW_FIELDS = (
-    "reference", "subject", "status", "priority", "channel", "language", "tags", "created_at",
-    "solved_at", "sla_due_at", "sla_warn_at", "sla_paused", "requester__name",
-    "requester__email", "requester__external_id", "requester__is_high_profile", "queue__name",
-    "assignee__full_name", "assignee__email",
+# The columns a queue or search row shows (and the keyset cursor needs), read as
+# tuples: building four model objects a row (ticket, requester, queue, assignee) cost
+# more than the query itself.
+_ROW_COLUMNS = (
+    "id", "reference", "subject", "status", "priority", "channel", "language", "tags",
+    "created_at", "solved_at", "sla_due_at", "sla_warn_at", "sla_paused", "assignee_id",
+    "requester__name", "requester__email", "requester__external_id",
+    "requester__is_high_profile", "queue__name", "assignee__full_name", "assignee__email",
 )  # fmt: skip
+
+
+@dataclass(slots=True)
+class QueueRow:
+    """One ticket as a list shows it."""
+
+    pk: int
+    reference: str
+    subject: str
+    status: str
+    priority: int
+    channel: str
+    language: str
+    tags: list[str]
+    created_at: Any
+    solved_at: Any
+    sla_due_at: Any
+    sla_warn_at: Any
+    sla_paused: bool
+    assignee_id: int | None
+    requester_name: str
+    requester_email: str
+    requester_external_id: str
+    requester_is_high_profile: bool
+    queue_name: str
+    assignee_full_name: str | None
+    assignee_email: str | None
+
+    @property
+    def requester_label(self) -> str:
+        return self.requester_name or self.requester_email or self.requester_external_id
+
+    @property
+    def assignee_short_name(self) -> str:
+        if self.assignee_id is None:
+            return ""
+        name = self.assignee_full_name or ""
+        return name.split(" ")[0] if name else (self.assignee_email or "")
+
+
+def _rows(tickets: QuerySet[Ticket]) -> list[QueueRow]:
+    return [QueueRow(*values) for values in tickets.values_list(*_ROW_COLUMNS)]
 
 
 def _encode_cursor(values: list[Any]) -> str:
@@ -220,11 +265,9 @@ def queue_page(
     loaded: at 50 rows a page, building whole objects for four tables cost more
     than the query. ``full_rows`` loads every field (the API returns them all).
     """
-    tickets = _filtered(user, filters).select_related("requester", "queue", "assignee")
+    tickets = _filtered(user, filters)
     if full_rows:
-        tickets = tickets.defer("search_vector")
-    else:
-        tickets = tickets.only(*QUEUE_ROW_FIELDS)
+        tickets = tickets.select_related("requester", "queue", "assignee").defer("search_vector")
     after = _decode_cursor(cursor)
     if filters.view == "solved":
         tickets = tickets.order_by("-solved_at", "-id")
@@ -251,7 +294,7 @@ def queue_page(
                     output_field=BooleanField(),
                 )
             )
-    rows = list(tickets[: PAGE_SIZE + 1])
+    rows = list(tickets[: PAGE_SIZE + 1]) if full_rows else _rows(tickets[: PAGE_SIZE + 1])
     has_more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     next_cursor = ""
@@ -436,21 +479,26 @@ def search_tickets(
     text = text.strip()[:200]
     if not text:
         return SearchResult(rows=[], exact=False)
-    base = visible_tickets(user).select_related("requester", "queue", "assignee")
-    base = base.defer("search_vector") if full_rows else base.only(*QUEUE_ROW_FIELDS)
+    base = visible_tickets(user)
+    if full_rows:
+        base = base.select_related("requester", "queue", "assignee").defer("search_vector")
+
+    def fetch(tickets: QuerySet[Ticket]) -> list:
+        return list(tickets) if full_rows else _rows(tickets)
+
     if _looks_like_reference(text):
-        rows = list(base.filter(reference=text.upper()))
+        rows = fetch(base.filter(reference=text.upper()))
         if rows:
             return SearchResult(rows=rows, exact=True)
     if "@" in text and " " not in text:
         # The ids first, as a list: given a subquery, the planner walks every ticket
         # newest-first instead of looking up this requester's few tickets.
         requester_ids = list(Requester.objects.with_email(text).values_list("id", flat=True))
-        rows = list(base.filter(requester_id__in=requester_ids).order_by("-created_at")[:limit])
+        rows = fetch(base.filter(requester_id__in=requester_ids).order_by("-created_at")[:limit])
         return SearchResult(rows=rows, exact=True)
     if text.lower().startswith("user:"):
         external = text[5:].strip()
-        rows = list(base.filter(requester__external_id=external).order_by("-created_at")[:limit])
+        rows = fetch(base.filter(requester__external_id=external).order_by("-created_at")[:limit])
         return SearchResult(rows=rows, exact=True)
     query = _combined_tsquery(text, search_configs_for(user))
     if not query:
@@ -458,7 +506,7 @@ def search_tickets(
     matches = RawSQL(
         "tickets_ticket.search_vector @@ %s::tsquery", [query], output_field=BooleanField()
     )
-    rows = list(base.filter(matches).order_by("-created_at", "-id")[:limit])
+    rows = fetch(base.filter(matches).order_by("-created_at", "-id")[:limit])
     return SearchResult(rows=rows, exact=False)
 
 
