@@ -39,3 +39,15 @@ def cached(name: str, load: Callable[[], T]) -> T:
         with _lock:
             _cache[name] = (version, value)
     return value
+
+
+def watch_tables_sql(tables: list[str]) -> tuple[list[str], list[str]]:
+    """Forward and backward SQL for migrations: advance the configuration version on any
+    write to these tables (the function ``tickets_config_changed`` is migration 0012's)."""
+    forward = [
+        f"CREATE TRIGGER {table}_config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+        f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION tickets_config_changed()"
+        for table in tables
+    ]
+    backward = [f"DROP TRIGGER IF EXISTS {table}_config_changed ON {table}" for table in tables]
+    return forward, backward

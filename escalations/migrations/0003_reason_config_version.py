@@ -1,5 +1,7 @@
 from django.db import migrations
 
+from tickets.config_cache import watch_tables_sql
+
 
 class Migration(migrations.Migration):
     """Escalation reasons are cached per process too (see tickets.config_cache)."""
@@ -9,12 +11,4 @@ class Migration(migrations.Migration):
         ("tickets", "0012_config_version"),
     ]
 
-    operations = [
-        migrations.RunSQL(
-            "CREATE TRIGGER escalations_escalationreason_config_changed AFTER INSERT OR UPDATE "
-            "OR DELETE OR TRUNCATE ON escalations_escalationreason FOR EACH STATEMENT "
-            "EXECUTE FUNCTION tickets_config_changed()",
-            "DROP TRIGGER IF EXISTS escalations_escalationreason_config_changed "
-            "ON escalations_escalationreason",
-        ),
-    ]
+    operations = [migrations.RunSQL(*watch_tables_sql(["escalations_escalationreason"]))]

@@ -1,5 +1,7 @@
 from django.db import migrations
 
+from tickets.config_cache import watch_tables_sql
+
 # The published SOPs, their steps and links are cached per process for the ticket
 # page's panel (tickets.config_cache); any write to these tables moves the version.
 WATCHED = ["sops_sop", "sops_sopversion", "sops_sopstep", "sops_sop_queues", "sops_sop_vendors",
@@ -12,13 +14,4 @@ class Migration(migrations.Migration):
         ("tickets", "0012_config_version"),
     ]
 
-    operations = [
-        migrations.RunSQL(
-            [
-                f"CREATE TRIGGER {table}_config_changed AFTER INSERT OR UPDATE OR DELETE OR "
-                f"TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION tickets_config_changed()"
-                for table in WATCHED
-            ],
-            [f"DROP TRIGGER IF EXISTS {table}_config_changed ON {table}" for table in WATCHED],
-        ),
-    ]
+    operations = [migrations.RunSQL(*watch_tables_sql(WATCHED))]

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from tickets.config_cache import watch_tables_sql
+
 # Tables whose rows processes cache (see tickets.config_cache); any write to one of them
 # advances the configuration version in the same transaction.
 WATCHED = ["tickets_slapolicy", "tickets_slatarget", "tickets_slapolicy_queues",
@@ -19,14 +21,10 @@ FORWARD = [
         RETURN NULL;
     END $$
     """,
-    *(
-        f"CREATE TRIGGER {table}_config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
-        f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION tickets_config_changed()"
-        for table in WATCHED
-    ),
+    *watch_tables_sql(WATCHED)[0],
 ]
 BACKWARD = [
-    *(f"DROP TRIGGER IF EXISTS {table}_config_changed ON {table}" for table in WATCHED),
+    *watch_tables_sql(WATCHED)[1],
     "DROP FUNCTION IF EXISTS tickets_config_changed()",
     "DROP SEQUENCE IF EXISTS tickets_config_version_seq",
 ]
