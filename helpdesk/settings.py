@@ -266,6 +266,9 @@ EMAIL_MESSAGE_ID_DOMAIN = env.str("EMAIL_MESSAGE_ID_DOMAIN", default="helpdesk.l
 TICKET_AUTO_CLOSE_HOURS = env.int("TICKET_AUTO_CLOSE_HOURS", default=96)
 # Largest attachment accepted, in bytes.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# An agent's files go with their reply by email up to this total (mail servers commonly
+# refuse messages over 25 MB, and base64 adds a third); the rest are named in the text.
+EMAIL_ATTACHMENTS_MAX_BYTES = env.int("EMAIL_ATTACHMENTS_MAX_BYTES", default=15 * 1024 * 1024)
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # How old a worker's or beat's heartbeat may be before /healthz calls it down.

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from helpdesk import webhooks
 from helpdesk.mail import RenderedEmail, one_line
-from tickets.models import Message, Notification, NotificationAttempt
+from tickets.models import Attachment, Message, Notification, NotificationAttempt
 
 State = Notification.State
 
@@ -69,6 +69,24 @@ def email(
     )  # fmt: skip
 
 
+def email_attachments(message_id: int | None) -> tuple[list[Attachment], list[Attachment]]:
+    """A message's files that go with its email (in order, up to
+    EMAIL_ATTACHMENTS_MAX_BYTES in all) and those left out. The same answer when the
+    mail is rendered and when it is sent, so the text names exactly what is missing."""
+    if not message_id:
+        return [], []
+    sent: list[Attachment] = []
+    left_out: list[Attachment] = []
+    total = 0
+    for item in Attachment.objects.filter(message_id=message_id).order_by("id"):
+        if total + item.size <= settings.EMAIL_ATTACHMENTS_MAX_BYTES:
+            sent.append(item)
+            total += item.size
+        else:
+            left_out.append(item)
+    return sent, left_out
+
+
 def _thread_headers(notification: Notification) -> dict[str, str]:
     """Message-ID of this mail and In-Reply-To / References to the ticket's earlier mail."""
     headers = {"Message-ID": make_msgid(domain=settings.EMAIL_MESSAGE_ID_DOMAIN)}
@@ -102,6 +120,9 @@ def _send_email(notification: Notification) -> str:
     )
     if notification.body_html:
         email.attach_alternative(notification.body_html, "text/html")
+    for item in email_attachments(notification.message_id)[0]:
+        with item.file.open("rb") as handle:
+            email.attach(item.filename, handle.read(), item.content_type)
     email.send(fail_silently=False)
     return headers["Message-ID"]
 

@@ -108,7 +108,8 @@ def _queue_requester_email(ticket: Ticket, message: Message, *, kind: str) -> No
     if not requester.email:
         return
     key = hashlib.sha256(f"{kind}:{message.pk}".encode()).hexdigest()[:64]
-    rendered = mail.render("reply", {"ticket": ticket, "body": message.body},
+    left_out = [item.filename for item in outbox.email_attachments(message.pk)[1]]
+    rendered = mail.render("reply", {"ticket": ticket, "body": message.body, "left_out": left_out},
                            language=ticket.language or requester.language)  # fmt: skip
     notification = outbox.email(
         kind=kind, recipient=requester.email, rendered=rendered, idempotency_key=key,

@@ -161,3 +161,23 @@ def test_notifications_to_agents_are_rendered_and_marked_automatic(boxes, mailou
     assert "<script>" not in rendered.html and "&lt;script&gt;" in rendered.html
     assert "<script>x</script>" in rendered.text  # plain text is not HTML
     assert "incumplido" in rendered.subject and "incumplido" in rendered.text
+
+
+def test_an_agents_files_go_with_the_reply_up_to_the_limit(boxes, mailoutbox, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.EMAIL_ATTACHMENTS_MAX_BYTES = 3000
+    pdf = b"%PDF-1.4\n" + b"0" * 1500
+    files = [SimpleUploadedFile("steps.pdf", pdf, "application/pdf"),
+             SimpleUploadedFile("big<1>.pdf", b"%PDF-1.4\n" + b"1" * 2500, "application/pdf")]  # fmt: skip
+    ticket = tf.ticket(boxes["queues"]["inhouse"], subject="Refund form")
+    message = services.ticket_reply(actor=boxes["people"]["inhouse_agent"], ticket=ticket,
+                                    body="The form is attached.", files=files)  # fmt: skip
+    _, parsed = deliver(Notification.objects.get(message=message), mailoutbox)
+    attached = [(part.get_filename(), part.get_content()) for part in parsed.iter_attachments()]
+    assert attached == [("steps.pdf", pdf)]
+    left_out = message.attachments.order_by("id").last().filename
+    text = parsed.get_body(("plain",)).get_content()
+    assert "Too large to send by email" in text and left_out in text
+    assert "<" not in left_out  # file names are made safe when stored
+    assert left_out in parsed.get_body(("html",)).get_content()
