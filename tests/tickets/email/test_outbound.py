@@ -168,8 +168,10 @@ def test_an_agents_files_go_with_the_reply_up_to_the_limit(boxes, mailoutbox, se
 
     settings.EMAIL_ATTACHMENTS_MAX_BYTES = 3000
     pdf = b"%PDF-1.4\n" + b"0" * 1500
-    files = [SimpleUploadedFile("steps.pdf", pdf, "application/pdf"),
-             SimpleUploadedFile("big<1>.pdf", b"%PDF-1.4\n" + b"1" * 2500, "application/pdf")]  # fmt: skip
+    files = [
+        SimpleUploadedFile("steps.pdf", pdf, "application/pdf"),
+        SimpleUploadedFile("big<1>.pdf", b"%PDF-1.4\n" + b"1" * 2500, "application/pdf"),
+    ]
     ticket = tf.ticket(boxes["queues"]["inhouse"], subject="Refund form")
     message = services.ticket_reply(actor=boxes["people"]["inhouse_agent"], ticket=ticket,
                                     body="The form is attached.", files=files)  # fmt: skip
