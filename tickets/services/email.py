@@ -67,10 +67,10 @@ class IngestResult:
         return f"{mid}: {what}" + (f" ({self.detail})" if self.detail else "")
 
 
-def _own_addresses() -> set[str]:
+def _own_addresses(routing: selectors.EmailRouting) -> set[str]:
     own = {parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()}
     own.update(a.lower() for a in settings.INBOUND_EMAIL_OWN_ADDRESSES)
-    own.update(selectors.email_routing().mailboxes)
+    own.update(routing.mailboxes)
     return own
 
 
@@ -81,11 +81,11 @@ class Route:
     acknowledge: bool = True
 
 
-def _route(parsed: inbound.ParsedEmail, queue: Queue | None) -> Route:
+def _route(parsed: inbound.ParsedEmail, queue: Queue | None,
+           routing: selectors.EmailRouting) -> Route:  # fmt: skip
     """Where a new ticket from this mail goes: the first routing rule that matches, else
     the mailbox it was read from (IMAP, --queue), else the mailbox it was sent to, else
     INBOUND_EMAIL_QUEUE. At most one query (the queue itself)."""
-    routing = selectors.email_routing()
     mailbox = next((routing.mailboxes[a] for a in parsed.to if a in routing.mailboxes), None)
     acknowledge = mailbox[1] if mailbox else settings.INBOUND_EMAIL_ACKNOWLEDGE
     fields = {"from": parsed.from_address.lower(), "to": " ".join(parsed.to),
@@ -149,7 +149,8 @@ def _attach(message: Message, files: list[inbound.InboundAttachment]) -> None:
 
 def _process(record: InboundEmail, parsed: inbound.ParsedEmail,
              queue: Queue | None) -> IngestResult:  # fmt: skip
-    if parsed.from_address in _own_addresses():
+    routing = selectors.email_routing()  # read once per message
+    if parsed.from_address in _own_addresses(routing):
         return IngestResult(Outcome.IGNORED, record, detail="sent from our own address")
     if parsed.message_id and _seen_before(record, parsed.message_id):
         return IngestResult(Outcome.DUPLICATE, record, detail="Message-ID already received")
@@ -173,7 +174,7 @@ def _process(record: InboundEmail, parsed: inbound.ParsedEmail,
                                          channel_message_id=parsed.message_id)  # fmt: skip
         _attach(message, parsed.attachments)
         return IngestResult(Outcome.REPLY, record, ticket, message=message)
-    route = _route(parsed, queue)
+    route = _route(parsed, queue, routing)
     if route.queue is None:
         raise TicketError("no queue for inbound email (add a mailbox, set INBOUND_EMAIL_QUEUE "
                           "or use --queue)")  # fmt: skip
