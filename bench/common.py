@@ -71,10 +71,14 @@ def sql(env: dict[str, str], query: str) -> list[tuple]:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], port: int, workers: int = 4, threads: int = 2):  # type: ignore[no-untyped-def]
+def gunicorn(env: dict[str, str], port: int, workers: int = 4, threads: int = 2,  # type: ignore[no-untyped-def]
+             worker_class: str = "gthread"):  # fmt: skip
+    """gunicorn as deployed: the Procfile and Dockerfile run the default `sync` worker class
+    (one request at a time, a fresh connection each, taken by whichever worker is free);
+    `gthread` keeps connections alive, so each is pinned to the worker that accepted it."""
     process = subprocess.Popen(  # noqa: S603
         [str(Path(PYTHON).parent / "gunicorn"), "helpdesk.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+         "--workers", str(workers), "--threads", str(threads), "--worker-class", worker_class,
          "--log-level", "warning"],
         cwd=BASE_DIR, env=env,
     )  # fmt: skip
@@ -179,6 +183,33 @@ class Session:
         started = time.perf_counter()
         status, text, _ = self.request(method, path, body, headers)
         return (time.perf_counter() - started) * 1000, status, text
+
+
+def cpu_seconds_by_process() -> dict[int, tuple[str, float]]:
+    """CPU seconds used so far by every running process (pid → program name, seconds),
+    from /proc: gunicorn, postgres, celery, redis-server, python for this load generator."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[int, tuple[str, float]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        found[int(stat.parent.name)] = (name, (int(fields[11]) + int(fields[12])) / tick)
+    return found
+
+
+def cpu_share(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]],
+              seconds: float) -> str:  # fmt: skip
+    """Each program's share of one core over the interval, the busiest first."""
+    used: dict[str, float] = {}
+    for pid, (name, total) in after.items():
+        used[name] = used.get(name, 0.0) + total - before.get(pid, (name, 0.0))[1]
+    busy = sorted(((v, k) for k, v in used.items() if v / seconds >= 0.01), reverse=True)
+    total = sum(v for v, _ in busy)
+    return ", ".join(f"{k} {v / seconds:.0%}" for v, k in busy) + f" (all {total / seconds:.0%})"
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:

@@ -30,6 +30,8 @@ from bench.common import (
     Session,
     bench_env,
     celery,
+    cpu_seconds_by_process,
+    cpu_share,
     ensure_database,
     gunicorn,
     manage,
@@ -75,6 +77,8 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=8, help="concurrent 'next ticket' agents")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"],
+                        help="gunicorn worker class (sync, as the Procfile and Dockerfile run it)")
     args = parser.parse_args()
 
     database = f"helpdesk_bench_{args.tickets}"
@@ -103,8 +107,11 @@ def main() -> None:
     print(f"\n== {total:,} tickets ({active:,} active), {messages:,} messages; "
           f"tickets_* tables with indexes: {size[0]}")  # fmt: skip
 
-    print(f"gunicorn: {args.workers} workers x {args.threads} threads")
-    with celery(env), gunicorn(env, args.port, workers=args.workers, threads=args.threads) as host:
+    if args.worker_class == "sync" and args.threads > 1:
+        raise SystemExit("--threads above 1 needs --worker-class gthread")
+    print(f"gunicorn: {args.workers} {args.worker_class} workers x {args.threads} threads")
+    with celery(env), gunicorn(env, args.port, workers=args.workers, threads=args.threads,
+                               worker_class=args.worker_class) as host:
         lead = Session(host)
         lead.sign_in("bench.agent0@example.com", PASSWORD)
         results = _Printer()
@@ -243,13 +250,14 @@ def main() -> None:
         load_sessions = sessions + [Session(host) for _ in range(8)]
         for s in load_sessions[args.agents :]:
             s.sign_in("bench.agent0@example.com", PASSWORD)
-        started = time.monotonic()
+        started, cpu_before = time.monotonic(), cpu_seconds_by_process()
         threads = [threading.Thread(target=simulated_agent, args=(s,)) for s in load_sessions]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         elapsed = time.monotonic() - started
+        cpu = cpu_share(cpu_before, cpu_seconds_by_process(), elapsed)
         done = sum(len(v) for v in by_kind.values())
 
     print(
@@ -261,6 +269,7 @@ def main() -> None:
     print(
         f"\nmixed load: {done} requests in {elapsed:.1f}s = {done / elapsed:.0f} req/s (target {args.rate:.0f})"
     )
+    print(f"  CPU, share of one core (2 cores = 200%): {cpu}")
     for kind, samples in sorted(by_kind.items()):
         print("  " + row(kind, percentiles(samples)))
     print(f"  {row('all requests', percentiles([x for v in by_kind.values() for x in v]))}")

@@ -1,31 +1,52 @@
-from functools import partial
+from functools import cache, partial
 
+from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions
 from sops import selectors as sop_selectors
 
+# (key, label, URL name, shown to): every page's navigation.
+_NAV = [
+    ("home", _("Home"), "home", None),
+    ("queue", _("Queue"), "tickets:queue", None),
+    ("sops", _("SOPs"), "sops:library", None),
+    ("escalations", _("Escalations"), "escalations:board", None),
+    ("incidents", _("Incidents"), "escalations:incidents", None),
+    ("people", _("People"), "accounts:roster", permissions.can_view_roster),
+    ("admin", _("Administration"), "admin:index", permissions.can_administer),
+]
+
+
+@cache
+def _nav_urls(script_prefix: str) -> dict[str, str]:
+    """The navigation's URLs, reversed once per process (they never change while it runs)."""
+    return {key: reverse(name) for key, _label, name, _allowed in _NAV}
+
+
+@cache
+def _ui_languages() -> list[dict[str, str]]:
+    """The language switcher's choices: each language named in itself."""
+    return [{"code": code, "name_local": get_language_info(code)["name_local"]}
+            for code, _name in settings.LANGUAGES]  # fmt: skip
+
 
 def navigation(request: HttpRequest) -> dict:
-    """The main navigation for the signed-in person's role."""
+    """The main navigation for the signed-in person's role, and the language switcher."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
-    items = [
-        ("home", _("Home"), reverse("home")),
-        ("queue", _("Queue"), reverse("tickets:queue")),
-        ("sops", _("SOPs"), reverse("sops:library")),
-        ("escalations", _("Escalations"), reverse("escalations:board")),
-        ("incidents", _("Incidents"), reverse("escalations:incidents")),
-    ]
-    if permissions.can_view_roster(user):
-        items.append(("people", _("People"), reverse("accounts:roster")))
-    if permissions.can_administer(user):
-        items.append(("admin", _("Administration"), reverse("admin:index")))
+        return {"nav_items": [], "ui_languages": _ui_languages()}
+    urls = _nav_urls(get_script_prefix())
     return {
-        "nav_items": [{"key": key, "label": label, "url": url} for key, label, url in items],
+        "nav_items": [
+            {"key": key, "label": label, "url": urls[key]}
+            for key, label, _name, allowed in _NAV
+            if allowed is None or allowed(user)
+        ],
+        "ui_languages": _ui_languages(),
         # A callable: evaluated only by the full page's banner, not by htmx fragments.
         "pending_sops": partial(sop_selectors.pending_acknowledgements, user),
     }

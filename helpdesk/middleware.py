@@ -4,6 +4,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from tickets import config_cache
+
 
 class UserTimezoneMiddleware:
     """Show times in the signed-in person's own time zone; UTC otherwise."""
@@ -21,3 +23,17 @@ class UserTimezoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class ConfigVersionMiddleware:
+    """A GET or HEAD request reads the configuration version once (tickets.config_cache):
+    its page may use several cached values (visible queues, macros, SOPs, SLA policies)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        with config_cache.read_only_request():
+            return self.get_response(request)

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "helpdesk.middleware.UserTimezoneMiddleware",
+    "helpdesk.middleware.ConfigVersionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -146,7 +147,7 @@ REDIS_URL = env.str("REDIS_URL", default="") or embedded.redis_url(db=0)
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "helpdesk.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "helpdesk",
         "TIMEOUT": 300,

@@ -20,7 +20,7 @@ TEST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "15"))
 REDIS_URL = _with_db(REDIS_URL, TEST_REDIS_DB)
 CACHES = {  # noqa: F405
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "helpdesk.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "helpdesk-test",
     }

@@ -6,12 +6,18 @@ only while the version it was read at is still the current one. Reading the vers
 is one primary-key lookup instead of the queries and model building it replaces.
 
 Without the version row (a test database flushed by TRUNCATE) nothing is cached.
+
+A read-only request (GET or HEAD, see ``helpdesk.middleware.ConfigVersionMiddleware``)
+reads the version once, however many cached values its page uses; writes and tasks
+read it every time, so they always see their own transaction's changes.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 from django.db import connection
@@ -19,13 +25,35 @@ from django.db import connection
 T = TypeVar("T")
 _cache: dict[str, tuple[int, object]] = {}
 _lock = threading.Lock()
+_UNREAD = object()
+# Inside a read-only request: the version it read (or _UNREAD); None outside one.
+_request_version: ContextVar[list[object] | None] = ContextVar("config_version", default=None)
 
 
-def config_version() -> int | None:
+@contextmanager
+def read_only_request() -> Iterator[None]:
+    """The version is read at most once in this block: nothing in it writes configuration."""
+    token = _request_version.set([_UNREAD])
+    try:
+        yield
+    finally:
+        _request_version.reset(token)
+
+
+def _read_version() -> int | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT version FROM tickets_configversion WHERE id = 1")
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def config_version() -> int | None:
+    memo = _request_version.get()
+    if memo is None:
+        return _read_version()
+    if memo[0] is _UNREAD:
+        memo[0] = _read_version()
+    return memo[0]  # type: ignore[return-value]
 
 
 def cached(name: str, load: Callable[[], T]) -> T:

@@ -7,6 +7,7 @@ than the SQL. Labels are translated once per request here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
@@ -45,9 +46,34 @@ def short_duration(seconds: float, units: list[tuple[int, str]]) -> str:
     return " ".join(p for p in parts if not p.startswith("0")) or _("<1m")
 
 
-def queue_rows(tickets: list[QueueRow], now: datetime | None = None) -> list[dict]:
-    """Dicts rather than objects: the template engine tries a key lookup first, and an
-    attribute lookup only after that fails with an exception, which is slow at this volume."""
+@dataclass(slots=True)
+class RowView:
+    """One queue row as the row template shows it. Attributes rather than dict keys:
+    Jinja2 tries an attribute first and a key only after that lookup fails, and at
+    50 rows of 18 values a dict's failed lookups cost half the rendering."""
+
+    reference: str
+    url: str
+    subject: str
+    tags: list[str]
+    requester: str
+    high_profile: bool
+    queue: str
+    status: str
+    status_label: str
+    priority: int
+    priority_label: str
+    language: str
+    assignee: str
+    created_iso: str
+    created_ago: str
+    sla_css: str
+    sla_text: str
+    sla_iso: str
+
+
+def queue_rows(tickets: list[QueueRow], now: datetime | None = None) -> list[RowView]:
+    """Labels are translated once per call, not once per row."""
     now = now or timezone.now()
     units = _units()
     statuses = {value: str(label) for value, label in Status.choices}
@@ -72,7 +98,7 @@ def queue_rows(tickets: list[QueueRow], now: datetime | None = None) -> list[dic
             sla_iso = t.sla_due_at.isoformat()
         elif not done and t.sla_paused:
             sla_css, sla_text, sla_iso = "text-bg-secondary", paused_text, paused_title
-        rows.append(dict(
+        rows.append(RowView(
             reference=t.reference,
             url=f"/tickets/{t.reference}/",
             subject=t.subject,
@@ -96,7 +122,7 @@ def queue_rows(tickets: list[QueueRow], now: datetime | None = None) -> list[dic
 
 
 def rows_html(
-    rows: list[dict], *, selectable: bool, caption: str, empty_text: str = ""
+    rows: list[RowView], *, selectable: bool, caption: str, empty_text: str = ""
 ) -> SafeString:
     """The rows as an HTML table, rendered by Jinja2 (several times faster than the
     Django engine for this loop); autoescaped like any template."""

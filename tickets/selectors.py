@@ -22,6 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from tickets import config_cache
 from tickets.models import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
@@ -67,10 +68,19 @@ def visible_queues(user: User) -> QuerySet[Queue]:
 
 
 def visible_queue_list(user: User) -> list[Queue]:
-    """visible_queues (id and name only), fetched once per request and kept on the user."""
+    """visible_queues (id and name only), kept on the user for the request.
+
+    What a person sees depends only on their role and team (read with them on every
+    request), the queues' grants and the teams' vendors; the list for a role and team
+    is cached per process until one of those tables changes (tickets.config_cache)."""
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        cached = list(visible_queues(user).only("id", "name").order_by("name"))
+        if not user.is_authenticated or not user.is_active:
+            cached = []
+        else:
+            scope = f"visible-queues:{user.is_admin}:{user.is_lead}:{user.team_id}"
+            cached = list(config_cache.cached(scope, lambda: list(
+                visible_queues(user).only("id", "name").order_by("name"))))  # fmt: skip
         setattr(user, _CACHE_ATTR, cached)
     return cached
 
@@ -425,14 +435,21 @@ def linked_tickets(user: User, ticket: Ticket) -> list[Ticket]:
     )
 
 
+def _active_macros() -> list[tuple[Macro, frozenset[int]]]:
+    """Every active macro with the queues it is limited to (empty: every queue)."""
+    macros = list(Macro.objects.filter(is_active=True).order_by("name", "language", "id"))
+    limits: dict[int, set[int]] = {}
+    links = Macro.queues.through.objects.filter(macro__is_active=True)
+    for macro_id, queue_id in links.values_list("macro_id", "queue_id"):
+        limits.setdefault(macro_id, set()).add(queue_id)
+    return [(macro, frozenset(limits.get(macro.pk, ()))) for macro in macros]
+
+
 def macros_for(ticket: Ticket) -> list[Macro]:
-    """Active macros offered on this ticket: those for its queue or for every queue."""
-    return list(
-        Macro.objects.filter(is_active=True)
-        .filter(Q(queues=ticket.queue_id) | Q(queues__isnull=True))
-        .distinct()
-        .order_by("name", "language")
-    )
+    """Active macros offered on this ticket: those for its queue or for every queue.
+    Read from the per-process configuration cache (macros change rarely)."""
+    macros = config_cache.cached("active-macros", _active_macros)
+    return [macro for macro, queues in macros if not queues or ticket.queue_id in queues]
 
 
 # -------------------------------------------------------------------- search
@@ -527,8 +544,6 @@ class EmailRouting:
 
 
 def email_routing() -> EmailRouting:
-    from tickets import config_cache  # noqa: PLC0415 - keeps the selector import light
-
     return config_cache.cached("email-routing", _load_email_routing)
 
 
