@@ -77,8 +77,12 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=8, help="concurrent 'next ticket' agents")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
-    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"],
-                        help="gunicorn worker class (sync, as the Procfile and Dockerfile run it)")
+    parser.add_argument(
+        "--worker-class",
+        default="sync",
+        choices=["sync", "gthread"],
+        help="gunicorn worker class (sync, as the Procfile and Dockerfile run it)",
+    )
     args = parser.parse_args()
 
     database = f"helpdesk_bench_{args.tickets}"
@@ -110,8 +114,16 @@ def main() -> None:
     if args.worker_class == "sync" and args.threads > 1:
         raise SystemExit("--threads above 1 needs --worker-class gthread")
     print(f"gunicorn: {args.workers} {args.worker_class} workers x {args.threads} threads")
-    with celery(env), gunicorn(env, args.port, workers=args.workers, threads=args.threads,
-                               worker_class=args.worker_class) as host:
+    with (
+        celery(env),
+        gunicorn(
+            env,
+            args.port,
+            workers=args.workers,
+            threads=args.threads,
+            worker_class=args.worker_class,
+        ) as host,
+    ):
         lead = Session(host)
         lead.sign_in("bench.agent0@example.com", PASSWORD)
         results = _Printer()
