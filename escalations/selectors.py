@@ -29,6 +29,7 @@ from escalations.models import (
     Page,
     Rotation,
 )
+from tickets import selectors as ticket_selectors
 from tickets.models import Ticket
 from tickets.selectors import visible_tickets
 
@@ -222,7 +223,10 @@ def board_teams(user: User) -> list[Team]:
 
 
 def ticket_escalations(user: User, ticket: Ticket) -> list[Escalation]:
-    """The escalations of this ticket the person may see, with their notes (two queries)."""
+    """The escalations of this ticket the person may see, with their notes (two queries;
+    none when the ticket page's fetch found the ticket has no escalation)."""
+    if ticket_selectors.known_empty(ticket, "has_escalations"):
+        return []
     notes = EscalationNote.objects.select_related("author").order_by("created_at", "id")
     return list(
         visible_escalations(user).filter(ticket=ticket)
@@ -233,6 +237,8 @@ def ticket_escalations(user: User, ticket: Ticket) -> list[Escalation]:
 
 
 def open_incidents_for_ticket(ticket: Ticket) -> list[Incident]:
+    if ticket_selectors.known_empty(ticket, "has_open_incidents"):
+        return []
     return list(
         Incident.objects.filter(links__ticket=ticket)
         .exclude(status=Incident.Status.RESOLVED).order_by("-created_at")[:5]

@@ -27,7 +27,9 @@ from tickets.models import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
     WORKABLE_STATUSES,
+    Attachment,
     Macro,
+    Message,
     Queue,
     Requester,
     SLAClock,
@@ -110,19 +112,55 @@ def visible_requesters(user: User) -> QuerySet[Requester]:
     )
 
 
-def get_ticket_for(user: User, reference: str, *, for_update: bool = False) -> Ticket:
-    """The ticket if this person may see it; 404 otherwise (never 403: no existence leak)."""
-    tickets = (
+def _ticket_lookup(user: User) -> QuerySet[Ticket]:
+    return (
         visible_tickets(user)
         .select_related("requester", "queue", "assignee__team")
         .defer("search_vector")  # the search document can be kilobytes; pages never show it
     )
-    if for_update:
-        tickets = tickets.select_for_update(of=("self",))
+
+
+def _one(tickets: QuerySet[Ticket], reference: str) -> Ticket:
     try:
         return tickets.get(reference=str(reference).upper())
     except Ticket.DoesNotExist:
         raise Http404 from None
+
+
+def get_ticket_for(user: User, reference: str, *, for_update: bool = False) -> Ticket:
+    """The ticket if this person may see it; 404 otherwise (never 403: no existence leak)."""
+    tickets = _ticket_lookup(user)
+    if for_update:
+        tickets = tickets.select_for_update(of=("self",))
+    return _one(tickets, reference)
+
+
+def get_ticket_for_page(user: User, reference: str) -> Ticket:
+    """get_ticket_for, also telling whether the ticket page's rarer panels have anything
+    to show (EXISTS in the same query): most tickets have no escalation, open incident
+    or link, and their panels then skip their own queries (``has_*`` below)."""
+    from escalations.models import (  # noqa: PLC0415 - escalations builds on tickets
+        Escalation,
+        Incident,
+        IncidentTicket,
+    )
+
+    open_links = IncidentTicket.objects.filter(ticket=OuterRef("pk")).exclude(
+        incident__status=Incident.Status.RESOLVED
+    )
+    tickets = _ticket_lookup(user).annotate(
+        has_escalations=Exists(Escalation.objects.filter(ticket=OuterRef("pk"))),
+        has_open_incidents=Exists(open_links),
+        has_links_out=Exists(TicketLink.objects.filter(from_ticket=OuterRef("pk"))),
+        has_links_in=Exists(TicketLink.objects.filter(to_ticket=OuterRef("pk"))),
+    )
+    return _one(tickets, reference)
+
+
+def known_empty(ticket: Ticket, *flags: str) -> bool:
+    """True when get_ticket_for_page found none of these (``has_escalations``…); False
+    when it found some or the ticket was fetched without them."""
+    return all(getattr(ticket, flag, True) is False for flag in flags)
 
 
 def can_work_queue(user: User, queue_id: int) -> bool:
@@ -392,8 +430,18 @@ def sidebar_counts(user: User) -> dict[str, Any]:
 # -------------------------------------------------------------- ticket page
 
 
-def ticket_conversation(ticket: Ticket) -> list:
-    return list(ticket.messages.select_related("author").prefetch_related("attachments"))
+def ticket_conversation(ticket: Ticket) -> list[Message]:
+    """The messages, oldest first, each with its ``files`` (attachments). Most messages
+    have none: the files are fetched only for those that do (one query, or none)."""
+    has_files = Exists(Attachment.objects.filter(message=OuterRef("pk")))
+    messages = list(ticket.messages.select_related("author").annotate(has_files=has_files))
+    files: dict[int, list[Attachment]] = {m.pk: [] for m in messages if m.has_files}
+    if files:
+        for attachment in Attachment.objects.filter(message_id__in=files).order_by("id"):
+            files[attachment.message_id].append(attachment)
+    for message in messages:
+        message.files = files.get(message.pk, [])
+    return messages
 
 
 def requester_other_tickets(user: User, ticket: Ticket, limit: int = 10) -> list[Ticket]:
@@ -423,6 +471,8 @@ def ticket_timeline(ticket: Ticket) -> list:
 
 
 def linked_tickets(user: User, ticket: Ticket) -> list[Ticket]:
+    if known_empty(ticket, "has_links_out", "has_links_in"):
+        return []
     # A UNION of the two link directions, so the planner looks up a handful of ids
     # (an OR across two joins made it scan every visible ticket).
     linked_ids = (

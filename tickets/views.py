@@ -238,7 +238,7 @@ def _ticket_context(request: HttpRequest, ticket, reply_form=None) -> dict:  # t
 @login_required
 @require_GET
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
-    ticket = selectors.get_ticket_for(request.user, reference)
+    ticket = selectors.get_ticket_for_page(request.user, reference)
     if ticket.merged_into_id:
         target = selectors.visible_tickets(request.user).filter(pk=ticket.merged_into_id).first()
         if target is not None:
