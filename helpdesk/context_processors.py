@@ -1,9 +1,7 @@
 from functools import cache, partial
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.urls import get_script_prefix, reverse
-from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions
@@ -27,18 +25,11 @@ def _nav_urls(script_prefix: str) -> dict[str, str]:
     return {key: reverse(name) for key, _label, name, _allowed in _NAV}
 
 
-@cache
-def _ui_languages() -> list[dict[str, str]]:
-    """The language switcher's choices: each language named in itself."""
-    return [{"code": code, "name_local": get_language_info(code)["name_local"]}
-            for code, _name in settings.LANGUAGES]  # fmt: skip
-
-
 def navigation(request: HttpRequest) -> dict:
-    """The main navigation for the signed-in person's role, and the language switcher."""
+    """The main navigation for the signed-in person's role."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "ui_languages": _ui_languages()}
+        return {"nav_items": []}
     urls = _nav_urls(get_script_prefix())
     return {
         "nav_items": [
@@ -46,7 +37,6 @@ def navigation(request: HttpRequest) -> dict:
             for key, label, _name, allowed in _NAV
             if allowed is None or allowed(user)
         ],
-        "ui_languages": _ui_languages(),
         # A callable: evaluated only by the full page's banner, not by htmx fragments.
         "pending_sops": partial(sop_selectors.pending_acknowledgements, user),
     }

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from helpdesk import chrome
 from sops import permissions, selectors, services
 from sops.forms import (
     ChecklistTickForm,
@@ -153,7 +154,9 @@ def acknowledge(request: HttpRequest, slug: str) -> HttpResponse:
         # The acknowledgement box, and the banner without this SOP (out of band).
         context = {"sop": sop, "version": current, "acknowledged": True, "oob": True}
         html = render_to_string("sops/detail.html#acknowledgement", context, request)
-        html += render_to_string("partials/sop_banner_slot.html", context, request)
+        html += chrome.sop_banner_slot(
+            request, selectors.pending_acknowledgements(request.user), oob=True
+        )
         return HttpResponse(html)
     messages.success(request, _("Thank you: you acknowledged %(title)s, version %(n)d.")
                      % {"title": sop.title, "n": current.number})  # fmt: skip

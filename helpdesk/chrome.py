@@ -1,0 +1,63 @@
+"""The chrome every page shows (the header and navigation, the banner of SOPs to
+acknowledge, the language switcher), rendered by Jinja2 from base.html's tags.
+
+base.html stays a Django template that every page extends; these three parts were
+two thirds of its rendering (about 0.8 ms of every page), and Jinja2 renders them
+several times faster. Autoescaping is on, translations come from Django's catalogues.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, get_language_info, gettext_noop
+
+# makemessages does not read Jinja2 templates: their strings are listed here so they
+# stay in the catalogues.
+CHROME_STRINGS = [
+    gettext_noop("Skip to main content"), gettext_noop("Main navigation"),
+    gettext_noop("Helpdesk"), gettext_noop("Toggle navigation"), gettext_noop("Search tickets"),
+    gettext_noop("Search tickets ( / )"), gettext_noop("Sign out"), gettext_noop("Language"),
+    gettext_noop("Change language"), gettext_noop("Updated procedures to read"),
+    gettext_noop("version %(n)s"),
+]  # fmt: skip
+
+
+@cache
+def ui_languages() -> list[dict[str, str]]:
+    """The language switcher's choices: each language named in itself."""
+    return [{"code": code, "name_local": get_language_info(code)["name_local"]}
+            for code, _name in settings.LANGUAGES]  # fmt: skip
+
+
+def _render(name: str, request: HttpRequest | None, context: dict[str, Any]) -> SafeString:
+    html = render_to_string(name, context, request=request, using="jinja2")
+    # Jinja2 autoescaped every value while rendering; Django's backend returns a plain str.
+    return mark_safe(html)  # noqa: S308
+
+
+# The page's CSRF token is passed in (as page_csrf_token: Django's Jinja2 backend sets
+# its own csrf_token) rather than read by each part: Django masks the token afresh, 32
+# random characters, every time it is asked for one.
+
+
+def header(request: HttpRequest | None, user: Any, nav_items: list[dict],
+           csrf_token: object) -> SafeString:  # fmt: skip
+    context = {"user": user, "nav_items": nav_items, "page_csrf_token": csrf_token}
+    return _render("partials/header.html", request, context)
+
+
+def footer(request: HttpRequest | None, csrf_token: object) -> SafeString:
+    context = {"ui_languages": ui_languages(), "current_language": get_language(),
+               "page_csrf_token": csrf_token}  # fmt: skip
+    return _render("partials/footer.html", request, context)
+
+
+def sop_banner_slot(request: HttpRequest | None, pending: list, *, oob: bool = False) -> SafeString:
+    """The banner's slot, empty when nothing waits; ``oob`` swaps it in from an htmx answer."""
+    return _render("partials/sop_banner_slot.html", request, {"pending": pending, "oob": oob})
