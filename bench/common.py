@@ -9,6 +9,7 @@ import re
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -201,15 +202,51 @@ def cpu_seconds_by_process() -> dict[int, tuple[str, float]]:
     return found
 
 
-def cpu_share(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]],
-              seconds: float) -> str:  # fmt: skip
-    """Each program's share of one core over the interval, the busiest first."""
-    used: dict[str, float] = {}
-    for pid, (name, total) in after.items():
-        used[name] = used.get(name, 0.0) + total - before.get(pid, (name, 0.0))[1]
-    busy = sorted(((v, k) for k, v in used.items() if v / seconds >= 0.01), reverse=True)
-    total = sum(v for v, _ in busy)
-    return ", ".join(f"{k} {v / seconds:.0%}" for v, k in busy) + f" (all {total / seconds:.0%})"
+class CpuSampler:
+    """CPU used per program while the block runs, as a share of one core. /proc is read
+    every quarter second, so processes that start or end inside the block (a database
+    connection renewed after CONN_MAX_AGE, say) are counted too, less their last moments."""
+
+    def __init__(self, interval: float = 0.25) -> None:
+        self.interval = interval
+        self.first: dict[int, tuple[str, float]] = {}
+        self.last: dict[int, tuple[str, float]] = {}
+        self._stop = threading.Event()
+
+    def _sample(self) -> None:
+        for pid, seen in cpu_seconds_by_process().items():
+            if pid not in self.first:
+                # Started inside the block: all its CPU counts (it was 0 at the start).
+                self.first[pid] = (seen[0], 0.0) if self.started else seen
+            self.last[pid] = seen
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def __enter__(self) -> CpuSampler:
+        self.started = False
+        self._sample()
+        self.started, self.began = True, time.monotonic()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        self.seconds = time.monotonic() - self.began
+
+    def summary(self) -> str:
+        """Each program's share of one core, the busiest first."""
+        used: dict[str, float] = {}
+        for pid, (name, total) in self.last.items():
+            used[name] = used.get(name, 0.0) + total - self.first[pid][1]
+        busy = sorted(((v, k) for k, v in used.items() if v / self.seconds >= 0.01), reverse=True)
+        total = sum(v for v, _ in busy)
+        return (", ".join(f"{k} {v / self.seconds:.0%}" for v, k in busy)
+                + f" (all {total / self.seconds:.0%})")  # fmt: skip
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:

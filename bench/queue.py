@@ -27,11 +27,10 @@ import time
 from collections import defaultdict
 
 from bench.common import (
+    CpuSampler,
     Session,
     bench_env,
     celery,
-    cpu_seconds_by_process,
-    cpu_share,
     ensure_database,
     gunicorn,
     manage,
@@ -265,14 +264,14 @@ def main() -> None:
         load_sessions = sessions + [Session(host) for _ in range(8)]
         for s in load_sessions[args.agents :]:
             s.sign_in("bench.agent0@example.com", PASSWORD)
-        started, cpu_before = time.monotonic(), cpu_seconds_by_process()
-        threads = [threading.Thread(target=simulated_agent, args=(s,)) for s in load_sessions]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        started = time.monotonic()
+        with CpuSampler() as cpu:
+            threads = [threading.Thread(target=simulated_agent, args=(s,)) for s in load_sessions]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
         elapsed = time.monotonic() - started
-        cpu = cpu_share(cpu_before, cpu_seconds_by_process(), elapsed)
         done = sum(len(v) for v in by_kind.values())
 
     print(
@@ -284,7 +283,7 @@ def main() -> None:
     print(
         f"\nmixed load: {done} requests in {elapsed:.1f}s = {done / elapsed:.0f} req/s (target {args.rate:.0f})"
     )
-    print(f"  CPU, share of one core (2 cores = 200%): {cpu}")
+    print(f"  CPU, share of one core (2 cores = 200%): {cpu.summary()}")
     for kind, samples in sorted(by_kind.items()):
         print("  " + row(kind, percentiles(samples)))
     print(f"  {row('all requests', percentiles([x for v in by_kind.values() for x in v]))}")
