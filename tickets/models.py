@@ -236,6 +236,17 @@ class Ticket(models.Model):
                 name="ticket_done_recent_idx",
                 condition=Q(status__in=DONE_STATUSES),
             ),
+            # The shared queue counts (beat, every few seconds) read only these two
+            # small covering indexes: a scan of the whole table took both cores for a
+            # quarter of a second at a million tickets.
+            models.Index(
+                fields=["queue"], include=["status", "assignee"], name="ticket_active_counts_idx",
+                condition=Q(status__in=ACTIVE_STATUSES),
+            ),
+            models.Index(
+                fields=["solved_at"], include=["queue"], name="ticket_done_counts_idx",
+                condition=Q(status__in=DONE_STATUSES),
+            ),
             models.Index(fields=["requester", "-created_at"], name="ticket_requester_idx"),
             # Newest first: search results, and a walk that finds common words fast.
             models.Index(F("created_at").desc(), F("id").desc(), name="ticket_created_idx"),

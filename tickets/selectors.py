@@ -391,21 +391,28 @@ def refresh_queue_counts() -> dict[int, tuple[int, int, int, int]]:
     now = timezone.now()
     since = now - timedelta(days=RECENTLY_SOLVED_DAYS)
     with connection.cursor() as cursor:
+        # Two halves, each an index-only scan of its own covering partial index
+        # (ticket_active_counts_idx, ticket_done_counts_idx), in one round trip.
         cursor.execute(
             """
-            SELECT queue_id,
-                   count(*) FILTER (WHERE status IN ('new', 'open', 'pending', 'on_hold')),
+            SELECT queue_id, count(*),
                    count(*) FILTER (WHERE assignee_id IS NULL AND status IN ('new', 'open')),
-                   count(*) FILTER (WHERE status = 'pending'),
-                   count(*) FILTER (WHERE status IN ('solved', 'closed') AND solved_at >= %s)
+                   count(*) FILTER (WHERE status = 'pending'), 0
               FROM tickets_ticket
              WHERE status IN ('new', 'open', 'pending', 'on_hold')
-                OR (status IN ('solved', 'closed') AND solved_at >= %s)
+             GROUP BY queue_id
+            UNION ALL
+            SELECT queue_id, 0, 0, 0, count(*)
+              FROM tickets_ticket
+             WHERE status IN ('solved', 'closed') AND solved_at >= %s
              GROUP BY queue_id
             """,
-            [since, since],
+            [since],
         )
-        counts = {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+        counts: dict[int, tuple[int, int, int, int]] = {}
+        for queue_id, *values in cursor.fetchall():
+            before = counts.get(queue_id, (0, 0, 0, 0))
+            counts[queue_id] = tuple(a + b for a, b in zip(before, values, strict=True))  # type: ignore[assignment]
     fresh_until = now + timedelta(seconds=QUEUE_COUNTS_SECONDS)
     cache.set(QUEUE_COUNTS_CACHE_KEY, (fresh_until, counts), QUEUE_COUNTS_SECONDS * 6)
     cache.delete(f"{QUEUE_COUNTS_CACHE_KEY}:refresh")
