@@ -50,6 +50,11 @@ STORAGES = {  # noqa: F405
 HEARTBEAT_INTERVAL = 0.5
 HEARTBEAT_MAX_AGE = 3.0
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Two test runs on one machine (a developer's and a helper's) each need their own test
+# database and Redis database: TEST_DATABASE_NAME and TEST_REDIS_DB keep them apart.
+DATABASES["default"]["TEST"] = {  # noqa: F405
+    "NAME": os.environ.get("TEST_DATABASE_NAME", "test_helpdesk")
+}
 
 # A Celery worker started by the tests runs in another process; it is told the
 # name of pytest's test database through this variable.

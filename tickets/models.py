@@ -75,10 +75,11 @@ class RequesterQuerySet(models.QuerySet["Requester"]):
     def with_email(self, email: str) -> RequesterQuerySet:
         """Case-insensitive match through the lower(email) unique index (``iexact`` would
         compile to UPPER(), which no index serves)."""
-        # The unique index is partial (non-empty emails): say so, or it is not used.
+        # The unique index is partial (non-empty emails of canonical records): say so,
+        # or it is not used. Provisional identities (``provisional_of``) are not matched.
         return (
             self.alias(email_lower=Lower("email"))
-            .filter(email_lower=email.strip().lower())
+            .filter(email_lower=email.strip().lower(), provisional_of__isnull=True)
             .exclude(email="")
         )
 
@@ -93,6 +94,13 @@ class Requester(models.Model):
     region = models.CharField(_("region"), max_length=8, blank=True)
     is_high_profile = models.BooleanField(_("high profile"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # An identity typed by a person who may not see the requester it matches: kept as
+    # typed (never merged into the other record, whose details stay hidden from them)
+    # and linked here for an admin to reconcile.
+    provisional_of = models.ForeignKey(
+        "self", verbose_name=_("may be the same person as"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="provisional_identities",
+    )  # fmt: skip
 
     objects = RequesterQuerySet.as_manager()
 
@@ -101,12 +109,14 @@ class Requester(models.Model):
         verbose_name_plural = _("requesters")
         constraints = [
             models.UniqueConstraint(
-                Lower("email"), name="requester_email_ci_unique", condition=~Q(email="")
+                Lower("email"),
+                name="requester_email_ci_unique",
+                condition=~Q(email="") & Q(provisional_of__isnull=True),
             ),
             models.UniqueConstraint(
                 fields=["external_id"],
                 name="requester_external_id_unique",
-                condition=~Q(external_id=""),
+                condition=~Q(external_id="") & Q(provisional_of__isnull=True),
             ),  # fmt: skip
             models.CheckConstraint(
                 condition=~Q(email="") | ~Q(external_id=""), name="requester_has_an_identity"
@@ -290,6 +300,12 @@ class Message(models.Model):
     # RFC 5322 Message-ID of an email we received or sent.
     channel_message_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The requester this message was from or to, when that is not the ticket's own
+    # requester (a merge moved it from another person's ticket). Null: the ticket's
+    # requester. A requester's page and emails never show another person's messages.
+    origin_requester = models.ForeignKey(
+        Requester, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -902,3 +918,33 @@ class ConfigVersion(models.Model):
 
     def __str__(self) -> str:
         return f"configuration version {self.version}"
+
+
+class SavedView(models.Model):
+    """A queue view someone saved: the filters and sort as a query string. A lead may
+    share theirs with their team; everyone else's are their own."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"),
+                              on_delete=models.CASCADE, related_name="saved_views")  # fmt: skip
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters"), max_length=1000, blank=True)
+    shared_with_team = models.ForeignKey(
+        Team, verbose_name=_("shared with team"), on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="shared_views",
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_view_owner_name_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["shared_with_team"], name="saved_view_team_idx",
+                         condition=Q(shared_with_team__isnull=False)),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.name
