@@ -346,6 +346,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
+# One date and time format per UI language, used across the product.
+FORMAT_MODULE_PATH = ["helpdesk.formats"]
 
 # -------------------------------------------------------------------- static
 

@@ -1,0 +1,4 @@
+# Portuguese: 03/06/2025 14:05 (see helpdesk/formats/__init__.py)
+DATE_FORMAT = SHORT_DATE_FORMAT = "d/m/Y"
+DATETIME_FORMAT = SHORT_DATETIME_FORMAT = "d/m/Y H:i"
+TIME_FORMAT = "H:i"
