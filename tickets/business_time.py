@@ -7,7 +7,13 @@ package) and custom closed dates. Every result is an aware UTC datetime.
 Open periods are laid out in local wall-clock time and converted to UTC day by day,
 so an 09:00–18:00 day stays 09:00–18:00 across a DST change (that day is simply
 as long as the clock says). A period starting inside a spring-forward gap begins at
-the first real instant after it.
+the first real instant after it. A period whose closing time is earlier than its
+opening time (a night shift, 22:00–06:00) runs past midnight into the next day; it
+belongs to the day it opens (a holiday on that day closes it). Overlapping periods
+(two shifts, or a night shift and the next morning's) count once.
+
+Inputs may be in any time zone: they are compared and subtracted as instants (UTC),
+never as wall-clock times of their own zone.
 """
 
 from __future__ import annotations
@@ -31,7 +37,8 @@ class NoBusinessTime(ValueError):
 class Schedule:
     time_zone: str = "UTC"
     always_open: bool = True
-    # weekday (Monday 0) -> ((opens, closes), ...); closes None means midnight.
+    # weekday (Monday 0) -> ((opens, closes), ...); closes None means midnight, and a
+    # closes earlier than opens means that time on the next day (a night shift).
     hours: dict[int, tuple[tuple[time, time | None], ...]] = field(default_factory=dict)
     holiday_country: str = ""
     holiday_subdivision: str = ""
@@ -97,36 +104,45 @@ class Schedule:
             periods = tuple(
                 (start, end)
                 for start, end in (
-                    (self._local(day, opens), self._local(day, closes))
+                    (self._local(day, opens), self._local(self._closing_day(day, opens, closes),
+                                                          closes))
                     for opens, closes in self.hours.get(day.weekday(), ())
                 )
                 if end > start
-            )
+            )  # fmt: skip
         if len(self._days) > 20_000:
             self._days.clear()
         self._days[day] = periods
         return periods
 
+    @staticmethod
+    def _closing_day(day: date, opens: time, closes: time | None) -> date:
+        """The day a period closes on: the next day for a night shift (22:00–06:00)."""
+        return day + timedelta(days=1) if closes is not None and closes <= opens else day
+
     def _periods_from(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
-        """Open periods that end after ``start``, clipped to begin no earlier than it."""
+        """Open periods that end after ``start``, clipped to begin no earlier than it and
+        no earlier than the previous one ended (overlapping shifts count once)."""
         day = start.astimezone(self._tz).date() - timedelta(days=1)  # a period may cross midnight
+        covered = start
         for _ in range(MAX_SEARCH_DAYS):
             for opens, closes in self.open_periods(day):
-                if closes > start:
-                    yield max(opens, start), closes
+                if closes > covered:
+                    yield max(opens, covered), closes
+                    covered = closes
             day += timedelta(days=1)
         raise NoBusinessTime(f"no business hours within {MAX_SEARCH_DAYS} days of {start}")
 
     # ---------------------------------------------------------- arithmetic
 
     def add(self, start: datetime, seconds: float) -> datetime:
-        """The moment ``seconds`` of business time after ``start``."""
+        """The moment ``seconds`` of business time after ``start``. Zero seconds from a
+        closed moment is the next opening (a zero-minute target is due when the desk
+        opens, not in the middle of the night)."""
         start = start.astimezone(UTC)
         if self.always_open:
             return start + timedelta(seconds=seconds)
-        if seconds <= 0:
-            return start
-        remaining = seconds
+        remaining = max(seconds, 0)
         for opens, closes in self._periods_from(start):
             available = (closes - opens).total_seconds()
             if remaining <= available:
@@ -136,6 +152,9 @@ class Schedule:
 
     def between(self, start: datetime, end: datetime) -> float:
         """Seconds of business time from ``start`` to ``end`` (0 if end is earlier)."""
+        # As instants: two datetimes of the same zone subtract as wall-clock times in
+        # Python, which is an hour off across a DST change.
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         if end <= start:
             return 0.0
         if self.always_open:

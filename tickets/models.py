@@ -198,6 +198,9 @@ class Ticket(models.Model):
     sla_due_at = models.DateTimeField(_("next SLA target"), null=True, blank=True)
     sla_warn_at = models.DateTimeField(_("SLA warning"), null=True, blank=True)
     sla_paused = models.BooleanField(_("SLA paused"), default=False)
+    # A live target has passed (breached, or used up while paused): shown as a breach
+    # whether the clock is running or paused.
+    sla_breached = models.BooleanField(_("SLA breached"), default=False, db_default=False)
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_tickets"
     )

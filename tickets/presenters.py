@@ -46,6 +46,51 @@ def short_duration(seconds: float, units: list[tuple[int, str]]) -> str:
     return " ".join(p for p in parts if not p.startswith("0")) or _("<1m")
 
 
+@dataclass(frozen=True, slots=True)
+class SLABadge:
+    """How an SLA target shows, everywhere (queue rows, the ticket header, the SLA panel):
+    red once a target has passed (running or paused), amber from the policy's warning
+    point, green before it, grey while paused."""
+
+    css: str
+    text: str
+    title: str
+
+
+class SLABadgeTexts:
+    """The badge's translated texts, made once per request (a queue page has 50 rows)."""
+
+    def __init__(self) -> None:
+        self.units = _units()
+        self.overdue, self.left = _("%(time)s overdue"), _("%(time)s left")
+        self.paused = _("Paused")
+        self.paused_title = _("Waiting on the requester or on hold")
+        self.breached_paused = _("Overdue, paused")
+        self.breached_paused_title = _(
+            "A target was missed; the clock is paused while waiting on the requester or on hold"
+        )
+
+
+def sla_badge(*, due_at: datetime | None, warn_at: datetime | None, paused: bool,
+              breached: bool, now: datetime,
+              texts: SLABadgeTexts | None = None) -> SLABadge | None:  # fmt: skip
+    """The badge for a ticket's nearest target (None: no target to show)."""
+    texts = texts or SLABadgeTexts()
+    if due_at is not None:
+        remaining = (due_at - now).total_seconds()
+        text = short_duration(remaining, texts.units)
+        if remaining <= 0:
+            return SLABadge("text-bg-danger", texts.overdue % {"time": text}, due_at.isoformat())
+        at_risk = warn_at is not None and warn_at <= now
+        return SLABadge("text-bg-warning" if at_risk else "text-bg-success",
+                        texts.left % {"time": text}, due_at.isoformat())  # fmt: skip
+    if paused and breached:
+        return SLABadge("text-bg-danger", texts.breached_paused, texts.breached_paused_title)
+    if paused:
+        return SLABadge("text-bg-secondary", texts.paused, texts.paused_title)
+    return None
+
+
 @dataclass(slots=True)
 class RowView:
     """One queue row as the row template shows it. Attributes rather than dict keys:
@@ -75,29 +120,18 @@ class RowView:
 def queue_rows(tickets: list[QueueRow], now: datetime | None = None) -> list[RowView]:
     """Labels are translated once per call, not once per row."""
     now = now or timezone.now()
-    units = _units()
+    texts = SLABadgeTexts()
+    units = texts.units
     statuses = {value: str(label) for value, label in Status.choices}
     priorities = {value: str(label) for value, label in Priority.choices}
-    overdue, left = _("%(time)s overdue"), _("%(time)s left")
-    paused_text, paused_title = _("Paused"), _("Waiting on the requester or on hold")
     rows = []
     for t in tickets:
         sla_css = sla_text = sla_iso = ""
-        done = t.status in (Status.SOLVED, Status.CLOSED)
-        if not done and t.sla_due_at is not None:
-            # Red once overdue; amber from the warning point (the policy's share of the
-            # target); green before that.
-            remaining = (t.sla_due_at - now).total_seconds()
-            text = short_duration(remaining, units)
-            if remaining <= 0:
-                sla_css, sla_text = "text-bg-danger", overdue % {"time": text}
-            else:
-                at_risk = t.sla_warn_at is not None and t.sla_warn_at <= now
-                sla_css = "text-bg-warning" if at_risk else "text-bg-success"
-                sla_text = left % {"time": text}
-            sla_iso = t.sla_due_at.isoformat()
-        elif not done and t.sla_paused:
-            sla_css, sla_text, sla_iso = "text-bg-secondary", paused_text, paused_title
+        if t.status not in (Status.SOLVED, Status.CLOSED):
+            badge = sla_badge(due_at=t.sla_due_at, warn_at=t.sla_warn_at, paused=t.sla_paused,
+                              breached=t.sla_breached, now=now, texts=texts)  # fmt: skip
+            if badge is not None:
+                sla_css, sla_text, sla_iso = badge.css, badge.text, badge.title
         rows.append(RowView(
             reference=t.reference,
             url=f"/tickets/{t.reference}/",
@@ -140,22 +174,25 @@ def rows_html(
 def sla_panel(clocks: list[SLAClock], now: datetime | None = None) -> list[dict]:
     """The ticket page's SLA panel: each target, its state and how it stands."""
     now = now or timezone.now()
-    units = _units()
+    texts = SLABadgeTexts()
+    units = texts.units
     rows = []
     for clock in clocks:
         css, text = "text-bg-secondary", SLAClock.State(clock.state).label
         if clock.state == SLAClock.State.RUNNING and clock.due_at is not None:
-            remaining = (clock.due_at - now).total_seconds()
-            if remaining <= 0:
-                css = "text-bg-danger"
-                text = _("%(time)s overdue") % {"time": short_duration(remaining, units)}
-            else:
-                at_risk = clock.warn_at is not None and clock.warn_at <= now
-                css = "text-bg-warning" if at_risk else "text-bg-success"
-                text = _("%(time)s left") % {"time": short_duration(remaining, units)}
+            badge = sla_badge(due_at=clock.due_at, warn_at=clock.warn_at, paused=False,
+                              breached=clock.breached_at is not None, now=now,
+                              texts=texts)  # fmt: skip
+            if badge is not None:  # always, given a due time
+                css, text = badge.css, badge.text
         elif clock.state == SLAClock.State.PAUSED:
-            left = max(0, clock.target_seconds - clock.used_seconds)
-            text = _("Paused, %(time)s left") % {"time": short_duration(left, units)}
+            left = clock.target_seconds - clock.used_seconds
+            if clock.breached_at is not None or left <= 0:
+                # A breach stays a breach while the clock is paused.
+                css = "text-bg-danger"
+                text = _("Paused, %(time)s overdue") % {"time": short_duration(left, units)}
+            else:
+                text = _("Paused, %(time)s left") % {"time": short_duration(left, units)}
         elif clock.state == SLAClock.State.MET:
             css = "text-bg-success"
         elif clock.state == SLAClock.State.MISSED:

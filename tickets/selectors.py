@@ -212,7 +212,8 @@ _CURSOR_SALT = "tickets.queue-cursor"
 # more than the query itself.
 _ROW_COLUMNS = (
     "id", "reference", "subject", "status", "priority", "channel", "language", "tags",
-    "created_at", "solved_at", "sla_due_at", "sla_warn_at", "sla_paused", "assignee_id",
+    "created_at", "solved_at", "sla_due_at", "sla_warn_at", "sla_paused", "sla_breached",
+    "assignee_id",
     "requester__name", "requester__email", "requester__external_id",
     "requester__is_high_profile", "queue__name", "assignee__full_name", "assignee__email",
 )  # fmt: skip
@@ -235,6 +236,7 @@ class QueueRow:
     sla_due_at: Any
     sla_warn_at: Any
     sla_paused: bool
+    sla_breached: bool
     assignee_id: int | None
     requester_name: str
     requester_email: str

@@ -131,8 +131,11 @@ def clock_arm(clock: SLAClock, schedule: Schedule) -> None:
     left = clock.target_seconds - clock.used_seconds
     warn_left = clock.warn_seconds - clock.used_seconds
     try:
-        clock.due_at = schedule.add(since, left) if left > 0 else since - timedelta(seconds=-left)
-        clock.warn_at = schedule.add(since, warn_left) if warn_left > 0 else since
+        # Nothing left (a zero-minute target) is due at the next opening; already over is
+        # due when it ran out, in the past.
+        clock.due_at = schedule.add(since, left) if left >= 0 else since - timedelta(seconds=-left)
+        clock.warn_at = schedule.add(since, warn_left) if warn_left >= 0 else since
+        clock.warn_at = min(clock.warn_at, clock.due_at)  # a warning never comes after the due
     except NoBusinessTime:
         # A calendar with no open hours left: no due time rather than a failed ticket
         # change. The clock shows as running without a target until the calendar is fixed
@@ -144,7 +147,17 @@ def clock_arm(clock: SLAClock, schedule: Schedule) -> None:
 
 
 def warn_seconds(policy: SLAPolicy, target: int) -> int:
-    return max(1, target * policy.warn_at_percent // 100)
+    return min(target, max(1, target * policy.warn_at_percent // 100))
+
+
+def _bank_used_time(clock: SLAClock, now: datetime) -> None:
+    """Count a running clock's business time so far on its own calendar into
+    ``used_seconds`` and restart it from now: what was used under one calendar is kept
+    when the clock moves to another (a queue or policy change)."""
+    if clock.state == State.RUNNING and clock.running_since is not None:
+        schedule = schedule_for(clock.policy.calendar)
+        clock.used_seconds += schedule.between(clock.running_since, now)
+        clock.running_since = now
 
 
 def _describe(clock: SLAClock) -> dict:
@@ -167,9 +180,10 @@ def _live_clocks(ticket: Ticket) -> list[SLAClock]:
 def _sync_ticket(ticket: Ticket) -> None:
     """Copy the nearest running target onto the ticket (the queue sorts and badges by it)."""
     with connection.cursor() as cursor:
-        cursor.execute(_SYNC_TICKETS_SQL + " RETURNING t.sla_due_at, t.sla_warn_at, t.sla_paused",
-                       [[ticket.pk]])  # fmt: skip
-        ticket.sla_due_at, ticket.sla_warn_at, ticket.sla_paused = cursor.fetchone()
+        cursor.execute(_SYNC_TICKETS_SQL + " RETURNING t.sla_due_at, t.sla_warn_at, t.sla_paused,"
+                       " t.sla_breached", [[ticket.pk]])  # fmt: skip
+        (ticket.sla_due_at, ticket.sla_warn_at, ticket.sla_paused,
+         ticket.sla_breached) = cursor.fetchone()  # fmt: skip
 
 
 def _start(ticket: Ticket, policy: SLAPolicy, metric: str, now: datetime) -> SLAClock | None:
@@ -310,12 +324,15 @@ def sla_retarget(*, ticket: Ticket, actor: User | None, now: datetime, reason: s
             continue
         if (clock.policy_id, clock.target_seconds) == (policy.pk, target):
             continue
+        if clock.policy.calendar_id != policy.calendar_id:
+            _bank_used_time(clock, now)
         clock.policy, clock.target_seconds = policy, target
         clock.warn_seconds = warn_seconds(policy, target)
         if clock.state == State.RUNNING:
             clock_arm(clock, schedule_for(policy.calendar))
         clock.save(update_fields=["policy", "target_seconds", "warn_seconds", "due_at",
-                                  "warn_at", "next_check_at"])  # fmt: skip
+                                  "warn_at", "next_check_at", "used_seconds",
+                                  "running_since"])  # fmt: skip
         changed = True
     if policy is not None:
         have = {c.metric for c in live if c.state in LIVE}
@@ -521,6 +538,9 @@ def _sweep_batch(now: datetime, batch: int) -> tuple[SweepResult, int]:
             clock.next_check_at = clock_next_check(clock)
         SLAClock.objects.bulk_update(clocks, ["warned_at", "breached_at", "next_check_at"],
                                      batch_size=1000)  # fmt: skip
+        breached = {clock.ticket_id for clock in clocks if clock.breached_at == now}
+        if breached:
+            Ticket.objects.filter(pk__in=breached).update(sla_breached=True)
         actions.commit()
         return result, len(due)
 
@@ -641,14 +661,20 @@ def _recompute_batch(policies: dict[int, SLAPolicy], tickets: dict[int, Ticket],
 
 
 # The ticket's nearest running target (running clocks without a due time come last;
-# "paused" when no clock runs and one is paused), for any number of tickets at once.
+# "paused" when no clock runs and one is paused; "breached" when a live clock has passed
+# its target, running or paused), for any number of tickets at once.
 _SYNC_TICKETS_SQL = """
 UPDATE tickets_ticket AS t
-   SET sla_due_at = s.due_at, sla_warn_at = s.warn_at, sla_paused = s.paused
+   SET sla_due_at = s.due_at, sla_warn_at = s.warn_at, sla_paused = s.paused,
+       sla_breached = s.breached
   FROM (
     SELECT ids.id AS ticket_id, r.due_at, r.warn_at,
            (r.running IS NULL AND EXISTS (SELECT 1 FROM tickets_slaclock p
-                WHERE p.ticket_id = ids.id AND p.state = 'paused')) AS paused
+                WHERE p.ticket_id = ids.id AND p.state = 'paused')) AS paused,
+           EXISTS (SELECT 1 FROM tickets_slaclock b
+                    WHERE b.ticket_id = ids.id AND b.state IN ('running', 'paused')
+                      AND (b.breached_at IS NOT NULL OR b.used_seconds >= b.target_seconds))
+             AS breached
       FROM unnest(%s::bigint[]) AS ids(id)
       LEFT JOIN LATERAL (
         SELECT TRUE AS running, c.due_at, c.warn_at FROM tickets_slaclock c

@@ -1,24 +1,23 @@
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.timesince import timesince, timeuntil
-from django.utils.translation import gettext as _
+
+from tickets.presenters import sla_badge as badge_for
 
 register = template.Library()
 
 
 @register.simple_tag
 def sla_badge(ticket) -> str:  # type: ignore[no-untyped-def]
-    """The nearest SLA target as a badge: time left, or how long overdue, coloured by risk."""
-    due = ticket.sla_due_at
-    if due is None or not ticket.is_active:
+    """The nearest SLA target as a badge, by the same rule as the queue's rows
+    (``tickets.presenters.sla_badge``): time left or overdue, coloured by risk; a paused
+    ticket says so, and stays red if a target was already missed."""
+    badge = None
+    if ticket.is_active:
+        badge = badge_for(due_at=ticket.sla_due_at, warn_at=ticket.sla_warn_at,
+                          paused=ticket.sla_paused, breached=ticket.sla_breached,
+                          now=timezone.now())  # fmt: skip
+    if badge is None:
         return format_html('<span class="text-body-secondary">{}</span>', "—")
-    now = timezone.now()
-    seconds_left = (due - now).total_seconds()
-    if seconds_left <= 0:
-        css, text = "text-bg-danger", _("%(time)s overdue") % {"time": timesince(due, now)}
-    elif seconds_left <= 3600:
-        css, text = "text-bg-warning", _("%(time)s left") % {"time": timeuntil(due, now)}
-    else:
-        css, text = "text-bg-success", _("%(time)s left") % {"time": timeuntil(due, now)}
-    return format_html('<span class="badge {}" title="{}">{}</span>', css, due.isoformat(), text)
+    return format_html('<span class="badge {}" title="{}" data-testid="sla-badge">{}</span>',
+                       badge.css, badge.title, badge.text)  # fmt: skip
