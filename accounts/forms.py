@@ -1,7 +1,9 @@
 import zoneinfo
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, UserChangeForm
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -28,12 +30,36 @@ class SignInForm(StyledFormMixin, AuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
 
+def _ui_language_choices() -> list[tuple[str, str]]:
+    """The UI languages, each named in itself (as the footer's switcher names them)."""
+    return [("", _("Same as my browser"))] + [
+        (code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES
+    ]
+
+
+class LanguageSelect(forms.Select):
+    """Options marked with their own language, so screen readers read each name right."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):  # type: ignore[no-untyped-def]
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value:
+            option["attrs"]["lang"] = value
+        return option
+
+
 class PreferencesForm(StyledFormMixin, forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     time_zone = forms.ChoiceField(
         label=_("Time zone"),
         choices=[(tz, tz) for tz in _TIME_ZONES],
         help_text=_("Times across the helpdesk are shown in this time zone."),
+    )
+    ui_language = forms.ChoiceField(
+        label=_("Display language"),
+        choices=_ui_language_choices,
+        required=False,
+        widget=LanguageSelect,
+        help_text=_("Pages and the email we send you use this language."),
     )
 
 

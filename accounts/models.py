@@ -34,6 +34,14 @@ def validate_language_codes(values: list[str]) -> None:
         )
 
 
+def validate_ui_language(value: str) -> None:
+    if value and value not in {code for code, _name in settings.LANGUAGES}:
+        raise ValidationError(
+            _("%(value)s is not a language the helpdesk is translated into."),
+            params={"value": value},
+        )
+
+
 class Vendor(models.Model):
     """An outsourced partner company whose agents work some of our queues."""
 
@@ -140,6 +148,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
+    )
+    # Pages and mail to this person use it; blank follows the browser. Not a choices
+    # field: settings.LANGUAGES can grow without a migration.
+    ui_language = models.CharField(
+        _("language of the helpdesk"),
+        max_length=16,
+        blank=True,
+        default="",
+        validators=[validate_ui_language],
+        help_text=_("Pages and email to this person use it; blank follows their browser."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(

@@ -10,7 +10,15 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accounts.models import AccountEvent, Role, Team, User, Vendor, validate_time_zone
+from accounts.models import (
+    AccountEvent,
+    Role,
+    Team,
+    User,
+    Vendor,
+    validate_time_zone,
+    validate_ui_language,
+)
 from accounts.roles import ROLE_PERMISSIONS
 
 
@@ -198,21 +206,36 @@ def user_set_languages(*, actor: User | None, user: User, languages: Iterable[st
 
 
 @transaction.atomic
-def user_update_preferences(*, actor: User, user: User, time_zone: str, full_name: str) -> User:
-    """What people may change about themselves: display name and time zone."""
+def user_update_preferences(
+    *,
+    actor: User,
+    user: User,
+    time_zone: str | None = None,
+    full_name: str | None = None,
+    ui_language: str | None = None,
+) -> User:
+    """What people may change about themselves: display name, time zone and UI language
+    (blank: follow the browser). Arguments left out (None) stay as they are."""
     if actor.pk != user.pk and not actor.is_admin:
         raise AccountError(_("You can only change your own preferences."))
     try:
-        validate_time_zone(time_zone)
+        if time_zone is not None:
+            validate_time_zone(time_zone)
+        if ui_language is not None:
+            validate_ui_language(ui_language)
     except ValidationError as exc:
         raise AccountError(exc.messages[0]) from exc
+    wanted = {"time_zone": time_zone, "ui_language": ui_language,
+              "full_name": full_name.strip() if full_name is not None else None}  # fmt: skip
     user = User.objects.select_for_update().get(pk=user.pk)
-    before = {"time_zone": user.time_zone, "full_name": user.full_name}
-    after = {"time_zone": time_zone, "full_name": full_name.strip()}
-    if before == after:
+    after = {name: value for name, value in wanted.items()
+             if value is not None and value != getattr(user, name)}  # fmt: skip
+    if not after:
         return user
-    user.time_zone, user.full_name = after["time_zone"], after["full_name"]
-    user.save(update_fields=["time_zone", "full_name"])
+    before = {name: getattr(user, name) for name in after}
+    for name, value in after.items():
+        setattr(user, name, value)
+    user.save(update_fields=list(after))
     _audit(action=AccountEvent.Action.PREFERENCES_CHANGED, actor=actor, target=user,
            before=before, after=after)  # fmt: skip
     return user

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
@@ -7,6 +8,7 @@ from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
@@ -34,7 +36,11 @@ def preferences(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = PreferencesForm(
         request.POST or None,
-        initial={"full_name": user.full_name, "time_zone": user.time_zone},
+        initial={
+            "full_name": user.full_name,
+            "time_zone": user.time_zone,
+            "ui_language": user.ui_language,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -88,3 +94,15 @@ def roster(request: HttpRequest) -> HttpResponse:
     }
     template = "accounts/roster.html#roster-table" if request.htmx else "accounts/roster.html"
     return render(request, template, context)
+
+
+@require_http_methods(["POST"])
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The footer's language switcher (Django's ``set_language``: the cookie, then back to
+    ``next``). A signed-in person's choice is also saved as their UI language, which
+    their pages (UserLanguageMiddleware) and their mail follow in any browser."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        user_update_preferences(actor=request.user, user=request.user, ui_language=language)
+    return response

@@ -520,7 +520,7 @@ def _page_notify(page: Page, now: datetime) -> None:
     rendered = mail.render(
         "page", {"page": page, "team": rotation.team.name, "link": link,
                  "repeats": rotation.repeats},
-        language=mail.supported_language(*target.languages),
+        language=mail.language_for(target),
     )  # fmt: skip
     rows = [outbox.email(
         kind="page", recipient=target.email, rendered=rendered, automatic="auto-generated",

@@ -13,10 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.utils import formataddr, parseaddr
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -32,14 +36,23 @@ def one_line(text: str, limit: int = 250) -> str:
 
 
 def supported_language(*candidates: str | None) -> str:
-    """The first candidate we have translations for (``es-MX`` counts as ``es``)."""
-    available = {code for code, _name in settings.LANGUAGES}
+    """The first candidate among the UI languages (settings.LANGUAGES), matched as the
+    language middleware matches a browser's: ``es-MX`` counts as ``es``, ``zh`` (a skill
+    code) as ``zh-hans``."""
     for code in candidates:
-        code = (code or "").lower()
-        for option in (code, code.split("-")[0]):
-            if option in available:
-                return option
+        if not code:
+            continue
+        try:
+            return translation.get_supported_language_variant(code.lower())
+        except LookupError:
+            continue
     return settings.LANGUAGE_CODE
+
+
+def language_for(user: User) -> str:
+    """The language of mail to a person (agent, lead): their chosen UI language, else
+    the first of their languages (skills) the helpdesk is translated into."""
+    return supported_language(user.ui_language, *user.languages)
 
 
 def render(name: str, context: dict, *, language: str) -> RenderedEmail:

@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's own UI language wins over the browser's (LocaleMiddleware).
+    "helpdesk.middleware.UserLanguageMiddleware",
     "helpdesk.middleware.UserTimezoneMiddleware",
     "helpdesk.middleware.ConfigVersionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -316,6 +318,9 @@ LANGUAGES = [
     ("ja", _("Japanese")),
     ("zh-hans", _("Simplified Chinese")),
     ("ru", _("Russian")),
+    ("pt", _("Portuguese")),
+    ("fr", _("French")),
+    ("de", _("German")),
 ]
 # Languages agents can answer in (skills) and requesters can write in; broader
 # than the UI languages above.

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import views as accounts_views
 from helpdesk import views
 from tickets import email_webhook
 
@@ -17,7 +18,8 @@ urlpatterns = [
     path("sops/", include("sops.urls")),
     path("escalations/", include("escalations.urls")),
     path("help/", include("tickets.help_urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switcher, which also saves a signed-in person's choice.
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/email/inbound", email_webhook.inbound_email, name="email-inbound"),
     path("api/v1/", include("tickets.api.urls")),

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
@@ -20,6 +20,18 @@ from tickets.services import TicketConflict, TicketError, ticket_requester_reply
 from tickets.services.help_center import help_center_queue, help_center_submit, ticket_for_link
 
 SENT_SALT = "tickets.help-center-sent"
+
+
+# Labels of the default categories (settings.HELP_CENTER_CATEGORIES); a configured
+# category without one is shown as its capitalised slug.
+CATEGORY_LABELS = {
+    "account": pgettext_lazy("help center category", "Account"),
+    "billing": pgettext_lazy("help center category", "Billing"),
+    "safety": pgettext_lazy("help center category", "Safety"),
+    "privacy": pgettext_lazy("help center category", "Privacy"),
+    "bugs": pgettext_lazy("help center category", "Bugs"),
+    "other": pgettext_lazy("help center category", "Other"),
+}
 
 
 class RequestForm(StyledFormMixin, forms.Form):
@@ -39,7 +51,8 @@ class RequestForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", _("Choose…"))] + [
-            (c, c.capitalize()) for c in settings.HELP_CENTER_CATEGORIES]  # fmt: skip
+            (c, CATEGORY_LABELS.get(c) or c.capitalize())
+            for c in settings.HELP_CENTER_CATEGORIES]  # fmt: skip
 
 
 class ReplyForm(forms.Form):

@@ -416,7 +416,7 @@ class _Actions:
                    "policy": clock.policy.name,
                    "url": f"{settings.SITE_URL}/tickets/{ticket.reference}/"}  # fmt: skip
         rendered = mail.render("sla_alert", context,
-                               language=mail.supported_language(*user.languages))  # fmt: skip
+                               language=mail.language_for(user))  # fmt: skip
         self._notify(clock, kind, f"user:{user.pk}", outbox.email(
             kind=kind, recipient=user.email, rendered=rendered, automatic="auto-generated",
             idempotency_key="", ticket=ticket, created_at=now, next_attempt_at=now,

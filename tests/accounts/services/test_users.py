@@ -80,10 +80,31 @@ def test_preferences_change_is_audited_and_validates_the_time_zone():
         )
 
 
+def test_preferences_store_a_ui_language_audited_and_refuse_one_not_offered():
+    user = factories.user()
+    services.user_update_preferences(actor=user, user=user, ui_language="de")
+    user.refresh_from_db()
+    assert user.ui_language == "de"
+    event = AccountEvent.objects.get(action=AccountEvent.Action.PREFERENCES_CHANGED)
+    assert (event.before, event.after) == ({"ui_language": ""}, {"ui_language": "de"})
+    # Unchanged: no write, no event; arguments left out stay as they are.
+    services.user_update_preferences(actor=user, user=user, ui_language="de")
+    services.user_update_preferences(actor=user, user=user, full_name=user.full_name)
+    assert AccountEvent.objects.filter(action=AccountEvent.Action.PREFERENCES_CHANGED).count() == 1
+    for value in ["it", "xx", "DE"]:
+        with pytest.raises(services.AccountError, match="not a language the helpdesk"):
+            services.user_update_preferences(actor=user, user=user, ui_language=value)
+    services.user_update_preferences(actor=user, user=user, ui_language="")
+    user.refresh_from_db()
+    assert (user.ui_language, user.time_zone) == ("", "UTC")
+
+
 def test_nobody_but_an_admin_changes_someone_elses_preferences():
     ana, bo = factories.user(), factories.user()
     with pytest.raises(services.AccountError):
         services.user_update_preferences(actor=ana, user=bo, time_zone="UTC", full_name="Bo")
+    with pytest.raises(services.AccountError):
+        services.user_update_preferences(actor=ana, user=bo, ui_language="ar")
 
 
 def test_user_update_moves_team_and_deactivates_with_one_event_each():
