@@ -15,7 +15,7 @@ from django_ratelimit.core import is_ratelimited
 
 from helpdesk.forms import StyledFormMixin
 from tickets import selectors
-from tickets.models import Message, Status
+from tickets.models import Message, Status, Ticket
 from tickets.services import TicketConflict, TicketError, ticket_requester_reply
 from tickets.services.help_center import help_center_queue, help_center_submit, ticket_for_link
 
@@ -104,6 +104,17 @@ def help_sent(request: HttpRequest, token: str) -> HttpResponse:
                   {"reference": reference if reference != "-" else ""})  # fmt: skip
 
 
+def requesters_conversation(ticket: Ticket) -> list[Message]:
+    """What the ticket's requester may read: public messages from or to them. A merge
+    can bring another person's messages (and our replies to them) onto the ticket; those
+    carry their own requester (``origin_requester``) and are never shown here."""
+    return [
+        message for message in selectors.ticket_conversation(ticket)
+        if message.kind == Message.Kind.PUBLIC
+        and message.origin_requester_id in (None, ticket.requester_id)
+    ]  # fmt: skip
+
+
 @require_http_methods(["GET", "POST"])
 def requester_ticket(request: HttpRequest, token: str) -> HttpResponse:
     """The requester's page: their conversation (public messages only) and a reply box."""
@@ -123,8 +134,7 @@ def requester_ticket(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("help:ticket", token=token)
     elif form.errors:
         status = 400
-    messages = [m for m in selectors.ticket_conversation(ticket) if m.kind == Message.Kind.PUBLIC]
     return render(request, "tickets/help/ticket.html", {
-        "ticket": ticket, "conversation": messages, "form": form,
+        "ticket": ticket, "conversation": requesters_conversation(ticket), "form": form,
         "closed": ticket.status == Status.CLOSED,
     }, status=status)  # fmt: skip

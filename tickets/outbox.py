@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from helpdesk import webhooks
@@ -88,11 +89,20 @@ def email_attachments(message_id: int | None) -> tuple[list[Attachment], list[At
 
 
 def _thread_headers(notification: Notification) -> dict[str, str]:
-    """Message-ID of this mail and In-Reply-To / References to the ticket's earlier mail."""
+    """Message-ID of this mail and In-Reply-To / References to the earlier mail with the
+    same person. A merge can bring another requester's messages onto a ticket (they keep
+    their ``origin_requester``): their Message-IDs never go into this person's mail, and
+    a reply to them that was queued before the merge threads with their own mail only."""
     headers = {"Message-ID": make_msgid(domain=settings.EMAIL_MESSAGE_ID_DOMAIN)}
-    if notification.ticket_id:
+    ticket_id, origin = notification.ticket_id, None
+    if notification.message_id:  # the message may have moved to another ticket since
+        ticket_id, origin = Message.objects.filter(pk=notification.message_id).values_list(
+            "ticket_id", "origin_requester_id").first() or (ticket_id, None)  # fmt: skip
+    if ticket_id:
         earlier = list(
-            Message.objects.filter(ticket_id=notification.ticket_id)
+            Message.objects.filter(ticket_id=ticket_id)
+            .alias(person=Coalesce("origin_requester_id", "ticket__requester_id"))
+            .filter(person=origin or F("ticket__requester_id"))
             .exclude(channel_message_id="")
             .exclude(pk=notification.message_id)
             .order_by("-created_at", "-id")

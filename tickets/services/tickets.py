@@ -501,9 +501,22 @@ def ticket_respond(
 # ------------------------------------------------------- merge and links
 
 
+def _requester_label(requester: Requester) -> str:
+    if requester.name and requester.email:
+        return f"{requester.name} <{requester.email}>"
+    return str(requester)
+
+
 @transaction.atomic
-def ticket_merge(*, actor: User, source: Ticket, target: Ticket) -> Ticket:
-    """Fold a duplicate into another ticket: its messages move over, it closes."""
+def ticket_merge(
+    *, actor: User, source: Ticket, target: Ticket, confirm_different_requesters: bool = False
+) -> Ticket:
+    """Fold a duplicate into another ticket: its messages move over, it closes.
+
+    Tickets of two different requesters merge only when the caller confirms it; the
+    messages that move then keep the requester they were from or to
+    (``origin_requester``), so neither person's page or mail ever shows the other's.
+    """
     if source.pk == target.pk:
         raise TicketError(_("A ticket cannot be merged into itself."))
     # Lock both rows in id order so two merges cannot deadlock.
@@ -522,6 +535,19 @@ def ticket_merge(*, actor: User, source: Ticket, target: Ticket) -> Ticket:
     if target.status == Status.CLOSED:
         raise TicketConflict(_("%(ref)s is closed; merge into an open ticket.") % {
             "ref": target.reference})  # fmt: skip
+    different = source.requester_id != target.requester_id
+    if different and not confirm_different_requesters:
+        raise TicketError(
+            _("%(source_ref)s is from %(source)s and %(target_ref)s is from %(target)s: confirm "
+              "that you want to merge the tickets of two different requesters.")
+            % {"source_ref": source.reference, "source": _requester_label(source.requester),
+               "target_ref": target.reference, "target": _requester_label(target.requester)}
+        )  # fmt: skip
+    if different:
+        # An origin set by an earlier merge is kept: it names the person it really was.
+        Message.objects.filter(ticket=source, origin_requester__isnull=True).update(
+            origin_requester=source.requester
+        )
     moved = Message.objects.filter(ticket=source).update(ticket=target)
     now = timezone.now()
     with connection.cursor() as cursor:

@@ -181,7 +181,9 @@ def test_a_macro_fills_its_placeholders_and_applies_its_actions(desk):
 def test_merge_moves_the_conversation_and_closes_the_duplicate(desk):
     agent = desk["people"]["inhouse_agent"]
     q = desk["queues"]["inhouse"]
-    target, source = tf.ticket(q, body="first"), tf.ticket(q, body="second, duplicate")
+    maya = tf.requester(name="Maya")
+    target = tf.ticket(q, body="first", requester_=maya)
+    source = tf.ticket(q, body="second, duplicate", requester_=maya)
     services.ticket_merge(actor=agent, source=source, target=target)
     source.refresh_from_db()
     assert (source.status, source.merged_into) == (Status.CLOSED, target)
