@@ -448,7 +448,9 @@ def ticket_conversation(ticket: Ticket) -> list[Message]:
     """The messages, oldest first, each with its ``files`` (attachments). Most messages
     have none: the files are fetched only for those that do (one query, or none)."""
     has_files = Exists(Attachment.objects.filter(message=OuterRef("pk")))
-    messages = list(ticket.messages.select_related("author").annotate(has_files=has_files))
+    messages = list(
+        ticket.messages.select_related("author", "origin_requester").annotate(has_files=has_files)
+    )
     files: dict[int, list[Attachment]] = {m.pk: [] for m in messages if m.has_files}
     if files:
         for attachment in Attachment.objects.filter(message_id__in=files).order_by("id"):

@@ -360,12 +360,24 @@ def _other_ticket(request: HttpRequest, missing: str):  # type: ignore[no-untype
 @login_required
 @require_POST
 def merge(request: HttpRequest, reference: str) -> HttpResponse:
+    """Merging asks first: a page naming both tickets (and both requesters, with a box to
+    tick, when they differ). Only its post, with ``confirm=1``, merges."""
     source = selectors.get_ticket_for(request.user, reference)
     target = _other_ticket(request, _("Enter the reference of the ticket to merge into."))
     if target is None:
         return redirect("tickets:detail", reference=source.reference)
+    confirmed = request.POST.get("confirm") == "1"
+    different = source.requester_id != target.requester_id
+    agreed = request.POST.get("different_requesters") == "1"
+    if not confirmed or (different and not agreed):
+        error = _("Tick the box to confirm that you are merging the tickets of two different "
+                  "people.") if confirmed else ""  # fmt: skip
+        return render(request, "tickets/merge_confirm.html", {
+            "source": source, "target": target, "different": different, "error": error,
+        }, status=400 if error else 200)  # fmt: skip
     try:
-        services.ticket_merge(actor=request.user, source=source, target=target)
+        services.ticket_merge(actor=request.user, source=source, target=target,
+                              confirm_different_requesters=agreed)  # fmt: skip
     except services.TicketError as exc:
         messages.error(request, str(exc))
         return redirect("tickets:detail", reference=source.reference)

@@ -103,6 +103,14 @@ def test_merge_a_duplicate_into_another_ticket(page, floor):
     page.goto(f"/tickets/{dup.reference}/")
     page.get_by_label("Merge this ticket into").fill(original.reference)
     page.get_by_role("button", name="Merge").click()
+    # It asks first, naming both tickets and, as they are two people's, both of them.
+    confirm = page.get_by_test_id("merge-confirm")
+    expect(confirm).to_contain_text(dup.reference)
+    expect(confirm).to_contain_text(original.reference)
+    expect(confirm).to_contain_text("Maya Lopez")
+    assert Ticket.objects.get(pk=dup.pk).status != Status.CLOSED
+    page.get_by_label(re.compile("I want to merge the ticket of")).check()
+    page.get_by_role("button", name="Merge the tickets").click()
     expect(page).to_have_url(re.compile(original.reference))
     expect(page.get_by_test_id("conversation")).to_contain_text("was merged into this ticket")
     assert Ticket.objects.get(pk=dup.pk).status == Status.CLOSED

@@ -177,7 +177,11 @@ def test_merge_and_link_from_the_ticket_page(north, client):
     assert (
         client.post(f"/tickets/{a.reference}/link/", {"reference": c.reference}).status_code == 302
     )
-    response = client.post(f"/tickets/{b.reference}/merge/", {"reference": a.reference})
+    # Merging asks first (tests/tickets/views/test_merge_confirmation.py), then merges.
+    asked = client.post(f"/tickets/{b.reference}/merge/", {"reference": a.reference})
+    assert asked.status_code == 200 and 'data-testid="merge-confirm"' in asked.content.decode()
+    response = client.post(f"/tickets/{b.reference}/merge/",
+                           {"reference": a.reference, "confirm": "1"})  # fmt: skip
     assert response["Location"] == f"/tickets/{a.reference}/"
     b.refresh_from_db()
     assert b.merged_into == a
