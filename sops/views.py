@@ -27,6 +27,7 @@ from sops.forms import (
 from sops.markdown import SOPFileError, render_markdown
 from sops.models import SOP, SOPVersion
 from tickets import selectors as ticket_selectors
+from tickets import timeline
 
 
 def _editor(request: HttpRequest) -> None:
@@ -170,7 +171,8 @@ def history(request: HttpRequest, slug: str) -> HttpResponse:
     versions = list(selectors.visible_versions(request.user, sop).select_related("author"))
     events = selectors.sop_history(sop) if permissions.can_edit_sops(request.user) else []
     return render(request, "sops/history.html",
-                  {"sop": sop, "versions": versions, "events": events})  # fmt: skip
+                  {"sop": sop, "versions": versions,
+                   "entries": timeline.sop_entries(events)})  # fmt: skip
 
 
 @login_required

@@ -18,6 +18,7 @@ from escalations import selectors as escalation_selectors
 from escalations.models import Severity
 from sops import selectors as sop_selectors
 from tickets import presence, presenters, selectors, services
+from tickets import timeline as timeline_words
 from tickets.forms import (
     BulkForm,
     QueueFilterForm,
@@ -404,8 +405,14 @@ def link(request: HttpRequest, reference: str) -> HttpResponse:
 @require_GET
 def timeline(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, reference)
-    return render(request, "tickets/partials/timeline.html",
-                  {"ticket": ticket, "events": selectors.ticket_timeline(ticket)})  # fmt: skip
+    events = selectors.ticket_timeline(ticket)
+    slugs = timeline_words.queue_slugs(events)
+    # Names only of queues this person may see; the sentence says "another queue" otherwise.
+    names = dict(selectors.visible_queues(request.user).filter(slug__in=slugs)
+                 .values_list("slug", "name")) if slugs else {}  # fmt: skip
+    return render(request, "tickets/partials/timeline.html", {
+        "ticket": ticket, "entries": timeline_words.ticket_entries(events, queue_names=names),
+    })  # fmt: skip
 
 
 @login_required

@@ -166,6 +166,10 @@ def _describe(clock: SLAClock) -> dict:
         "policy": clock.policy.name,
         "state": clock.state,
         "due_at": clock.due_at.isoformat() if clock.due_at else None,
+        # Business seconds of the target and used so far: the timeline tells how much
+        # was left when a clock paused (tickets/timeline.py).
+        "target_seconds": clock.target_seconds,
+        "used_seconds": clock.used_seconds,
     }
 
 
