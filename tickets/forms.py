@@ -64,6 +64,14 @@ class ReplyForm(StyledFormMixin, forms.Form):
         required=False,
     )  # fmt: skip
     macro = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # The newest message the agent had on screen: a newer one is shown before sending.
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_seen(self) -> int | None:
+        """A message id, or None (no check) for anything else: a page from before this
+        field existed, or a value someone edited."""
+        value = self.cleaned_data["seen"]
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 class TicketUpdateForm(StyledFormMixin, forms.Form):

@@ -460,6 +460,17 @@ def ticket_conversation(ticket: Ticket) -> list[Message]:
     return messages
 
 
+def messages_since(ticket: Ticket, seen: int, *, viewer: User) -> list[int]:
+    """Ids of the ticket's messages newer than ``seen`` (the newest the viewer had on
+    screen) that someone else wrote: a reply is not sent over them unread."""
+    return list(
+        ticket.messages.filter(pk__gt=seen)
+        .exclude(author_id=viewer.pk)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
 def requester_other_tickets(user: User, ticket: Ticket, limit: int = 10) -> list[Ticket]:
     return list(
         visible_tickets(user)

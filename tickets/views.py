@@ -78,6 +78,11 @@ def sidebar_counts(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def next_ticket(request: HttpRequest) -> HttpResponse:
+    return _open_next_ticket(request)
+
+
+def _open_next_ticket(request: HttpRequest) -> HttpResponse:
+    """Claim the most urgent waiting ticket and open it; back to the queue if none waits."""
     ticket = services.ticket_claim_next(agent=request.user)
     if ticket is None:
         messages.info(request, _("No unassigned ticket is waiting in your queues and languages."))
@@ -205,9 +210,11 @@ def search(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- ticket page
 
 
-def _ticket_context(request: HttpRequest, ticket, reply_form=None) -> dict:  # type: ignore[no-untyped-def]
+def _ticket_context(request: HttpRequest, ticket, reply_form=None,  # type: ignore[no-untyped-def]
+                    new_messages: list[int] | None = None) -> dict:  # fmt: skip
     user = request.user
     macros = selectors.macros_for(ticket)
+    conversation = selectors.ticket_conversation(ticket)
     return {
         "ticket": ticket,
         "ticket_sops": sop_selectors.sops_for_ticket(user, ticket, macros),
@@ -215,7 +222,10 @@ def _ticket_context(request: HttpRequest, ticket, reply_form=None) -> dict:  # t
         "escalation_reasons": escalation_selectors.reasons(),
         "severities": Severity.choices,
         "open_incidents": escalation_selectors.open_incidents_for_ticket(ticket),
-        "conversation": selectors.ticket_conversation(ticket),
+        "conversation": conversation,
+        # The reply form names the newest message on screen (a newer one is shown first).
+        "seen_message": max((m.pk for m in conversation), default=0),
+        "new_messages": new_messages or [],
         "sla": presenters.sla_panel(selectors.ticket_sla_clocks(ticket)),
         "other_tickets": selectors.requester_other_tickets(user, ticket),
         "linked": selectors.linked_tickets(user, ticket),
@@ -256,6 +266,10 @@ def reply(request: HttpRequest, reference: str) -> HttpResponse:
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
+        unseen = (selectors.messages_since(ticket, data["seen"], viewer=request.user)
+                  if data["seen"] is not None else [])  # fmt: skip
+        if unseen:
+            return _show_new_messages(request, ticket, form, unseen)
         try:
             services.ticket_respond(
                 actor=request.user,
@@ -276,10 +290,23 @@ def reply(request: HttpRequest, reference: str) -> HttpResponse:
                 else _("Reply queued for sending to the requester.")
             )
             messages.success(request, done)
+            if request.POST.get("then") == "next":  # "Send and next"
+                return _open_next_ticket(request)
             return redirect("tickets:detail", reference=ticket.reference)
     ticket = selectors.get_ticket_for(request.user, reference)
     return render(request, "tickets/ticket.html", _ticket_context(request, ticket, form),
                   status=400)  # fmt: skip
+
+
+def _show_new_messages(request: HttpRequest, ticket, form: ReplyForm,  # type: ignore[no-untyped-def]
+                       unseen: list[int]) -> HttpResponse:  # fmt: skip
+    """Messages came in after the agent opened the page: nothing is sent. The page comes
+    back with them marked and the draft kept; it now names them as seen, so pressing
+    Send again sends."""
+    ticket = selectors.get_ticket_for_page(request.user, ticket.reference)
+    context = _ticket_context(request, ticket, form, new_messages=unseen)
+    context["files_dropped"] = bool(request.FILES)
+    return render(request, "tickets/ticket.html", context, status=409)
 
 
 def _macro_for(ticket, macro_id: int | None) -> Macro | None:  # type: ignore[no-untyped-def]

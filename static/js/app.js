@@ -64,3 +64,28 @@
     }
   });
 })();
+
+// ---------------------------------------------------------------------------
+// Ticket page (issue 14, item 18): "n" (the next-ticket form) asks before leaving
+// an unsent reply behind; when the page came back because messages arrived while
+// the agent was writing, the first of them is scrolled into view.
+(function () {
+  "use strict";
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || form.id !== "next-ticket-form") return;
+    var body = document.getElementById("id_body");
+    var question = form.getAttribute("data-draft-confirm");
+    if (body && question && body.value.trim() && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
+
+  function showNewMessages() {
+    var first = document.querySelector('[data-testid="new-message"]');
+    if (first) first.scrollIntoView({ block: "start" });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showNewMessages);
+  else showNewMessages();
+})();
