@@ -1,8 +1,66 @@
-"""How django-axes names the account a sign-in attempt was for."""
+"""Sign-in lockout: how django-axes names the account an attempt was for, and the
+handler that counts each lockout rule against its own limit.
 
+The rules (``AXES_LOCKOUT_PARAMETERS``, in this order) and their limits:
+
+- one account from one address: ``AXES_FAILURE_LIMIT`` (someone who forgot a password);
+- one account from any address: ``AXES_ACCOUNT_FAILURE_LIMIT`` (a guess spread over
+  many addresses at one password);
+- one address for any account: ``AXES_ADDRESS_FAILURE_LIMIT`` (one address trying
+  many accounts; higher, since an office signs in from behind one address).
+
+Axes itself compares every rule with one limit, so the handler reports a rule that
+reached its own limit as the common limit reached.
+"""
+
+from __future__ import annotations
+
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username, get_failure_limit
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Sum
 from django.http import HttpRequest
 
 
 def attempted_username(request: HttpRequest, credentials: dict | None) -> str | None:
     value = (credentials or {}).get("username") or request.POST.get("username")
     return value.strip().lower() if isinstance(value, str) and value.strip() else None
+
+
+def rule_limits() -> list[tuple[tuple[str, ...], int]]:
+    """Each lockout rule (its parameters) with its limit, in AXES_LOCKOUT_PARAMETERS order."""
+    limits = {
+        ("ip_address", "username"): settings.AXES_FAILURE_LIMIT,
+        ("username",): settings.AXES_ACCOUNT_FAILURE_LIMIT,
+        ("ip_address",): settings.AXES_ADDRESS_FAILURE_LIMIT,
+    }
+    rules = []
+    for parameter in settings.AXES_LOCKOUT_PARAMETERS:
+        key = tuple(sorted([parameter] if isinstance(parameter, str) else parameter))
+        rules.append((key, limits[key]))
+    return rules
+
+
+class LockoutHandler(AxesDatabaseHandler):
+    def get_failures(self, request, credentials: dict | None = None) -> int:  # type: ignore[no-untyped-def]
+        attempts = self.get_user_attempts(request, credentials)
+        pair_failures = 0
+        for (rule, limit), queryset in zip(rule_limits(), attempts, strict=True):
+            failures = queryset.aggregate(n=Sum("failures_since_start"))["n"] or 0
+            if failures >= limit:
+                return get_failure_limit(request, credentials)
+            if rule == ("ip_address", "username"):
+                pair_failures = failures
+        return pair_failures
+
+    def reset_user_attempts(self, request, credentials: dict | None = None) -> int:  # type: ignore[no-untyped-def]
+        # A successful sign-in clears only that account's failures from that address.
+        # Axes would clear every rule's records: the address's failures on other
+        # accounts too, so signing in to one's own account would reset a guess at
+        # someone else's.
+        username = get_client_username(request, credentials)
+        deleted, _ = AccessAttempt.objects.filter(
+            username=username, ip_address=request.axes_ip_address
+        ).delete()
+        return deleted

@@ -275,6 +275,8 @@ def user_update(
             before={"is_active": not is_active},
             after={"is_active": bool(is_active)},
         )
+        if not is_active:
+            _api_token_delete(actor=actor, user=user, reason="deactivated")
     if full_name is not _UNSET and full_name != user.full_name:
         _audit(action=AccountEvent.Action.PREFERENCES_CHANGED, actor=actor, target=user,
                before={"full_name": user.full_name}, after={"full_name": full_name})  # fmt: skip
@@ -297,11 +299,16 @@ def api_token_rotate(*, actor: User) -> str:
     return token.key
 
 
-@transaction.atomic
-def api_token_revoke(*, actor: User) -> bool:
+def _api_token_delete(*, actor: User | None, user: User, reason: str = "") -> bool:
     from rest_framework.authtoken.models import Token  # noqa: PLC0415
 
-    deleted = Token.objects.filter(user=actor).delete()[0] > 0
+    deleted = Token.objects.filter(user=user).delete()[0] > 0
     if deleted:
-        _audit(action=AccountEvent.Action.API_TOKEN_REVOKED, actor=actor, target=actor)
+        _audit(action=AccountEvent.Action.API_TOKEN_REVOKED, actor=actor, target=user,
+               after={"reason": reason} if reason else None)  # fmt: skip
     return deleted
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User) -> bool:
+    return _api_token_delete(actor=actor, user=actor)

@@ -1,16 +1,21 @@
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
+from django_ratelimit.core import is_ratelimited
 
 from accounts import permissions, selectors
 from accounts.forms import PreferencesForm, RosterSearchForm, SignInForm
@@ -22,12 +27,41 @@ from accounts.services import (
 )
 
 _CURSOR_SALT = "accounts.roster"
+logger = logging.getLogger(__name__)
 
 
 class SignInView(LoginView):
     form_class = SignInForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+
+def _reset_email_key(group: str, request: HttpRequest) -> str:
+    return request.POST.get("email", "").strip().lower()
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form, with its mail throttled per address and per account. A
+    throttled request gets the same "sent" page as any other and nothing is sent, so
+    the page never tells whether the account exists or how often it was asked for."""
+
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        limits = [
+            is_ratelimited(self.request, group="password-reset-address", key="ip",
+                           rate=settings.PASSWORD_RESET_RATE_PER_ADDRESS, increment=True),
+            is_ratelimited(self.request, group="password-reset-account", key=_reset_email_key,
+                           rate=settings.PASSWORD_RESET_RATE_PER_ACCOUNT, increment=True),
+        ]  # fmt: skip
+        if any(limits):
+            logger.warning("Password reset throttled (per address: %s, per account: %s)",
+                           *limits)  # fmt: skip
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 @login_required

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -41,11 +43,21 @@ from tickets.models import (
 class SeedReport:
     created: list[str]
     existing: list[str]
+    # Demo logins given a random password by this run (email -> password), to show once.
+    passwords: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+def _random_password() -> str:
+    return secrets.token_urlsafe(12)
 
 
 @transaction.atomic
-def seed_organisation() -> SeedReport:
-    """Create whatever part of the demo organisation is missing; never change what exists."""
+def seed_organisation(*, random_passwords: bool = False) -> SeedReport:
+    """Create whatever part of the demo organisation is missing; never change what exists.
+
+    ``random_passwords`` (``make run`` with DEBUG off): new demo logins get a random
+    password each instead of the published one, and a demo login still on the published
+    password gets a random one; ``report.passwords`` holds them, to be shown once."""
     report = SeedReport(created=[], existing=[])
     vendors: dict[str, Vendor] = {}
     for name, contact in VENDORS:
@@ -62,9 +74,16 @@ def seed_organisation() -> SeedReport:
         report.created.append(f"team {name}")
     teams = {team.slug: team for team in Team.objects.all()}
     for demo in USERS:
-        if User.objects.filter(email__iexact=demo.email).exists():
+        existing = User.objects.filter(email__iexact=demo.email).first()
+        if existing is not None:
             report.existing.append(demo.email)
+            if random_passwords and existing.check_password(DEMO_PASSWORD):
+                report.passwords[demo.email] = _random_password()
+                existing.set_password(report.passwords[demo.email])
+                existing.save(update_fields=["password"])
             continue
+        if random_passwords:
+            report.passwords[demo.email] = _random_password()
         services.user_create(
             actor=None,
             email=demo.email,
@@ -73,7 +92,7 @@ def seed_organisation() -> SeedReport:
             team=teams[demo.team] if demo.team else None,
             languages=demo.languages,
             time_zone=demo.time_zone,
-            password=DEMO_PASSWORD,
+            password=report.passwords.get(demo.email, DEMO_PASSWORD),
         )
         report.created.append(f"user {demo.email}")
     _seed_queues_and_macros(report, vendors, teams)

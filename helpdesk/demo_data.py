@@ -52,9 +52,17 @@ USERS = [
 ]  # fmt: skip
 
 
-def login_lines() -> list[str]:
+def login_lines(passwords: dict[str, str] | None = None) -> list[str]:
+    """One line per demo login: email, password, who. With ``passwords`` (the random ones
+    just set, DEBUG off) a login missing from it kept the password it already had."""
+    unchanged = "(unchanged)"
+    shown = {
+        u.email: DEMO_PASSWORD if passwords is None else passwords.get(u.email, unchanged)
+        for u in USERS
+    }
     width = max(len(u.email) for u in USERS)
-    return [f"  {u.email:<{width}}  {DEMO_PASSWORD}   {u.description}" for u in USERS]
+    pw_width = max(len(value) for value in shown.values())
+    return [f"  {u.email:<{width}}  {shown[u.email]:<{pw_width}}   {u.description}" for u in USERS]
 
 
 # (name, languages, team slugs, vendor names, default priority)

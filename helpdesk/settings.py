@@ -294,11 +294,16 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Brute-force protection: after AXES_FAILURE_LIMIT failed sign-ins for one
-# account from one address, that pair is locked out for the cool-off time.
+# Brute-force protection (accounts/lockout.py): failed sign-ins are counted for one
+# account from one address (AXES_FAILURE_LIMIT), for one account from any address
+# (AXES_ACCOUNT_FAILURE_LIMIT) and from one address for any account
+# (AXES_ADDRESS_FAILURE_LIMIT); reaching any limit locks out for the cool-off time.
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ACCOUNT_FAILURE_LIMIT = env.int("AXES_ACCOUNT_FAILURE_LIMIT", default=20)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=30)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
 # The sign-in form's field is "username" (holding the email); counting failures
 # under the lower-cased address stops "Ana@" and "ana@" being counted apart.
 AXES_USERNAME_FORM_FIELD = "username"
@@ -307,6 +312,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
 AXES_VERBOSE = False
+# Password-reset mail (accounts.views.PasswordResetView): at most this many requests per
+# address and per account (django-ratelimit's "count/period"); past that the page says
+# the link was sent and nothing is sent.
+PASSWORD_RESET_RATE_PER_ADDRESS = env.str("PASSWORD_RESET_RATE_PER_ADDRESS", default="10/h")
+PASSWORD_RESET_RATE_PER_ACCOUNT = env.str("PASSWORD_RESET_RATE_PER_ACCOUNT", default="3/h")
 
 # ------------------------------------------------------------------ language
 
@@ -455,15 +465,28 @@ CONTENT_SECURITY_POLICY = {
 # ----------------------------------------------------------------------- API
 
 REST_FRAMEWORK = {
+    # DRF's token check and IsAuthenticated, charging refused calls to the "anon" rate
+    # (helpdesk/api_throttling.py).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "helpdesk.api_throttling.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["helpdesk.api_throttling.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "helpdesk.api.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"user": env.str("API_RATE_LIMIT", default="1200/minute")},
+    # Signed-in callers per person; calls without a sign-in (refused ones included) per
+    # address, so guessing tokens or hammering the API from one address is slowed down.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "helpdesk.api_throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_RATE_LIMIT", default="1200/minute"),
+        "anon": env.str("API_ANON_RATE_LIMIT", default="60/minute"),
+    },
+    # The caller's address: with no proxy in front, the connection's, never a
+    # client-sent X-Forwarded-For (which would make every call a new address).
+    "NUM_PROXIES": env.int("AXES_PROXY_COUNT", default=0),
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 SPECTACULAR_SETTINGS = {

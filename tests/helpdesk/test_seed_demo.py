@@ -57,3 +57,53 @@ def test_seed_demo_does_not_overwrite_a_changed_demo_account():
     call_command("seed_demo", "--quiet-logins")
     admin.refresh_from_db()
     assert admin.check_password("changed-by-the-owner")
+
+
+def test_random_passwords_give_each_demo_login_its_own_printed_once(capsys):
+    call_command("seed_demo", "--random-passwords", "--tickets", "0")
+    out = capsys.readouterr().out
+    printed = {}
+    for demo in USERS:
+        line = next(line for line in out.splitlines() if line.strip().startswith(demo.email))
+        printed[demo.email] = line.split()[1]
+        user = User.objects.get(email=demo.email)
+        assert not user.check_password(DEMO_PASSWORD)
+        assert user.check_password(printed[demo.email])
+    assert len(set(printed.values())) == len(USERS)
+    # A second run changes nothing and has nothing new to show.
+    call_command("seed_demo", "--random-passwords", "--tickets", "0")
+    out = capsys.readouterr().out
+    assert not any(password in out for password in printed.values())
+    assert out.count("(unchanged)") == len(USERS)
+    admin = User.objects.get(email="admin@example.com")
+    assert admin.check_password(printed["admin@example.com"])
+
+
+def test_random_passwords_replace_the_published_one_but_not_an_owners_own():
+    call_command("seed_demo", "--quiet-logins", "--tickets", "0")
+    admin = User.objects.get(email="admin@example.com")
+    admin.set_password("changed-by-the-owner")
+    admin.save()
+    call_command("seed_demo", "--random-passwords", "--tickets", "0")
+    admin.refresh_from_db()
+    assert admin.check_password("changed-by-the-owner")
+    for demo in USERS:
+        assert not User.objects.get(email=demo.email).check_password(DEMO_PASSWORD)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_make_run_with_debug_off_creates_no_login_with_the_published_password(monkeypatch):
+    from django.db import connection
+
+    from helpdesk import launcher
+
+    # The launcher's own seeding step, run for real against the test database.
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "helpdesk.settings_test")
+    monkeypatch.setenv("HELPDESK_TEST_DATABASE_NAME", connection.settings_dict["NAME"])
+    lines = launcher.seed_demo_logins(debug=False)
+    assert len(lines) == len(USERS)
+    for demo, line in zip(USERS, lines, strict=True):
+        email, password = line.split()[:2]
+        assert email == demo.email and password != DEMO_PASSWORD
+        user = User.objects.get(email=demo.email)
+        assert user.check_password(password) and not user.check_password(DEMO_PASSWORD)

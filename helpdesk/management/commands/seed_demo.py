@@ -21,9 +21,15 @@ class Command(BaseCommand):
         )  # fmt: skip
         parser.add_argument("--seed", type=int, default=None, help="Random seed.")
         parser.add_argument("--quiet-logins", action="store_true", help="Do not print the logins.")
+        parser.add_argument(
+            "--random-passwords", action="store_true",
+            help="Give new demo logins (and any still on the published demo password) a random "
+            "password each, printed once (`make run` with DEBUG off).",
+        )  # fmt: skip
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
-        report = demo.seed_organisation()
+        random_passwords = options["random_passwords"]
+        report = demo.seed_organisation(random_passwords=random_passwords)
         if report.created:
             self.stdout.write(f"Created {len(report.created)} demo records.")
         else:
@@ -46,7 +52,8 @@ class Command(BaseCommand):
             )
         if demo.seed_escalation_examples():
             self.stdout.write("Added demo escalations and an incident.")
-        if not options["quiet_logins"]:
+        # Random passwords exist nowhere else: they are printed even with --quiet-logins.
+        if random_passwords or not options["quiet_logins"]:
             self.stdout.write("Demo logins (email, password, who):")
-            for line in demo_data.login_lines():
+            for line in demo_data.login_lines(report.passwords if random_passwords else None):
                 self.stdout.write(line)

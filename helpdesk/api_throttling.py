@@ -1,0 +1,51 @@
+"""Calls to the API without a valid sign-in are limited per address (the "anon" rate).
+
+DRF checks throttles only after authentication and permissions, so its
+AnonRateThrottle alone never sees the calls that matter: a wrong token fails in
+authentication, a missing one in the permission check, both before any throttle.
+Those two places charge the same per-address count here, and past the rate the
+answer is 429 instead of 401. Each call is charged once: the one that fails first.
+"""
+
+from __future__ import annotations
+
+from rest_framework import authentication, exceptions, permissions, throttling
+from rest_framework.settings import api_settings
+
+
+class AnonRateThrottle(throttling.AnonRateThrottle):
+    """DRF's, with the rate read when used (so settings changes apply)."""
+
+    def get_rate(self) -> str | None:
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class _RefusedCallThrottle(AnonRateThrottle):
+    """The same count, for a call already known to be anonymous (``request.user`` must
+    not be read while authentication is still running)."""
+
+    def get_cache_key(self, request, view) -> str:  # type: ignore[no-untyped-def]
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def charge_anonymous_call(request, view=None) -> None:  # type: ignore[no-untyped-def]
+    throttle = _RefusedCallThrottle()
+    if not throttle.allow_request(request, view):
+        raise exceptions.Throttled(throttle.wait())
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    def authenticate(self, request):  # type: ignore[no-untyped-def]
+        try:
+            return super().authenticate(request)
+        except exceptions.AuthenticationFailed:
+            charge_anonymous_call(request)
+            raise
+
+
+class IsAuthenticated(permissions.IsAuthenticated):
+    def has_permission(self, request, view) -> bool:  # type: ignore[no-untyped-def]
+        if super().has_permission(request, view):
+            return True
+        charge_anonymous_call(request, view)
+        return False
