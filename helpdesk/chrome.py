@@ -13,9 +13,15 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, get_language_info, gettext_noop
+from django.utils.translation import (
+    get_language,
+    get_language_info,
+    gettext_noop,
+    ngettext_lazy,
+)
 
 # makemessages does not read Jinja2 templates: their strings are listed here so they
 # stay in the catalogues.
@@ -23,8 +29,13 @@ CHROME_STRINGS = [
     gettext_noop("Skip to main content"), gettext_noop("Main navigation"),
     gettext_noop("Helpdesk"), gettext_noop("Toggle navigation"), gettext_noop("Search tickets"),
     gettext_noop("Search tickets ( / )"), gettext_noop("Sign out"), gettext_noop("Language"),
-    gettext_noop("Change language"), gettext_noop("Updated procedures to read"),
-    gettext_noop("version %(n)s"),
+    gettext_noop("Change language"), gettext_noop("version %(n)s"),
+    gettext_noop("SOPs to acknowledge"), gettext_noop("review"), gettext_noop("Acknowledge"),
+    gettext_noop("Acknowledge %(title)s, version %(n)s"),
+    gettext_noop("Open them in the SOP library"),
+    gettext_noop("Thank you: no SOP is waiting for your acknowledgement."),
+    ngettext_lazy("%(num)d SOP needs your acknowledgement",
+                  "%(num)d SOPs need your acknowledgement", 1),
 ]  # fmt: skip
 
 
@@ -58,6 +69,12 @@ def footer(request: HttpRequest | None, csrf_token: object) -> SafeString:
     return _render("partials/footer.html", request, context)
 
 
-def sop_banner_slot(request: HttpRequest | None, pending: list, *, oob: bool = False) -> SafeString:
-    """The banner's slot, empty when nothing waits; ``oob`` swaps it in from an htmx answer."""
-    return _render("partials/sop_banner_slot.html", request, {"pending": pending, "oob": oob})
+def sop_banner_slot(request: HttpRequest | None, pending: list, *, oob: bool = False,
+                    csrf_token: object = None) -> SafeString:  # fmt: skip
+    """The banner's slot, empty when nothing waits: one line (how many SOPs wait, and
+    "review", which opens the list with an Acknowledge button for each). ``oob`` swaps it
+    in from an htmx answer, the list left open. A page passes its own CSRF token."""
+    if csrf_token is None and request is not None and pending:
+        csrf_token = get_token(request)
+    return _render("partials/sop_banner_slot.html", request,
+                   {"pending": pending, "oob": oob, "page_csrf_token": csrf_token})  # fmt: skip

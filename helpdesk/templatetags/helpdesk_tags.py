@@ -39,5 +39,6 @@ def page_footer(context: template.Context) -> str:
 def sop_banner_slot(context: template.Context) -> str:
     pending = context.get("pending_sops") or []
     return chrome.sop_banner_slot(
-        context.get("request"), pending() if callable(pending) else pending
-    )
+        context.get("request"), pending() if callable(pending) else pending,
+        csrf_token=context.get("csrf_token"),
+    )  # fmt: skip
