@@ -15,6 +15,7 @@ from kombu import Exchange as KombuExchange
 from kombu import Queue as KombuQueue
 
 from helpdesk import embedded
+from helpdesk.web_address import local_site_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -39,7 +40,10 @@ def _development_secret_key() -> str:
 SECRET_KEY = env.str("SECRET_KEY", default="") or _development_secret_key()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+# Links in mail start with this; unset, it follows `make run`'s WEB_HOST and WEB_PORT.
+SITE_URL = env.str("SITE_URL", default="") or local_site_url(
+    env.str("WEB_HOST", default=""), env.int("WEB_PORT", default=8000)
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
