@@ -1,0 +1,147 @@
+"""axe-core (from npm, node_modules/axe-core) on every main page, in English and in Arabic
+(right to left): no serious or critical violations.
+
+One browser context per language, signed in once; every <details> is opened before the
+check so the forms folded inside them (return an escalation, escalate a ticket…) are
+checked too. axe is evaluated through Playwright (DevTools), which the page's
+Content-Security-Policy does not apply to: nothing is served or relaxed for it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+
+from accounts.models import User
+from escalations.selectors import visible_escalations, visible_incidents
+from sops.models import SOPVersion
+from sops.selectors import visible_sops
+from tests.e2e.conftest import ARTIFACTS
+from tickets.models import Priority
+from tickets.selectors import visible_tickets
+from tickets.services.help_center import requester_link
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING = ("serious", "critical")
+LANGUAGES = ["en", "ar"]  # left to right, and right to left
+# An in-house lead: every page (the SOP editor, people, incidents), a lead's actions on
+# escalations, and the banner of SOPs to acknowledge (admins have none).
+EMAIL = "lead@example.com"
+
+RUN_AXE = """async (blocking) => {
+  document.querySelectorAll("details").forEach((details) => { details.open = true; });
+  const results = await axe.run(document, { resultTypes: ["violations"] });
+  return results.violations
+    .filter((violation) => blocking.includes(violation.impact))
+    .map((violation) => ({
+      id: violation.id, impact: violation.impact, help: violation.help,
+      nodes: violation.nodes.slice(0, 4).map((node) => ({
+        target: node.target.join(" "),
+        summary: (node.failureSummary || "").split("\\n").slice(1, 2).join(" ").trim(),
+      })),
+      more: Math.max(0, violation.nodes.length - 4),
+    }));
+}"""
+
+
+def main_pages(user: User) -> list[tuple[str, str, bool]]:
+    """(name, path, needs sign-in) for every main page, from the demo's data the person
+    may see."""
+    tickets = visible_tickets(user)
+    ticket = (tickets.filter(priority=Priority.HIGH, messages__isnull=False).order_by("id")
+              .first() or tickets.order_by("id").first())  # fmt: skip
+    assert ticket is not None, "the demo has no tickets"
+    escalation = visible_escalations(user).order_by("id").first()
+    incident = visible_incidents(user).order_by("id").first()
+    sops = visible_sops(user)
+    sop = sops.filter(current_version__isnull=False).order_by("id").first()
+    draft = (SOPVersion.objects.filter(sop__in=sops, state__in=["draft", "in_review"])
+             .select_related("sop").order_by("id").first())  # fmt: skip
+    assert escalation and incident and sop and draft, "the demo lacks escalations or SOPs"
+    word = max(ticket.subject.split(), key=len)
+    requester_page = "/" + requester_link(ticket).split("/", 3)[3]
+    return [
+        ("sign-in", "/accounts/sign-in/", False),
+        ("help-center form", "/help/", False),
+        ("requester's page", requester_page, False),
+        ("home", "/", True),
+        ("queue", "/tickets/?view=all", True),
+        ("ticket", f"/tickets/{ticket.reference}/", True),
+        ("search results", f"/tickets/search/?q={quote(word)}", True),
+        ("SOP library", "/sops/", True),
+        ("SOP", f"/sops/{sop.slug}/", True),
+        ("SOP editor", f"/sops/{draft.sop.slug}/edit/", True),
+        ("escalation board", "/escalations/", True),
+        ("escalation", f"/escalations/{escalation.pk}/", True),
+        ("incidents", "/escalations/incidents/", True),
+        ("incident", f"/escalations/incidents/{incident.pk}/", True),
+        ("on-call", "/escalations/on-call/", True),
+        ("preferences", "/accounts/preferences/", True),
+        ("people", "/accounts/people/", True),
+    ]
+
+
+def sign_in_any_language(page, email: str, password: str = "helpdesk-demo") -> None:  # noqa: S107
+    page.goto("/accounts/sign-in/")
+    page.locator("input[name=username]").fill(email)
+    page.locator("input[name=password]").fill(password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/accounts/sign-in/" not in url)
+
+
+def audit(page, language: str, pages: list[tuple[str, str, bool]]) -> list[str]:
+    axe_source = AXE.read_text()
+    found = []
+    signed_in = False
+    for name, path, needs_sign_in in pages:
+        if needs_sign_in and not signed_in:
+            sign_in_any_language(page, EMAIL)
+            signed_in = True
+        response = page.goto(path)
+        assert response is not None and response.status == 200, (language, name, response)
+        html = page.locator("html")
+        assert html.get_attribute("lang") == language, (language, name)
+        assert html.get_attribute("dir") == ("rtl" if language == "ar" else "ltr"), name
+        page.wait_for_load_state("networkidle")  # htmx fragments loaded after the page
+        if name == "home":
+            assert page.locator("#sop-banner-slot a").count(), "no SOP banner to check"
+        page.evaluate(axe_source)
+        for violation in page.evaluate(RUN_AXE, list(BLOCKING)):
+            nodes = "; ".join(
+                f"{node['target']} ({node['summary']})" if node["summary"] else node["target"]
+                for node in violation["nodes"]
+            )
+            more = f" and {violation['more']} more" if violation["more"] else ""
+            found.append(
+                f"[{language}] {name} {path}: {violation['id']} ({violation['impact']}): "
+                f"{violation['help']} — {nodes}{more}"
+            )
+    return found
+
+
+def test_every_main_page_has_no_serious_accessibility_violations_in_english_and_arabic(
+    browser, live_server, demo_org, console_errors
+):
+    assert AXE.exists(), "axe-core is missing: run npm ci (package-lock.json)"
+    pages = main_pages(User.objects.get(email=EMAIL))
+    found = []
+    # One test for both languages: the demo is seeded once.
+    for language in LANGUAGES:
+        context = browser.new_context(base_url=live_server.url, locale=language)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
+        page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+        try:
+            violations = audit(page, language, pages)
+            if violations:
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / f"axe-{language}.png"), full_page=True)
+        finally:
+            context.close()
+        found += violations
+    assert not found, "\n".join(found)
+    # A Content-Security-Policy violation or a script error counts as a failure too.
+    assert console_errors == [], console_errors
