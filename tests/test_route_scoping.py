@@ -20,7 +20,11 @@ PUBLIC = {
 # Public with DEBUG on (a laptop), sign-in needed in production (tests/helpdesk/test_api_docs).
 API_DOCS = {"api-schema", "api-docs"}
 # Signed-in person's own things, no other object: login required, nothing to leak.
-OWN = {"home", "accounts:preferences", "accounts:api_token", "accounts:logout"}
+OWN = {"home", "accounts:preferences", "accounts:api_token", "accounts:logout",
+       "tickets:saved_view_create"}  # fmt: skip
+# Saved queue views by id (tickets.selectors.get_saved_view_for): another person's is 404
+# for every method (a view shared with one's team opens, but only its owner deletes it).
+SAVED_VIEW_ROUTES = {"tickets:saved_view": ["get"], "tickets:saved_view_delete": ["post"]}
 # Role-gated lists built on visible_users (tests/accounts/views).
 ROLE_LISTS = {"accounts:roster"}
 # Reference-addressed ticket routes: out of scope is 404 for every method.
@@ -83,7 +87,7 @@ def test_every_route_is_covered():
     covered = (
         PUBLIC | API_DOCS | OWN | ROLE_LISTS | set(TICKET_ROUTES) | SCOPED_LISTS | OBJECT_ROUTES
         | set(SOP_ROUTES) | set(SOP_EDITOR_ROUTES) | set(ESCALATION_ROUTES) | set(INCIDENT_ROUTES)
-        | TOKEN_ROUTES
+        | TOKEN_ROUTES | set(SAVED_VIEW_ROUTES)
     )  # fmt: skip
     routes = set(_names(get_resolver()))
     assert routes - covered == set(), "new routes: say how they are scoped in this file"
@@ -119,6 +123,23 @@ def test_other_vendors_ticket_is_404_on_every_ticket_route(outsider, name, metho
     assert response.status_code == 404
     ticket.refresh_from_db()
     assert ticket.messages.count() == 1 and ticket.assignee is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "method"), [(n, m) for n, methods in SAVED_VIEW_ROUTES.items() for m in methods]
+)
+def test_another_persons_saved_view_is_404_on_every_route(outsider, name, method):
+    from tickets.models import SavedView
+    from tickets.selectors import QueueFilters
+    from tickets.services.saved_views import saved_view_create
+
+    owner = outsider["people"]["north_lead"]
+    filters = QueueFilters(view="queue", queue=outsider["ticket"].queue_id)
+    view = saved_view_create(actor=owner, name="Northwind only", share=True, filters=filters)
+    response = getattr(outsider["client"], method)(_path(name, pk=view.pk))
+    assert response.status_code == 404
+    assert SavedView.objects.filter(pk=view.pk).exists()
 
 
 @pytest.mark.django_db

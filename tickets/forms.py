@@ -1,9 +1,10 @@
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.forms import StyledFormMixin
 from tickets.models import Channel, Priority, Status
-from tickets.selectors import VIEWS, QueueFilters
+from tickets.selectors import SORTS, VIEWS, QueueFilters
 
 _LANGUAGE_CHOICES = [("", _("Any language"))]
 
@@ -21,6 +22,7 @@ class QueueFilterForm(StyledFormMixin, forms.Form):
     )
     tag = forms.CharField(label=_("Tag"), max_length=64, required=False)
     assignee = forms.CharField(label=_("Assignee"), max_length=12, required=False)
+    sort = forms.ChoiceField(label=_("Sort"), choices=[(s, s) for s in SORTS], required=False)
     cursor = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
 
     def __init__(self, data=None, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -42,13 +44,28 @@ class QueueFilterForm(StyledFormMixin, forms.Form):
         return QueueFilters(
             view=view,
             queue=data.get("queue"),
-            statuses=data.get("status") or [],
-            priorities=data.get("priority") or [],
+            # In the order the filter lists them, so a view's query string is canonical.
+            statuses=[s for s in Status.values if s in (data.get("status") or [])],
+            priorities=sorted(data.get("priority") or []),
             language=(data.get("language") or "").strip().lower(),
             channel=data.get("channel") or "",
             tag=(data.get("tag") or "").strip().lower(),
             assignee=assignee,
+            sort=data.get("sort") or "urgency",
         )
+
+
+class SavedViewForm(StyledFormMixin, forms.Form):
+    """Save the queue as it is shown (its filters and sort) under a name."""
+
+    name = forms.CharField(label=_("Name of this view"), max_length=80)
+    share = forms.BooleanField(label=_("Share with my team"), required=False)
+    query = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
+
+    def filters(self) -> QueueFilters:
+        """The filters in the saved query, read as the queue page reads them (unknown or
+        bad values are dropped, the page cursor is not kept)."""
+        return QueueFilterForm(QueryDict(self.cleaned_data.get("query", ""))).filters()
 
 
 class ReplyForm(StyledFormMixin, forms.Form):
@@ -95,7 +112,14 @@ class ReferenceForm(StyledFormMixin, forms.Form):
         return self.cleaned_data["reference"].strip().upper()
 
 
+# Statuses a person may set from the queue: every status but "new" (no ticket goes
+# back to new).
+BULK_STATUSES = [(value, label) for value, label in Status.choices if value != Status.NEW]
+
+
 class BulkForm(forms.Form):
+    """An action on the selected tickets, with its value from that action's picker."""
+
     ACTIONS = [
         ("assign", _("Assign to")),
         ("status", _("Set status")),
@@ -104,17 +128,65 @@ class BulkForm(forms.Form):
         ("tag", _("Add tag")),
         ("incident", _("Link to incident")),
     ]
-    refs = forms.MultipleChoiceField(required=True)  # choices are not known up front
-    action = forms.ChoiceField(choices=ACTIONS)
-    value = forms.CharField(max_length=64, required=False)
+    # Each action's picker, and what to say when it is empty or its value is not offered.
+    PICKERS = {
+        "assign": ("assignee", _("Choose a person to assign the tickets to.")),
+        "status": ("status", _("Choose one of the statuses offered.")),
+        "priority": ("priority", _("Choose one of the priorities offered.")),
+        "queue": ("queue", _("Choose one of the queues offered.")),
+        "tag": ("tag", _("Type a tag of at most 64 characters.")),
+        "incident": ("incident", _("Choose one of the incidents offered.")),
+    }
+    refs = forms.MultipleChoiceField(
+        required=True, error_messages={"required": _("Select one or more tickets first.")}
+    )  # choices are not known up front
+    action = forms.ChoiceField(choices=ACTIONS, error_messages={
+        "required": _("Choose what to do with the selected tickets."),
+        "invalid_choice": _("Choose what to do with the selected tickets."),
+    })  # fmt: skip
+    assignee = forms.RegexField(regex=r"^(me|none|[0-9]{1,12})$", required=False)
+    status = forms.ChoiceField(choices=BULK_STATUSES, required=False)
+    priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, required=False,
+                                      empty_value=None)  # fmt: skip
+    queue = forms.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
+    tag = forms.CharField(max_length=64, required=False)
+    incident = forms.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
     next = forms.CharField(max_length=2000, required=False)
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        data = args[0] if args else kwargs.get("data")
+    def __init__(self, data=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if data is not None:
+            # Older posts (and scripts) sent every action's value as "value".
+            data = data.copy()
+            picker = self.PICKERS.get(data.get("action", ""), ("", ""))[0]
+            if picker and not data.get(picker) and data.get("value"):
+                data[picker] = data["value"]
+        super().__init__(data, *args, **kwargs)
         refs = data.getlist("refs") if data is not None else []
         self.fields["refs"].choices = [(r, r) for r in refs[:200]]
         self.fields["refs"].error_messages["invalid_choice"] = _("Select at most 200 tickets.")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        action = data.get("action")
+        picker, missing = self.PICKERS.get(action or "", ("", ""))
+        # Only the chosen action's picker counts: without JavaScript every picker is
+        # posted, and the others' values are not used.
+        for name, _message in self.PICKERS.values():
+            if name != picker:
+                self.errors.pop(name, None)
+        if picker and (picker in self.errors or data.get(picker) in (None, "")):
+            self.errors.pop(picker, None)
+            raise forms.ValidationError(missing)
+        return data
+
+    def sentences(self) -> list[str]:
+        """Every error as a sentence of its own (shown as messages above the queue)."""
+        seen: list[str] = []
+        for name in ("refs", "action", "__all__"):
+            for error in self.errors.get(name, []):
+                if error not in seen:
+                    seen.append(error)
+        return seen or [str(_("Select one or more tickets and an action."))]
 
 
 class SearchForm(forms.Form):

@@ -243,6 +243,34 @@ class Ticket(models.Model):
                 name="ticket_unassigned_urgency_idx",
                 condition=Q(status__in=WORKABLE_STATUSES, assignee__isnull=True),
             ),
+            # The queue's other sorts (newest or oldest first: one index read either way;
+            # recently updated), for all active tickets, one queue's, and the unassigned
+            # workable ones. "My open tickets" are few a person: ticket_assignee_urgency_idx
+            # finds them and they are sorted in memory.
+            models.Index(
+                fields=["created_at", "id"], name="ticket_active_created_idx",
+                condition=Q(status__in=ACTIVE_STATUSES),
+            ),
+            models.Index(
+                fields=["queue", "created_at", "id"], name="ticket_queue_created_idx",
+                condition=Q(status__in=ACTIVE_STATUSES),
+            ),
+            models.Index(
+                fields=["created_at", "id"], name="ticket_unassigned_created_idx",
+                condition=Q(status__in=WORKABLE_STATUSES, assignee__isnull=True),
+            ),
+            models.Index(
+                fields=["updated_at", "id"], name="ticket_active_updated_idx",
+                condition=Q(status__in=ACTIVE_STATUSES),
+            ),
+            models.Index(
+                fields=["queue", "updated_at", "id"], name="ticket_queue_updated_idx",
+                condition=Q(status__in=ACTIVE_STATUSES),
+            ),
+            models.Index(
+                fields=["updated_at", "id"], name="ticket_unassigned_updated_idx",
+                condition=Q(status__in=WORKABLE_STATUSES, assignee__isnull=True),
+            ),
             # Recently solved.
             models.Index(
                 F("solved_at").desc(), F("id").desc(),

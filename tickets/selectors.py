@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import binascii
 import json
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core import signing
 from django.core.cache import cache
@@ -32,6 +34,7 @@ from tickets.models import (
     Message,
     Queue,
     Requester,
+    SavedView,
     SLAClock,
     Status,
     Ticket,
@@ -185,6 +188,14 @@ def assignable_agents(user: User, queue: Queue) -> QuerySet[User]:
 # ---------------------------------------------------------------- queue view
 
 VIEWS = ("mine", "unassigned", "pending", "all", "solved", "queue")
+# The orders an index serves on every active view (migration 0017_queue_sort_indexes).
+# "Recently solved" keeps its own order (newest solved first) whatever the sort.
+SORTS = ("urgency", "newest", "oldest", "updated")
+# The statuses each view can hold: what its status filter offers.
+VIEW_STATUSES: dict[str, tuple[str, ...]] = {
+    "mine": ACTIVE_STATUSES, "unassigned": WORKABLE_STATUSES, "pending": (Status.PENDING,),
+    "all": ACTIVE_STATUSES, "queue": ACTIVE_STATUSES, "solved": DONE_STATUSES,
+}  # fmt: skip
 
 
 @dataclass
@@ -197,6 +208,22 @@ class QueueFilters:
     channel: str = ""
     tag: str = ""
     assignee: str = ""  # "", "me", "none", or a user id
+    sort: str = "urgency"
+
+    def as_query(self) -> str:
+        """The filters as the queue page's query string, in a fixed order and without
+        defaults: what a saved view keeps and what the page compares it with."""
+        pairs: list[tuple[str, Any]] = [("view", self.view)]
+        if self.queue:
+            pairs.append(("queue", self.queue))
+        pairs += [("status", status) for status in self.statuses]
+        pairs += [("priority", priority) for priority in self.priorities]
+        for name in ("language", "channel", "tag", "assignee"):
+            if getattr(self, name):
+                pairs.append((name, getattr(self, name)))
+        if self.sort != "urgency" and self.view != "solved":
+            pairs.append(("sort", self.sort))
+        return urlencode(pairs)
 
 
 @dataclass
@@ -216,6 +243,7 @@ _ROW_COLUMNS = (
     "assignee_id",
     "requester__name", "requester__email", "requester__external_id",
     "requester__is_high_profile", "queue__name", "assignee__full_name", "assignee__email",
+    "updated_at",
 )  # fmt: skip
 
 
@@ -245,6 +273,7 @@ class QueueRow:
     queue_name: str
     assignee_full_name: str | None
     assignee_email: str | None
+    updated_at: Any
 
     @property
     def requester_label(self) -> str:
@@ -311,10 +340,73 @@ def _filtered(user: User, filters: QueueFilters) -> QuerySet[Ticket]:
     return tickets
 
 
+@dataclass(frozen=True)
+class _Order:
+    """One sort of the queue: its ORDER BY, and the row comparison that continues after
+    a cursor over the same columns in the same direction (so a page is an index range
+    scan from the cursor on, never an OFFSET)."""
+
+    order_by: tuple[str, ...]
+    row: str  # the row value compared with the cursor, in SQL
+    after: str  # the cursor's side of the comparison
+    kinds: tuple[str, ...]  # what each cursor value must be: "time", "due" or "int"
+
+    def key(self, row: Any) -> list[Any]:
+        values = []
+        for kind, column in zip(self.kinds, self.order_by, strict=True):
+            name = column.lstrip("-")
+            value = getattr(row, "pk" if name == "id" else name)
+            if kind == "due":
+                value = value.isoformat() if value else "infinity"
+            elif kind == "time":
+                value = value.isoformat()
+            values.append(value)
+        return values
+
+
+_T = "tickets_ticket."
+_ORDERS = {
+    # COALESCE(sla_due_at, 'infinity') is ordered by the indexed expression itself
+    # (``urgency()``); selecting it would return 'infinity', which Python cannot hold.
+    "urgency": _Order(
+        ("sla_due_at", "priority", "created_at", "id"),
+        f"(COALESCE({_T}sla_due_at, 'infinity'::timestamptz), {_T}priority, {_T}created_at, "
+        f"{_T}id) >", "(%s::timestamptz, %s, %s::timestamptz, %s)", ("due", "int", "time", "int"),
+    ),
+    "newest": _Order(("-created_at", "-id"), f"({_T}created_at, {_T}id) <",
+                     "(%s::timestamptz, %s)", ("time", "int")),
+    "oldest": _Order(("created_at", "id"), f"({_T}created_at, {_T}id) >",
+                     "(%s::timestamptz, %s)", ("time", "int")),
+    "updated": _Order(("-updated_at", "-id"), f"({_T}updated_at, {_T}id) <",
+                      "(%s::timestamptz, %s)", ("time", "int")),
+    "solved": _Order(("-solved_at", "-id"), f"({_T}solved_at, {_T}id) <",
+                     "(%s::timestamptz, %s)", ("time", "int")),
+}  # fmt: skip
+
+
+def _cursor_values(cursor: str, sort: str) -> list[Any] | None:
+    """The cursor's key if it was made for this sort and holds what that sort needs;
+    None (the first page) for any other: a cursor from another sort, view or version."""
+    values = _decode_cursor(cursor)
+    order = _ORDERS[sort]
+    if not values or values[0] != sort or len(values) != len(order.kinds) + 1:
+        return None
+    for kind, value in zip(order.kinds, values[1:], strict=True):
+        if kind == "int" and not (isinstance(value, int) and not isinstance(value, bool)):
+            return None
+        if kind in ("time", "due") and not (kind == "due" and value == "infinity"):
+            try:
+                datetime.fromisoformat(value)
+            except (TypeError, ValueError):
+                return None
+    return values[1:]
+
+
 def queue_page(
     user: User, filters: QueueFilters, cursor: str = "", *, full_rows: bool = False
 ) -> Page:
-    """One page of a queue view, most urgent first; keyset-paginated, one query.
+    """One page of a queue view in its sort (most urgent first by default);
+    keyset-paginated, one query.
 
     By default only the columns a queue row shows (and the cursor needs) are
     loaded: at 50 rows a page, building whole objects for four tables cost more
@@ -323,43 +415,23 @@ def queue_page(
     tickets = _filtered(user, filters)
     if full_rows:
         tickets = tickets.select_related("requester", "queue", "assignee").defer("search_vector")
-    after = _decode_cursor(cursor)
-    if filters.view == "solved":
-        tickets = tickets.order_by("-solved_at", "-id")
-        if after and len(after) == 2:
-            tickets = tickets.filter(
-                RawSQL(
-                    "(tickets_ticket.solved_at, tickets_ticket.id) < (%s::timestamptz, %s)",
-                    after,
-                    output_field=BooleanField(),
-                )
-            )
+    sort = "solved" if filters.view == "solved" else (
+        filters.sort if filters.sort in SORTS else "urgency")  # fmt: skip
+    order = _ORDERS[sort]
+    if sort == "urgency":
+        tickets = tickets.order_by(urgency().asc(), *order.order_by[1:])
     else:
-        # Order by the indexed expression itself; selecting it would return
-        # 'infinity', which Python's datetime cannot hold.
-        tickets = tickets.order_by(urgency().asc(), "priority", "created_at", "id")
-        if after and len(after) == 4:
-            # A row comparison walks the urgency index from the cursor on (no OFFSET).
-            tickets = tickets.filter(
-                RawSQL(
-                    "(COALESCE(tickets_ticket.sla_due_at, 'infinity'::timestamptz), "
-                    "tickets_ticket.priority, tickets_ticket.created_at, tickets_ticket.id) "
-                    "> (%s::timestamptz, %s, %s::timestamptz, %s)",
-                    after,
-                    output_field=BooleanField(),
-                )
-            )
+        tickets = tickets.order_by(*order.order_by)
+    after = _cursor_values(cursor, sort)
+    if after is not None:
+        tickets = tickets.filter(
+            # Constant SQL from _ORDERS; the cursor's values are parameters.
+            RawSQL(f"{order.row} {order.after}", after, output_field=BooleanField())  # noqa: S611
+        )
     rows = list(tickets[: PAGE_SIZE + 1]) if full_rows else _rows(tickets[: PAGE_SIZE + 1])
     has_more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    next_cursor = ""
-    if has_more and rows:
-        last = rows[-1]
-        if filters.view == "solved":
-            next_cursor = _encode_cursor([last.solved_at.isoformat(), last.pk])
-        else:
-            due = last.sla_due_at.isoformat() if last.sla_due_at else "infinity"
-            next_cursor = _encode_cursor([due, last.priority, last.created_at.isoformat(), last.pk])
+    next_cursor = _encode_cursor([sort, *order.key(rows[-1])]) if has_more and rows else ""
     return Page(rows=rows, next_cursor=next_cursor, has_more=has_more)
 
 
@@ -439,6 +511,141 @@ def sidebar_counts(user: User) -> dict[str, Any]:
         counts["solved"] += solved
         counts["queues"][queue_id] = active
     return counts
+
+
+# ------------------------------------------------- queue filters and pickers
+
+QUEUE_FACETS_CACHE_KEY = "tickets:queue-facets:v1"
+QUEUE_FACETS_SECONDS = 300
+POPULAR_TAGS = 30
+
+
+@dataclass
+class QueueFacets:
+    """What the language and tag filters offer."""
+
+    languages: list[str]
+    tags: list[str]
+
+
+def queue_facets(user: User) -> QueueFacets:
+    """The languages, and the most used tags, of the active tickets in this person's
+    visible queues. Read from counts per queue that every agent shares (no query when
+    warm): finding them is a pass over every active ticket, too much for each request."""
+    per_queue = _queue_facets()
+    languages: set[str] = set()
+    tags: Counter[str] = Counter()
+    for queue in visible_queue_list(user):
+        queue_languages, queue_tags = per_queue.get(queue.pk, ((), {}))
+        languages.update(queue_languages)
+        tags.update(queue_tags)
+    popular = sorted(tags.items(), key=lambda item: (-item[1], item[0]))[:POPULAR_TAGS]
+    return QueueFacets(languages=sorted(languages), tags=sorted(tag for tag, _uses in popular))
+
+
+def _queue_facets() -> dict[int, tuple[list[str], dict[str, int]]]:
+    cached = cache.get(QUEUE_FACETS_CACHE_KEY)
+    if cached is not None:
+        read_at, facets = cached
+        # Stale: one request reads them again while the others answer from the old copy.
+        fresh = (timezone.now() - read_at).total_seconds() < QUEUE_FACETS_SECONDS
+        if fresh or not cache.add(f"{QUEUE_FACETS_CACHE_KEY}:refresh", 1, 60):
+            return facets
+    return refresh_queue_facets()
+
+
+def refresh_queue_facets() -> dict[int, tuple[list[str], dict[str, int]]]:
+    """Per queue: the languages of its active tickets, and its most used tags with their
+    counts; one statement for every queue, shared through the cache."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT queue_id, 'language', language, count(*)
+              FROM tickets_ticket
+             WHERE status IN ('new', 'open', 'pending', 'on_hold') AND language <> ''
+             GROUP BY queue_id, language
+            UNION ALL
+            SELECT queue_id, 'tag', tag, uses FROM (
+                SELECT queue_id, tag, count(*) AS uses,
+                       row_number() OVER (PARTITION BY queue_id ORDER BY count(*) DESC, tag)
+                         AS rank
+                  FROM tickets_ticket CROSS JOIN LATERAL unnest(tags) AS tag
+                 WHERE status IN ('new', 'open', 'pending', 'on_hold')
+                 GROUP BY queue_id, tag) ranked
+             WHERE rank <= %s
+            """,
+            [POPULAR_TAGS],
+        )
+        facets: dict[int, tuple[list[str], dict[str, int]]] = {}
+        for queue_id, kind, value, uses in cursor.fetchall():
+            languages, tags = facets.setdefault(queue_id, ([], {}))
+            if kind == "language":
+                languages.append(value)
+            else:
+                tags[value] = uses
+    cache.set(QUEUE_FACETS_CACHE_KEY, (now, facets), QUEUE_FACETS_SECONDS * 12)
+    cache.delete(f"{QUEUE_FACETS_CACHE_KEY}:refresh")
+    return facets
+
+
+MAX_BULK_ASSIGNEES = 500
+
+
+def bulk_assignees(user: User) -> QuerySet[User]:
+    """Whom this person may pick to assign tickets to from the queue, besides themselves:
+    the people they may see (``visible_users``) who may work at least one of their
+    visible queues. Agents see only themselves: for them this is empty and no query."""
+    from accounts.selectors import visible_users  # noqa: PLC0415
+
+    if not (user.is_authenticated and user.is_active and (user.is_admin or user.is_lead)):
+        return User.objects.none()
+    queue_ids = visible_queue_ids(user)
+    by_team = Queue.teams.through.objects.filter(team_id=OuterRef("team_id"),
+                                                 queue_id__in=queue_ids)  # fmt: skip
+    by_vendor = Queue.vendors.through.objects.filter(vendor__teams=OuterRef("team_id"),
+                                                     queue_id__in=queue_ids)  # fmt: skip
+    return (
+        visible_users(user)
+        .filter(Exists(by_team) | Exists(by_vendor) | Q(role="admin"), is_active=True)
+        .exclude(pk=user.pk)
+        .only("id", "full_name", "email")
+        .order_by("full_name", "id")
+    )
+
+
+MAX_SAVED_VIEWS_SHOWN = 100
+
+
+def _saved_views(user: User, *, own: bool = False) -> QuerySet[SavedView]:
+    if not user.is_authenticated or not user.is_active:
+        return SavedView.objects.none()
+    scope = Q(owner_id=user.pk)
+    if user.team_id is not None and not own:
+        # Shared while its lead is still an active lead (or admin) of the team.
+        scope |= Q(shared_with_team_id=user.team_id, owner__team_id=user.team_id,
+                   owner__is_active=True, owner__role__in=["lead", "admin"])  # fmt: skip
+    return SavedView.objects.filter(scope)
+
+
+def saved_views_for(user: User) -> list[SavedView]:
+    """The saved queue views this person may open: their own, then those a lead of their
+    team shared with it, by name. One query."""
+    views = (
+        _saved_views(user)
+        .select_related("owner")
+        .only("name", "query", "owner_id", "shared_with_team_id", "owner__full_name")
+        .order_by(Case(When(owner_id=user.pk, then=0), default=1), "name", "id")
+    )
+    return list(views[:MAX_SAVED_VIEWS_SHOWN])
+
+
+def get_saved_view_for(user: User, pk: int, *, own: bool = False) -> SavedView:
+    """A saved view this person may open (``own``: one they saved); 404 otherwise."""
+    view = _saved_views(user, own=own).filter(pk=pk).first()
+    if view is None:
+        raise Http404
+    return view
 
 
 # -------------------------------------------------------------- ticket page

@@ -3,65 +3,127 @@ one service or selector call, a page or fragment out."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import User
 from escalations import selectors as escalation_selectors
-from escalations.models import Severity
+from escalations.models import Incident, Severity
 from sops import selectors as sop_selectors
 from tickets import presence, presenters, selectors, services
 from tickets import timeline as timeline_words
 from tickets.forms import (
+    BULK_STATUSES,
     BulkForm,
     QueueFilterForm,
     ReferenceForm,
     ReplyForm,
+    SavedViewForm,
     SearchForm,
     TicketUpdateForm,
 )
-from tickets.models import Attachment, Channel, Macro, Priority, Status
+from tickets.models import Attachment, Channel, Macro, Priority, Status, Ticket
+from tickets.services import saved_views
 
 SAFE_INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
 
 
-def _queue_context(request: HttpRequest) -> dict:
-    form = QueueFilterForm(request.GET)
+def _queue_context(request: HttpRequest, params: QueryDict, *, full_page: bool = True) -> dict:
+    """The queue page (or only its table, for htmx) for these query parameters."""
+    user = request.user
+    form = QueueFilterForm(params)
     filters = form.filters()
-    page = selectors.queue_page(request.user, filters, cursor=form.cleaned_data.get("cursor", ""))
-    params = request.GET.copy()
-    params.pop("cursor", None)
-    return {
-        "form": form,
+    page = selectors.queue_page(user, filters, cursor=form.cleaned_data.get("cursor", ""))
+    query = params.copy()
+    query.pop("cursor", None)
+    context = {
         "filters": filters,
         "page": page,
         "rows_html": presenters.rows_html(
             presenters.queue_rows(page.rows), selectable=True, caption=_("Tickets in this view")
         ),
-        "queues": selectors.visible_queue_list(request.user),
-        "base_query": params.urlencode(),
-        "is_first_page": not request.GET.get("cursor"),
-        "statuses": Status.choices,
+        "base_query": query.urlencode(),
+        "is_first_page": not params.get("cursor"),
+        "news": _news(request, page),
+        "view_query": filters.as_query(),
+        "back_url": f"{_url('tickets:queue')}?{params.urlencode()}",
+    }
+    if not full_page:
+        return context
+    facets = selectors.queue_facets(user)
+    view_statuses = selectors.VIEW_STATUSES.get(filters.view, ())
+    context.update({
+        "form": form,
+        "queues": selectors.visible_queue_list(user),
+        "statuses": [(v, label) for v, label in Status.choices if v in view_statuses],
         "priorities": Priority.choices,
         "channels": Channel.choices,
-    }
+        "sorts": _sort_choices(),
+        "languages": _language_choices(facets.languages, filters.language),
+        "tags": sorted({*facets.tags, *([filters.tag] if filters.tag else [])}),
+        "bulk_people": list(selectors.bulk_assignees(user)[: selectors.MAX_BULK_ASSIGNEES]),
+        "bulk_statuses": BULK_STATUSES,
+        "bulk_incidents": _open_incidents(user),
+        "can_share": bool((user.is_lead or user.is_admin) and user.team_id),
+        "save_form": SavedViewForm(),
+    })  # fmt: skip
+    return context
+
+
+def _sort_choices() -> list[tuple[str, str]]:
+    labels = {"urgency": _("Most urgent first"), "newest": _("Newest first"),
+              "oldest": _("Oldest first"), "updated": _("Recently updated first")}  # fmt: skip
+    return [(sort, labels[sort]) for sort in selectors.SORTS]
+
+
+def _language_choices(codes: list[str], current: str) -> list[tuple[str, str]]:
+    """The languages on offer, named in the viewer's language ("Spanish (es)")."""
+    names = dict(settings.SKILL_LANGUAGES)
+    codes = sorted({*codes, *([current] if current else [])})
+    return [(code, _("%(name)s (%(code)s)") % {"name": names[code], "code": code}
+             if code in names else code) for code in codes]  # fmt: skip
+
+
+def _open_incidents(user: User) -> list[Incident]:
+    """Incidents the person may link tickets to (leads and admins), newest first."""
+    if not escalation_selectors.can_manage_incidents(user):
+        return []
+    incidents = escalation_selectors.visible_incidents(user).exclude(status="resolved")
+    return list(incidents.only("id", "title").order_by("-id")[:50])
+
+
+def _news(request: HttpRequest, page: selectors.Page) -> str:
+    """On an automatic refresh, how many rows the browser did not show before: its script
+    sends the references it shows (``X-Queue-Shown``); "" on any other request."""
+    shown_header = request.headers.get("X-Queue-Shown")
+    if shown_header is None or not request.htmx:
+        return ""
+    shown = {ref for ref in shown_header.split(",", 200)[:200] if len(ref) <= 16}
+    new = sum(1 for row in page.rows if row.reference not in shown)
+    if not new:
+        return ""
+    return ngettext("%(count)d new ticket", "%(count)d new tickets", new) % {"count": new}
 
 
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
 def queue(request: HttpRequest) -> HttpResponse:
-    context = _queue_context(request)
     if request.htmx:
+        context = _queue_context(request, request.GET, full_page=False)
         return render(request, "tickets/queue.html#queue-table", context)
-    return render(request, "tickets/queue.html", context)
+    return render(request, "tickets/queue.html", _queue_context(request, request.GET))
 
 
 @login_required
@@ -70,9 +132,52 @@ def sidebar_counts(request: HttpRequest) -> HttpResponse:
     context = {
         "counts": selectors.sidebar_counts(request.user),
         "queues": selectors.visible_queue_list(request.user),
-        "current": request.GET.get("current", ""),
+        "current": request.GET.get("current", "")[:20],
+        "query": request.GET.get("query", "")[:1000],
+        "saved_views": selectors.saved_views_for(request.user),
     }
     return render(request, "tickets/partials/sidebar.html", context)
+
+
+@login_required
+@require_POST
+def saved_view_create(request: HttpRequest) -> HttpResponse:
+    """Save the queue as shown under a name; errors show next to the name on the page."""
+    form = SavedViewForm(request.POST)
+    if form.is_valid():
+        try:
+            view = saved_views.saved_view_create(
+                actor=request.user, name=form.cleaned_data["name"], filters=form.filters(),
+                share=form.cleaned_data["share"],
+            )  # fmt: skip
+        except services.TicketError as exc:
+            form.add_error("name", str(exc))
+        else:
+            messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+            return redirect(f"{_url('tickets:queue')}?{view.query}")
+    context = _queue_context(request, QueryDict(form.data.get("query", "")[:2000]))
+    context["save_form"] = form
+    return render(request, "tickets/queue.html", context, status=400)
+
+
+@login_required
+@require_GET
+def saved_view(request: HttpRequest, pk: int) -> HttpResponse:
+    view = selectors.get_saved_view_for(request.user, pk)
+    return redirect(f"{_url('tickets:queue')}?{view.query}")
+
+
+@login_required
+@require_POST
+def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    view = selectors.get_saved_view_for(request.user, pk, own=True)
+    try:
+        saved_views.saved_view_delete(actor=request.user, view=view)
+    except services.TicketError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Saved view “%(name)s” deleted.") % {"name": view.name})
+    return redirect(_safe_next(request, _url("tickets:queue")))
 
 
 @login_required
@@ -112,38 +217,46 @@ def bulk(request: HttpRequest) -> HttpResponse:
     form = BulkForm(request.POST)
     back = _safe_next(request, _url("tickets:queue"))
     if not form.is_valid():
-        messages.error(request, _("Select tickets and an action."))
+        for sentence in form.sentences():
+            messages.error(request, sentence)
         return redirect(back)
-    action, value = form.cleaned_data["action"], form.cleaned_data["value"]
-    tickets = selectors.visible_tickets(request.user).filter(
-        reference__in=form.cleaned_data["refs"]
-    )
-    if action == "incident":
-        return _bulk_link_incident(request, list(tickets), value, back)
+    data, user = form.cleaned_data, request.user
+    tickets = list(selectors.visible_tickets(user).filter(reference__in=data["refs"])
+                   .defer("search_vector").order_by("reference"))  # fmt: skip
+    if data["action"] == "incident":
+        return _bulk_link_incident(request, tickets, data["incident"], back)
+    try:
+        change = _bulk_change(user, data)
+    except services.TicketError as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
     done, failed = 0, []
     for ticket in tickets:
         try:
-            _bulk_apply(request.user, ticket, action, value)
+            change(ticket)
             done += 1
-        except (services.TicketError, ValueError) as exc:
-            failed.append(f"{ticket.reference}: {exc}")
+        except services.TicketError as exc:
+            failed.append(_("%(reference)s: %(reason)s")
+                          % {"reference": ticket.reference, "reason": exc})  # fmt: skip
     if done:
         messages.success(request, _("%(count)d ticket(s) updated.") % {"count": done})
     for failure in failed[:10]:
         messages.error(request, failure)
+    if len(failed) > 10:
+        messages.error(request, _("%(count)d more tickets were not changed.")
+                       % {"count": len(failed) - 10})  # fmt: skip
     return redirect(back)
 
 
-def _bulk_link_incident(request: HttpRequest, tickets: list, value: str, back: str) -> HttpResponse:  # type: ignore[type-arg]
-    """Link the selected tickets to an incident (its number in the value box)."""
-    from escalations import selectors as esc_selectors  # noqa: PLC0415 - builds on tickets
-    from escalations import services as esc_services  # noqa: PLC0415
+def _bulk_link_incident(
+    request: HttpRequest, tickets: list[Ticket], number: int, back: str
+) -> HttpResponse:
+    """Link the selected tickets to an incident chosen from the picker."""
+    from escalations import services as esc_services  # noqa: PLC0415 - builds on tickets
 
-    incident = None
-    if value.strip().isdigit():
-        incident = esc_selectors.visible_incidents(request.user).filter(pk=int(value)).first()
+    incident = escalation_selectors.visible_incidents(request.user).filter(pk=number).first()
     if incident is None:
-        messages.error(request, _("No incident %(id)s that you can see.") % {"id": value})
+        messages.error(request, _("No incident %(id)s that you can see.") % {"id": number})
         return redirect(back)
     try:
         added = esc_services.incident_add_tickets(actor=request.user, incident=incident,
@@ -156,21 +269,30 @@ def _bulk_link_incident(request: HttpRequest, tickets: list, value: str, back: s
     return redirect(back)
 
 
-def _bulk_apply(user: User, ticket, action: str, value: str) -> None:  # type: ignore[no-untyped-def]
+def _bulk_change(user: User, data: dict) -> Callable[[Ticket], object]:
+    """The change to make to each selected ticket, its value checked once against what
+    the person was offered; a TicketError (a sentence) when it was not offered."""
+    action = data["action"]
     if action == "assign":
-        assignee = None if value in ("", "none") else _assignee(user, value, ticket.queue)
-        services.ticket_assign(actor=user, ticket=ticket, assignee=assignee)
-    elif action == "status":
-        services.ticket_change_status(actor=user, ticket=ticket, status=value)
-    elif action == "priority":
-        services.ticket_set_priority(actor=user, ticket=ticket, priority=int(value))
-    elif action == "queue":
-        target = selectors.visible_queues(user).filter(pk=int(value)).first()
+        choice = data["assignee"]
+        assignee = user if choice == "me" else None
+        if choice not in ("me", "none"):
+            assignee = selectors.bulk_assignees(user).filter(pk=int(choice)).first()
+            if assignee is None:
+                raise services.TicketError(_("You cannot assign tickets to that person."))
+        return lambda ticket: services.ticket_assign(actor=user, ticket=ticket, assignee=assignee)
+    if action == "status":
+        return lambda ticket: services.ticket_change_status(actor=user, ticket=ticket,
+                                                            status=data["status"])  # fmt: skip
+    if action == "priority":
+        return lambda ticket: services.ticket_set_priority(actor=user, ticket=ticket,
+                                                           priority=data["priority"])  # fmt: skip
+    if action == "queue":
+        target = selectors.visible_queues(user).filter(pk=data["queue"]).first()
         if target is None:
-            raise services.TicketError(_("Unknown queue."))
-        services.ticket_move_queue(actor=user, ticket=ticket, queue=target)
-    elif action == "tag":
-        services.ticket_add_tags(actor=user, ticket=ticket, tags=[value])
+            raise services.TicketError(_("Choose one of the queues offered."))
+        return lambda ticket: services.ticket_move_queue(actor=user, ticket=ticket, queue=target)
+    return lambda ticket: services.ticket_add_tags(actor=user, ticket=ticket, tags=[data["tag"]])
 
 
 def _assignee(user: User, value: str, queue) -> User:  # type: ignore[no-untyped-def]

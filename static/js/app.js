@@ -54,12 +54,145 @@
     var state = document.getElementById("presence-state");
     if (state) state.value = event.target.value.trim() ? "replying" : "viewing";
   });
+})();
 
-  // Don't refresh the queue under an agent who is selecting rows for a bulk action.
+// ---------------------------------------------------------------------------
+// Queue: bulk actions (issue 14, item 15). Only the chosen action's picker is
+// shown (without JavaScript every picker shows and the server reads the chosen
+// action's), and a "select every ticket on this page" box.
+(function () {
+  "use strict";
+
+  function rowBoxes() {
+    return Array.prototype.slice.call(document.querySelectorAll('input[name="refs"][form="bulk-form"]'));
+  }
+
+  function showPicker() {
+    var action = document.getElementById("bulk-action");
+    if (!action) return;
+    document.querySelectorAll("#bulk-form [data-bulk-for]").forEach(function (picker) {
+      picker.hidden = picker.getAttribute("data-bulk-for") !== action.value;
+    });
+  }
+
+  function syncSelectAll() {
+    var all = document.getElementById("bulk-select-all");
+    if (!all) return;
+    var boxes = rowBoxes();
+    var ticked = boxes.filter(function (box) { return box.checked; }).length;
+    all.closest("[data-select-all]").hidden = boxes.length === 0;
+    all.checked = boxes.length > 0 && ticked === boxes.length;
+    all.indeterminate = ticked > 0 && ticked < boxes.length;
+  }
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.id === "bulk-action") {
+      showPicker();
+    } else if (target.id === "bulk-select-all") {
+      rowBoxes().forEach(function (box) { box.checked = target.checked; });
+      syncSelectAll();
+    } else if (target.name === "refs") {
+      syncSelectAll();
+    }
+  });
+  document.addEventListener("htmx:afterSettle", syncSelectAll);
+
+  function init() { showPicker(); syncSelectAll(); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
+
+// ---------------------------------------------------------------------------
+// Queue: the automatic refresh (issue 14, item 17) keeps the focus, the ticked
+// rows and the j/k position (tr.is-current), and the rows it brings are
+// announced in #queue-news (the table itself is not a live region). The server
+// counts the new rows from the references this page showed (X-Queue-Shown).
+(function () {
+  "use strict";
+  var before = null;
+
+  function isPoll(elt) {
+    return !!(elt && elt.getAttribute && elt.getAttribute("data-poll") === "queue");
+  }
+  function rowsOf(table) {
+    return Array.prototype.slice.call(table.querySelectorAll("tr[data-reference]"));
+  }
+  function reference(row) { return row.getAttribute("data-reference"); }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var table = document.getElementById("queue-table");
+    if (!table || !isPoll(event.detail.elt)) return;
+    event.detail.headers["X-Queue-Shown"] = rowsOf(table).map(reference).join(",");
+  });
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var table = document.getElementById("queue-table");
+    var config = event.detail.requestConfig;
+    before = null;
+    if (!table || event.detail.target !== table || !isPoll(config && config.elt)) return;
+    var rows = rowsOf(table);
+    var active = document.activeElement;
+    var inTable = !!(active && active !== document.body && table.contains(active));
+    var focusRow = inTable ? active.closest("tr[data-reference]") : null;
+    var current = table.querySelector("tr.is-current");
+    before = {
+      ticked: rows.filter(function (row) {
+        return row.querySelector("input[name=refs]:checked");
+      }).map(reference),
+      current: current ? reference(current) : null,
+      currentIndex: rows.indexOf(current),
+      focusRef: focusRow ? reference(focusRow) : null,
+      focusIndex: rows.indexOf(focusRow),
+      focusSelector: inTable && active.matches("input[name=refs]") ? "input[name=refs]" : "a.ticket-link",
+      focusTestId: inTable && !focusRow ? active.getAttribute("data-testid") : null
+    };
+  });
+
+  function announce(text) {
+    var region = document.getElementById("queue-news");
+    if (!region || !text) return;
+    // Emptied first, so the same words ("1 new ticket") are announced again.
+    region.textContent = "";
+    window.setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var table = document.getElementById("queue-table");
+    if (!table || event.detail.target !== table) return;
+    var state = before;
+    before = null;
+    var news = table.querySelector("[data-queue-news]");
+    if (news) announce(news.textContent.trim());
+    if (!state) return;
+    var rows = rowsOf(table);
+    var byReference = {};
+    rows.forEach(function (row) { byReference[reference(row)] = row; });
+    function sameOrNear(ref, index) {
+      if (ref !== null && byReference[ref]) return byReference[ref];
+      return index >= 0 && rows.length ? rows[Math.min(index, rows.length - 1)] : null;
+    }
+    state.ticked.forEach(function (ref) {
+      var box = byReference[ref] && byReference[ref].querySelector("input[name=refs]");
+      if (box) box.checked = true;
+    });
+    var current = state.current !== null ? sameOrNear(state.current, state.currentIndex) : null;
+    if (current) current.classList.add("is-current");
+    var target = null;
+    if (state.focusRef !== null) {
+      var row = sameOrNear(state.focusRef, state.focusIndex);
+      target = row && row.querySelector(state.focusSelector);
+    } else if (state.focusTestId) {
+      target = table.querySelector('[data-testid="' + state.focusTestId + '"]');
+    }
+    if (target) target.focus({ preventScroll: true });
+  });
+
+  // The sidebar refreshes itself too: not while the person is in it.
   document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt;
-    if (elt && elt.getAttribute && elt.getAttribute("data-poll") === "queue" &&
-        document.querySelector("input[name=refs]:checked")) {
+    if (elt && elt.id === "queue-sidebar" && elt.tagName === "NAV" &&
+        elt.contains(document.activeElement)) {
       event.preventDefault();
     }
   });
