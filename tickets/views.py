@@ -428,6 +428,9 @@ def _show_new_messages(request: HttpRequest, ticket, form: ReplyForm,  # type: i
     ticket = selectors.get_ticket_for_page(request.user, ticket.reference)
     context = _ticket_context(request, ticket, form, new_messages=unseen)
     context["files_dropped"] = bool(request.FILES)
+    # A macro's preview note stays, saying what sending will also change.
+    macro_id = form.cleaned_data.get("macro")
+    context["macro"] = next((m for m in context["macros"] if m.pk == macro_id), None)
     return render(request, "tickets/ticket.html", context, status=409)
 
 

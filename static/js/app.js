@@ -222,3 +222,29 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showNewMessages);
   else showNewMessages();
 })();
+
+// ---------------------------------------------------------------------------
+// SOP banner (issue 14, item 22): after an SOP is acknowledged from the banner's
+// list, htmx swaps the banner in anew (out of band) and the pressed button is
+// gone; the focus goes to the next Acknowledge button, else to what replaced it.
+(function () {
+  "use strict";
+  var fromBanner = false;
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    fromBanner = !!(elt && elt.closest && elt.closest("#sop-banner-slot"));
+  });
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    // detail.target is the slot that was replaced; the new one is in the page now.
+    var replaced = event.detail.target;
+    var slot = document.getElementById("sop-banner-slot");
+    if (!fromBanner || !replaced || replaced.id !== "sop-banner-slot" || !slot) return;
+    fromBanner = false;
+    var next = slot.querySelector("form button") || slot.querySelector("summary") ||
+      slot.querySelector("[role=status]");
+    if (!next) return;
+    if (next.getAttribute("role") === "status") next.setAttribute("tabindex", "-1");
+    next.focus();
+  });
+})();

@@ -83,6 +83,7 @@ def test_an_agent_sees_the_banner_and_acknowledges(page, demo_sops):
     line.click()
     page.get_by_test_id("sop-banner").get_by_role("button", name=re.compile("^Acknowledge")).click()
     expect(page.get_by_test_id("sop-banner-done")).to_be_visible()
+    expect(page.get_by_test_id("sop-banner-done")).to_be_focused()  # not lost with the button
     page.reload()
     expect(page.get_by_test_id("sop-banner")).to_have_count(0)
     assert page.url.endswith("/tickets/")

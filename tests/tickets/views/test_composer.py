@@ -161,3 +161,17 @@ def test_a_missing_or_edited_seen_value_sends_without_the_check(north, client, s
     response = client.post(f"/tickets/{north['ticket'].reference}/reply/",
                            {"body": "Sent anyway", "seen": seen})  # fmt: skip
     assert response.status_code == 302
+
+
+def test_a_held_reply_from_a_macro_still_says_what_sending_will_change(north, client):
+    macro = tf.macro(body="Refunded", set_status=Status.SOLVED)
+    ticket = north["ticket"]
+    seen = _seen(client.get(f"/tickets/{ticket.reference}/").content.decode())
+    services.ticket_requester_reply(ticket=ticket, body="Hello?")
+    response = client.post(f"/tickets/{ticket.reference}/reply/",
+                           {"body": "Refunded", "macro": macro.pk, "seen": seen})  # fmt: skip
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "Sending will also set the status to Solved." in page
+    assert f'<option value="{macro.pk}" selected>' in page
+    assert f'<input type="hidden" name="macro" value="{macro.pk}">' in page
