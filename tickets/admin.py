@@ -42,8 +42,15 @@ class QueueAdmin(admin.ModelAdmin):
 
 @admin.register(Requester)
 class RequesterAdmin(admin.ModelAdmin):
-    list_display = ["email", "name", "external_id", "language", "region", "is_high_profile"]
-    list_filter = ["is_high_profile", "language"]
+    """Provisional identities (what someone who could not see a matching requester typed)
+    are listed with the record they may be, and filtered by "may be the same person as"
+    (not empty): an admin reconciles them. The link is shown, never edited here."""
+
+    list_display = ["email", "name", "external_id", "language", "region", "is_high_profile",
+                    "provisional_of"]  # fmt: skip
+    list_filter = ["is_high_profile", ("provisional_of", admin.EmptyFieldListFilter), "language"]
+    list_select_related = ["provisional_of"]
+    readonly_fields = ["provisional_of"]
     search_fields = ["email", "external_id", "name"]
     show_full_result_count = False
 

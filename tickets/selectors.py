@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
 
@@ -769,6 +770,30 @@ def _combined_tsquery(text: str, configs: list[str]) -> str:
     return " | ".join(f"({part})" for part in parts)
 
 
+def requester_ids_with_email(email: str) -> list[int]:
+    """Every requester with this address, in one query: the canonical record (through its
+    unique index) and the provisional identities people typed for it (few, through the
+    provisional_of index). Scope them with visible_requesters or visible_tickets."""
+    provisional = (
+        Requester.objects.filter(provisional_of__isnull=False)
+        .alias(email_lower=Lower("email"))
+        .filter(email_lower=email.strip().lower())
+        .values_list("id", flat=True)
+    )
+    canonical = Requester.objects.with_email(email).values_list("id", flat=True)
+    return list(canonical.union(provisional, all=True))
+
+
+def requester_ids_with_external_id(external_id: str) -> list[int]:
+    """Every requester with this external user id, canonical and provisional, in one
+    query that each half serves from an index (the unique index holds canonical records
+    only: a lookup without that condition would read the whole table)."""
+    named = Requester.objects.filter(external_id=external_id).exclude(external_id="")
+    canonical = named.filter(provisional_of__isnull=True).values_list("id", flat=True)
+    provisional = named.filter(provisional_of__isnull=False).values_list("id", flat=True)
+    return list(canonical.union(provisional, all=True))
+
+
 def _looks_like_reference(text: str) -> bool:
     return len(text) == 10 and text.isalnum()
 
@@ -794,12 +819,13 @@ def search_tickets(
     if "@" in text and " " not in text:
         # The ids first, as a list: given a subquery, the planner walks every ticket
         # newest-first instead of looking up this requester's few tickets.
-        requester_ids = list(Requester.objects.with_email(text).values_list("id", flat=True))
+        requester_ids = requester_ids_with_email(text)
         rows = fetch(base.filter(requester_id__in=requester_ids).order_by("-created_at")[:limit])
         return SearchResult(rows=rows, exact=True)
     if text.lower().startswith("user:"):
         external = text[5:].strip()
-        rows = fetch(base.filter(requester__external_id=external).order_by("-created_at")[:limit])
+        requester_ids = requester_ids_with_external_id(external)
+        rows = fetch(base.filter(requester_id__in=requester_ids).order_by("-created_at")[:limit])
         return SearchResult(rows=rows, exact=True)
     query = _combined_tsquery(text, search_configs_for(user))
     if not query:

@@ -23,7 +23,6 @@ from tickets.api.serializers import (
     TicketOut,
     TicketUpdateIn,
 )
-from tickets.models import Requester
 from tickets.selectors import QueueFilters
 
 
@@ -67,7 +66,9 @@ class TicketListCreateApi(APIView):
         data = payload.validated_data
         with transaction.atomic():
             queue = _queue_or_error(request.user, data["queue"])
-            requester = services.requester_get_or_create(**data["requester"])
+            # Matches only requesters this person may see: anyone else's details never
+            # come back (a provisional identity holds what they sent instead).
+            requester = services.requester_get_or_create(**data["requester"], actor=request.user)
             ticket = services.ticket_create(
                 actor=request.user, requester=requester, queue=queue, subject=data["subject"],
                 body=data["body"], channel=data["channel"], language=data.get("language", ""),
@@ -147,9 +148,10 @@ class RequesterListApi(APIView):
         external_id = request.query_params.get("external_id", "")[:128]
         after = request.query_params.get("after", "")
         if email:
-            requesters = requesters.filter(pk__in=Requester.objects.with_email(email).values("id"))
+            requesters = requesters.filter(pk__in=selectors.requester_ids_with_email(email))
         if external_id:
-            requesters = requesters.filter(external_id=external_id)
+            requesters = requesters.filter(
+                pk__in=selectors.requester_ids_with_external_id(external_id))  # fmt: skip
         if after.isdigit():
             requesters = requesters.filter(id__gt=int(after))
         rows = list(requesters[:100])

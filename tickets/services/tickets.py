@@ -16,7 +16,9 @@ from datetime import timedelta
 from typing import Any
 
 import nh3
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -122,11 +124,43 @@ def _queue_requester_email(ticket: Ticket, message: Message, *, kind: str) -> No
 # ---------------------------------------------------------------- requesters
 
 
+def _requester_named(requesters: QuerySet[Requester], *, email: str, external_id: str,
+                     provisional: bool) -> Requester | None:  # fmt: skip
+    """The requester among ``requesters`` with this external id, else this email: a
+    canonical record first, then (``provisional``) a provisional identity. Each lookup is
+    its own indexed query (the unique indexes hold canonical records only)."""
+    canonical = requesters.filter(provisional_of__isnull=True)
+    provisionals = requesters.filter(provisional_of__isnull=False).order_by("id")
+    if external_id:
+        found = canonical.filter(external_id=external_id).first()
+        if found is None and provisional:
+            found = provisionals.filter(external_id=external_id).first()
+        if found is not None:
+            return found
+    if email:
+        found = canonical.with_email(email).first()
+        if found is None and provisional:
+            found = provisionals.alias(email_lower=Lower("email")).filter(
+                email_lower=email).first()  # fmt: skip
+        return found
+    return None
+
+
 @transaction.atomic
 def requester_get_or_create(
     *, email: str = "", external_id: str = "", name: str = "", language: str = "",
-    region: str = "",
+    region: str = "", actor: User | None = None,
 ) -> Requester:  # fmt: skip
+    """The requester with this external id (else email), or a new one.
+
+    The system (email, help center, in-app: ``actor`` None) and admins match canonical
+    records. Anyone else matches only requesters they may already see
+    (``visible_requesters``, canonical or provisional); when what they sent names a
+    canonical requester they may not see, they get a provisional identity holding
+    exactly what they sent, linked to that record for an admin (``provisional_of``) and
+    never high-profile. Either way they see back only what they sent, and cannot tell
+    whether the person existed.
+    """
     email = (email or "").strip().lower()
     external_id = (external_id or "").strip()
     if not email and not external_id:
@@ -134,17 +168,26 @@ def requester_get_or_create(
     for value, label in ((email, _("Email")), (external_id, _("External user id")),
                          (name, _("Name"))):  # fmt: skip
         _clean_text(value, field=label, max_chars=254)
-    requester = None
-    if external_id:
-        requester = Requester.objects.filter(external_id=external_id).first()
-    if requester is None and email:
-        requester = Requester.objects.with_email(email).first()
-    if requester is not None:
-        return requester
-    return Requester.objects.create(
-        email=email, external_id=external_id, name=name.strip(), language=language,
-        region=region,
-    )  # fmt: skip
+    trusted = actor is None or (actor.is_active and actor.is_admin)
+    seen = Requester.objects.all() if trusted else selectors.visible_requesters(actor)
+    fields = {"email": email, "external_id": external_id, "name": name.strip(),
+              "language": language, "region": region}  # fmt: skip
+    for _attempt in range(2):
+        found = _requester_named(seen, email=email, external_id=external_id,
+                                 provisional=not trusted)  # fmt: skip
+        if found is not None:
+            return found
+        if not trusted:
+            hidden = _requester_named(Requester.objects.all(), email=email,
+                                      external_id=external_id, provisional=False)  # fmt: skip
+            if hidden is not None:
+                return Requester.objects.create(**fields, provisional_of=hidden)
+        try:
+            with transaction.atomic():
+                return Requester.objects.create(**fields)
+        except IntegrityError:
+            continue  # created by someone else meanwhile: look again
+    raise TicketError(_("This requester could not be saved; please try again."))
 
 
 # ------------------------------------------------------------------ tickets
