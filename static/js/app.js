@@ -151,10 +151,11 @@
 
   function announce(text) {
     var region = document.getElementById("queue-news");
-    if (!region || !text) return;
-    // Emptied first, so the same words ("1 new ticket") are announced again.
+    if (!region) return;
+    // Emptied first, so the same words ("1 new ticket") are announced again; and
+    // emptied when a refresh brought nothing, so it never tells of an old one.
     region.textContent = "";
-    window.setTimeout(function () { region.textContent = text; }, 50);
+    if (text) window.setTimeout(function () { region.textContent = text; }, 50);
   }
 
   document.addEventListener("htmx:afterSwap", function (event) {
@@ -162,9 +163,9 @@
     if (!table || event.detail.target !== table) return;
     var state = before;
     before = null;
-    var news = table.querySelector("[data-queue-news]");
-    if (news) announce(news.textContent.trim());
     if (!state) return;
+    var news = table.querySelector("[data-queue-news]");
+    announce(news ? news.textContent.trim() : "");
     var rows = rowsOf(table);
     var byReference = {};
     rows.forEach(function (row) { byReference[reference(row)] = row; });

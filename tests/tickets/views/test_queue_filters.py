@@ -95,22 +95,23 @@ def test_the_sort_is_offered_applied_and_kept_by_the_next_page_link(agent, clien
     assert _page(client, view="all", sort="sideways")  # an unknown sort: the default
 
 
+@pytest.mark.parametrize("lead", ["north_lead", "inhouse_lead"])
 def test_the_queue_page_makes_a_fixed_number_of_queries_for_a_lead_with_every_picker(
-    desk, client, django_assert_max_num_queries
+    desk, client, django_assert_max_num_queries, lead
 ):
     from escalations import services as esc
 
-    lead = desk["people"]["north_lead"]
-    client.force_login(lead)
+    client.force_login(desk["people"][lead])
     for n in range(30):
-        tf.ticket(desk["queues"]["north" if n % 2 else "north_t2"], tags=[f"tag{n % 7}"],
-                  language=["en", "es", "de"][n % 3])  # fmt: skip
+        queue = ["north", "north_t2", "inhouse"][n % 3]
+        tf.ticket(desk["queues"][queue], tags=[f"tag{n % 7}"], language=["en", "es", "de"][n % 2])
     for n in range(3):
         esc.incident_open(actor=desk["people"]["admin"], title=f"Outage {n}", severity=3)
     client.get("/tickets/?view=all")
-    # The session and the person, the configuration version, the rows, the people one
-    # may assign to, and the open incidents one may link to (leads only). Queues come
-    # from the per-process cache; languages and tags from Redis.
+    # The session and the person, the configuration version, the rows; the lead's team
+    # and the people they may assign to; whether the team is in-house, and the open
+    # incidents (in-house leads and admins link tickets to them). Queues come from the
+    # per-process cache, languages and tags from Redis: whatever the number of tickets.
     with django_assert_max_num_queries(8):
         response = client.get("/tickets/?view=all&sort=newest&status=new&status=open")
     assert response.status_code == 200
