@@ -655,6 +655,7 @@ class SLAPolicy(models.Model):
         _("requesters"), max_length=8, choices=HighProfile.choices, default=HighProfile.ANY
     )
     warn_at_percent = models.PositiveSmallIntegerField(
+        # xgettext:no-python-format
         _("warn at (% of target)"), default=75,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
     )  # fmt: skip
