@@ -172,7 +172,8 @@ def test_next_ticket_is_a_post(north, client):
 
 
 def test_merge_and_link_from_the_ticket_page(north, client):
-    a, b = north["ticket"], tf.ticket(north["queues"]["north"])
+    a = north["ticket"]
+    b = tf.ticket(north["queues"]["north"], requester_=a.requester)
     c = tf.ticket(north["queues"]["north"])
     assert (
         client.post(f"/tickets/{a.reference}/link/", {"reference": c.reference}).status_code == 302
