@@ -416,7 +416,11 @@ def reply(request: HttpRequest, reference: str) -> HttpResponse:
                 return _open_next_ticket(request)
             return redirect("tickets:detail", reference=ticket.reference)
     ticket = selectors.get_ticket_for(request.user, reference)
-    return render(request, "tickets/ticket.html", _ticket_context(request, ticket, form),
+    # Messages that came in meanwhile are marked here too: the page now counts them seen.
+    seen = getattr(form, "cleaned_data", {}).get("seen")
+    unseen = selectors.messages_since(ticket, seen, viewer=request.user) if seen else []
+    return render(request, "tickets/ticket.html",
+                  _ticket_context(request, ticket, form, new_messages=unseen),
                   status=400)  # fmt: skip
 
 

@@ -175,3 +175,13 @@ def test_a_held_reply_from_a_macro_still_says_what_sending_will_change(north, cl
     assert "Sending will also set the status to Solved." in page
     assert f'<option value="{macro.pk}" selected>' in page
     assert f'<input type="hidden" name="macro" value="{macro.pk}">' in page
+
+
+def test_a_reply_refused_for_another_reason_also_marks_what_came_in(north, client):
+    ticket = north["ticket"]
+    seen = _seen(client.get(f"/tickets/{ticket.reference}/").content.decode())
+    services.ticket_requester_reply(ticket=ticket, body="Hello?")
+    response = client.post(f"/tickets/{ticket.reference}/reply/", {"body": "", "seen": seen})
+    page = response.content.decode()
+    assert response.status_code == 400 and 'id="id_body_error"' in page
+    assert page.count('data-testid="new-message"') == 1
