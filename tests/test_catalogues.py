@@ -1,8 +1,10 @@
 """Every UI language (settings.LANGUAGES) has a complete catalogue, and the compiled .mo
 the server reads says exactly what its .po says.
 
-A catalogue fails when it is missing, when any entry is untranslated (an empty msgstr,
-or any empty plural form) or fuzzy (gettext skips those, so the page shows English),
+A catalogue fails when it is missing, when it lacks a string marked in the source (read
+the way ``make messages`` reads it: refresh the catalogues), when any entry is
+untranslated (an empty msgstr, or any empty plural form) or fuzzy (gettext skips those,
+so the page shows English),
 when a translation's python-format placeholders differ from its msgid's (a missing or
 renamed ``%(name)s`` raises KeyError or drops the value when the string is formatted),
 or when its .mo was not compiled from the current .po (``make messages``).
@@ -10,12 +12,16 @@ or when its .mo was not compiled from the current .po (``make messages``).
 
 from __future__ import annotations
 
+import contextlib
 import re
+import shutil
 from pathlib import Path
 
 import polib
 import pytest
 from django.conf import settings
+from django.core.management import call_command
+from django.test import override_settings
 from django.utils.translation import to_locale
 
 LOCALE_DIR = Path(settings.LOCALE_PATHS[0])
@@ -98,6 +104,42 @@ def test_every_ui_language_has_a_catalogue_with_its_plural_forms(code):
     catalogue = load(code)
     assert plural_count(catalogue) > 0, f"{code}: the catalogue has no Plural-Forms header"
     assert catalogue_path(code, "mo").exists(), f"{code}: the catalogue is not compiled"
+
+
+# What `make messages` leaves out of the source (Makefile), and what is not source at all.
+NOT_SOURCE = {".venv", "node_modules", "tests", ".local", "locale", "staticfiles",
+              "test-artifacts", "__pycache__"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def source_strings(tmp_path_factory) -> set[tuple[str, str]]:
+    """(context, msgid) of every string marked for translation, found as ``make messages``
+    finds them (makemessages and xgettext), over a symlinked copy of the tree so the real
+    catalogues are not touched."""
+    if shutil.which("xgettext") is None:
+        pytest.fail("xgettext is needed to read the source's strings: install GNU gettext.")
+    root = tmp_path_factory.mktemp("source")
+    for entry in Path(settings.BASE_DIR).iterdir():
+        if not entry.name.startswith(".") and entry.name not in NOT_SOURCE:
+            (root / entry.name).symlink_to(entry)
+    (root / "locale").mkdir()
+    with override_settings(LOCALE_PATHS=[root / "locale"]), contextlib.chdir(root):
+        call_command("makemessages", locale=[settings.LANGUAGE_CODE], keep_pot=True,
+                     symlinks=True, verbosity=0)  # fmt: skip
+    template = polib.pofile(str(root / "locale" / "django.pot"))
+    strings = {(entry.msgctxt or "", entry.msgid) for entry in template if entry.msgid}
+    assert strings, "no strings found in the source"
+    return strings
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_catalogue_holds_every_string_marked_in_the_source(code, source_strings):
+    have = {(entry.msgctxt or "", entry.msgid) for entry in entries(load(code))}
+    missing = sorted(
+        f"{msgid!r}" + (f" (context {context!r})" if context else "")
+        for context, msgid in source_strings - have
+    )
+    assert not missing, describe(code, "strings missing (run make messages)", missing)
 
 
 @pytest.mark.parametrize("code", TRANSLATED)
