@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 
-from accounts.models import Role, Team, User
+from accounts.models import Role, Team, User, Vendor
 
 ROSTER_PAGE_SIZE = 50
 
@@ -40,6 +40,21 @@ def visible_teams(viewer: User) -> QuerySet[Team]:
     if viewer.role == Role.LEAD and team is not None and team.vendor_id is not None:
         return teams.filter(vendor_id=team.vendor_id)
     return teams.filter(pk=viewer.team_id)
+
+
+def visible_vendors(viewer: User) -> QuerySet[Vendor]:
+    """Vendors a person may see named (filters, audiences, choice lists): admins and
+    in-house staff every vendor; a vendor's people only their own."""
+    vendors = Vendor.objects.all()
+    if not viewer.is_authenticated or not viewer.is_active:
+        return vendors.none()
+    if viewer.is_admin:
+        return vendors
+    if viewer.team_id is None:
+        return vendors.none()
+    in_house = Team.objects.filter(pk=viewer.team_id, vendor__isnull=True)
+    own = Team.objects.filter(pk=viewer.team_id).values("vendor")
+    return vendors.filter(Q(Exists(in_house)) | Q(pk__in=own))
 
 
 def roster_page(

@@ -3,9 +3,11 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User, Vendor
+from accounts.selectors import visible_users, visible_vendors
 from helpdesk.forms import StyledFormMixin
 from sops.selectors import LibraryFilters, editable_macros
-from tickets.models import Queue
+from tickets.models import Macro, Queue
+from tickets.selectors import visible_queues
 
 MAX_IMPORT_BYTES = 1_000_000
 
@@ -75,6 +77,10 @@ class LibraryFilterForm(StyledFormMixin, forms.Form):
 
 
 class AudienceFieldsMixin(forms.Form):
+    """Who an SOP is for. The queue and vendor choices are the ones the editor may see
+    (``visible_queues``, ``visible_vendors``): a queue or vendor id outside them is a
+    field error."""
+
     title = forms.CharField(label=_("Title"), max_length=200)
     summary = forms.CharField(
         label=_("Summary"), max_length=1000, required=False,
@@ -82,7 +88,7 @@ class AudienceFieldsMixin(forms.Form):
         help_text=_("One or two sentences: which cases this SOP is for."),
     )  # fmt: skip
     queues = forms.ModelMultipleChoiceField(
-        label=_("Queues"), queryset=Queue.objects.filter(is_active=True), required=False,
+        label=_("Queues"), queryset=Queue.objects.none(), required=False,
         help_text=_("Leave empty to apply in every queue."),
         widget=forms.SelectMultiple(attrs={"size": 5}),
     )  # fmt: skip
@@ -98,10 +104,19 @@ class AudienceFieldsMixin(forms.Form):
         help_text=_("Language codes, e.g. en, es, ar. Empty applies to every language."),
     )  # fmt: skip
     vendors = forms.ModelMultipleChoiceField(
-        label=_("Share with vendors"), queryset=Vendor.objects.filter(is_active=True),
+        label=_("Share with vendors"), queryset=Vendor.objects.none(),
         required=False, widget=forms.CheckboxSelectMultiple,
         help_text=_("Vendor agents read only SOPs shared with their vendor."),
     )  # fmt: skip
+
+    def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["queues"].queryset = (  # type: ignore[attr-defined]
+            visible_queues(user).filter(is_active=True).order_by("name")
+        )
+        self.fields["vendors"].queryset = (  # type: ignore[attr-defined]
+            visible_vendors(user).filter(is_active=True).order_by("name")
+        )
 
 
 class SOPCreateForm(StyledFormMixin, AudienceFieldsMixin):
@@ -109,10 +124,14 @@ class SOPCreateForm(StyledFormMixin, AudienceFieldsMixin):
 
 
 class SOPSettingsForm(StyledFormMixin, AudienceFieldsMixin):
-    owner = forms.ModelChoiceField(
-        label=_("Owner"), required=False,
-        queryset=User.objects.filter(is_active=True, role__in=[Role.ADMIN, Role.LEAD]),
-    )  # fmt: skip
+    owner = forms.ModelChoiceField(label=_("Owner"), required=False, queryset=User.objects.none())
+
+    def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["owner"].queryset = (  # type: ignore[attr-defined]
+            visible_users(user).filter(is_active=True, role__in=[Role.ADMIN, Role.LEAD])
+            .order_by("full_name")
+        )  # fmt: skip
 
 
 class DraftForm(StyledFormMixin, forms.Form):
@@ -126,7 +145,7 @@ class DraftForm(StyledFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
     )  # fmt: skip
     macros = forms.ModelMultipleChoiceField(
-        label=_("Linked macros"), queryset=editable_macros(), required=False,
+        label=_("Linked macros"), queryset=Macro.objects.none(), required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
         help_text=_("Agents can insert these from the SOP panel on a ticket."),
     )  # fmt: skip
@@ -139,6 +158,10 @@ class DraftForm(StyledFormMixin, forms.Form):
     requires_acknowledgement = forms.BooleanField(
         label=_("Agents must read and acknowledge this version"), required=False
     )
+
+    def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["macros"].queryset = editable_macros(user)  # type: ignore[attr-defined]
 
     def step_list(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["steps"].splitlines() if line.strip()]

@@ -103,8 +103,21 @@ def version_macros(version: SOPVersion) -> list[Macro]:
     return list(version.macros.all())
 
 
-def editable_macros() -> QuerySet[Macro]:
-    return Macro.objects.filter(is_active=True).order_by("name", "language")
+def editable_macros(user: User) -> QuerySet[Macro]:
+    """Macros an editor may link to a version: active, and offered in every queue or
+    limited to at least one queue the editor may see (``visible_queue_ids``)."""
+    macros = Macro.objects.filter(is_active=True).order_by("name", "language")
+    if user.is_admin:
+        return macros
+    limits = Macro.queues.through.objects.filter(macro_id=OuterRef("pk"))
+    mine = limits.filter(queue_id__in=visible_queue_ids(user))
+    return macros.filter(~Exists(limits) | Exists(mine))
+
+
+def linked_macros_out_of_reach(user: User, version: SOPVersion) -> list[Macro]:
+    """Macros linked to the version that the editor is not offered (limited to queues they
+    cannot see, or inactive): a save from the editor keeps them as they are."""
+    return list(version.macros.exclude(pk__in=editable_macros(user).values("pk")))
 
 
 # ------------------------------------------------------------------- library

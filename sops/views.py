@@ -63,7 +63,7 @@ def library(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
     _editor(request)
-    form = SOPCreateForm(request.POST or None)
+    form = SOPCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -95,7 +95,8 @@ def import_file(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Imported as version %(n)d (a draft).")
                              % {"n": version.number})  # fmt: skip
             return redirect("sops:edit", slug=version.sop.slug)
-    return render(request, "sops/create.html", {"form": SOPCreateForm(), "import_form": form},
+    return render(request, "sops/create.html",
+                  {"form": SOPCreateForm(user=request.user), "import_form": form},
                   status=400)  # fmt: skip
 
 
@@ -239,7 +240,7 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
         "queues": list(sop.queues.all()), "categories": sop.categories, "tags": sop.tags,
         "languages": sop.languages, "vendors": list(sop.vendors.all()),
     }  # fmt: skip
-    form = SOPSettingsForm(request.POST or None, initial=initial)
+    form = SOPSettingsForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.sop_update_settings(actor=request.user, sop=sop, **form.cleaned_data)
@@ -283,14 +284,16 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
     if draft is None:
         messages.info(request, _("There is no draft. Start one from the version in force."))
         return redirect("sops:detail", slug=sop.slug)
-    form = DraftForm(request.POST or None, initial=_draft_initial(draft))
+    form = DraftForm(request.POST or None, initial=_draft_initial(draft), user=request.user)
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        # Macros linked by someone who may see more queues stay linked.
+        kept = selectors.linked_macros_out_of_reach(request.user, draft)
         try:
             services.sop_draft_save(
                 actor=request.user, version=draft, expected_revision=data["revision"],
-                body=data["body"], steps=form.step_list(), macros=data["macros"],
+                body=data["body"], steps=form.step_list(), macros=[*data["macros"], *kept],
                 change_summary=data["change_summary"], effective_on=data["effective_on"],
                 requires_acknowledgement=data["requires_acknowledgement"],
             )  # fmt: skip
