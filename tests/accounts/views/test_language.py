@@ -93,7 +93,7 @@ def test_the_preferences_page_offers_every_ui_language_and_saves_the_choice(clie
     assert user.ui_language == ""
 
 
-@pytest.mark.parametrize("value", ["xx", "it", "en\x00", "e" * 300])
+@pytest.mark.parametrize("value", ["xx", "it", "EN", "e" * 300])
 def test_a_language_that_is_not_offered_is_a_form_error_not_a_500(client, value):
     user = factories.user()
     client.force_login(user)
@@ -133,7 +133,7 @@ def test_the_footer_switcher_ignores_a_language_that_is_not_offered(client):
     user.ui_language = "es"
     user.save(update_fields=["ui_language"])
     client.force_login(user)
-    for value in ["it", "xx", "", "es\x00"]:
+    for value in ["it", "xx", "", "ES", "e" * 300]:
         response = client.post("/i18n/setlang/", {"language": value, "next": "/"})
         assert response.status_code == 302
     user.refresh_from_db()
