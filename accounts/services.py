@@ -20,6 +20,7 @@ from accounts.models import (
     validate_ui_language,
 )
 from accounts.roles import ROLE_PERMISSIONS
+from helpdesk import bidi
 
 
 class AccountError(Exception):
@@ -154,7 +155,7 @@ def user_create(
         raise AccountError(_("Agents and leads must belong to a team."))
     user = User(
         email=email,
-        full_name=full_name,
+        full_name=bidi.clean_name(full_name),
         role=role,
         team=team,
         languages=sorted(set(languages)),
@@ -225,6 +226,8 @@ def user_update_preferences(
             validate_ui_language(ui_language)
     except ValidationError as exc:
         raise AccountError(exc.messages[0]) from exc
+    if full_name is not None:
+        full_name = bidi.clean_name(full_name)
     wanted = {"time_zone": time_zone, "ui_language": ui_language,
               "full_name": full_name.strip() if full_name is not None else None}  # fmt: skip
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -277,6 +280,8 @@ def user_update(
         )
         if not is_active:
             _api_token_delete(actor=actor, user=user, reason="deactivated")
+    if full_name is not _UNSET:
+        full_name = bidi.clean_name(str(full_name))
     if full_name is not _UNSET and full_name != user.full_name:
         _audit(action=AccountEvent.Action.PREFERENCES_CHANGED, actor=actor, target=user,
                before={"full_name": user.full_name}, after={"full_name": full_name})  # fmt: skip

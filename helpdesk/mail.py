@@ -19,6 +19,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from helpdesk import bidi
+
 if TYPE_CHECKING:
     from accounts.models import User
 
@@ -65,7 +67,8 @@ def render(name: str, context: dict, *, language: str) -> RenderedEmail:
         subject = render_to_string(f"email/{name}_subject.txt", context)
         text = render_to_string(f"email/{name}.txt", context)
         html = render_to_string(f"email/{name}.html", context)
-    return RenderedEmail(one_line(subject), text.strip() + "\n", html)
+    # A requester's subject comes back in ours: without its bidi overrides (helpdesk/bidi.py).
+    return RenderedEmail(one_line(bidi.clean_subject(subject)), text.strip() + "\n", html)
 
 
 def sender(name: str, address: str) -> str:

@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # One page's "Load remote images" adds those images' origins to its img-src.
+    "tickets.remote_images.RemoteImagesCSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Axes must come last: it answers locked-out sign-ins before the view runs.
     "axes.middleware.AxesMiddleware",

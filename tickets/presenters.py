@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from helpdesk import bidi
 from tickets.models import Priority, SLAClock, SLAMetric, Status
 from tickets.selectors import QueueRow
 
@@ -135,9 +136,9 @@ def queue_rows(tickets: list[QueueRow], now: datetime | None = None) -> list[Row
         rows.append(RowView(
             reference=t.reference,
             url=f"/tickets/{t.reference}/",
-            subject=t.subject,
+            subject=bidi.clean_subject(t.subject),
             tags=t.tags[:4],
-            requester=t.requester_label,
+            requester=bidi.clean_name(t.requester_label),
             high_profile=t.requester_is_high_profile,
             queue=t.queue_name,
             status=t.status,
@@ -145,7 +146,7 @@ def queue_rows(tickets: list[QueueRow], now: datetime | None = None) -> list[Row
             priority=t.priority,
             priority_label=priorities[t.priority],
             language=t.language or "—",
-            assignee=t.assignee_short_name or "—",
+            assignee=bidi.clean_name(t.assignee_short_name) or "—",
             created_iso=t.created_at.isoformat(),
             created_ago=short_duration((now - t.created_at).total_seconds(), units),
             sla_css=sla_css,

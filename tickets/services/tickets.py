@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from helpdesk import mail
+from helpdesk import bidi, mail
 from tickets import attachments, outbox, selectors
 from tickets.models import (
     WORKABLE_STATUSES,
@@ -170,7 +170,7 @@ def requester_get_or_create(
         _clean_text(value, field=label, max_chars=254)
     trusted = actor is None or (actor.is_active and actor.is_admin)
     seen = Requester.objects.all() if trusted else selectors.visible_requesters(actor)
-    fields = {"email": email, "external_id": external_id, "name": name.strip(),
+    fields = {"email": email, "external_id": external_id, "name": bidi.clean_name(name.strip()),
               "language": language, "region": region}  # fmt: skip
     for _attempt in range(2):
         found = _requester_named(seen, email=email, external_id=external_id,
@@ -213,7 +213,7 @@ def ticket_create(
     """A new ticket with the requester's first message."""
     if actor is not None and not selectors.can_work_queue(actor, queue.pk):
         raise TicketError(_("You cannot create tickets in this queue."))
-    subject = _clean_text(subject, field=_("Subject"), max_chars=250)
+    subject = bidi.clean_subject(_clean_text(subject, field=_("Subject"), max_chars=250))
     body = _clean_text(body, field=_("Description"), max_chars=MAX_BODY_CHARS)
     if not subject:
         raise TicketError(_("A ticket needs a subject."))

@@ -1,7 +1,12 @@
 from django import template
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
+from helpdesk import bidi
+from tickets import remote_images
 from tickets.presenters import sla_badge as badge_for
 
 register = template.Library()
@@ -21,3 +26,46 @@ def sla_badge(ticket) -> str:  # type: ignore[no-untyped-def]
         return format_html('<span class="text-body-secondary">{}</span>', "—")
     return format_html('<span class="badge {}" title="{}" data-testid="sla-badge">{}</span>',
                        badge.css, badge.title, badge.text)  # fmt: skip
+
+
+# ------------------------------------------------------- mail hygiene (issue 14 item 7)
+
+
+@register.filter
+def bidi_clean(value, kind: str = "subject") -> str:  # type: ignore[no-untyped-def]
+    """Bidirectional overrides, embeddings and isolates removed from a subject (or with
+    ``"name"``, a person's name: marks too); see helpdesk/bidi.py."""
+    text = "" if value is None else str(value)
+    return bidi.clean_name(text) if kind == "name" else bidi.clean_subject(text)
+
+
+@register.simple_tag(takes_context=True)
+def message_html(context, message) -> str:  # type: ignore[no-untyped-def]
+    """A message's stored HTML with its remote images held back, and a "Load remote
+    images" link; once asked for (``?remote_images=<id>``) shown, with this response's
+    CSP allowing their origins (tickets/remote_images.py)."""
+    request = context.get("request")
+    asked = request.GET.getlist("remote_images") if request is not None else []
+    load = str(message.pk) in asked
+    rendered = remote_images.render(message.body_html, load=load)
+    body = mark_safe(rendered.html)  # noqa: S308 - nh3-sanitised at intake and again here
+    if not rendered.images:
+        return body
+    anchor = f"remote-images-{message.pk}"
+    query = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    if load:
+        remote_images.allow_on_response(request, rendered.origins)
+        query.setlist("remote_images", [pk for pk in asked if pk != str(message.pk)])
+        text, link = _("Remote images are shown for this message."), _("Hide them")
+    else:
+        query.setlist("remote_images", [*asked, str(message.pk)])
+        text = _("Remote images in this message are not shown, so its sender cannot tell "
+                 "when it was read.")  # fmt: skip
+        link = _("Load remote images")
+    href = f"?{query.urlencode()}#{anchor}"
+    notice = format_html(
+        '<p class="small text-body-secondary remote-images" id="{}" data-testid="remote-images">'
+        '{} <a href="{}">{}</a></p>',
+        anchor, text, href, link,
+    )  # fmt: skip
+    return notice + body
