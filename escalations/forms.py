@@ -1,14 +1,21 @@
+"""Forms of the escalation pages. Every choice list takes the person (``user=``) and
+comes from the same scoping selectors as the pages, so an id that is not offered is a
+form error, never a silent accept."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
+from accounts.models import User
+from escalations import selectors
 from escalations.models import Incident, Severity
 from escalations.selectors import BoardFilters
 from helpdesk.forms import StyledFormMixin
 
 
 class RaiseForm(StyledFormMixin, forms.Form):
-    reason = forms.IntegerField(label=_("Reason"))
+    reason = forms.TypedChoiceField(
+        label=_("Reason"), coerce=int, error_messages={"required": _("Choose a reason.")}
+    )
     severity = forms.TypedChoiceField(label=_("Severity"), choices=Severity.choices, coerce=int,
                                       initial=Severity.SEV3)  # fmt: skip
     summary = forms.CharField(
@@ -17,22 +24,38 @@ class RaiseForm(StyledFormMixin, forms.Form):
         help_text=_("What happened, what you tried, what you need from them."),
     )  # fmt: skip
 
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        # No reason is preselected: the agent chooses one.
+        self.fields["reason"].choices = [
+            ("", _("Choose a reason…")),
+            *((r.pk, f"{r.name} → {r.target_team.name}") for r in selectors.reasons()),
+        ]
+
 
 class BoardFilterForm(StyledFormMixin, forms.Form):
-    team = forms.IntegerField(label=_("Team"), required=False, min_value=1)
+    team = forms.ModelChoiceField(label=_("Team"), required=False, queryset=None,
+                                  empty_label=_("Any team"))  # fmt: skip
     severity = forms.TypedChoiceField(
         label=_("Severity"), choices=[("", _("Any severity")), *Severity.choices], coerce=int,
         required=False, empty_value=None,
     )  # fmt: skip
-    vendor = forms.IntegerField(label=_("Vendor"), required=False, min_value=1)
+    vendor = forms.ModelChoiceField(label=_("Raised from vendor"), required=False,
+                                    queryset=None, empty_label=_("Any"))  # fmt: skip
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
+    def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = selectors.board_teams(user)
+        self.fields["vendor"].queryset = selectors.board_vendors(user)
+
     def filters(self) -> BoardFilters:
-        self.is_valid()
+        self.is_valid()  # a value that is not offered drops that filter (and says so)
         data = self.cleaned_data
+        team, vendor = data.get("team"), data.get("vendor")
         return BoardFilters(
-            team=data.get("team"), severity=data.get("severity"), vendor=data.get("vendor"),
-            overdue=bool(data.get("overdue")),
+            team=team.pk if team else None, severity=data.get("severity"),
+            vendor=vendor.pk if vendor else None, overdue=bool(data.get("overdue")),
         )  # fmt: skip
 
 
@@ -48,15 +71,19 @@ class IncidentForm(StyledFormMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     severity = forms.TypedChoiceField(label=_("Severity"), choices=Severity.choices, coerce=int,
                                       initial=Severity.SEV2)  # fmt: skip
-    commander = forms.ModelChoiceField(
-        label=_("Commander"), required=False, empty_label=_("Me"),
-        queryset=User.objects.filter(is_active=True, role__in=[Role.LEAD, Role.ADMIN]),
-    )  # fmt: skip
-    team = forms.IntegerField(label=_("On-call team to page (SEV1 and SEV2)"), required=False,
-                              min_value=1)  # fmt: skip
+    commander = forms.ModelChoiceField(label=_("Commander"), required=False, empty_label=_("Me"),
+                                       queryset=None)  # fmt: skip
+    team = forms.ModelChoiceField(label=_("On-call team to page (SEV1 and SEV2)"),
+                                  required=False, empty_label=_("Nobody (no page)"),
+                                  queryset=None)  # fmt: skip
     tracker_key = forms.CharField(label=_("Bug tracker key"), max_length=64, required=False)
     tracker_url = forms.URLField(label=_("Bug tracker link"), max_length=500, required=False,
                                  assume_scheme="https")  # fmt: skip
+
+    def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["commander"].queryset = selectors.incident_commanders(user)
+        self.fields["team"].queryset = selectors.incident_teams(user)
 
 
 class IncidentUpdateForm(StyledFormMixin, forms.Form):
@@ -66,10 +93,28 @@ class IncidentUpdateForm(StyledFormMixin, forms.Form):
     notify_requesters = forms.BooleanField(
         label=_("Also send it as a public reply to every linked requester"), required=False
     )
-    macro = forms.IntegerField(
+    macro = forms.ModelChoiceField(
         label=_("Reply with a macro (in each ticket's language where it has a variant)"),
-        required=False, min_value=1,
+        required=False, queryset=None, empty_label=_("No macro: send the update's text"),
     )  # fmt: skip
+    # The second step of "send to every linked requester": the preview was seen.
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    plan = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["macro"].queryset = selectors.incident_macros(user)
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        if not (data.get("body") or "").strip() and not data.get("macro"):
+            self.add_error("body", _("Write the update, or choose a macro to send."))
+        return data
+
+
+class IncidentCommentForm(StyledFormMixin, forms.Form):
+    body = forms.CharField(label=_("Comment"), max_length=10_000,
+                           widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
 
 
 class TrackerForm(forms.Form):

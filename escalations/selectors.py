@@ -2,12 +2,20 @@
 
 ``visible_escalations``: admins all; everyone sees what they raised and what is
 escalated to their own team; a vendor's lead also sees everything their vendor
-raised; an in-house lead everything their team raised. ``visible_incidents``:
-admins and in-house leads all; others the incidents that link a ticket they may see.
+raised; an in-house lead everything their team raised; and for everyone but admins
+only while its ticket is one they may see (``visible_tickets``): a ticket moved to
+another vendor's queue takes its escalations, notes and pages with it.
+``visible_incidents``: admins and in-house leads all; others the incidents that link
+a ticket they may see. Only admins and in-house leads manage incidents.
+
+Choice lists (the board's filters, the incident form's commanders, teams and macros)
+come from the same scoping functions as the pages: ``visible_users``,
+``visible_vendors``, ``visible_queue_ids``.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -17,7 +25,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, Team, User
+from accounts.models import Role, Team, User, Vendor
+from accounts.selectors import visible_users, visible_vendors
 from escalations import oncall
 from escalations.models import (
     OPEN_ESCALATION,
@@ -30,8 +39,8 @@ from escalations.models import (
     Rotation,
 )
 from tickets import selectors as ticket_selectors
-from tickets.models import Ticket
-from tickets.selectors import visible_tickets
+from tickets.models import Macro, Status, Ticket
+from tickets.selectors import visible_queue_ids, visible_tickets
 
 S = Escalation.Status
 BOARD_CARDS = 25
@@ -55,7 +64,7 @@ def visible_escalations(user: User) -> QuerySet[Escalation]:
             grant |= Q(raised_by_team=user.team_id) | (
                 Q(Exists(vendor_teams)) & Q(raised_by_vendor__in=same_vendor)
             )
-    return escalations.filter(grant)
+    return escalations.filter(grant, ticket__in=visible_tickets(user))
 
 
 def get_escalation_for(user: User, pk: int) -> Escalation:
@@ -91,8 +100,17 @@ def get_incident_for(user: User, pk: int) -> Incident:
     return incident
 
 
+def _in_house(user: User) -> bool:
+    return user.team_id is not None and user.team is not None and user.team.vendor_id is None
+
+
 def can_manage_incidents(user: User) -> bool:
-    return user.is_authenticated and (user.is_admin or user.role == Role.LEAD)
+    """Open incidents, change their status and tracker link, post updates (and send them
+    to requesters), link and unlink tickets: admins and in-house leads. Everyone else who
+    may see an incident reads it and comments."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_admin or (user.role == Role.LEAD and _in_house(user))
 
 
 def reasons() -> list[EscalationReason]:
@@ -213,10 +231,21 @@ def attach_assignable(user: User, cards: list[Escalation]) -> None:
         )  # type: ignore[attr-defined]
 
 
-def board_teams(user: User) -> list[Team]:
+def named_teams(user: User) -> QuerySet[Team]:
+    """Teams a person may see named in a choice list: in-house teams, and the teams of
+    the vendors they may see (``visible_vendors``)."""
+    return Team.objects.filter(Q(vendor__isnull=True) | Q(vendor__in=visible_vendors(user)))
+
+
+def board_teams(user: User) -> QuerySet[Team]:
     """Teams that escalations go to, for the board's filter."""
     ids = EscalationReason.objects.values("target_team")
-    return list(Team.objects.filter(pk__in=ids).order_by("name"))
+    return named_teams(user).filter(pk__in=ids).order_by("name")
+
+
+def board_vendors(user: User) -> QuerySet[Vendor]:
+    """Vendors escalations may be raised from, for the board's filter."""
+    return visible_vendors(user).filter(is_active=True).order_by("name")
 
 
 # -------------------------------------------------------------- on a ticket
@@ -249,10 +278,13 @@ def open_incidents_for_ticket(ticket: Ticket) -> list[Incident]:
 
 
 def incident_list(user: User, *, open_only: bool = True, limit: int = 100) -> list[Incident]:
+    """Incidents with the number of their linked tickets the person may see."""
     incidents = visible_incidents(user).select_related("commander", "team")
     if open_only:
         incidents = incidents.exclude(status=Incident.Status.RESOLVED)
-    return list(incidents.annotate(ticket_count=Count("links")).order_by("-created_at")[:limit])
+    seen = None if user.is_admin else Q(links__ticket__queue_id__in=visible_queue_ids(user))
+    return list(incidents.annotate(ticket_count=Count("links", filter=seen))
+                .order_by("-created_at")[:limit])  # fmt: skip
 
 
 def incident_tickets(user: User, incident: Incident, limit: int = 500) -> list[Ticket]:
@@ -260,6 +292,123 @@ def incident_tickets(user: User, incident: Incident, limit: int = 500) -> list[T
         visible_tickets(user).filter(incident_links__incident=incident)
         .select_related("requester", "queue").order_by("-created_at")[:limit]
     )  # fmt: skip
+
+
+def incident_commanders(user: User) -> QuerySet[User]:
+    """Who may be named commander: the leads and admins this person may see."""
+    return (
+        visible_users(user)
+        .filter(is_active=True, role__in=[Role.LEAD, Role.ADMIN])
+        .order_by("full_name")
+    )
+
+
+def incident_teams(user: User) -> QuerySet[Team]:
+    """On-call teams an incident may page."""
+    return named_teams(user).filter(rotation__isnull=False).order_by("name")
+
+
+def usable_macros(user: User) -> QuerySet[Macro]:
+    """Active macros this person may use somewhere: offered in every queue, or limited to
+    at least one queue they may see (``visible_queue_ids``)."""
+    macros = Macro.objects.filter(is_active=True)
+    if user.is_admin:
+        return macros
+    limits = Macro.queues.through.objects.filter(macro_id=OuterRef("pk"))
+    mine = limits.filter(queue_id__in=visible_queue_ids(user))
+    return macros.filter(~Exists(limits) | Exists(mine))
+
+
+def incident_macros(user: User) -> QuerySet[Macro]:
+    """The macros an incident update may be sent with (chosen in English; each ticket
+    gets its own language's variant where there is one)."""
+    return usable_macros(user).filter(language="en").order_by("name")
+
+
+# ---------------------------------------------- an update to every requester
+
+
+@dataclass
+class ReplyVariant:
+    language: str
+    body: str
+    tickets: int = 0
+
+
+@dataclass
+class SkippedTicket:
+    ticket: Ticket
+    reason: str
+
+
+@dataclass
+class ReplyPlan:
+    """What "send to every linked requester" will do: the tickets it replies on (each with
+    the macro variant used, or None for the update's own text), the linked tickets it
+    skips and why, and how many linked tickets the person cannot see (not named)."""
+
+    send: list[tuple[Ticket, Macro | None]] = field(default_factory=list)
+    skipped: list[SkippedTicket] = field(default_factory=list)
+    hidden: int = 0
+    variants: list[ReplyVariant] = field(default_factory=list)
+
+    @property
+    def requesters(self) -> int:
+        return len({ticket.requester_id for ticket, _variant in self.send})
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes when the tickets or texts it would send change (between a preview
+        and its confirmation)."""
+        sent = sorted((t.pk, v.pk if v else 0) for t, v in self.send)
+        return hashlib.sha256(repr(sent).encode()).hexdigest()[:32]
+
+
+def _variant_for(ticket: Ticket, macro: Macro) -> Macro | None:
+    """The macro's variant in the ticket's language if one is offered on the ticket, else
+    the macro itself if it is offered there; None when it is not offered there."""
+    offered = [m for m in ticket_selectors.macros_for(ticket) if m.name == macro.name]
+    return next((m for m in offered if m.language == ticket.language), None) or next(
+        (m for m in offered if m.pk == macro.pk), None
+    )
+
+
+def incident_reply_plan(user: User, incident: Incident, *, body: str,
+                        macro: Macro | None = None) -> ReplyPlan:  # fmt: skip
+    """Which linked tickets an update sent to every linked requester reaches, in which
+    text, and which it skips and why. The preview and the send both use it."""
+    plan = ReplyPlan()
+    linked = list(
+        visible_tickets(user).filter(incident_links__incident=incident)
+        .select_related("requester", "queue").defer("search_vector").order_by("pk")
+    )  # fmt: skip
+    plan.hidden = IncidentTicket.objects.filter(incident=incident).count() - len(linked)
+    variants: dict[int, ReplyVariant] = {}
+    for ticket in linked:
+        variant = _variant_for(ticket, macro) if macro is not None else None
+        if ticket.status == Status.CLOSED:
+            plan.skipped.append(SkippedTicket(ticket, str(_("The ticket is closed."))))
+        elif not ticket_selectors.can_work_queue(user, ticket.queue_id):
+            plan.skipped.append(SkippedTicket(ticket, str(_("You cannot answer in its queue."))))
+        elif not ticket.requester.email:
+            plan.skipped.append(
+                SkippedTicket(ticket, str(_("The requester has no email address.")))
+            )
+        elif macro is not None and variant is None:
+            plan.skipped.append(
+                SkippedTicket(ticket, str(_("The macro is not offered in its queue.")))
+            )
+        else:
+            plan.send.append((ticket, variant))
+            key = variant.pk if variant is not None else 0
+            if key not in variants:
+                variants[key] = ReplyVariant(
+                    language=variant.language if variant is not None else "",
+                    body=variant.body if variant is not None else body,
+                )
+            variants[key].tickets += 1
+    plan.variants = list(variants.values())
+    return plan
 
 
 # ------------------------------------------------------------------ on-call
@@ -295,14 +444,26 @@ def on_call_now(user: User, at: datetime | None = None) -> list[OnCall]:
 
 
 def open_pages(user: User, limit: int = 50) -> list[Page]:
-    """Open pages for the person (or, for leads and admins, every open page they may see)."""
+    """Open pages for the person (or, for leads and admins, every open page they may see),
+    about escalations and incidents they may see."""
     pages = Page.objects.filter(status=Page.Status.OPEN).select_related(
         "rotation__team", "target", "escalation__ticket", "incident")  # fmt: skip
     if not (user.is_admin or user.role == Role.LEAD):
         pages = pages.filter(target=user)
     elif not user.is_admin:
         pages = pages.filter(Q(target=user) | Q(rotation__team=user.team_id))
+    if not user.is_admin:
+        pages = pages.filter(Q(escalation__in=visible_escalations(user))
+                             | Q(incident__in=visible_incidents(user)))  # fmt: skip
     return list(pages.order_by("-severity", "created_at")[:limit])
+
+
+def page_subject_visible(user: User, page: Page) -> bool:
+    """Whether the holder of a page's link may see what it is about (its summary names
+    the ticket or incident). Anyone with the link may acknowledge it regardless."""
+    if page.escalation_id is not None:
+        return visible_escalations(user).filter(pk=page.escalation_id).exists()
+    return visible_incidents(user).filter(pk=page.incident_id).exists()
 
 
 def get_page_by_token(token: str) -> Page:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from escalations import oncall
+from escalations import oncall, selectors
 from escalations.models import (
     OPEN_ESCALATION,
     PAGING_SEVERITIES,
@@ -368,7 +368,7 @@ def escalation_note_add(*, actor: User, escalation: Escalation, body: str) -> Es
 
 
 def _can_run_incidents(actor: User) -> bool:
-    return actor.is_admin or actor.role == Role.LEAD
+    return selectors.can_manage_incidents(actor)
 
 
 @transaction.atomic
@@ -376,7 +376,7 @@ def incident_open(*, actor: User, title: str, severity: int, commander: User | N
                   team=None, tickets: Iterable[Ticket] = (), tracker_key: str = "",
                   tracker_url: str = "") -> Incident:  # type: ignore[no-untyped-def]  # fmt: skip
     if not _can_run_incidents(actor):
-        raise EscalationError(_("Only leads and admins open incidents."))
+        raise EscalationError(_("Only in-house leads and admins open incidents."))
     title = _text(title, _("A title"), limit=200)
     if severity not in Severity.values:
         raise EscalationError(_("Choose a severity."))
@@ -400,7 +400,7 @@ def incident_open(*, actor: User, title: str, severity: int, commander: User | N
 @transaction.atomic
 def incident_add_tickets(*, actor: User, incident: Incident, tickets: Iterable[Ticket]) -> int:
     if not _can_run_incidents(actor):
-        raise EscalationError(_("Only leads and admins change incidents."))
+        raise EscalationError(_("Only in-house leads and admins change incidents."))
     now = timezone.now()
     have = set(incident.links.values_list("ticket_id", flat=True))
     added = 0
@@ -421,7 +421,7 @@ def incident_add_tickets(*, actor: User, incident: Incident, tickets: Iterable[T
 @transaction.atomic
 def incident_remove_ticket(*, actor: User, incident: Incident, ticket: Ticket) -> bool:
     if not _can_run_incidents(actor):
-        raise EscalationError(_("Only leads and admins change incidents."))
+        raise EscalationError(_("Only in-house leads and admins change incidents."))
     deleted, _rows = IncidentTicket.objects.filter(incident=incident, ticket=ticket).delete()
     if deleted:
         _ticket_event(ticket, actor, "incident_unlinked",
@@ -429,32 +429,22 @@ def incident_remove_ticket(*, actor: User, incident: Incident, ticket: Ticket) -
     return bool(deleted)
 
 
-def _reply_text(incident: Incident, ticket: Ticket, body: str, macro: Macro | None,
-                actor: User) -> tuple[str, Macro | None]:  # fmt: skip
-    """The ticket's language variant of the macro if there is one, else the update."""
-    if macro is None:
-        return body, None
-    from tickets.services import macro_render  # noqa: PLC0415 - a heavy module
-
-    variant = (Macro.objects.filter(name=macro.name, language=ticket.language, is_active=True)
-               .first() if ticket.language else None)  # fmt: skip
-    if variant is None:
-        variant = macro
-    return macro_render(variant, ticket=ticket, agent=actor), variant
-
-
 @transaction.atomic
 def incident_post_update(*, actor: User, incident: Incident, body: str, status: str = "",
-                         notify_requesters: bool = False,
-                         macro: Macro | None = None) -> IncidentUpdate:  # fmt: skip
+                         notify_requesters: bool = False, macro: Macro | None = None,
+                         expected_plan: str = "") -> IncidentUpdate:  # fmt: skip
     """An update on the incident's timeline; optionally also a public reply on every
-    linked ticket (each goes out through the outbox, in the ticket's language when the
-    chosen macro has a variant in it)."""
-    from tickets.services import TicketError, ticket_reply  # noqa: PLC0415
+    linked ticket the actor may answer (``selectors.incident_reply_plan``: each goes out
+    through the outbox, in the ticket's language when the chosen macro has a variant in
+    it). ``expected_plan`` is the fingerprint of the plan the actor confirmed: if the
+    tickets it would reach have changed since, nothing is posted."""
+    from tickets.services import TicketError, macro_render, ticket_reply  # noqa: PLC0415
 
     if not _can_run_incidents(actor):
-        raise EscalationError(_("Only leads and admins post incident updates."))
+        raise EscalationError(_("Only in-house leads and admins post incident updates."))
     body = _text(body, _("The update"), required=macro is None, limit=10_000)
+    if macro is not None and not selectors.incident_macros(actor).filter(pk=macro.pk).exists():
+        raise EscalationError(_("That macro is not available to you."))
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     now = timezone.now()
     status = status or incident.status
@@ -472,15 +462,18 @@ def incident_post_update(*, actor: User, incident: Incident, body: str, status: 
     incident.save(update_fields=fields)
     sent = 0
     if notify_requesters:
-        tickets = (incident.tickets.exclude(status=Status.CLOSED)
-                   .select_related("requester", "queue", "assignee").order_by("pk"))  # fmt: skip
-        for ticket in tickets:
-            text, _variant = _reply_text(incident, ticket, body, macro, actor)
+        plan = selectors.incident_reply_plan(actor, incident, body=body, macro=macro)
+        if expected_plan and expected_plan != plan.fingerprint:
+            raise EscalationConflict(
+                _("The linked tickets changed since the preview: check it again before sending.")
+            )
+        for ticket, variant in plan.send:
+            text = macro_render(variant, ticket=ticket, agent=actor) if variant else body
             try:
                 with transaction.atomic():
                     ticket_reply(actor=actor, ticket=ticket, body=text)
             except TicketError:
-                continue  # a ticket this person may not answer; counted as not sent
+                continue  # changed under us (closed meanwhile); counted as not sent
             sent += 1
     update = IncidentUpdate.objects.create(
         incident=incident, author=actor, status=status, created_at=now, sent_to=sent,
@@ -490,9 +483,24 @@ def incident_post_update(*, actor: User, incident: Incident, body: str, status: 
 
 
 @transaction.atomic
+def incident_comment(*, actor: User, incident: Incident, body: str) -> IncidentUpdate:
+    """A comment on the incident's timeline from anyone who may see the incident (vendors
+    read and comment on incidents that link their tickets): the status, the tickets and
+    the requesters are left alone. The timeline entry names its author."""
+    if not selectors.visible_incidents(actor).filter(pk=incident.pk).exists():
+        raise EscalationError(_("You cannot comment on this incident."))
+    body = _text(body, _("A comment"), limit=10_000)
+    # The row lock orders the comment after any status change in flight, so the status
+    # it records is the one in force.
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    return IncidentUpdate.objects.create(incident=incident, author=actor, status=incident.status,
+                                         body=body, created_at=timezone.now())  # fmt: skip
+
+
+@transaction.atomic
 def incident_set_tracker(*, actor: User, incident: Incident, key: str, url: str) -> Incident:
     if not _can_run_incidents(actor):
-        raise EscalationError(_("Only leads and admins change incidents."))
+        raise EscalationError(_("Only in-house leads and admins change incidents."))
     url = url.strip()
     if url and not url.startswith(("https://", "http://")):
         raise EscalationError(_("The bug tracker link must start with https://."))

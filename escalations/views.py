@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.models import Team, User, Vendor
+from accounts.models import User
 from escalations import selectors, services
 from escalations.forms import (
     AddTicketsForm,
     AssignForm,
     BoardFilterForm,
+    IncidentCommentForm,
     IncidentForm,
     IncidentUpdateForm,
     NoteForm,
@@ -28,7 +29,6 @@ from escalations.forms import (
 )
 from escalations.models import Escalation, EscalationReason
 from tickets import selectors as ticket_selectors
-from tickets.models import Macro
 
 # ------------------------------------------------------------ on a ticket
 
@@ -38,24 +38,26 @@ from tickets.models import Macro
 def raise_escalation(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = ticket_selectors.get_ticket_for(request.user, reference)
     form = RaiseForm(request.POST)
-    if form.is_valid():
-        reason = EscalationReason.objects.filter(pk=form.cleaned_data["reason"]).first()
-        try:
-            if reason is None:
-                raise services.EscalationError(_("Choose a reason."))
-            escalation = services.escalation_raise(
-                actor=request.user, ticket=ticket, reason=reason,
-                severity=form.cleaned_data["severity"], summary=form.cleaned_data["summary"],
-            )  # fmt: skip
-        except services.EscalationError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Escalated to %(team)s.") % {
-                "team": escalation.target_team.name})  # fmt: skip
+    if not form.is_valid():
+        # The ticket page again, the escalate form open with each error by its field.
+        from tickets.views import _ticket_context  # noqa: PLC0415 - the ticket page imports us
+
+        context = {**_ticket_context(request, ticket), "escalate_form": form,
+                   "escalate_open": True}  # fmt: skip
+        return render(request, "tickets/ticket.html", context, status=400)
+    reason = EscalationReason.objects.filter(pk=form.cleaned_data["reason"]).first()
+    try:
+        if reason is None:
+            raise services.EscalationError(_("Choose a reason."))
+        escalation = services.escalation_raise(
+            actor=request.user, ticket=ticket, reason=reason,
+            severity=form.cleaned_data["severity"], summary=form.cleaned_data["summary"],
+        )  # fmt: skip
+    except services.EscalationError as exc:
+        messages.error(request, str(exc))
     else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}")
+        messages.success(request, _("Escalated to %(team)s.") % {
+            "team": escalation.target_team.name})  # fmt: skip
     return redirect("tickets:detail", reference=ticket.reference)
 
 
@@ -63,15 +65,15 @@ def raise_escalation(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _board_context(request: HttpRequest, query: QueryDict) -> dict:
-    form = BoardFilterForm(query)
+    form = BoardFilterForm(query, user=request.user)
     filters = form.filters()
     columns = selectors.board(request.user, filters)
     selectors.attach_assignable(request.user, [c for col in columns for c in col.cards])
     return {
         "form": form, "filters": filters, "now": timezone.now(),
         "columns": columns,
-        "teams": selectors.board_teams(request.user),
-        "vendors": Vendor.objects.filter(is_active=True).order_by("name"),
+        "teams": form.fields["team"].queryset,
+        "vendors": form.fields["vendor"].queryset,
         "filter_query": query.urlencode(),
     }  # fmt: skip
 
@@ -170,37 +172,39 @@ def incidents(request: HttpRequest) -> HttpResponse:
 def incident_new(request: HttpRequest) -> HttpResponse:
     if not selectors.can_manage_incidents(request.user):
         raise Http404
-    form = IncidentForm(request.POST or None)
+    form = IncidentForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        team = Team.objects.filter(pk=data["team"]).first() if data["team"] else None
-        commander = data["commander"] or request.user
         try:
             incident = services.incident_open(
-                actor=request.user, title=data["title"], severity=data["severity"], team=team,
-                commander=commander,
+                actor=request.user, title=data["title"], severity=data["severity"],
+                team=data["team"], commander=data["commander"] or request.user,
                 tracker_key=data["tracker_key"], tracker_url=data["tracker_url"],
             )  # fmt: skip
         except services.EscalationError as exc:
             form.add_error(None, str(exc))
         else:
             return redirect("escalations:incident", pk=incident.pk)
-    return render(request, "escalations/incident_new.html",
-                  {"form": form, "teams": Team.objects.filter(rotation__isnull=False)},
+    return render(request, "escalations/incident_new.html", {"form": form},
                   status=400 if form.errors else 200)  # fmt: skip
 
 
 def _incident_context(request: HttpRequest, incident, **extra) -> dict:  # type: ignore[no-untyped-def]
-    return {
+    can_manage = selectors.can_manage_incidents(request.user)
+    context = {
         "incident": incident,
         "tickets": selectors.incident_tickets(request.user, incident),
         "updates": incident.updates.select_related("author")[:100],
-        "update_form": IncidentUpdateForm(initial={"status": incident.status}),
-        "macros": Macro.objects.filter(is_active=True, language="en").order_by("name"),
-        "can_manage": selectors.can_manage_incidents(request.user),
+        "can_manage": can_manage,
         "pages": incident.pages.select_related("target").order_by("-created_at")[:10],
         **extra,
     }  # fmt: skip
+    if can_manage:
+        context.setdefault("update_form", IncidentUpdateForm(
+            initial={"status": incident.status}, user=request.user))  # fmt: skip
+    else:
+        context.setdefault("comment_form", IncidentCommentForm())
+    return context
 
 
 @login_required
@@ -208,7 +212,9 @@ def _incident_context(request: HttpRequest, incident, **extra) -> dict:  # type:
 def incident(request: HttpRequest, pk: int) -> HttpResponse:
     found = selectors.get_incident_for(request.user, pk)
     q = request.GET.get("q", "").strip()[:200]
-    results = ticket_selectors.search_tickets(request.user, q).rows if q else []
+    results = []
+    if q and selectors.can_manage_incidents(request.user):
+        results = ticket_selectors.search_tickets(request.user, q).rows
     return render(request, "escalations/incident.html",
                   _incident_context(request, found, q=q, results=results))  # fmt: skip
 
@@ -220,23 +226,37 @@ def _manage(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
     return found
 
 
+def _preview(request: HttpRequest, incident, form: IncidentUpdateForm, *,  # type: ignore[no-untyped-def]
+             status: int = 200) -> HttpResponse:  # fmt: skip
+    """What "send to every linked requester" will do, with a button that sends it."""
+    data = form.cleaned_data
+    plan = selectors.incident_reply_plan(request.user, incident, body=data["body"],
+                                         macro=data["macro"])  # fmt: skip
+    return render(request, "escalations/incident.html",
+                  _incident_context(request, incident, update_form=form, preview=plan),
+                  status=status)  # fmt: skip
+
+
 @login_required
 @require_POST
 def incident_update(request: HttpRequest, pk: int) -> HttpResponse:
     found = _manage(request, pk)
-    form = IncidentUpdateForm(request.POST)
+    form = IncidentUpdateForm(request.POST, user=request.user)
     if not form.is_valid():
         return render(request, "escalations/incident.html",
                       _incident_context(request, found, update_form=form), status=400)  # fmt: skip
     data = form.cleaned_data
-    macro = (
-        Macro.objects.filter(pk=data["macro"], is_active=True).first() if data["macro"] else None
-    )
+    if data["notify_requesters"] and not data["confirm"]:
+        return _preview(request, found, form)
     try:
         update = services.incident_post_update(
             actor=request.user, incident=found, body=data["body"], status=data["status"],
-            notify_requesters=data["notify_requesters"], macro=macro,
+            notify_requesters=data["notify_requesters"], macro=data["macro"],
+            expected_plan=data["plan"] if data["notify_requesters"] else "",
         )  # fmt: skip
+    except services.EscalationConflict as exc:
+        form.add_error(None, str(exc))
+        return _preview(request, found, form, status=409)
     except services.EscalationError as exc:
         form.add_error(None, str(exc))
         return render(request, "escalations/incident.html",
@@ -247,6 +267,25 @@ def incident_update(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Update posted."))
     return redirect("escalations:incident", pk=found.pk)
+
+
+@login_required
+@require_POST
+def incident_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    """A comment on the timeline, from anyone who may see the incident."""
+    found = selectors.get_incident_for(request.user, pk)
+    form = IncidentCommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.incident_comment(actor=request.user, incident=found,
+                                      body=form.cleaned_data["body"])  # fmt: skip
+        except services.EscalationError as exc:
+            form.add_error("body", str(exc))
+        else:
+            messages.success(request, _("Comment added."))
+            return redirect("escalations:incident", pk=found.pk)
+    return render(request, "escalations/incident.html",
+                  _incident_context(request, found, comment_form=form), status=400)  # fmt: skip
 
 
 @login_required
@@ -312,4 +351,6 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
         services.page_acknowledge(actor=request.user, page=found)
         messages.success(request, _("Page acknowledged: you have it."))
         return redirect("escalations:page", token=token)
-    return render(request, "escalations/page.html", {"page": found})
+    # The summary names the ticket or incident: shown only to those who may see it.
+    show_subject = selectors.page_subject_visible(request.user, found)
+    return render(request, "escalations/page.html", {"page": found, "show_subject": show_subject})

@@ -46,8 +46,8 @@ SCOPED_LISTS = {
 ESCALATION_ROUTES = {"escalations:detail": ["get"], "escalations:act": ["post"]}
 INCIDENT_ROUTES = {
     "escalations:incident": ["get"], "escalations:incident_update": ["post"],
-    "escalations:incident_tickets": ["post"], "escalations:incident_unlink": ["post"],
-    "escalations:incident_tracker": ["post"],
+    "escalations:incident_comment": ["post"], "escalations:incident_tickets": ["post"],
+    "escalations:incident_unlink": ["post"], "escalations:incident_tracker": ["post"],
 }  # fmt: skip
 # A page's link carries an unguessable token: anyone signed in who holds it may
 # acknowledge (the on-call person forwarding it to a colleague is intended).

@@ -824,6 +824,9 @@ def search_tickets(
         return SearchResult(rows=rows, exact=True)
     if text.lower().startswith("user:"):
         external = text[5:].strip()
+        if not external:
+            # "user:" alone names nobody (an empty id would match every requester without one).
+            return SearchResult(rows=[], exact=False)
         requester_ids = requester_ids_with_external_id(external)
         rows = fetch(base.filter(requester_id__in=requester_ids).order_by("-created_at")[:limit])
         return SearchResult(rows=rows, exact=True)

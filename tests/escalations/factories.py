@@ -9,6 +9,7 @@ from django.utils.text import slugify
 
 from accounts.models import Team, User
 from escalations.models import EscalationReason, Rotation, RotationMember, Severity
+from tickets.models import Queue
 
 _seq = itertools.count(1)
 
@@ -35,3 +36,10 @@ def rotation(team: Team, members: list[User], *, starts_on: datetime.date | None
     for position, user in enumerate(members):
         RotationMember.objects.create(rotation=made, user=user, position=position)
     return made
+
+
+def works_queues(team: Team, *queues: Queue) -> None:
+    """Grant a specialist team the queues it takes escalations from: an escalation is seen
+    only by people who may see its ticket."""
+    for queue in queues:
+        queue.teams.add(team)

@@ -14,6 +14,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 @pytest.fixture
 def raised(desk):
     reason = ef.reason(desk["teams"]["inhouse"], name="Legal")
+    ef.works_queues(desk["teams"]["inhouse"], desk["queues"]["north"])
     ticket = tf.ticket(desk["queues"]["north"], subject="Lawyer letter")
     escalation = services.escalation_raise(actor=desk["people"]["north_agent"], ticket=ticket,
                                            reason=reason, severity=3, summary="Lawyer")  # fmt: skip
