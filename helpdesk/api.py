@@ -2,15 +2,77 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
-from rest_framework import status
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from tickets.services import TicketConflict, TicketError
+
+# Deeper than any body the API takes (metadata, extra) needs, and far below the depth at
+# which walking the value, saving it or rendering it back would exhaust Python's stack.
+MAX_JSON_DEPTH = 32
+NUL = "\x00"
+
+
+class BadInput(exceptions.ParseError):
+    """A body the API does not take; the handler answers 400 with its detail and code."""
+
+
+def check_value(data: Any) -> Any:
+    """Refuse what PostgreSQL cannot store or Python cannot walk safely: a NUL in any
+    string or key, nesting deeper than MAX_JSON_DEPTH, numbers that are not finite.
+    Walked with a stack, not recursion, so depth itself cannot crash the check."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise BadInput(_("The JSON is nested more than %(depth)d levels deep.")
+                           % {"depth": MAX_JSON_DEPTH}, code="too_deep")  # fmt: skip
+        if isinstance(value, str):
+            if NUL in value:
+                raise BadInput(_("The request contains a NUL character, which is not allowed "
+                                 "anywhere."), code="nul_character")  # fmt: skip
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise BadInput(_("Numbers must be finite."), code="invalid_number")
+        elif isinstance(value, dict):
+            stack.extend((key, depth) for key in value)
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list | tuple):
+            stack.extend((item, depth + 1) for item in value)
+    return data
+
+
+class JSONParser(parsers.JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:  # the standard library's parser recurses per level
+            raise BadInput(_("The JSON is nested more than %(depth)d levels deep.")
+                           % {"depth": MAX_JSON_DEPTH}, code="too_deep") from None  # fmt: skip
+        return check_value(data)
+
+
+class FormParser(parsers.FormParser):
+    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
+        data = super().parse(stream, media_type, parser_context)
+        check_value(list(data.lists()))
+        return data
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
+        parsed = super().parse(stream, media_type, parser_context)
+        check_value(list(parsed.data.lists()))
+        check_value([[key, [upload.name or "" for upload in files]]
+                     for key, files in parsed.files.lists()])  # fmt: skip
+        return parsed
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -28,4 +90,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, Http404):
         return Response({"detail": "Not found.", "code": "not_found"},
                         status=status.HTTP_404_NOT_FOUND)  # fmt: skip
+    if isinstance(exc, exceptions.ParseError):  # a body that cannot be read, or BadInput
+        return Response({"detail": str(exc.detail), "code": exc.detail.code},
+                        status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
     return drf_exception_handler(exc, context)

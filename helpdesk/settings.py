@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the session: a NUL anywhere in a request is a 400, not a 500.
+    "helpdesk.middleware.RejectNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -480,6 +482,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["helpdesk.api_throttling.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "helpdesk.api.exception_handler",
+    # DRF's parsers, refusing NULs anywhere in a body and JSON nested too deep (400).
+    "DEFAULT_PARSER_CLASSES": [
+        "helpdesk.api.JSONParser",
+        "helpdesk.api.FormParser",
+        "helpdesk.api.MultiPartParser",
+    ],
     # Signed-in callers per person; calls without a sign-in (refused ones included) per
     # address, so guessing tokens or hammering the API from one address is slowed down.
     "DEFAULT_THROTTLE_CLASSES": [

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -453,7 +454,18 @@ def macro_preview(request: HttpRequest, reference: str) -> HttpResponse:
     """Fill the composer with a macro's text for the agent to read and edit before sending."""
     ticket = selectors.get_ticket_for(request.user, reference)
     macro_id = request.POST.get("macro", "")
-    macro = _macro_for(ticket, int(macro_id)) if macro_id.isdigit() else None
+    if not (macro_id.isascii() and macro_id.isdigit() and len(macro_id) <= 12):
+        raise Http404
+    try:
+        macro = _macro_for(ticket, int(macro_id))
+    except services.TicketError as exc:
+        # Not offered here (the ticket moved queue since the page was loaded, or a crafted
+        # id): the composer says so instead of showing a preview.
+        form = ReplyForm()
+        form.errors[NON_FIELD_ERRORS] = form.error_class([str(exc)], error_class="nonfield")
+        return render(request, "tickets/ticket.html#composer",
+                      {"ticket": ticket, "reply_form": form,
+                       "macros": selectors.macros_for(ticket)}, status=400)  # fmt: skip
     if macro is None:
         raise Http404
     form = ReplyForm(initial={

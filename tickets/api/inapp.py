@@ -67,8 +67,11 @@ class InAppRequestApi(APIView):
     throttle_classes = [AppRateThrottle]
 
     class InputSerializer(serializers.Serializer):
-        user_id = serializers.CharField(max_length=254)
-        email = serializers.EmailField(required=False, allow_blank=True, default="")
+        # Limits are those of the columns each value lands in (Requester.external_id,
+        # Requester.email, Ticket.subject…): a longer value is a 400, never a database error.
+        user_id = serializers.CharField(max_length=128)
+        email = serializers.EmailField(required=False, allow_blank=True, default="",
+                                       max_length=254)  # fmt: skip
         name = serializers.CharField(max_length=150, required=False, allow_blank=True,
                                      default="")  # fmt: skip
         language = serializers.CharField(max_length=16, required=False, allow_blank=True,
