@@ -27,13 +27,20 @@ def demo(transactional_db):
 
 
 def test_an_agent_escalates_a_lead_accepts_and_returns_it_and_the_agent_sees_the_note(
-    page, demo, browser, live_server
+    page, demo, browser, live_server, console_errors
 ):  # fmt: skip
     ticket = tf.ticket(Queue.objects.get(name="General Support"), subject="Lawyer letter")
     sign_in(page, "northwind.agent@example.com")
     page.goto(f"/tickets/{ticket.reference}/")
     panel = page.get_by_test_id("escalation-panel")
     panel.locator("summary", has_text="Escalate").click()
+    # No reason is chosen for the agent: escalating without one names the field.
+    expect(panel.get_by_label("Reason")).to_have_value("")
+    panel.get_by_label("Summary for the team").fill("The requester's lawyer asks for records.")
+    panel.get_by_role("button", name="Escalate").click()
+    expect(panel.get_by_test_id("escalate-reason-error")).to_have_text("Choose a reason.")
+    expect(panel.get_by_label("Reason")).to_have_attribute("aria-invalid", "true")
+    console_errors[:] = [e for e in console_errors if "400 (Bad Request)" not in e]
     panel.get_by_label("Reason").select_option(
         label="Legal or law-enforcement request → Trust & Safety"
     )
@@ -85,7 +92,11 @@ def test_an_incident_collects_three_tickets_and_one_update_reaches_all_three(pag
     page.get_by_placeholder("Search tickets to add").fill("upload broken")
     page.get_by_role("button", name="Search").click()
     results = page.get_by_test_id("incident-search-results")
-    expect(results.get_by_role("checkbox")).to_have_count(3)
+    boxes = results.get_by_role("checkbox")
+    expect(boxes).to_have_count(3)
+    for n in range(3):
+        expect(boxes.nth(n)).not_to_be_checked()  # results start unticked
+        boxes.nth(n).check()
     results.get_by_role("button", name="Link the ticked tickets").click()
     expect(page.get_by_test_id("incident-tickets").get_by_role("listitem")).to_have_count(3)
 
@@ -93,6 +104,12 @@ def test_an_incident_collects_three_tickets_and_one_update_reaches_all_three(pag
     page.get_by_label("Status").select_option(label="Resolved")
     page.get_by_label("Also send it as a public reply to every linked requester").check()
     page.get_by_role("button", name="Post update").click()
+    # A preview first: the text, how many requesters; nothing is sent yet.
+    preview = page.get_by_test_id("send-preview")
+    expect(preview).to_contain_text("It will go to 3 requesters.")
+    expect(preview.get_by_test_id("send-variant")).to_contain_text("Fixed: uploads work again.")
+    assert not Message.objects.filter(ticket__in=tickets, author_type="agent").exists()
+    preview.get_by_role("button", name="Post and send to 3 requesters").click()
     expect(page.get_by_text("queued as a reply to 3 requester(s)")).to_be_visible()
     expect(page.get_by_test_id("incident-status")).to_have_text("Resolved")
     for ticket in tickets:
