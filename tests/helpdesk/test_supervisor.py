@@ -182,3 +182,11 @@ def test_healthz_shows_a_crashed_worker_down_until_it_is_restarted(client, tmp_p
     finally:
         supervisor.stop()
         thread.join(30)
+
+
+@pytest.mark.django_db
+def test_a_crashed_beat_is_reported_down_at_once(client):
+    heartbeats.record_beat()
+    assert client.get("/healthz").json()["checks"]["beat"]["ok"]
+    launcher.forget_heartbeat("beat", -signal.SIGKILL)
+    assert not client.get("/healthz").json()["checks"]["beat"]["ok"]
