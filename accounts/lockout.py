@@ -15,12 +15,34 @@ reached its own limit as the common limit reached.
 
 from __future__ import annotations
 
+import ipaddress
+
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Sum
 from django.http import HttpRequest
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address a request came from, for sign-in lockouts (AXES_CLIENT_IP_CALLABLE) and
+    rate limits (RATELIMIT_IP_META_KEY). With AXES_PROXY_COUNT proxies in front, each
+    appended the address it was reached from to X-Forwarded-For, so the client's is that
+    many entries from the right (as DRF's NUM_PROXIES reads it); without one, only the
+    connection's address counts, whatever X-Forwarded-For a client sends. (django-axes
+    reads the forwarded header only through django-ipware, which is not installed, so
+    behind a proxy every sign-in looked as if it came from the proxy.)"""
+    proxies = settings.AXES_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            try:
+                return str(ipaddress.ip_address(hops[-min(proxies, len(hops))]))
+            except ValueError:
+                pass  # not an address: the proxies are not as configured
+    return request.META.get("REMOTE_ADDR", "")
 
 
 def attempted_username(request: HttpRequest, credentials: dict | None) -> str | None:

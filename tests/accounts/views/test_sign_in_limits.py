@@ -106,3 +106,42 @@ def test_a_throttled_reset_for_an_unknown_address_answers_like_a_known_one(clien
         (r.status_code, r["Location"]) for r in unknown
     ]
     assert len(mail.outbox) == 1
+
+
+def test_behind_a_proxy_each_client_is_counted_by_its_own_address(client, settings):
+    settings.AXES_PROXY_COUNT = 1
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 3
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for n in range(3):
+        client.post(LOGIN, {"username": f"u{n}@example.com", "password": "x"},
+                    HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy)  # fmt: skip
+    factories.user(email="ana@example.com")
+    # The stuffer's address is locked; another client behind the same proxy is not.
+    locked = client.post(LOGIN, {"username": "ana@example.com", "password": factories.PASSWORD},
+                         HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy)  # fmt: skip
+    assert locked.status_code == 429
+    other = client.post(LOGIN, {"username": "ana@example.com", "password": factories.PASSWORD},
+                        HTTP_X_FORWARDED_FOR="192.0.2.44", **proxy)  # fmt: skip
+    assert other.status_code == 302
+
+
+def test_without_a_proxy_a_forged_forwarded_address_changes_nothing(client, settings):
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 3
+    for n in range(3):
+        client.post(LOGIN, {"username": f"u{n}@example.com", "password": "x"},
+                    HTTP_X_FORWARDED_FOR=f"192.0.2.{n}", REMOTE_ADDR="203.0.113.7")  # fmt: skip
+    assert sign_in(client, "u9@example.com", "x", "203.0.113.7").status_code == 429
+
+
+def test_password_reset_is_throttled_per_client_behind_a_proxy(client, settings):
+    settings.AXES_PROXY_COUNT = 1
+    settings.PASSWORD_RESET_RATE_PER_ADDRESS = "2/h"
+    for n in range(3):
+        factories.user(email=f"user{n}@example.com")
+    for n in range(3):
+        client.post(RESET, {"email": f"user{n}@example.com"}, REMOTE_ADDR="10.0.0.2",
+                    HTTP_X_FORWARDED_FOR="198.51.100.7")  # fmt: skip
+    assert len(mail.outbox) == 2
+    client.post(RESET, {"email": "user2@example.com"}, REMOTE_ADDR="10.0.0.2",
+                HTTP_X_FORWARDED_FOR="192.0.2.44")  # fmt: skip
+    assert len(mail.outbox) == 3
