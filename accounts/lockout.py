@@ -27,13 +27,13 @@ from django.http import HttpRequest
 
 def client_address(request: HttpRequest) -> str:
     """The address a request came from, for sign-in lockouts (AXES_CLIENT_IP_CALLABLE) and
-    rate limits (RATELIMIT_IP_META_KEY). With AXES_PROXY_COUNT proxies in front, each
-    appended the address it was reached from to X-Forwarded-For, so the client's is that
-    many entries from the right (as DRF's NUM_PROXIES reads it); without one, only the
-    connection's address counts, whatever X-Forwarded-For a client sends. (django-axes
-    reads the forwarded header only through django-ipware, which is not installed, so
-    behind a proxy every sign-in looked as if it came from the proxy.)"""
-    proxies = settings.AXES_PROXY_COUNT
+    rate limits (RATELIMIT_IP_META_KEY). With TRUSTED_PROXY_COUNT (env AXES_PROXY_COUNT)
+    proxies in front, each appended the address it was reached from to X-Forwarded-For,
+    so the client's is that many entries from the right (as DRF's NUM_PROXIES reads it);
+    without one, only the connection's address counts, whatever X-Forwarded-For a client
+    sends. (django-axes reads the forwarded header only through django-ipware, which is
+    not installed, so behind a proxy every sign-in looked as if it came from the proxy.)"""
+    proxies = settings.TRUSTED_PROXY_COUNT
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxies and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]

@@ -318,8 +318,8 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
-# The client's address behind AXES_PROXY_COUNT proxies, for lockouts and rate limits
+TRUSTED_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# The client's address behind TRUSTED_PROXY_COUNT proxies, for lockouts and rate limits
 # (django-ratelimit: the help center, password resets) alike.
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
 RATELIMIT_IP_META_KEY = "accounts.lockout.client_address"
@@ -504,7 +504,7 @@ REST_FRAMEWORK = {
     },
     # The caller's address: with no proxy in front, the connection's, never a
     # client-sent X-Forwarded-For (which would make every call a new address).
-    "NUM_PROXIES": AXES_PROXY_COUNT,
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 SPECTACULAR_SETTINGS = {

@@ -109,7 +109,7 @@ def test_a_throttled_reset_for_an_unknown_address_answers_like_a_known_one(clien
 
 
 def test_behind_a_proxy_each_client_is_counted_by_its_own_address(client, settings):
-    settings.AXES_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
     settings.AXES_ADDRESS_FAILURE_LIMIT = 3
     proxy = {"REMOTE_ADDR": "10.0.0.2"}
     for n in range(3):
@@ -134,7 +134,7 @@ def test_without_a_proxy_a_forged_forwarded_address_changes_nothing(client, sett
 
 
 def test_password_reset_is_throttled_per_client_behind_a_proxy(client, settings):
-    settings.AXES_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
     settings.PASSWORD_RESET_RATE_PER_ADDRESS = "2/h"
     for n in range(3):
         factories.user(email=f"user{n}@example.com")
