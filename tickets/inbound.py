@@ -18,6 +18,12 @@ import nh3
 from tickets.attachments import safe_filename
 
 MAX_PARTS = 200
+# A header field longer than this is read as its first and last halves: parsing an
+# address list or an encoded header takes time in proportion to its length, and a
+# megabyte of it (a hostile or broken sender) must not hold the ingester for a minute.
+# The message is stored as it came; only what is read from it is shortened.
+MAX_HEADER_BYTES = 16 * 1024
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class UnreadableEmail(ValueError):
@@ -53,6 +59,12 @@ class ParsedEmail:
 _ID = re.compile(r"<[^<>\s]+>")
 
 
+def clean(text: str) -> str:
+    """Text fit for the database, whatever the message held: NULs removed (PostgreSQL
+    text cannot hold them) and lone surrogates (bytes in no charset) shown as U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text.replace("\x00", ""))
+
+
 def _ids(value: str | None) -> list[str]:
     return _ID.findall(value or "")
 
@@ -60,9 +72,32 @@ def _ids(value: str | None) -> list[str]:
 def _header(message: Message, name: str) -> str:
     try:
         value = message.get(name)
-    except (ValueError, IndexError, TypeError) as exc:  # a header the parser chokes on
+        text = str(value or "")
+    except (ValueError, IndexError, TypeError, LookupError) as exc:  # the parser choked
         raise UnreadableEmail(f"unreadable {name} header: {exc}") from exc
-    return str(value or "").strip()
+    return clean(text).strip()
+
+
+def _bounded_headers(raw: bytes) -> bytes:
+    """The message with each header field over MAX_HEADER_BYTES cut to its first and last
+    halves (a long References keeps its root and its latest ids); the body as it is."""
+    end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0),
+              default=len(raw))  # fmt: skip
+    if end <= MAX_HEADER_BYTES:
+        return raw
+    fields: list[bytes] = []
+    for line in raw[:end].splitlines(keepends=True):
+        if fields and line[:1] in (b" ", b"\t"):
+            fields[-1] += line
+        else:
+            fields.append(line)
+    half = MAX_HEADER_BYTES // 2
+    shortened = [
+        field if len(field) <= MAX_HEADER_BYTES
+        else field[:half].rstrip(b"\r\n") + b"\r\n " + field[-half:].lstrip()
+        for field in fields
+    ]  # fmt: skip
+    return b"".join(shortened) + raw[end:]
 
 
 def automatic_reason(message: Message, from_address: str) -> str:
@@ -126,10 +161,11 @@ def html_to_text(markup: str) -> str:
 def _decode(part: Message) -> str:
     try:
         content = part.get_content()
-    except (LookupError, UnicodeError, AssertionError):
+    except (LookupError, UnicodeError, AssertionError, ValueError, TypeError):
         payload = part.get_payload(decode=True) or b""
         content = payload.decode("utf-8", errors="replace")
-    return content if isinstance(content, str) else content.decode("utf-8", errors="replace")
+    text = content if isinstance(content, str) else content.decode("utf-8", errors="replace")
+    return clean(text)
 
 
 def detect_language(text: str) -> str:
@@ -146,7 +182,7 @@ def parse(raw: bytes, *, max_attachment_bytes: int) -> ParsedEmail:
     if not raw.strip():
         raise UnreadableEmail("empty message")
     try:
-        message = email.message_from_bytes(raw, policy=policy.default)
+        message = email.message_from_bytes(_bounded_headers(raw), policy=policy.default)
     except Exception as exc:  # noqa: BLE001 - any parser failure is a quarantine reason
         raise UnreadableEmail(f"not a MIME message: {exc}") from exc
     if not isinstance(message, EmailMessage):
@@ -162,7 +198,7 @@ def parse(raw: bytes, *, max_attachment_bytes: int) -> ParsedEmail:
     html_part = message.get_body(preferencelist=("html",))
     full_text, sanitized = "", ""
     if html_part is not None:
-        sanitized = nh3.clean(_decode(html_part))
+        sanitized = clean(nh3.clean(_decode(html_part)))
     if body_part is not None:
         content = _decode(body_part)
         full_text = (

@@ -219,6 +219,9 @@ def email_process(record: InboundEmail, *, queue: Queue | None = None) -> Ingest
                                max_attachment_bytes=settings.ATTACHMENT_MAX_BYTES)  # fmt: skip
     except inbound.UnreadableEmail as exc:
         return _quarantine(record, str(exc))
+    except Exception as exc:  # noqa: BLE001 - MIME the parser cannot walk is still kept
+        logger.exception("inbound email %s could not be read", record.pk)
+        return _quarantine(record, f"unreadable: {type(exc).__name__}: {exc}")
     record.message_id, record.from_address = parsed.message_id, parsed.from_address
     record.subject = parsed.subject[:255]
     try:
@@ -242,7 +245,15 @@ _FIELDS = ["message_id", "from_address", "subject", "outcome", "reason", "ticket
 
 
 def _quarantine(record: InboundEmail, reason: str) -> IngestResult:
+    """Keep the message for an admin, with why. Nothing here may fail on what the message
+    held: a reason quoting it, or what was read from it, loses its NULs and is cut to
+    its column, so the row is always written (and the sender not asked to retry)."""
+    reason = inbound.clean(reason)
     record.outcome, record.reason = Outcome.QUARANTINED, reason[:2000]
+    record.message_id = inbound.clean(record.message_id)[:255]
+    record.from_address = inbound.clean(record.from_address)[:320]
+    record.subject = inbound.clean(record.subject)[:255]
+    record.ticket, record.created_message = None, None
     record.save(update_fields=_FIELDS)
     return IngestResult(Outcome.QUARANTINED, record, detail=reason[:200])
 

@@ -15,6 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.tickets import factories as tf
+from tests.tickets.email.corpus import REFERENCE, REQUESTER, SENT_ID
+from tickets import services
+from tickets.models import Message, Ticket
+
 _folders = itertools.count(1)
 
 
@@ -87,3 +92,20 @@ def imap_server():
     yield server
     process.terminate()
     process.wait(10)
+
+
+@pytest.fixture
+def mailbox(desk, settings):
+    """Inbound mail goes to the in-house queue; the corpus's replies find ticket
+    2345ABCDEF of alice@example.net, whose agent's answer has the Message-ID SENT_ID."""
+    settings.INBOUND_EMAIL_QUEUE = desk["queues"]["inhouse"].slug
+    settings.DEFAULT_FROM_EMAIL = "Helpdesk <helpdesk@helpdesk.test>"
+    settings.ATTACHMENT_MAX_BYTES = 2 * 1024 * 1024
+    ticket = tf.ticket(desk["queues"]["inhouse"], subject="Cannot log in",
+                       requester_=tf.requester(email=REQUESTER, name="Alice"))  # fmt: skip
+    Ticket.objects.filter(pk=ticket.pk).update(reference=REFERENCE)
+    ticket.refresh_from_db()
+    services.ticket_reply(actor=desk["people"]["inhouse_agent"], ticket=ticket,
+                          body="Try resetting your password.")  # fmt: skip
+    Message.objects.filter(ticket=ticket, author_type="agent").update(channel_message_id=SENT_ID)
+    return {**desk, "ticket": ticket}

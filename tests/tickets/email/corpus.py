@@ -674,3 +674,305 @@ def _bounce(mid: str) -> bytes:
         "\r\nFinal-Recipient: rfc822; gone@example.net\r\nAction: failed\r\nStatus: 5.1.1\r\n"
         "\r\n--b--\r\n"
     ).encode()
+
+
+# ----------------------------------------------------------------- hostile bytes
+
+STORED = "stored"  # a hostile case's outcome: new_ticket, reply or quarantined, any of them
+NUL = "\x00"
+
+
+def _raw(head: str, body: bytes | str = b"", *, mid: str) -> bytes:
+    """Headers as given (CRLF-joined, NULs and all), then the body's bytes."""
+    head = f"From: Bob Martin <bob@example.org>\r\nTo: support@helpdesk.test\r\n{head}"
+    if "Message-ID:" not in head:
+        head += f"\r\nMessage-ID: <{mid}@mail.test>"
+    body = body.encode("utf-8", "surrogateescape") if isinstance(body, str) else body
+    return head.encode("utf-8", "surrogateescape") + b"\r\n\r\n" + body
+
+
+def _nested(depth: int, *, mid: str) -> bytes:
+    parts = "".join(
+        f'Content-Type: multipart/mixed; boundary="b{n}"\r\n\r\n--b{n}\r\n' for n in range(depth)
+    )
+    return _raw(
+        f"Subject: Nested\r\n{parts}", b"Content-Type: text/plain\r\n\r\nDeep text.", mid=mid
+    )
+
+
+def hostile() -> list[Case]:
+    """Messages a mail server will hand us sooner or later: NULs in headers and bodies,
+    bytes in no charset, broken MIME, headers of megabytes. Each must be stored (a ticket,
+    a reply or a quarantine entry) and never make the ingester fail."""
+    out: list[Case] = []
+    add = out.append
+    add(
+        Case(
+            "nul-in-subject",
+            _raw(f"Subject: Cannot{NUL} log in", "I cannot log in since this morning.", mid="n1"),
+            "new_ticket",
+            subject="Cannot log in",
+        )
+    )
+    add(
+        Case(
+            "nul-in-body",
+            _raw(
+                "Subject: Body with a NUL", f"My card{NUL} was charged twice{NUL}{NUL}.", mid="n2"
+            ),
+            "new_ticket",
+            text="My card was charged twice.",
+        )
+    )
+    add(
+        Case(
+            "nul-in-base64-body",
+            _raw(
+                "Subject: Base64 NUL\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                "Content-Transfer-Encoding: base64",
+                base64.encodebytes(f"Encoded{NUL} text with a NUL.".encode()),
+                mid="n3",
+            ),
+            "new_ticket",
+            text="Encoded text with a NUL.",
+        )
+    )
+    add(
+        Case(
+            "nul-in-quoted-printable",
+            _raw(
+                "Subject: QP NUL\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                "Content-Transfer-Encoding: quoted-printable",
+                "Soft=00 NUL here.",
+                mid="n4",
+            ),
+            "new_ticket",
+            text="Soft NUL here.",
+        )
+    )
+    add(
+        Case(
+            "nul-in-encoded-word-subject",
+            _raw("Subject: =?utf-8?Q?Refund=00_please?=", "Please refund my order.", mid="n5"),
+            "new_ticket",
+            subject="Refund please",
+        )
+    )
+    add(
+        Case(
+            "nul-in-sender-name",
+            _raw("Subject: Name", "A sender whose name has a NUL.", mid="n6").replace(
+                b"Bob Martin", b"Bob\x00 Martin"
+            ),
+            "new_ticket",
+        )
+    )
+    add(
+        Case(
+            "nul-in-sender-address",
+            _raw("Subject: Address", "NUL in the address.", mid="n7").replace(b"bob@", b"bo\x00b@"),
+            STORED,
+        )
+    )
+    add(
+        Case(
+            "nul-in-message-id",
+            _raw(
+                f"Subject: Id\r\nMessage-ID: <a{NUL}b@mail.test>",
+                "NUL in the Message-ID.",
+                mid="n8",
+            ),
+            "new_ticket",
+        )
+    )
+    add(
+        Case(
+            "nul-in-to-and-cc",
+            _raw(f"Subject: To\r\nCc: ca{NUL}rol@example.org", "NUL in Cc.", mid="n9"),
+            "new_ticket",
+        )
+    )
+    add(
+        Case(
+            "nul-in-a-header-name",
+            _raw(f"Subject: Header name\r\nX-Fo{NUL}o: bar", "NUL in a header's name.", mid="n10"),
+            "new_ticket",
+        )
+    )
+    add(
+        Case(
+            "nul-in-references",
+            _raw(
+                f"Subject: Re: [{REFERENCE}] Cannot log in\r\nIn-Reply-To: {SENT_ID}\r\n"
+                f"References: <x{NUL}y@mail.test> {SENT_ID}",
+                f"Still broken{NUL}, sorry.",
+                mid="n11",
+            ).replace(b"Bob Martin <bob@example.org>", REQUESTER.encode()),
+            "reply",
+            text="Still broken, sorry.",
+        )
+    )
+    html = _msg("HTML NUL", "plain", mid="n12", html=f"<p>Hello{NUL} <b>world</b></p>")
+    html_only = html.as_bytes().replace(b"Content-Type: text/plain", b"Content-Type: text/x-no")
+    add(Case("nul-in-html", html_only, "new_ticket"))
+    with_file = _msg("File with a NUL in its name", "See attached.", mid="n13")
+    with_file.add_attachment(
+        b"col\x00umn\n", maintype="text", subtype="csv", filename="re\x00port.csv"
+    )
+    add(Case("nul-in-attachment-name", with_file.as_bytes(), "new_ticket", attachments=1))
+    add(
+        Case(
+            "rfc2231-nul-filename",
+            _raw(
+                'Subject: RFC 2231\r\nContent-Type: multipart/mixed; boundary="q"',
+                "--q\r\nContent-Type: text/plain\r\n\r\nSee the file.\r\n--q\r\n"
+                "Content-Type: application/octet-stream\r\n"
+                "Content-Disposition: attachment; filename*=utf-8''a%00b%ff.bin\r\n\r\n"
+                "xyz\r\n--q--\r\n",
+                mid="n14",
+            ),
+            "new_ticket",
+        )
+    )
+    add(
+        Case(
+            "nul-in-charset-parameter",
+            _raw(
+                f'Subject: Charset\r\nContent-Type: text/plain; charset="utf-8{NUL}"',
+                "Text in a charset whose name has a NUL.",
+                mid="n15",
+            ),
+            "new_ticket",
+        )
+    )
+    add(Case("only-nuls", b"\x00" * 4096, "quarantined"))
+    add(
+        Case(
+            "nuls-before-the-headers",
+            b"\x00\x00\x00" + _raw("Subject: Late", "x", mid="n16"),
+            STORED,
+        )
+    )
+
+    # --- bytes in no charset, encodings that lie --------------------------------------
+    add(
+        Case(
+            "raw-latin1-in-headers",
+            _raw("Subject: Caf\xe9 cr\xe8me", "Body.", mid="e1").replace(
+                "Café crème".encode(), "Café crème".encode("latin-1")
+            ),
+            "new_ticket",
+        )
+    )
+    add(
+        Case(
+            "invalid-utf8-body",
+            _raw(
+                "Subject: Bad UTF-8\r\nContent-Type: text/plain; charset=utf-8",
+                b"Broken \xff\xfe\xc3 bytes here.",
+                mid="e2",
+            ),
+            "new_ticket",
+            text="Broken",
+        )
+    )
+    add(
+        Case(
+            "utf16-lone-surrogate",
+            _raw("Subject: =?utf-16-le?B?AADY?=", "Lone surrogate in the subject.", mid="e3"),
+            STORED,
+        )
+    )
+    add(
+        Case(
+            "bogus-encoded-word",
+            _raw(
+                "Subject: =?x-nowhere?Q?abc?= =?utf-8?B?!!!?=",
+                "Encoded words that do not decode.",
+                mid="e4",
+            ),
+            "new_ticket",
+        )
+    )
+    add(
+        Case(
+            "unknown-transfer-encoding",
+            _raw(
+                "Subject: CTE\r\nContent-Transfer-Encoding: x-uuencode-ish",
+                "begin 644 x\r\n`\r\nend",
+                mid="e5",
+            ),
+            STORED,
+        )
+    )
+
+    # --- broken MIME ----------------------------------------------------------------------
+    add(
+        Case(
+            "boundary-never-closed",
+            _raw(
+                'Subject: Open\r\nContent-Type: multipart/mixed; boundary="z"',
+                "--z\r\nContent-Type: text/plain\r\n\r\nNo closing boundary at all.",
+                mid="m1",
+            ),
+            "new_ticket",
+        )
+    )
+    add(Case("nested-multipart-1000-deep", _nested(1000, mid="m2"), STORED))
+    add(
+        Case(
+            "headers-without-colons",
+            _raw(
+                "Subject: Garbage\r\nthis is not a header\r\n: x",
+                "Body after garbage headers.",
+                mid="m3",
+            ),
+            STORED,
+        )
+    )
+    add(
+        Case(
+            "content-type-garbage",
+            _raw('Subject: CT\r\nContent-Type: ;;;"=\\/', "Body.", mid="m4"),
+            STORED,
+        )
+    )
+    add(
+        Case(
+            "bare-cr-line-ends",
+            _raw("Subject: CR", "one\rtwo\rthree", mid="m5").replace(b"\r\n", b"\r"),
+            STORED,
+        )
+    )
+
+    # --- size ----------------------------------------------------------------------------
+    add(
+        Case(
+            "megabyte-subject",
+            _raw("Subject: " + "Long " * 200_000, "Big subject.", mid="s1"),
+            "new_ticket",
+            extra={"subject_len": 250},
+        )
+    )
+    add(
+        Case(
+            "megabyte-from",
+            _raw("Subject: Big From", "Body.", mid="s2").replace(
+                b"From: Bob Martin <bob@example.org>",
+                b"From: " + b", ".join(b"p%d@example.org" % n for n in range(50_000)),
+            ),
+            STORED,
+        )
+    )
+    add(
+        Case(
+            "fifty-thousand-headers",
+            _raw(
+                "Subject: Many headers\r\n" + "\r\n".join(f"X-H{n}: v" for n in range(50_000)),
+                "Body.",
+                mid="s3",
+            ),
+            STORED,
+        )
+    )
+    return out

@@ -6,29 +6,13 @@ import io
 import pytest
 from django.core.management import call_command
 
-from tests.tickets import factories as tf
-from tests.tickets.email.corpus import REFERENCE, REQUESTER, SENT_ID, cases
+from tests.tickets.email.corpus import cases
 from tickets import services
-from tickets.models import InboundEmail, Message, Status, Ticket
+from tickets.models import InboundEmail, Status, Ticket
 from tickets.services.email import email_ingest, email_process
 
 CASES = cases()
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def mailbox(desk, settings):
-    settings.INBOUND_EMAIL_QUEUE = desk["queues"]["inhouse"].slug
-    settings.DEFAULT_FROM_EMAIL = "Helpdesk <helpdesk@helpdesk.test>"
-    settings.ATTACHMENT_MAX_BYTES = 2 * 1024 * 1024
-    ticket = tf.ticket(desk["queues"]["inhouse"], subject="Cannot log in",
-                       requester_=tf.requester(email=REQUESTER, name="Alice"))  # fmt: skip
-    Ticket.objects.filter(pk=ticket.pk).update(reference=REFERENCE)
-    ticket.refresh_from_db()
-    services.ticket_reply(actor=desk["people"]["inhouse_agent"], ticket=ticket,
-                          body="Try resetting your password.")  # fmt: skip
-    Message.objects.filter(ticket=ticket, author_type="agent").update(channel_message_id=SENT_ID)
-    return {**desk, "ticket": ticket}
 
 
 def test_the_corpus_is_large_enough():
