@@ -1,6 +1,8 @@
 """Read RFC 822 messages from files (one message per file) or standard input and make
-each a ticket, a reply, or a record of why not. Prints one line per message; exits
-non-zero only when a message could not be stored at all."""
+each a ticket, a reply, or a record of why not. Prints one line per message. Whatever
+a message holds, it is stored (quarantined if it cannot be read); the command exits 75
+(EX_TEMPFAIL: the mail server keeps the message and retries) only when one could not be
+stored at all, such as when the database is unreachable."""
 
 import sys
 from pathlib import Path
