@@ -236,6 +236,14 @@ class Ticket(models.Model):
                 name="ticket_assignee_urgency_idx",
                 condition=Q(status__in=ACTIVE_STATUSES, assignee__isnull=False),
             ),
+            # Pending tickets, most urgent first: their clocks are paused, so in the index
+            # of every active ticket they sit after all the others.
+            models.Index(
+                urgency(),
+                "priority", "created_at", "id",
+                name="ticket_pending_urgency_idx",
+                condition=Q(status=Status.PENDING),
+            ),
             # Unassigned workable tickets ("next ticket", "unassigned in my queues").
             models.Index(
                 urgency(),

@@ -348,8 +348,8 @@ class _Order:
     scan from the cursor on, never an OFFSET)."""
 
     order_by: tuple[str, ...]
-    row: str  # the row value compared with the cursor, in SQL
-    after: str  # the cursor's side of the comparison
+    row: str  # the row value and its comparison with the cursor, in SQL
+    after: str  # the cursor's side of the comparison (parameters)
     kinds: tuple[str, ...]  # what each cursor value must be: "time", "due" or "int"
 
     def key(self, row: Any) -> list[Any]:
@@ -517,7 +517,7 @@ def sidebar_counts(user: User) -> dict[str, Any]:
 # ------------------------------------------------- queue filters and pickers
 
 QUEUE_FACETS_CACHE_KEY = "tickets:queue-facets:v1"
-QUEUE_FACETS_SECONDS = 300
+QUEUE_FACETS_SECONDS = 600
 POPULAR_TAGS = 30
 
 
@@ -560,19 +560,20 @@ def refresh_queue_facets() -> dict[int, tuple[list[str], dict[str, int]]]:
     counts; one statement for every queue, shared through the cache."""
     now = timezone.now()
     with connection.cursor() as cursor:
+        # One pass over the active tickets (a CTE read twice), not one per half.
         cursor.execute(
             """
+            WITH active AS MATERIALIZED (
+                SELECT queue_id, language, tags FROM tickets_ticket
+                 WHERE status IN ('new', 'open', 'pending', 'on_hold'))
             SELECT queue_id, 'language', language, count(*)
-              FROM tickets_ticket
-             WHERE status IN ('new', 'open', 'pending', 'on_hold') AND language <> ''
-             GROUP BY queue_id, language
+              FROM active WHERE language <> '' GROUP BY queue_id, language
             UNION ALL
             SELECT queue_id, 'tag', tag, uses FROM (
                 SELECT queue_id, tag, count(*) AS uses,
                        row_number() OVER (PARTITION BY queue_id ORDER BY count(*) DESC, tag)
                          AS rank
-                  FROM tickets_ticket CROSS JOIN LATERAL unnest(tags) AS tag
-                 WHERE status IN ('new', 'open', 'pending', 'on_hold')
+                  FROM active CROSS JOIN LATERAL unnest(tags) AS tag
                  GROUP BY queue_id, tag) ranked
              WHERE rank <= %s
             """,
