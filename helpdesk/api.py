@@ -20,32 +20,45 @@ MAX_JSON_DEPTH = 32
 NUL = "\x00"
 
 
+NUL_SENTENCE = _("The request contains a NUL character, which is not allowed anywhere.")
+
+
 class BadInput(exceptions.ParseError):
-    """A body the API does not take; the handler answers 400 with its detail and code."""
+    """A body the API does not take as a whole; the handler answers 400 with its detail
+    and code."""
+
+
+def _refuse(field: str | None, message: str, code: str) -> None:
+    """A value under a field is that field's error, as a serializer would name it;
+    anything else (a key, the body itself) is the body's."""
+    if field is None:
+        raise BadInput(message, code=code)
+    raise exceptions.ValidationError({field: [message]}, code=code)
 
 
 def check_value(data: Any) -> Any:
     """Refuse what PostgreSQL cannot store or Python cannot walk safely: a NUL in any
     string or key, nesting deeper than MAX_JSON_DEPTH, numbers that are not finite.
     Walked with a stack, not recursion, so depth itself cannot crash the check."""
-    stack = [(data, 1)]
+    stack: list[tuple[Any, int, str | None]] = [(data, 1, None)]
     while stack:
-        value, depth = stack.pop()
+        value, depth, field = stack.pop()
         if depth > MAX_JSON_DEPTH:
             raise BadInput(_("The JSON is nested more than %(depth)d levels deep.")
                            % {"depth": MAX_JSON_DEPTH}, code="too_deep")  # fmt: skip
         if isinstance(value, str):
             if NUL in value:
-                raise BadInput(_("The request contains a NUL character, which is not allowed "
-                                 "anywhere."), code="nul_character")  # fmt: skip
+                _refuse(field, NUL_SENTENCE, "nul_character")
         elif isinstance(value, float):
             if not math.isfinite(value):
-                raise BadInput(_("Numbers must be finite."), code="invalid_number")
+                _refuse(field, _("Numbers must be finite."), "invalid_number")
         elif isinstance(value, dict):
-            stack.extend((key, depth) for key in value)
-            stack.extend((item, depth + 1) for item in value.values())
+            for key, item in value.items():
+                if NUL in str(key):
+                    _refuse(field, NUL_SENTENCE, "nul_character")
+                stack.append((item, depth + 1, str(key) if field is None else field))
         elif isinstance(value, list | tuple):
-            stack.extend((item, depth + 1) for item in value)
+            stack.extend((item, depth + 1, field) for item in value)
     return data
 
 
@@ -62,16 +75,16 @@ class JSONParser(parsers.JSONParser):
 class FormParser(parsers.FormParser):
     def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
         data = super().parse(stream, media_type, parser_context)
-        check_value(list(data.lists()))
+        check_value(dict(data.lists()))
         return data
 
 
 class MultiPartParser(parsers.MultiPartParser):
     def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
         parsed = super().parse(stream, media_type, parser_context)
-        check_value(list(parsed.data.lists()))
-        check_value([[key, [upload.name or "" for upload in files]]
-                     for key, files in parsed.files.lists()])  # fmt: skip
+        check_value(dict(parsed.data.lists()))
+        check_value({key: [upload.name or "" for upload in files]
+                     for key, files in parsed.files.lists()})  # fmt: skip
         return parsed
 
 
