@@ -244,8 +244,10 @@ def bulk(request: HttpRequest) -> HttpResponse:
     for failure in failed[:10]:
         messages.error(request, failure)
     if len(failed) > 10:
-        messages.error(request, _("%(count)d more tickets were not changed.")
-                       % {"count": len(failed) - 10})  # fmt: skip
+        more = len(failed) - 10
+        messages.error(request, ngettext("%(count)d more ticket was not changed.",
+                                         "%(count)d more tickets were not changed.", more)
+                       % {"count": more})  # fmt: skip
     return redirect(back)
 
 

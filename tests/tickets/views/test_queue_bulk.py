@@ -150,3 +150,14 @@ def test_the_page_has_a_labelled_select_all_checkbox_for_its_rows(desk, client):
     assert box and 'type="checkbox"' in box.group(0) and "name=" not in box.group(0)
     assert re.search(r'<label[^>]*for="bulk-select-all"[^>]*>Select every ticket on this page<',
                      body)  # fmt: skip
+
+
+def test_many_failures_show_ten_sentences_and_how_many_more(desk, client):
+    grace = factories.user(team=desk["teams"]["north"], full_name="Grace Hopper")
+    refs = [tf.ticket(desk["queues"]["north_t2"]).reference for _ in range(12)]
+    client.force_login(desk["people"]["north_lead"])
+    response = client.post("/tickets/bulk/", {"refs": refs, "action": "assign",
+                                              "assignee": str(grace.pk)}, follow=True)  # fmt: skip
+    body = response.content.decode()
+    assert body.count("Grace Hopper cannot work tickets in Northwind Tier 2.") == 10
+    assert "2 more tickets were not changed." in body
