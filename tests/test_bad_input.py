@@ -514,6 +514,15 @@ def test_a_nul_in_a_ticket_reference_or_a_query_is_a_400_not_a_500(world, client
         assert NUL_SENTENCE in response.content.decode()
 
 
+def test_a_nul_in_a_cookie_or_a_header_is_a_400_not_a_500(world, client):
+    # The session key is a cookie: read with a NUL, it would reach the database.
+    response = client.get("/tickets/", headers={"Cookie": 'sessionid="abcdefgh\\000ijklmnop"'})
+    assert response.status_code == 400 and NUL_SENTENCE in response.content.decode()
+    response = client.get("/api/v1/tickets/", headers={"Authorization": f"Token ab{NUL}cd"})
+    assert response.status_code == 400
+    assert response.json() == {"detail": NUL_SENTENCE, "code": "nul_character"}
+
+
 def test_djangos_own_bad_request_is_the_projects_400_page(client, settings):
     # Too many fields is Django's own 400 (handler400), rendered without the request.
     settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
