@@ -223,6 +223,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "tickets.tasks.refresh_queue_counts",
         "schedule": 5.0,
     },
+    "tickets-refresh-queue-facets": {
+        "task": "tickets.tasks.refresh_queue_facets",
+        # Inside the cached copy's ten minutes, so no request pays for the recount.
+        "schedule": 300.0,
+    },
     "tickets-sweep-sla": {
         "task": "tickets.tasks.sweep_sla",
         "schedule": env.float("SLA_SWEEP_SECONDS", default=10.0),

@@ -60,6 +60,15 @@ def refresh_queue_counts() -> int:
     return len(selectors.refresh_queue_counts())
 
 
+@shared_task(name="tickets.tasks.refresh_queue_facets", ignore_result=True, expires=300)
+def refresh_queue_facets() -> int:
+    """Recount the languages and popular tags the queue's filters offer, off the web
+    request path (half a second at a million tickets)."""
+    from tickets import selectors
+
+    return len(selectors.refresh_queue_facets())
+
+
 @shared_task(name="tickets.tasks.sweep_sla", ignore_result=True, expires=30)
 def sweep_sla() -> dict:
     """Fire the SLA warnings and breaches that are due (each once). Beat runs it every
