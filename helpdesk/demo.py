@@ -260,17 +260,19 @@ def seed_escalation_examples() -> int:
     people = {u.email: u for u in User.objects.filter(email__endswith="@example.com")}
     reasons = {r.name: r for r in EscalationReason.objects.all()}
     made = 0
+    # Escalations follow their ticket's visibility: these are on General Support, which
+    # both the raising vendor and the Trust & Safety team (the reasons' target) work.
     plan = [
-        ("Payments", "northwind.agent@example.com", "Payments investigation", 2,
+        ("General Support", "northwind.agent@example.com", "Payments investigation", 2,
          "Card charged three times; the payment log shows one order.", None),
         ("General Support", "northwind.agent@example.com", "Legal or law-enforcement request", 3,
          "The requester says their lawyer will write to us.", "accept"),
-        ("MENA & Europe", "atlas.agent@example.com", "Bug for engineering", 4,
+        ("General Support", "agent@example.com", "Bug for engineering", 4,
          "Uploads fail for every Arabic file name.", "return"),
     ]  # fmt: skip
-    for queue, agent, reason, severity, summary, then in plan:
+    for position, (queue, agent, reason, severity, summary, then) in enumerate(plan):
         ticket = (Ticket.objects.filter(queue__name=queue, status__in=ACTIVE_STATUSES)
-                  .order_by("id").first())  # fmt: skip
+                  .order_by("id")[position:].first())  # fmt: skip
         if ticket is None or reason not in reasons or agent not in people:
             continue
         escalation = esc.escalation_raise(actor=people[agent], ticket=ticket,
