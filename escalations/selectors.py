@@ -308,21 +308,10 @@ def incident_teams(user: User) -> QuerySet[Team]:
     return named_teams(user).filter(rotation__isnull=False).order_by("name")
 
 
-def usable_macros(user: User) -> QuerySet[Macro]:
-    """Active macros this person may use somewhere: offered in every queue, or limited to
-    at least one queue they may see (``visible_queue_ids``)."""
-    macros = Macro.objects.filter(is_active=True)
-    if user.is_admin:
-        return macros
-    limits = Macro.queues.through.objects.filter(macro_id=OuterRef("pk"))
-    mine = limits.filter(queue_id__in=visible_queue_ids(user))
-    return macros.filter(~Exists(limits) | Exists(mine))
-
-
 def incident_macros(user: User) -> QuerySet[Macro]:
     """The macros an incident update may be sent with (chosen in English; each ticket
     gets its own language's variant where there is one)."""
-    return usable_macros(user).filter(language="en").order_by("name")
+    return ticket_selectors.visible_macros(user).filter(language="en").order_by("name")
 
 
 # ---------------------------------------------- an update to every requester

@@ -26,7 +26,7 @@ from accounts.selectors import visible_users
 from sops import permissions
 from sops.models import SOP, ChecklistTick, SOPAcknowledgement, SOPEvent, SOPStep, SOPVersion
 from tickets.models import Macro, Queue, Ticket
-from tickets.selectors import visible_queue_ids
+from tickets.selectors import visible_macros, visible_queue_ids
 
 State = SOPVersion.State
 LIBRARY_PAGE_SIZE = 25
@@ -106,12 +106,7 @@ def version_macros(version: SOPVersion) -> list[Macro]:
 def editable_macros(user: User) -> QuerySet[Macro]:
     """Macros an editor may link to a version: active, and offered in every queue or
     limited to at least one queue the editor may see (``visible_queue_ids``)."""
-    macros = Macro.objects.filter(is_active=True).order_by("name", "language")
-    if user.is_admin:
-        return macros
-    limits = Macro.queues.through.objects.filter(macro_id=OuterRef("pk"))
-    mine = limits.filter(queue_id__in=visible_queue_ids(user))
-    return macros.filter(~Exists(limits) | Exists(mine))
+    return visible_macros(user).order_by("name", "language")
 
 
 def linked_macros_out_of_reach(user: User, version: SOPVersion) -> list[Macro]:

@@ -731,6 +731,18 @@ def _active_macros() -> list[tuple[Macro, frozenset[int]]]:
     return [(macro, frozenset(limits.get(macro.pk, ()))) for macro in macros]
 
 
+def visible_macros(user: User) -> QuerySet[Macro]:
+    """The one rule for which macros a person may use anywhere (choice lists outside a
+    ticket: SOP links, incident updates): active, and offered in every queue or limited
+    to at least one queue they may see."""
+    macros = Macro.objects.filter(is_active=True)
+    if user.is_authenticated and user.is_active and user.is_admin:
+        return macros
+    limits = Macro.queues.through.objects.filter(macro_id=OuterRef("pk"))
+    mine = limits.filter(queue_id__in=visible_queue_ids(user))
+    return macros.filter(~Exists(limits) | Exists(mine))
+
+
 def macros_for(ticket: Ticket) -> list[Macro]:
     """Active macros offered on this ticket: those for its queue or for every queue.
     Read from the per-process configuration cache (macros change rarely)."""
