@@ -15,8 +15,9 @@ _TIME_ZONES = sorted(zoneinfo.available_timezones())
 class SignInForm(StyledFormMixin, AuthenticationForm):
     """Sign in with an email address; addresses are compared case-insensitively."""
 
+    # 254: the longest address there is, and what django-axes can record of an attempt.
     username = forms.EmailField(
-        label=_("Email address"),
+        label=_("Email address"), max_length=254,
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
     error_messages = {

@@ -70,6 +70,7 @@ def request_form(request: HttpRequest) -> HttpResponse:
         limited = is_ratelimited(request, group="help-center", key="ip",
                                  rate=settings.HELP_CENTER_RATE, increment=True)  # fmt: skip
         if limited:
+            form.is_valid()  # errors are added to a validated form
             form.add_error(None, _("Too many requests from your address. Please try again "
                                    "in a few minutes."))  # fmt: skip
             status = 429

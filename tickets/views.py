@@ -205,7 +205,8 @@ def _url(name: str, **kwargs: str) -> str:
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
     candidate = request.POST.get("next", "")
-    if candidate and url_has_allowed_host_and_scheme(
+    # A path on this site only: anything else ("xxx") would be taken for a URL name.
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
