@@ -83,7 +83,10 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ["role", "last_login", "date_joined", "is_staff", "groups"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (_("Profile"), {"fields": ["full_name", "team", "role", "languages", "time_zone"]}),
+        (
+            _("Profile"),
+            {"fields": ["full_name", "team", "role", "languages", "time_zone", "ui_language"]},
+        ),  # fmt: skip
         (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
@@ -109,6 +112,9 @@ class UserAdmin(DjangoUserAdmin):
         edits = {f: data[f] for f in ("team", "is_active", "full_name") if f in form.changed_data}
         if edits:
             services.user_update(actor=request.user, user=obj, **edits)
+        if "ui_language" in form.changed_data:
+            services.user_update_preferences(actor=request.user, user=obj,
+                                             ui_language=data["ui_language"])  # fmt: skip
         # Email, time zone and superuser flag have no workflow of their own.
         plain = [f for f in ("email", "time_zone", "is_superuser") if f in form.changed_data]
         if plain:

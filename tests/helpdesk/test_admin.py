@@ -70,3 +70,22 @@ def test_an_admin_sets_up_a_mailbox_and_its_password_is_never_shown_or_audited(c
     assert list(events.order_by("id").values_list("action", flat=True)) == [
         "mailbox_added", "mailbox_changed"]  # fmt: skip
     assert all("imap_password" not in e.after and "pa55" not in str(e.after) for e in events)
+
+
+def test_an_admin_sets_a_persons_display_language_audited(client):
+    from accounts.models import AccountEvent
+
+    client.force_login(factories.user(role=Role.ADMIN))
+    team = factories.team()
+    agent = factories.user(team=team, email="grace@example.com")
+    page = client.get(f"/admin/accounts/user/{agent.pk}/change/").content.decode()
+    assert 'name="ui_language"' in page
+    response = client.post(f"/admin/accounts/user/{agent.pk}/change/", {
+        "email": agent.email, "full_name": agent.full_name, "team": team.pk,
+        "role": agent.role, "languages": "en", "time_zone": "UTC", "ui_language": "pt",
+        "is_active": "on",
+    })  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:3000]
+    agent.refresh_from_db()
+    assert agent.ui_language == "pt"
+    assert AccountEvent.objects.filter(target_id=agent.pk, action="preferences_changed").exists()
