@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from helpdesk import bidi
 from tickets.models import Priority, SLAClock, SLAMetric, Status
 from tickets.selectors import QueueRow
+from tickets.timeline import when
 
 # The row template is Jinja2, which makemessages does not read: its strings are
 # listed here so they stay in the catalogues.
@@ -64,6 +65,7 @@ class SLABadgeTexts:
     def __init__(self) -> None:
         self.units = _units()
         self.overdue, self.left = _("%(time)s overdue"), _("%(time)s left")
+        self.due = _("Due %(when)s")
         self.paused = _("Paused")
         self.paused_title = _("Waiting on the requester or on hold")
         self.breached_paused = _("Overdue, paused")
@@ -81,10 +83,12 @@ def sla_badge(*, due_at: datetime | None, warn_at: datetime | None, paused: bool
         remaining = (due_at - now).total_seconds()
         text = short_duration(remaining, texts.units)
         if remaining <= 0:
-            return SLABadge("text-bg-danger", texts.overdue % {"time": text}, due_at.isoformat())
+            return SLABadge("text-bg-danger", texts.overdue % {"time": text},
+                            texts.due % {"when": when(due_at)})  # fmt: skip
         at_risk = warn_at is not None and warn_at <= now
         return SLABadge("text-bg-warning" if at_risk else "text-bg-success",
-                        texts.left % {"time": text}, due_at.isoformat())  # fmt: skip
+                        texts.left % {"time": text},
+                        texts.due % {"when": when(due_at)})  # fmt: skip
     if paused and breached:
         return SLABadge("text-bg-danger", texts.breached_paused, texts.breached_paused_title)
     if paused:
