@@ -20,10 +20,11 @@ from accounts.models import (
     validate_ui_language,
 )
 from accounts.roles import ROLE_PERMISSIONS
+from core.errors import Invalid
 from helpdesk import bidi
 
 
-class AccountError(Exception):
+class AccountError(Invalid):
     """A change to an account that is not allowed; the message says why."""
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from core.errors import Conflict, Invalid
 from escalations import oncall, selectors
 from escalations.models import (
     OPEN_ESCALATION,
@@ -44,11 +45,11 @@ S = Escalation.Status
 MAX_TEXT = 5000
 
 
-class EscalationError(Exception):
+class EscalationError(Invalid):
     """A change that is not allowed; the message says why (shown to the user)."""
 
 
-class EscalationConflict(EscalationError):
+class EscalationConflict(Conflict, EscalationError):
     """The change conflicts with the current state (HTTP 409)."""
 
 

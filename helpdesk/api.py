@@ -1,18 +1,13 @@
-"""The API's error handling: every failure is a 4xx with a JSON body saying why."""
+"""The API's parsers: a body it does not take is a 400 with a JSON body saying why (the
+exception handler that answers every error is core/api.py)."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, parsers, status
-from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
-
-from tickets.services import TicketConflict, TicketError
+from rest_framework import exceptions, parsers
 
 # Deeper than any body the API takes (metadata, extra) needs, and far below the depth at
 # which walking the value, saving it or rendering it back would exhaust Python's stack.
@@ -86,24 +81,3 @@ class MultiPartParser(parsers.MultiPartParser):
         check_value({key: [upload.name or "" for upload in files]
                      for key, files in parsed.files.lists()})  # fmt: skip
         return parsed
-
-
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, TicketConflict):
-        return Response({"detail": str(exc), "code": "conflict"}, status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, TicketError):
-        return Response({"detail": str(exc), "code": "invalid"},
-                        status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
-    if isinstance(exc, RequestDataTooBig):
-        return Response({"detail": "The request body is too large.", "code": "too_large"},
-                        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)  # fmt: skip
-    if isinstance(exc, SuspiciousOperation):
-        return Response({"detail": "Bad request.", "code": "bad_request"},
-                        status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
-    if isinstance(exc, Http404):
-        return Response({"detail": "Not found.", "code": "not_found"},
-                        status=status.HTTP_404_NOT_FOUND)  # fmt: skip
-    if isinstance(exc, exceptions.ParseError):  # a body that cannot be read, or BadInput
-        return Response({"detail": str(exc.detail), "code": exc.detail.code},
-                        status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
-    return drf_exception_handler(exc, context)

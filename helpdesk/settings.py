@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    "core",
     "helpdesk",
     "accounts",
     "tickets",
@@ -490,7 +491,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["helpdesk.api_throttling.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "helpdesk.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     # DRF's parsers, refusing NULs anywhere in a body and JSON nested too deep (400).
     "DEFAULT_PARSER_CLASSES": [
         "helpdesk.api.JSONParser",

@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User, Vendor
+from core.errors import Conflict, Invalid
 from helpdesk import mail
 from sops import permissions, selectors
 from sops.markdown import SOPFile, SOPFileError, dump_sop_file, parse_sop_file, render_markdown
@@ -32,11 +33,11 @@ State = SOPVersion.State
 MAX_STEPS = 50
 
 
-class SOPError(Exception):
+class SOPError(Invalid):
     """A change to an SOP that is not allowed; the message says why (shown to the user)."""
 
 
-class SOPConflict(SOPError):
+class SOPConflict(Conflict, SOPError):
     """Someone else changed it first (HTTP 409): reload, then make the change again."""
 
 

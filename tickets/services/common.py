@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from accounts.models import User
+from core.errors import Conflict, Invalid
 from tickets.models import Event, Ticket
 
 
-class TicketError(Exception):
+class TicketError(Invalid):
     """A change to a ticket that is not allowed; the message says why (shown to the user)."""
 
 
-class TicketConflict(TicketError):
+class TicketConflict(Conflict, TicketError):
     """The change conflicts with the ticket's current state (HTTP 409)."""
 
 
