@@ -17,7 +17,8 @@ class SignInForm(StyledFormMixin, AuthenticationForm):
 
     # 254: the longest address there is, and what django-axes can record of an attempt.
     username = forms.EmailField(
-        label=_("Email address"), max_length=254,
+        label=_("Email address"),
+        max_length=254,
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
     error_messages = {

@@ -43,10 +43,10 @@ def test_a_breached_clock_that_is_paused_still_shows_as_a_breach(desk, client):
     with time_machine.travel(T0 + timedelta(minutes=80), tick=False):
         queue_html = client.get(reverse("tickets:queue") + "?view=all").content.decode()
         page = client.get(reverse("tickets:detail", args=[ticket.reference])).content.decode()
-    row = queue_html[queue_html.index("Breached then paused") - 600:]
+    row = queue_html[queue_html.index("Breached then paused") - 600 :]
     assert "Overdue, paused" in queue_html and "text-bg-danger" in row[:700]
     # The header badge and the SLA panel say the same.
-    header = page[page.index('data-testid="ticket-status"'):page.index('id="presence"')]
+    header = page[page.index('data-testid="ticket-status"') : page.index('id="presence"')]
     assert "text-bg-danger" in header and "Overdue, paused" in header
     assert "Paused, 15m overdue" in page and "&lt; 1 m left" not in page and "<1m left" not in page
 
@@ -85,7 +85,7 @@ def test_the_header_badge_turns_amber_at_the_policys_warning_point_like_the_queu
     client.force_login(agent)
     with time_machine.travel(T0 + timedelta(minutes=35), tick=False):
         page = client.get(reverse("tickets:detail", args=[ticket.reference])).content.decode()
-    badge = page[page.index('data-testid="sla-badge"') - 60:page.index('data-testid="sla-badge"')]
+    badge = page[page.index('data-testid="sla-badge"') - 60 : page.index('data-testid="sla-badge"')]
     assert "text-bg-warning" in badge
 
 
@@ -225,8 +225,11 @@ def test_a_calendar_of_three_shifts_is_open_around_the_clock():
 
 def test_a_night_shift_crosses_midnight():
     manila = ZoneInfo("Asia/Manila")
-    nights = Schedule(time_zone="Asia/Manila", always_open=False,
-                      hours={d: ((time(22), time(6)),) for d in range(5)})  # Mon–Fri nights
+    nights = Schedule(
+        time_zone="Asia/Manila",
+        always_open=False,
+        hours={d: ((time(22), time(6)),) for d in range(5)},
+    )  # Mon–Fri nights
     # Friday 23:00 + 4 h = Saturday 03:00 (the Friday night shift runs into Saturday).
     assert nights.add(datetime(2026, 11, 20, 23, 0, tzinfo=manila), 4 * HOUR) == datetime(
         2026, 11, 21, 3, 0, tzinfo=manila)  # fmt: skip
