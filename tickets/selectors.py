@@ -7,15 +7,12 @@ action and API endpoint starts from them.
 
 from __future__ import annotations
 
-import binascii
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core import signing
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, When
@@ -25,6 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from core import cursors
 from tickets import config_cache
 from tickets.models import (
     ACTIVE_STATUSES,
@@ -189,7 +187,7 @@ def assignable_agents(user: User, queue: Queue) -> QuerySet[User]:
 # ---------------------------------------------------------------- queue view
 
 VIEWS = ("mine", "unassigned", "pending", "all", "solved", "queue")
-# The orders an index serves on every active view (migration 0017_queue_sort_indexes).
+# The orders an index serves on every active view (migration 0018_queue_sort_indexes).
 # "Recently solved" keeps its own order (newest solved first) whatever the sort.
 SORTS = ("urgency", "newest", "oldest", "updated")
 # The statuses each view can hold: what its status filter offers.
@@ -293,17 +291,11 @@ def _rows(tickets: QuerySet[Ticket]) -> list[QueueRow]:
 
 
 def _encode_cursor(values: list[Any]) -> str:
-    return signing.dumps(values, salt=_CURSOR_SALT, compress=True)
+    return cursors.encode(values, salt=_CURSOR_SALT)
 
 
 def _decode_cursor(cursor: str) -> list[Any] | None:
-    if not cursor:
-        return None
-    try:
-        values = signing.loads(cursor, salt=_CURSOR_SALT)
-    except (signing.BadSignature, binascii.Error, json.JSONDecodeError, ValueError):
-        return None
-    return values if isinstance(values, list) else None
+    return cursors.decode(cursor, salt=_CURSOR_SALT)
 
 
 def _filtered(user: User, filters: QueueFilters) -> QuerySet[Ticket]:

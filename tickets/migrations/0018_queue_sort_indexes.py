@@ -14,8 +14,6 @@ UNASSIGNED = models.Q(("assignee__isnull", True), ("status__in", ("new", "open")
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0016_requester_identity_and_saved_views"),
-        # Both 0017s follow 0016; this one comes second so the graph keeps one leaf.
         ("tickets", "0017_ticket_sla_breached"),
     ]
 
