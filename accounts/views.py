@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -25,6 +24,7 @@ from accounts.services import (
     api_token_rotate,
     user_update_preferences,
 )
+from core import cursors
 
 _CURSOR_SALT = "accounts.roster"
 logger = logging.getLogger(__name__)
@@ -114,16 +114,16 @@ def roster(request: HttpRequest) -> HttpResponse:
     after = None
     if form.cleaned_data.get("after"):
         try:
-            name, pk = signing.loads(form.cleaned_data["after"], salt=_CURSOR_SALT)
+            name, pk = cursors.decode(form.cleaned_data["after"], salt=_CURSOR_SALT) or ()
             after = (str(name), int(pk))
-        except (signing.BadSignature, ValueError, TypeError):
+        except (ValueError, TypeError):  # garbage, tampered or not a (name, pk) pair
             after = None
     rows, cursor = selectors.roster_page(request.user, after=after, query=query)
     context = {
         "form": form,
         "rows": rows,
         "query": query,
-        "next_cursor": signing.dumps(list(cursor), salt=_CURSOR_SALT) if cursor else "",
+        "next_cursor": cursors.encode(list(cursor), salt=_CURSOR_SALT) if cursor else "",
         "is_first_page": after is None,
     }
     template = "accounts/roster.html#roster-table" if request.htmx else "accounts/roster.html"

@@ -8,14 +8,11 @@ ticket panel, search and export start from it.
 
 from __future__ import annotations
 
-import binascii
 import difflib
 import itertools
-import json
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery
-from django.core import signing
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -23,6 +20,7 @@ from django.http import Http404
 
 from accounts.models import Role, Team, User
 from accounts.selectors import visible_users
+from core import cursors
 from sops import permissions
 from sops.models import SOP, ChecklistTick, SOPAcknowledgement, SOPEvent, SOPStep, SOPVersion
 from tickets.models import Macro, Queue, Ticket
@@ -140,15 +138,15 @@ _CURSOR_SALT = "sops.library-cursor"
 
 
 def _encode_cursor(title: str, pk: int) -> str:
-    return signing.dumps([title, pk], salt=_CURSOR_SALT, compress=True)
+    return cursors.encode([title, pk], salt=_CURSOR_SALT)
 
 
 def _decode_cursor(cursor: str) -> tuple[str, int] | None:
     try:
-        title, pk = signing.loads(cursor, salt=_CURSOR_SALT)
-    except (signing.BadSignature, ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        title, pk = cursors.decode(cursor, salt=_CURSOR_SALT) or ()
+        return str(title), int(pk)
+    except (ValueError, TypeError):  # not a (title, pk) pair
         return None
-    return str(title), int(pk)
 
 
 def _applies_in_queue(queue_ids: list[int]) -> Q:
