@@ -491,22 +491,29 @@ def update(request: HttpRequest, reference: str) -> HttpResponse:
                                     f" {' '.join(errors)}".strip())  # fmt: skip
         return redirect("tickets:detail", reference=ticket.reference)
     data, user = form.cleaned_data, request.user
+    changes: dict = {
+        "priority": data["priority"],
+        "tags": [t for t in (part.strip() for part in data["tags"].split(",")) if t],
+    }  # fmt: skip
+    # The form comes filled in with the current values; a field left as it is changes
+    # nothing. That matters for the status: assigning a new ticket opens it, and the
+    # "New" still selected must not then undo the whole save.
+    if data["status"] != ticket.status:
+        changes["status"] = data["status"]
     try:
+        queue = ticket.queue
         if data["queue"] != ticket.queue_id:
-            target = selectors.visible_queues(user).filter(pk=data["queue"]).first()
-            if target is None:
+            queue = selectors.visible_queues(user).filter(pk=data["queue"]).first()
+            if queue is None:
                 raise services.TicketError(_("Unknown queue."))
-            ticket = services.ticket_move_queue(actor=user, ticket=ticket, queue=target)
+            changes["queue"] = queue
+        # Left as filled in, the assignee changes only if a move unassigns them.
         assignee_value = (data["assignee"] or "none").strip().lower()
         current = ticket.assignee.email if ticket.assignee else "none"
         if assignee_value not in (current, str(ticket.assignee_id)):
-            assignee = None if assignee_value == "none" else _assignee(
-                user, assignee_value, ticket.queue)  # fmt: skip
-            ticket = services.ticket_assign(actor=user, ticket=ticket, assignee=assignee)
-        ticket = services.ticket_set_priority(actor=user, ticket=ticket, priority=data["priority"])
-        tags = [t for t in (part.strip() for part in data["tags"].split(",")) if t]
-        ticket = services.ticket_set_tags(actor=user, ticket=ticket, tags=tags)
-        services.ticket_change_status(actor=user, ticket=ticket, status=data["status"])
+            changes["assignee"] = None if assignee_value == "none" else _assignee(
+                user, assignee_value, queue)  # fmt: skip
+        services.ticket_update_properties(actor=user, ticket=ticket, **changes)
     except services.TicketError as exc:
         messages.error(request, str(exc))
     else:

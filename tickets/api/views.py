@@ -90,28 +90,21 @@ class TicketDetailApi(APIView):
         payload = TicketUpdateIn(data=request.data)
         payload.is_valid(raise_exception=True)
         data, user = payload.validated_data, request.user
-        with transaction.atomic():
-            if "queue" in data:
-                queue = _queue_or_error(user, data["queue"])
-                ticket = services.ticket_move_queue(actor=user, ticket=ticket, queue=queue)
-            if "assignee" in data:
-                assignee = None
-                if data["assignee"] is not None:
-                    assignee = selectors.assignable_agents(user, ticket.queue).filter(
-                        pk=data["assignee"]).first()  # fmt: skip
-                    if assignee is None:
-                        raise services.TicketError(
-                            f"user {data['assignee']} cannot be assigned tickets in this queue."
-                        )
-                ticket = services.ticket_assign(actor=user, ticket=ticket, assignee=assignee)
-            if "priority" in data:
-                ticket = services.ticket_set_priority(actor=user, ticket=ticket,
-                                                      priority=data["priority"])  # fmt: skip
-            if "tags" in data:
-                ticket = services.ticket_set_tags(actor=user, ticket=ticket, tags=data["tags"])
-            if "status" in data:
-                ticket = services.ticket_change_status(actor=user, ticket=ticket,
-                                                       status=data["status"])  # fmt: skip
+        changes = {key: data[key] for key in ("priority", "tags", "status") if key in data}
+        queue = ticket.queue
+        if "queue" in data:
+            queue = changes["queue"] = _queue_or_error(user, data["queue"])
+        if "assignee" in data:
+            # Checked against the queue the ticket will be in, after any move.
+            changes["assignee"] = None
+            if data["assignee"] is not None:
+                changes["assignee"] = selectors.assignable_agents(user, queue).filter(
+                    pk=data["assignee"]).first()  # fmt: skip
+                if changes["assignee"] is None:
+                    raise services.TicketError(
+                        f"user {data['assignee']} cannot be assigned tickets in this queue."
+                    )
+        services.ticket_update_properties(actor=user, ticket=ticket, **changes)
         return Response(TicketOut(selectors.get_ticket_for(user, reference)).data)
 
 

@@ -29,6 +29,7 @@ from tickets.services.tickets import (
     ticket_respond,
     ticket_set_priority,
     ticket_set_tags,
+    ticket_update_properties,
     tickets_close_quiet_solved,
 )
 
@@ -39,5 +40,5 @@ __all__ = [
     "ticket_add_tags", "ticket_assign", "ticket_change_status", "ticket_claim_next",
     "ticket_create", "ticket_link", "ticket_merge", "ticket_move_queue", "ticket_reply",
     "ticket_requester_reply", "ticket_respond", "ticket_set_priority", "ticket_set_tags",
-    "tickets_close_quiet_solved",
+    "ticket_update_properties", "tickets_close_quiet_solved",
 ]  # fmt: skip

@@ -391,6 +391,42 @@ def ticket_add_tags(*, actor: User | None, ticket: Ticket, tags: Iterable[str]) 
     return ticket_set_tags(actor=actor, ticket=ticket, tags=[*ticket.tags, *tags])
 
 
+# Marks a property the caller leaves as it is (None is a value: "nobody" for the assignee).
+_UNSET: Any = object()
+
+
+def ticket_update_properties(
+    *, actor: User, ticket: Ticket, status: str = _UNSET, priority: int = _UNSET,
+    queue: Queue = _UNSET, assignee: User | None = _UNSET, tags: Iterable[str] = _UNSET,
+) -> Ticket:  # fmt: skip
+    """Save the ticket's properties form (HTML and API alike): all of it or none of it.
+
+    The order matters: the queue first, because moving can unassign someone who may not
+    work the new queue and the assignee is checked against the queue the ticket ends in;
+    the status last, so a status that needs an assignee sees the new one. Each step is its
+    own service (they check the actor may work the ticket, and ``ticket_move_queue`` that
+    the actor may work the target queue); a failure anywhere rolls back the steps before it.
+    """
+    with transaction.atomic():
+        if queue is not _UNSET:
+            ticket = ticket_move_queue(actor=actor, ticket=ticket, queue=queue)
+        if assignee is not _UNSET:
+            # Someone else must be among the people this actor may assign in the queue;
+            # taking the ticket oneself needs only that one may work it (ticket_assign).
+            if (assignee is not None and assignee.pk != actor.pk
+                    and not selectors.assignable_agents(actor, ticket.queue)
+                    .filter(pk=assignee.pk).exists()):  # fmt: skip
+                raise TicketError(_("That person cannot work this queue."))
+            ticket = ticket_assign(actor=actor, ticket=ticket, assignee=assignee)
+        if priority is not _UNSET:
+            ticket = ticket_set_priority(actor=actor, ticket=ticket, priority=priority)
+        if tags is not _UNSET:
+            ticket = ticket_set_tags(actor=actor, ticket=ticket, tags=tags)
+        if status is not _UNSET:
+            ticket = ticket_change_status(actor=actor, ticket=ticket, status=status)
+    return ticket
+
+
 # ----------------------------------------------------------------- messages
 
 
