@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from core.errors import Conflict, Invalid
+from core.urls import absolute_url
 from escalations import oncall, selectors
 from escalations.models import (
     OPEN_ESCALATION,
@@ -525,7 +526,7 @@ def _page_notify(page: Page, now: datetime) -> None:
     if target is None:
         return
     rotation = page.rotation
-    link = f"{settings.SITE_URL}/escalations/pages/{page.token}/"
+    link = absolute_url("escalations:page", page.token)
     rendered = mail.render(
         "page", {"page": page, "team": rotation.team.name, "link": link,
                  "repeats": rotation.repeats},

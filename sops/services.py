@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User, Vendor
 from core.errors import Conflict, Invalid
+from core.urls import absolute_url
 from helpdesk import mail
 from sops import permissions, selectors
 from sops.markdown import SOPFile, SOPFileError, dump_sop_file, parse_sop_file, render_markdown
@@ -396,7 +397,7 @@ def sop_retire(*, actor: User, sop: SOP) -> SOP:
 def _notify_vendors(sop: SOP, version: SOPVersion, now: datetime.datetime) -> None:
     from tickets import outbox  # noqa: PLC0415 - the outbox imports ticket services
 
-    url = f"{settings.SITE_URL}/sops/{sop.slug}/"
+    url = absolute_url("sops:detail", sop.slug)
     payload = {
         "event": "sop.published",
         "sop": {"slug": sop.slug, "title": sop.title, "version": version.number,

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.urls import absolute_url
 from helpdesk import mail
 from tickets import outbox, selectors
 from tickets.models import Channel, Notification, Queue, Ticket
@@ -25,7 +26,7 @@ LINK_MAX_AGE = 180 * 24 * 3600  # a requester's link works for six months
 
 def requester_link(ticket: Ticket) -> str:
     token = signing.dumps({"t": ticket.pk, "r": ticket.requester_id}, salt=LINK_SALT)
-    return f"{settings.SITE_URL}/help/t/{token}/"
+    return absolute_url("help:ticket", token)
 
 
 def ticket_for_link(token: str) -> Ticket | None:

@@ -19,13 +19,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from accounts.models import Role, User, Vendor
+from core.urls import absolute_url
 from helpdesk import mail
 from tickets import config_cache, outbox
 from tickets.business_time import NoBusinessTime, Schedule
@@ -418,7 +418,7 @@ class _Actions:
         context = {"ticket": ticket, "breached": kind == "sla_breach",
                    "metric": SLAMetric(clock.metric).label, "due_at": clock.due_at,
                    "policy": clock.policy.name,
-                   "url": f"{settings.SITE_URL}/tickets/{ticket.reference}/"}  # fmt: skip
+                   "url": absolute_url("tickets:detail", ticket.reference)}  # fmt: skip
         rendered = mail.render("sla_alert", context,
                                language=mail.language_for(user))  # fmt: skip
         self._notify(clock, kind, f"user:{user.pk}", outbox.email(
@@ -432,7 +432,7 @@ class _Actions:
             "event": kind.replace("_", "."),
             "ticket": {"reference": ticket.reference, "subject": ticket.subject,
                        "queue": ticket.queue.slug, "priority": ticket.priority,
-                       "url": f"{settings.SITE_URL}/tickets/{ticket.reference}/"},
+                       "url": absolute_url("tickets:detail", ticket.reference)},
             "sla": {"metric": clock.metric, "policy": clock.policy.name,
                     "due_at": clock.due_at.isoformat(), "fired_at": now.isoformat()},
         }  # fmt: skip
