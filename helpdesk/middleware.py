@@ -116,7 +116,7 @@ class RejectNulMiddleware:
 
 def bad_request(request: HttpRequest, reason: str, *, code: str) -> HttpResponse:
     """The answer to input the site does not take: under /api/ the API's JSON error
-    (``detail`` and ``code``, as helpdesk/api.py gives them), elsewhere the 400 page."""
+    (``detail`` and ``code``, as core/api.py gives them), elsewhere the 400 page."""
     if request.path_info.startswith(API_PREFIX):
         return JsonResponse({"detail": reason, "code": code}, status=400)
     return render(request, "400.html", {"reason": reason}, status=400)
