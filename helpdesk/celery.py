@@ -4,7 +4,7 @@ import os
 
 from celery import Celery, bootsteps
 from celery.beat import PersistentScheduler
-from celery.signals import worker_shutdown
+from celery.signals import task_postrun, task_prerun, worker_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
@@ -48,6 +48,22 @@ def _forget_worker(sender=None, **kwargs):  # type: ignore[no-untyped-def]
 
     if sender is not None:
         heartbeats.forget_worker(sender.hostname)
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_connections(sender=None, **kwargs):  # type: ignore[no-untyped-def]
+    # With CELERY_DB_REUSE_MAX set, the worker keeps its connection across tasks (see
+    # settings). As around a request, a connection older than CONN_MAX_AGE is closed,
+    # and one whose task failed is closed if it no longer works; with CONN_HEALTH_CHECKS
+    # the next task's first query also checks it and reconnects if the server dropped it.
+    # A task run eagerly runs inside its caller's connection (and maybe its transaction):
+    # that one is not the task's to close, as in Celery's own fixup.
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
 
 
 class HeartbeatScheduler(PersistentScheduler):
