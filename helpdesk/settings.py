@@ -214,7 +214,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # task (a new PostgreSQL backend process per task) unless this is set; it then closes
 # them only every this many tasks. helpdesk/celery.py closes them as Django does after a
 # request instead: once older than CONN_MAX_AGE, or broken.
-CELERY_DB_REUSE_MAX = 1000
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_BEAT_SCHEDULER = "helpdesk.celery:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(
     env.path("CELERY_BEAT_SCHEDULE_FILENAME", default=embedded.STATE_DIR / "celerybeat-schedule")
