@@ -150,6 +150,7 @@ def main() -> None:
                     EMAIL_URL="dummymail://", INBOUND_EMAIL_QUEUE="general-support")  # fmt: skip
     ensure_database(database)
     manage(env, "migrate", "--no-input")
+    manage(env, "collectstatic", "--no-input")  # DEBUG is off: pages need the manifest
     have = sql(env, "SELECT count(*) FROM tickets_ticket")[0][0]
     if have < args.tickets:
         print(f"Seeding {args.tickets - have:,} tickets into {database} …", flush=True)
