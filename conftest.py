@@ -3,7 +3,7 @@
 import pytest
 from django.conf import settings
 
-from helpdesk import heartbeats
+from core import heartbeats
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts import services
 from accounts.forms import AdminUserChangeForm, AdminUserCreationForm
 from accounts.models import AccountEvent, Role, Team, User, Vendor
-from helpdesk import webhooks
-from helpdesk.admin import ReadOnlyAdminMixin
+from core import webhook_targets as webhooks
+from core.admin import ReadOnlyAdminMixin
 
 
 class VendorAdminForm(forms.ModelForm):

@@ -7,7 +7,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from helpdesk.forms import StyledFormMixin
+from core.forms import StyledFormMixin
 
 _TIME_ZONES = sorted(zoneinfo.available_timezones())
 

@@ -20,8 +20,8 @@ from accounts.models import (
     validate_ui_language,
 )
 from accounts.roles import ROLE_PERMISSIONS
+from core import bidi
 from core.errors import Invalid
-from helpdesk import bidi
 
 
 class AccountError(Invalid):
@@ -82,7 +82,7 @@ def vendor_create(*, actor: User | None, name: str, contact_email: str = "") -> 
 def vendor_webhook_set(*, actor: User | None, vendor: Vendor, url: str) -> Vendor:
     """Point the vendor's notices at ``url`` (validated: https, public address), or turn
     them off with an empty URL. A first URL gets a signing secret."""
-    from helpdesk import webhooks  # noqa: PLC0415
+    from core import webhook_targets as webhooks  # noqa: PLC0415
 
     vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
     url = url.strip()
@@ -111,7 +111,7 @@ def vendor_webhook_secret_rotate(*, actor: User | None, vendor: Vendor) -> str:
     alongside it for WEBHOOK_SECRET_GRACE_HOURS so the vendor can switch over."""
     from django.utils import timezone  # noqa: PLC0415
 
-    from helpdesk import webhooks  # noqa: PLC0415
+    from core import webhook_targets as webhooks  # noqa: PLC0415
 
     vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
     secret = webhooks.new_secret()

@@ -102,7 +102,7 @@ def run(
     from accounts import services as account_services
     from accounts.models import Vendor
     from helpdesk.celery import app
-    from helpdesk.webhook_receiver import Receiver
+    from tests.support.webhook_receiver import Receiver
     from tickets.models import Notification
     from tickets.tasks import deliver_notification
 

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdminMixin
 from escalations.models import (
     Escalation,
     EscalationReason,
@@ -14,8 +15,7 @@ from escalations.models import (
     RotationMember,
     RotationOverride,
 )
-from helpdesk import webhooks
-from helpdesk.admin import ReadOnlyAdminMixin
+from tickets.outbox import webhooks
 
 
 @admin.register(EscalationReason)

@@ -6,10 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.forms import StyledFormMixin
 from escalations import selectors
 from escalations.models import Incident, Severity
 from escalations.selectors import BoardFilters
-from helpdesk.forms import StyledFormMixin
 
 
 class RaiseForm(StyledFormMixin, forms.Form):

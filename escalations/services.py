@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from core import config_cache
 from core.errors import Conflict, Invalid
 from core.urls import absolute_url
 from escalations import oncall, selectors
@@ -37,10 +38,10 @@ from escalations.models import (
     Severity,
 )
 from escalations.selectors import in_target_team
-from helpdesk import mail
-from tickets import config_cache, outbox
+from tickets import outbox
 from tickets import selectors as ticket_selectors
 from tickets.models import Event, Macro, Notification, Status, Ticket
+from tickets.outbox import mail
 
 S = Escalation.Status
 MAX_TEXT = 5000

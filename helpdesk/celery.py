@@ -25,7 +25,7 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
     def start(self, worker):  # type: ignore[no-untyped-def]
         from django.conf import settings
 
-        from helpdesk import heartbeats
+        from core import heartbeats
 
         heartbeats.record_worker(worker.hostname)
         self.tref = worker.timer.call_repeatedly(
@@ -44,7 +44,7 @@ app.steps["worker"].add(WorkerHeartbeat)
 @worker_shutdown.connect
 def _forget_worker(sender=None, **kwargs):  # type: ignore[no-untyped-def]
     # A cleanly stopped worker is down at once, not after HEARTBEAT_MAX_AGE.
-    from helpdesk import heartbeats
+    from core import heartbeats
 
     if sender is not None:
         heartbeats.forget_worker(sender.hostname)
@@ -72,7 +72,7 @@ class HeartbeatScheduler(PersistentScheduler):
     def tick(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         from django.conf import settings
 
-        from helpdesk import heartbeats
+        from core import heartbeats
 
         heartbeats.record_beat()
         next_in = super().tick(*args, **kwargs)

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from helpdesk import heartbeats
+from core import heartbeats
 
 
 def _timed(check) -> dict[str, Any]:  # type: ignore[no-untyped-def]

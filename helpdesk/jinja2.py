@@ -1,5 +1,5 @@
 """The Jinja2 environment for the few hot fragments rendered with it (see TEMPLATES):
-queue rows and the page chrome (helpdesk.chrome).
+queue rows and the page chrome (core.chrome).
 
 Django's template engine resolves every variable through several lookups and
 lazy translations; for the 50 rows of a queue page that cost more than the

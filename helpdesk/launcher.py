@@ -122,7 +122,7 @@ def seed_demo_logins(*, debug: bool) -> list[str]:
     lines: shown once, in the terminal of whoever started `make run`."""
     if debug:
         _manage("seed_demo", "--quiet-logins", quiet=True)
-        from helpdesk import demo_data
+        from demo import data as demo_data
 
         return demo_data.login_lines()
     result = subprocess.run(  # noqa: S603
@@ -149,7 +149,7 @@ def forget_heartbeat(name: str, code: int) -> None:
     if name not in ("worker", "beat"):
         return
     _setup_django()
-    from helpdesk import heartbeats  # noqa: PLC0415
+    from core import heartbeats  # noqa: PLC0415
 
     if name == "worker":
         # The Procfile names the worker worker@%h; Celery expands %h to this.

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tickets import config_cache
+from core import config_cache
 
 
 class UserLanguageMiddleware:
@@ -49,7 +49,7 @@ class UserTimezoneMiddleware:
 
 
 class ConfigVersionMiddleware:
-    """A GET or HEAD request reads the configuration version once (tickets.config_cache):
+    """A GET or HEAD request reads the configuration version once (core.config_cache):
     its page may use several cached values (visible queues, macros, SOPs, SLA policies)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

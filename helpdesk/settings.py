@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "tickets",
     "sops",
     "escalations",
+    "demo",
     "django_ratelimit",
 ]
 

@@ -10,7 +10,7 @@ from rest_framework.permissions import BasePermission
 from accounts import views as accounts_views
 from helpdesk import views
 from helpdesk.api_throttling import charge_anonymous_call
-from tickets import email_webhook
+from tickets.intake import email_webhook
 
 admin.site.site_header = _("Helpdesk administration")
 admin.site.site_title = _("Helpdesk administration")
@@ -46,7 +46,7 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("sops/", include("sops.urls")),
     path("escalations/", include("escalations.urls")),
-    path("help/", include("tickets.help_urls")),
+    path("help/", include("tickets.intake.help_urls")),
     # Django's language switcher, which also saves a signed-in person's choice.
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin
 from sops.models import SOP, SOPAcknowledgement, SOPEvent, SOPVersion
 
 

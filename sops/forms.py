@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User, Vendor
 from accounts.selectors import visible_users, visible_vendors
-from helpdesk.forms import StyledFormMixin
+from core.forms import StyledFormMixin
 from sops.selectors import LibraryFilters, editable_macros
 from tickets.models import Macro, Queue
 from tickets.selectors import visible_queues

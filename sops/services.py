@@ -23,12 +23,12 @@ from django.utils.translation import gettext as _
 from accounts.models import User, Vendor
 from core.errors import Conflict, Invalid
 from core.urls import absolute_url
-from helpdesk import mail
 from sops import permissions, selectors
 from sops.markdown import SOPFile, SOPFileError, dump_sop_file, parse_sop_file, render_markdown
 from sops.models import SOP, ChecklistTick, SOPAcknowledgement, SOPEvent, SOPStep, SOPVersion
 from sops.selectors import PENDING_GENERATION_KEY, pending_cache_key
 from tickets.models import Event, Macro, Notification, Queue, Ticket
+from tickets.outbox import mail
 
 State = SOPVersion.State
 MAX_STEPS = 50

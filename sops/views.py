@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from helpdesk import chrome
+from core import chrome
 from sops import permissions, selectors, services
 from sops.forms import (
     ChecklistTickForm,

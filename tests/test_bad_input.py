@@ -34,10 +34,10 @@ from escalations import services as escalation_services
 from tests.escalations import factories as ef
 from tests.sops import factories as sf
 from tests.tickets import factories as tf
-from tickets.help_center import SENT_SALT
+from tickets.intake.help_center import requester_link
+from tickets.intake.help_center_views import SENT_SALT
+from tickets.intake.inapp import app_client_create
 from tickets.models import Attachment, SavedView
-from tickets.services.apps import app_client_create
-from tickets.services.help_center import requester_link
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +116,7 @@ def _field_limits() -> dict[str, list[int | None]]:
     import escalations.forms  # noqa: F401, PLC0415
     import sops.forms  # noqa: F401, PLC0415
     import tickets.forms  # noqa: F401, PLC0415
-    import tickets.help_center  # noqa: F401, PLC0415
+    import tickets.intake.help_center_views  # noqa: F401, PLC0415
 
     limits: dict[str, set[int | None]] = defaultdict(set)
     for cls in _subclasses(forms.BaseForm):

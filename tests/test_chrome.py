@@ -132,13 +132,13 @@ def test_the_banners_forms_carry_the_pages_csrf_token_and_it_works(three_sops):
 
 def test_every_string_in_the_jinja2_templates_reaches_the_catalogues():
     """makemessages does not read Jinja2 templates: each string they translate must be
-    listed (gettext_noop) in helpdesk/chrome.py or tickets/presenters.py."""
+    listed (gettext_noop) in core/chrome.py or tickets/presenters.py."""
     from pathlib import Path
 
     from django.conf import settings
     from django.utils import translation
 
-    from helpdesk import chrome
+    from core import chrome
     from tickets import presenters
 
     # (a plural's singular, in English, stands for it)

@@ -3,8 +3,9 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin
 from tickets import outbox, services
+from tickets.intake.email import email_config_saved
 from tickets.models import (
     AppClient,
     BusinessCalendar,
@@ -28,7 +29,6 @@ from tickets.models import (
     SLATarget,
     Ticket,
 )
-from tickets.services.email import email_config_saved
 
 
 @admin.register(Queue)
@@ -249,7 +249,7 @@ class InboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Retry the selected quarantined messages"))
     def retry(self, request, queryset):  # type: ignore[no-untyped-def]
-        from tickets.services.email import email_process
+        from tickets.intake.email import email_process
 
         results = [email_process(r) for r in queryset.filter(outcome="quarantined")]
         done = sum(1 for r in results if r.outcome != "quarantined")
@@ -261,7 +261,7 @@ class InboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Discard the selected quarantined messages"))
     def discard(self, request, queryset):  # type: ignore[no-untyped-def]
-        from tickets.services.email import email_discard
+        from tickets.intake.email import email_discard
 
         for record in queryset.filter(outcome="quarantined"):
             email_discard(record=record)
@@ -280,7 +280,7 @@ class AppClientAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        from tickets.services.apps import app_client_create
+        from tickets.intake.inapp import app_client_create
 
         created, key = app_client_create(name=obj.name, queue=obj.queue)
         obj.pk = created.pk
@@ -291,7 +291,7 @@ class AppClientAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Rotate the key (the old one stops working)"))
     def rotate_key(self, request, queryset):  # type: ignore[no-untyped-def]
-        from tickets.services.apps import app_client_rotate_key
+        from tickets.intake.inapp import app_client_rotate_key
 
         for client in queryset:
             key = app_client_rotate_key(client=client)

@@ -2,7 +2,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.forms import StyledFormMixin
+from core.forms import StyledFormMixin
 from tickets.models import Channel, Priority, Status
 from tickets.selectors import SORTS, VIEWS, QueueFilters
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from helpdesk import heartbeats
+from core import heartbeats
 
 FRESH_SECONDS = 15
 VIEWING, REPLYING = "viewing", "replying"

@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from helpdesk import bidi
+from core import bidi
 from tickets.models import Priority, SLAClock, SLAMetric, Status
 from tickets.selectors import QueueRow
 from tickets.timeline import when

@@ -22,8 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from core import cursors
-from tickets import config_cache
+from core import config_cache, cursors
 from tickets.models import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
@@ -76,7 +75,7 @@ def visible_queue_list(user: User) -> list[Queue]:
 
     What a person sees depends only on their role and team (read with them on every
     request), the queues' grants and the teams' vendors; the list for a role and team
-    is cached per process until one of those tables changes (tickets.config_cache)."""
+    is cached per process until one of those tables changes (core.config_cache)."""
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
         if not user.is_authenticated or not user.is_active:
@@ -866,8 +865,8 @@ def email_routing() -> EmailRouting:
 
 
 def _load_email_routing() -> EmailRouting:
-    from helpdesk.mail import sender  # noqa: PLC0415 - keeps the selector import light
     from tickets.models import EmailRoute, Mailbox  # noqa: PLC0415
+    from tickets.outbox.mail import sender  # noqa: PLC0415 - keeps the selector import light
 
     routing = EmailRouting()
     for box in Mailbox.objects.filter(is_active=True, queue__is_active=True).select_related(

@@ -87,7 +87,7 @@ def recompute_sla_clocks(policy_ids: list[int], reason: str) -> int:
 @shared_task(name="tickets.tasks.poll_mailboxes", ignore_result=True)
 def poll_mailboxes() -> int:
     """Hand each IMAP mailbox to a worker of its own, so one slow server delays no other."""
-    from tickets import imap
+    from tickets.intake import imap
 
     ids = imap.mailboxes_to_poll()
     for mailbox_id in ids:
@@ -98,7 +98,7 @@ def poll_mailboxes() -> int:
 @shared_task(name="tickets.tasks.poll_mailbox", ignore_result=True)
 def poll_mailbox(mailbox_id: int) -> int:
     """Ingest what waits in one mailbox (skips if another worker is polling it)."""
-    from tickets import imap
+    from tickets.intake import imap
     from tickets.models import Mailbox
 
     mailbox = Mailbox.objects.select_related("queue").filter(pk=mailbox_id).first()

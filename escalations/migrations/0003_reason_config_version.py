@@ -1,10 +1,10 @@
 from django.db import migrations
 
-from tickets.config_cache import watch_tables_sql
+from core.config_cache import watch_tables_sql
 
 
 class Migration(migrations.Migration):
-    """Escalation reasons are cached per process too (see tickets.config_cache)."""
+    """Escalation reasons are cached per process too (see core.config_cache)."""
 
     dependencies = [
         ("escalations", "0002_board_closed_index"),

@@ -4,7 +4,7 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 
-from helpdesk import chrome
+from core import chrome
 
 register = template.Library()
 

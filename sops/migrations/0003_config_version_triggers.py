@@ -1,9 +1,9 @@
 from django.db import migrations
 
-from tickets.config_cache import watch_tables_sql
+from core.config_cache import watch_tables_sql
 
 # The published SOPs, their steps and links are cached per process for the ticket
-# page's panel (tickets.config_cache); any write to these tables moves the version.
+# page's panel (core.config_cache); any write to these tables moves the version.
 WATCHED = ["sops_sop", "sops_sopversion", "sops_sopstep", "sops_sop_queues", "sops_sop_vendors",
            "sops_sopversion_macros"]  # fmt: skip
 

@@ -18,8 +18,8 @@ from core.urls import absolute_url
 from escalations.models import new_page_token
 from tests.tickets import factories as tf
 from tickets import services
+from tickets.intake.help_center import LINK_SALT, requester_link, ticket_for_link
 from tickets.models import Notification, new_reference
-from tickets.services.help_center import LINK_SALT, requester_link, ticket_for_link
 
 SITES = ["https://help.example.com", "http://localhost:8000", "https://example.com/support"]
 ROOT = Path(settings.BASE_DIR)

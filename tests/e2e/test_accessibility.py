@@ -19,9 +19,9 @@ from escalations.selectors import visible_escalations, visible_incidents
 from sops.models import SOPVersion
 from sops.selectors import visible_sops
 from tests.e2e.conftest import ARTIFACTS
+from tickets.intake.help_center import requester_link
 from tickets.models import Priority
 from tickets.selectors import visible_tickets
-from tickets.services.help_center import requester_link
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")

@@ -14,7 +14,7 @@ from tickets.models import Message, Ticket
 
 @pytest.fixture
 def three_waiting(transactional_db):
-    from helpdesk import demo
+    from demo import seed as demo
     from tickets.models import Queue
 
     demo.seed_organisation()

@@ -20,7 +20,7 @@ from tickets.models import Message, Notification, Queue
 def demo(transactional_db):
     from django.core.cache import cache
 
-    from helpdesk import demo
+    from demo import seed as demo
 
     cache.clear()
     demo.seed_organisation()

@@ -13,7 +13,7 @@ from tickets.models import Message, Status, Ticket
 @pytest.fixture
 def floor(transactional_db):
     """The demo organisation, queues and macros, with a few known tickets (no random ones)."""
-    from helpdesk import demo
+    from demo import seed as demo
     from tickets.models import Queue
 
     demo.seed_organisation()

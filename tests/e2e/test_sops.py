@@ -16,7 +16,7 @@ def demo_sops(transactional_db):
     """The demo organisation with its SOPs (one with two versions, one proposal in review)."""
     from django.core.cache import cache
 
-    from helpdesk import demo
+    from demo import seed as demo
 
     cache.clear()
     demo.seed_organisation()

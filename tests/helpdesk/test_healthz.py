@@ -3,7 +3,7 @@ import signal
 import pytest
 from django.test import override_settings
 
-from helpdesk import heartbeats
+from core import heartbeats
 from tests import processes
 
 pytestmark = pytest.mark.django_db

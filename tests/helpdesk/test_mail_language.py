@@ -11,11 +11,11 @@ from django.conf import settings
 from accounts.models import User
 from escalations import services as escalation_services
 from escalations.models import Incident, Severity
-from helpdesk import mail
 from tests.escalations import factories as ef
 from tests.tickets import factories as tf
 from tickets import services
 from tickets.models import Notification
+from tickets.outbox import mail
 
 T0 = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 UI_LANGUAGES = [code for code, _name in settings.LANGUAGES]

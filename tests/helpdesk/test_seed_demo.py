@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import AccountEvent, Role, Team, User, Vendor
-from helpdesk.demo_data import DEMO_PASSWORD, USERS
+from demo.data import DEMO_PASSWORD, USERS
 from tickets.models import Event, Macro, Message, Queue, Status, Ticket
 
 pytestmark = pytest.mark.django_db

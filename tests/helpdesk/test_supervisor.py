@@ -15,7 +15,8 @@ import time
 
 import pytest
 
-from helpdesk import heartbeats, launcher
+from core import heartbeats
+from helpdesk import launcher
 from helpdesk.supervisor import Supervisor, read_procfile
 from tests import processes
 

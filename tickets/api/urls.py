@@ -1,7 +1,7 @@
 from django.urls import path
 
 from tickets.api import views
-from tickets.api.inapp import InAppRequestApi
+from tickets.intake.inapp_api import InAppRequestApi
 
 urlpatterns = [
     path("tickets/", views.TicketListCreateApi.as_view(), name="api-tickets"),

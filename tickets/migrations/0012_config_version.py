@@ -2,9 +2,9 @@
 
 from django.db import migrations, models
 
-from tickets.config_cache import watch_tables_sql
+from core.config_cache import watch_tables_sql
 
-# Tables whose rows processes cache (see tickets.config_cache); any write to one of them
+# Tables whose rows processes cache (see core.config_cache); any write to one of them
 # advances the configuration version in the same transaction.
 WATCHED = ["tickets_slapolicy", "tickets_slatarget", "tickets_slapolicy_queues",
            "tickets_businesscalendar", "tickets_businesshours", "tickets_calendarholiday",

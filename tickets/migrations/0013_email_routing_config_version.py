@@ -1,9 +1,9 @@
 from django.db import migrations
 
-from tickets.config_cache import watch_tables_sql
+from core.config_cache import watch_tables_sql
 
 # Mailboxes, routing rules and queues (a queue's name is the From of its mail) are read
-# for every inbound and outbound email and cached per process (tickets.config_cache).
+# for every inbound and outbound email and cached per process (core.config_cache).
 WATCHED = ["tickets_mailbox", "tickets_emailroute", "tickets_queue"]
 
 

@@ -1,9 +1,9 @@
 from django.db import migrations
 
-from tickets.config_cache import watch_tables_sql
+from core.config_cache import watch_tables_sql
 
 # Who may see which queue (the queue's team and vendor grants) and the macros are read
-# on every agent page and cached per process (tickets.config_cache).
+# on every agent page and cached per process (core.config_cache).
 WATCHED = ["tickets_queue_teams", "tickets_queue_vendors", "tickets_macro", "tickets_macro_queues"]
 
 

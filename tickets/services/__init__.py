@@ -2,12 +2,6 @@
 and the SLA clocks those changes move (``sla.py``)."""
 
 from tickets.services.common import TicketConflict, TicketError
-from tickets.services.sla import (
-    sla_config_changed,
-    sla_policy_for,
-    sla_recompute,
-    sla_sweep,
-)
 from tickets.services.tickets import (
     MAX_BODY_CHARS,
     MAX_TAGS,
@@ -31,6 +25,12 @@ from tickets.services.tickets import (
     ticket_set_tags,
     ticket_update_properties,
     tickets_close_quiet_solved,
+)
+from tickets.sla.services import (
+    sla_config_changed,
+    sla_policy_for,
+    sla_recompute,
+    sla_sweep,
 )
 
 __all__ = [

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from helpdesk import bidi, mail
+from core import bidi
 from tickets import attachments, outbox, selectors
 from tickets.models import (
     WORKABLE_STATUSES,
@@ -39,9 +39,10 @@ from tickets.models import (
     TicketLink,
     urgency,
 )
+from tickets.outbox import mail
 from tickets.search import config_for
-from tickets.services import sla
 from tickets.services.common import TicketConflict, TicketError, _event, _locked
+from tickets.sla import services as sla
 
 MAX_BODY_CHARS = 100_000
 MAX_TAGS = 30

@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from helpdesk import bidi
+from core import bidi
 from tickets import remote_images
 from tickets.presenters import sla_badge as badge_for
 
@@ -34,7 +34,7 @@ def sla_badge(ticket) -> str:  # type: ignore[no-untyped-def]
 @register.filter
 def bidi_clean(value, kind: str = "subject") -> str:  # type: ignore[no-untyped-def]
     """Bidirectional overrides, embeddings and isolates removed from a subject (or with
-    ``"name"``, a person's name: marks too); see helpdesk/bidi.py."""
+    ``"name"``, a person's name: marks too); see core/bidi.py."""
     text = "" if value is None else str(value)
     return bidi.clean_name(text) if kind == "name" else bidi.clean_subject(text)
 

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.utils import OperationalError
 
-from helpdesk import heartbeats
+from core import heartbeats
 
 
 def _masked(url: str) -> str:

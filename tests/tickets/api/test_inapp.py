@@ -3,8 +3,8 @@
 import pytest
 from django.core.cache import cache
 
+from tickets.intake.inapp import app_client_create, app_client_rotate_key
 from tickets.models import AppClient, Ticket
-from tickets.services.apps import app_client_create, app_client_rotate_key
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/inapp/requests/"

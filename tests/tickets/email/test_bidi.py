@@ -7,10 +7,11 @@ import pytest
 
 from accounts import services as account_services
 from accounts.models import User
-from helpdesk import bidi, mail
+from core import bidi
 from tests import factories
 from tests.tickets import factories as tf
 from tickets.models import Requester, Ticket
+from tickets.outbox import mail
 
 pytestmark = pytest.mark.django_db
 CONTROLS = list(bidi.CONTROLS)

@@ -10,8 +10,8 @@ import pytest
 from django.core.management import call_command
 
 from tests.tickets.email.corpus import STORED, hostile
+from tickets.intake.email import email_ingest
 from tickets.models import InboundEmail, Ticket
-from tickets.services.email import email_ingest
 
 HOSTILE = hostile()
 STORED_OUTCOMES = {"new_ticket", "reply", "quarantined"}

@@ -5,7 +5,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from tickets import imap
+from tickets.intake import imap
 from tickets.models import InboundEmail, Mailbox, Ticket
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.core.management import call_command
 
 from tests.tickets.email.corpus import cases
 from tickets import services
+from tickets.intake.email import email_ingest, email_process
 from tickets.models import InboundEmail, Status, Ticket
-from tickets.services.email import email_ingest, email_process
 
 CASES = cases()
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from tests.tickets import factories as tf
 from tickets import outbox, services
+from tickets.intake.email import email_ingest
 from tickets.models import EmailRoute, Mailbox, Notification
-from tickets.services.email import email_ingest
 
 pytestmark = pytest.mark.django_db
 
@@ -151,7 +151,7 @@ def test_mail_from_our_own_mailboxes_is_ignored(boxes):
 
 
 def test_notifications_to_agents_are_rendered_and_marked_automatic(boxes, mailoutbox):
-    from helpdesk import mail
+    from tickets.outbox import mail
 
     rendered = mail.render("sla_alert", {
         "ticket": tf.ticket(boxes["queues"]["inhouse"], subject="<script>x</script>"),

@@ -10,9 +10,9 @@ import pytest
 
 from tests.tickets import factories as tf
 from tickets import services
+from tickets.intake.email import email_ingest
 from tickets.models import Message
 from tickets.remote_images import image_origin, render
-from tickets.services.email import email_ingest
 
 pytestmark = pytest.mark.django_db
 TRACKER = "https://tracker.example.com/p.gif?id=42&u=ana"

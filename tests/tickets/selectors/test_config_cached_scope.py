@@ -6,8 +6,9 @@ import pytest
 from django.core.cache import cache
 
 from accounts.models import User
+from core import config_cache
 from tests.tickets import factories as tf
-from tickets import config_cache, selectors
+from tickets import selectors
 from tickets.models import ConfigVersion
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ import pytest
 
 from tests.tickets import factories as tf
 from tickets import outbox, services
+from tickets.intake.email import email_ingest
+from tickets.intake.help_center import requester_link
 from tickets.models import Message, Notification
-from tickets.services.email import email_ingest
-from tickets.services.help_center import requester_link
 
 pytestmark = pytest.mark.django_db
 

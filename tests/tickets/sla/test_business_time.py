@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tickets.business_time import NoBusinessTime, Schedule
+from tickets.sla.business_time import NoBusinessTime, Schedule
 
 NY = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")

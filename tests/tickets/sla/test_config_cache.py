@@ -6,11 +6,11 @@ import pytest
 from django.db import connection, transaction
 
 from accounts.models import Team
+from core.config_cache import config_version
 from escalations.models import EscalationReason
 from tests.tickets import factories as tf
-from tickets.config_cache import config_version
 from tickets.models import ConfigVersion, SLATarget
-from tickets.services.sla import active_policies
+from tickets.sla.services import active_policies
 
 pytestmark = pytest.mark.django_db
 
@@ -63,8 +63,8 @@ def test_a_rolled_back_change_is_not_kept(desk):
 
 
 def test_escalation_reasons_follow_their_team(desk):
+    from core.config_cache import cached
     from escalations.services import _automatic_reasons
-    from tickets.config_cache import cached
 
     team = Team.objects.create(name="VIP desk", slug="vip-desk")
     EscalationReason.objects.create(name="VIP", slug="vip", target_team=team,

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from tests.tickets import factories as tf
 from tickets import services
-from tickets.business_time import Schedule
 from tickets.models import BusinessHours, SLAClock, Status
+from tickets.sla.business_time import Schedule
 
 T0 = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)  # a Wednesday
 NY = ZoneInfo("America/New_York")

@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import AccountEvent
-from helpdesk import webhooks
-from helpdesk.webhook_receiver import Receiver
+from tests.support.webhook_receiver import Receiver
 from tickets import outbox
 from tickets.models import Notification, NotificationAttempt
+from tickets.outbox import webhooks
 
 State = Notification.State
 

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from tickets.help_center import CATEGORY_LABELS
+from tickets.intake.help_center_views import CATEGORY_LABELS
 
 pytestmark = pytest.mark.django_db
 

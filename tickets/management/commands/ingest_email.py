@@ -9,8 +9,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tickets.intake.email import email_ingest
 from tickets.models import InboundEmail, Queue
-from tickets.services.email import email_ingest
 
 
 class Command(BaseCommand):

@@ -23,8 +23,8 @@ from django.utils import timezone
 from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.consts import MailMessageFlags
 
+from tickets.intake.email import email_ingest
 from tickets.models import InboundEmail, Mailbox
-from tickets.services.email import email_ingest
 
 logger = logging.getLogger(__name__)
 LOCK_NAMESPACE = 7307  # first key of pg_try_advisory_lock(int, int): "IMAP"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import help_center
+from tickets.intake import help_center_views as help_center
 
 app_name = "help"
 

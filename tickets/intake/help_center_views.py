@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
-from helpdesk.forms import StyledFormMixin
+from core.forms import StyledFormMixin
 from tickets import selectors
+from tickets.intake.help_center import help_center_queue, help_center_submit, ticket_for_link
 from tickets.models import Message, Status, Ticket
 from tickets.services import TicketConflict, TicketError, ticket_requester_reply
-from tickets.services.help_center import help_center_queue, help_center_submit, ticket_for_link
 
 SENT_SALT = "tickets.help-center-sent"
 

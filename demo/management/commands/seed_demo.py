@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from helpdesk import demo, demo_data, demo_tickets
+from demo import data as demo_data
+from demo import seed as demo
+from demo import tickets as demo_tickets
 
 DEFAULT_DEMO_TICKETS = 400
 

@@ -21,7 +21,9 @@ from django.db.models import Q
 from django.forms.models import model_to_dict
 
 from accounts.models import User
-from tickets import attachments, inbound, selectors
+from tickets import attachments, selectors
+from tickets.intake import inbound
+from tickets.intake.help_center import ticket_acknowledge
 from tickets.models import (
     Attachment,
     Channel,
@@ -36,7 +38,6 @@ from tickets.models import (
     Ticket,
 )
 from tickets.services.common import TicketError
-from tickets.services.help_center import ticket_acknowledge
 from tickets.services.tickets import requester_get_or_create, ticket_create, ticket_requester_reply
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from helpdesk import bidi
+from core import bidi
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -67,7 +67,7 @@ def render(name: str, context: dict, *, language: str) -> RenderedEmail:
         subject = render_to_string(f"email/{name}_subject.txt", context)
         text = render_to_string(f"email/{name}.txt", context)
         html = render_to_string(f"email/{name}.html", context)
-    # A requester's subject comes back in ours: without its bidi overrides (helpdesk/bidi.py).
+    # A requester's subject comes back in ours: without its bidi overrides (core/bidi.py).
     return RenderedEmail(one_line(bidi.clean_subject(subject)), text.strip() + "\n", html)
 
 

@@ -12,7 +12,7 @@ import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from helpdesk import webhooks
+from tickets.outbox import webhooks
 
 
 class Receiver:

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.urls import absolute_url
-from helpdesk import mail
 from tickets import outbox, selectors
 from tickets.models import Channel, Notification, Queue, Ticket
+from tickets.outbox import mail
 from tickets.services.common import TicketError
 from tickets.services.tickets import _attach, requester_get_or_create, ticket_create
 

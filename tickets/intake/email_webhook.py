@@ -10,8 +10,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from tickets.intake.email import email_ingest
 from tickets.models import InboundEmail
-from tickets.services.email import email_ingest
 
 MAX_BYTES = 40 * 1024 * 1024
 

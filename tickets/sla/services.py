@@ -25,10 +25,9 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from accounts.models import Role, User, Vendor
+from core import config_cache
 from core.urls import absolute_url
-from helpdesk import mail
-from tickets import config_cache, outbox
-from tickets.business_time import NoBusinessTime, Schedule
+from tickets import outbox
 from tickets.models import (
     ACTIVE_STATUSES,
     BusinessCalendar,
@@ -43,7 +42,9 @@ from tickets.models import (
     Status,
     Ticket,
 )
+from tickets.outbox import mail
 from tickets.services.common import _event
+from tickets.sla.business_time import NoBusinessTime, Schedule
 
 logger = logging.getLogger(__name__)
 State = SLAClock.State

@@ -27,7 +27,7 @@ from accounts.models import User
 from tickets.models import Queue, SLAClock, SLAPolicy
 from tickets.search import config_for
 from tickets.selectors import visible_queue_ids
-from tickets.services import sla
+from tickets.sla import services as sla
 
 # (subject, first message, category, tags) per language.
 SAMPLES: dict[str, list[tuple[str, str, str, list[str]]]] = {

@@ -11,7 +11,7 @@ from django.utils.text import slugify
 
 from accounts import services
 from accounts.models import Role, Team, User, Vendor
-from helpdesk.demo_data import (
+from demo.data import (
     CALENDARS,
     DEMO_PASSWORD,
     EMAIL_ROUTES,

@@ -25,9 +25,9 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from helpdesk import webhooks
-from helpdesk.mail import RenderedEmail, one_line
 from tickets.models import Attachment, Message, Notification, NotificationAttempt
+from tickets.outbox import webhooks
+from tickets.outbox.mail import RenderedEmail, one_line
 
 State = Notification.State
 

@@ -12,8 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tickets.intake.inapp import app_client_for_key, inapp_request_create
 from tickets.models import AppClient
-from tickets.services.apps import app_client_for_key, inapp_request_create
 
 
 class AppKeyAuthentication(authentication.BaseAuthentication):
@@ -37,7 +37,7 @@ class AppKeyAuthentication(authentication.BaseAuthentication):
 class AppKeyScheme(OpenApiAuthenticationExtension):
     """How the OpenAPI schema describes the app key."""
 
-    target_class = "tickets.api.inapp.AppKeyAuthentication"
+    target_class = "tickets.intake.inapp_api.AppKeyAuthentication"
     name = "AppKey"
 
     def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
