@@ -162,7 +162,7 @@ def test_mail_in_reply_out_with_threading_headers_and_the_answer_reopens(mailbox
 
 
 def test_an_unexpected_failure_quarantines_the_message_and_the_batch_goes_on(mailbox, monkeypatch):
-    from tickets.services import email as email_service
+    from tickets.intake import email as email_service
 
     def explode(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("disk on fire")
