@@ -9,8 +9,12 @@ class EscalationsConfig(AppConfig):
     verbose_name = _("Escalations")
 
     def ready(self) -> None:
-        from escalations.models import Rotation  # noqa: PLC0415 - after the registry
+        from escalations import handlers, ticket_page  # noqa: PLC0415 - after the registry
+        from escalations.models import Rotation  # noqa: PLC0415
         from tickets import outbox  # noqa: PLC0415
+
+        handlers.connect()
+        ticket_page.register()
 
         def rotation_endpoint(notification):  # type: ignore[no-untyped-def]
             rotation = Rotation.objects.filter(pk=notification.payload.get("rotation_id")).first()

@@ -60,6 +60,26 @@ class EscalationReason(models.Model):
         return self.name
 
 
+class TicketEventKind(models.TextChoices):
+    """What escalations, incidents and pages record on a ticket's timeline (registered
+    with ``tickets.events`` from the app's ``ready()``)."""
+
+    ESCALATION_RAISED = "escalation_raised"
+    ESCALATION_REQUESTED = "escalation_requested"
+    ESCALATION_ACCEPTED = "escalation_accepted"
+    ESCALATION_IN_PROGRESS = "escalation_in_progress"
+    ESCALATION_RESOLVED = "escalation_resolved"
+    ESCALATION_RETURNED = "escalation_returned"
+    ESCALATION_REJECTED = "escalation_rejected"
+    ESCALATION_ASSIGNED = "escalation_assigned"
+    ESCALATION_NOTE = "escalation_note"
+    INCIDENT_LINKED = "incident_linked"
+    INCIDENT_UNLINKED = "incident_unlinked"
+    PAGE_ACKNOWLEDGED = "page_acknowledged"
+    # An SLA policy asked to escalate a breach and no escalation reason handles breaches.
+    SLA_ESCALATION_REQUESTED = "sla_escalation_requested"
+
+
 class Escalation(models.Model):
     class Status(models.TextChoices):
         REQUESTED = "requested", _("Requested")

@@ -36,9 +36,10 @@ from escalations.models import (
     Page,
     Rotation,
     Severity,
+    TicketEventKind,
 )
 from escalations.selectors import in_target_team
-from tickets import outbox
+from tickets import events, outbox
 from tickets import selectors as ticket_selectors
 from tickets.models import Event, Macro, Notification, Status, Ticket
 from tickets.outbox import mail
@@ -55,10 +56,10 @@ class EscalationConflict(Conflict, EscalationError):
     """The change conflicts with the current state (HTTP 409)."""
 
 
-def _ticket_event(ticket: Ticket, actor: User | None, kind: str, *, before: dict | None = None,
-                  after: dict | None = None, now: datetime | None = None) -> Event:  # fmt: skip
-    return Event.objects.create(ticket=ticket, actor=actor, kind=kind, before=before or {},
-                                after=after or {}, created_at=now or timezone.now())  # fmt: skip
+def _ticket_event(ticket: Ticket, actor: User | None, kind: TicketEventKind, *,
+                  before: dict | None = None, after: dict | None = None,
+                  now: datetime | None = None) -> Event:  # fmt: skip
+    return events.record(ticket, actor, kind, before, after, at=now or timezone.now())
 
 
 def _text(value: str, what: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
@@ -102,7 +103,7 @@ def _create(*, ticket: Ticket, reason: EscalationReason, severity: int, summary:
         automatic=automatic, summary=summary, due_at=due_at_for(severity, now),
         created_at=now, updated_at=now,
     )  # fmt: skip
-    _ticket_event(ticket, actor, "escalation_raised", now=now, after={
+    _ticket_event(ticket, actor, TicketEventKind.ESCALATION_RAISED, now=now, after={
         **_describe(escalation), "reason": reason.name, "automatic": automatic,
         "due_at": escalation.due_at.isoformat()})  # fmt: skip
     if severity in PAGING_SEVERITIES:
@@ -191,13 +192,18 @@ def auto_escalate_tags_added(ticket: Ticket, added: set[str]) -> list[Escalation
     return made
 
 
-def sla_breach_reason() -> EscalationReason | None:
-    """The reason SLA breaches escalate under, if an admin set one up."""
+def _sla_breach_reason() -> EscalationReason | None:
     return (
         EscalationReason.objects.filter(is_active=True,
                                         trigger=EscalationReason.Trigger.SLA_BREACH)
         .select_related("target_team").first()
     )  # fmt: skip
+
+
+def sla_breach_reason() -> EscalationReason | None:
+    """The reason SLA breaches escalate under, if an admin set one up (cached per
+    process like the other automatic reasons: the sweep asks once per breach)."""
+    return config_cache.cached("escalation-sla-breach-reason", _sla_breach_reason)
 
 
 def auto_escalate_sla_breach(ticket: Ticket, fired: dict, *,
@@ -241,8 +247,8 @@ def _move(escalation: Escalation, actor: User, new: str, allowed_from: Iterable[
     if new not in OPEN_ESCALATION:
         escalation.closed_at = now
     _ticket_event(
-        escalation.ticket, actor, f"escalation_{new}", now=now, before={"status": old},
-        after={**_describe(escalation), **(after or {})},
+        escalation.ticket, actor, TicketEventKind(f"escalation_{new}"), now=now,
+        before={"status": old}, after={**_describe(escalation), **(after or {})},
     )  # fmt: skip
 
 
@@ -293,8 +299,8 @@ def escalation_assign(*, actor: User, escalation: Escalation, owner: User) -> Es
         fields += ["status", "accepted_at"]
         _stop_paging(escalation, actor, now)
     escalation.save(update_fields=fields)
-    _ticket_event(escalation.ticket, actor, "escalation_assigned", now=now, before=before,
-                  after={**_describe(escalation), "owner": owner.email})  # fmt: skip
+    _ticket_event(escalation.ticket, actor, TicketEventKind.ESCALATION_ASSIGNED, now=now,
+                  before=before, after={**_describe(escalation), "owner": owner.email})  # fmt: skip
     return escalation
 
 
@@ -362,7 +368,7 @@ def escalation_note_add(*, actor: User, escalation: Escalation, body: str) -> Es
     note = EscalationNote.objects.create(escalation=escalation, author=actor, body=body,
                                          created_at=now)  # fmt: skip
     Escalation.objects.filter(pk=escalation.pk).update(updated_at=now)
-    _ticket_event(escalation.ticket, actor, "escalation_note", now=now,
+    _ticket_event(escalation.ticket, actor, TicketEventKind.ESCALATION_NOTE, now=now,
                   after={"escalation": escalation.pk, "note": body[:500]})  # fmt: skip
     return note
 
@@ -412,7 +418,7 @@ def incident_add_tickets(*, actor: User, incident: Incident, tickets: Iterable[T
             continue
         IncidentTicket.objects.create(incident=incident, ticket=ticket, added_by=actor,
                                       added_at=now)  # fmt: skip
-        _ticket_event(ticket, actor, "incident_linked", now=now,
+        _ticket_event(ticket, actor, TicketEventKind.INCIDENT_LINKED, now=now,
                       after={"incident": incident.pk, "title": incident.title})  # fmt: skip
         have.add(ticket.pk)
         added += 1
@@ -427,7 +433,7 @@ def incident_remove_ticket(*, actor: User, incident: Incident, ticket: Ticket) -
         raise EscalationError(_("Only in-house leads and admins change incidents."))
     deleted, _rows = IncidentTicket.objects.filter(incident=incident, ticket=ticket).delete()
     if deleted:
-        _ticket_event(ticket, actor, "incident_unlinked",
+        _ticket_event(ticket, actor, TicketEventKind.INCIDENT_UNLINKED,
                       after={"incident": incident.pk, "title": incident.title})  # fmt: skip
     return bool(deleted)
 
@@ -577,7 +583,7 @@ def page_acknowledge(*, actor: User, page: Page) -> Page:
     page.next_action_at = None
     page.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "next_action_at"])
     if page.escalation_id:
-        _ticket_event(page.escalation.ticket, actor, "page_acknowledged", now=now,
+        _ticket_event(page.escalation.ticket, actor, TicketEventKind.PAGE_ACKNOWLEDGED, now=now,
                       after={"page": page.pk, "escalation": page.escalation_id})  # fmt: skip
     return page
 

@@ -29,6 +29,7 @@ from escalations.forms import (
 )
 from escalations.models import Escalation, EscalationReason
 from tickets import selectors as ticket_selectors
+from tickets.views import ticket_page_context
 
 # ------------------------------------------------------------ on a ticket
 
@@ -40,9 +41,7 @@ def raise_escalation(request: HttpRequest, reference: str) -> HttpResponse:
     form = RaiseForm(request.POST)
     if not form.is_valid():
         # The ticket page again, the escalate form open with each error by its field.
-        from tickets.views import _ticket_context  # noqa: PLC0415 - the ticket page imports us
-
-        context = {**_ticket_context(request, ticket), "escalate_form": form,
+        context = {**ticket_page_context(request, ticket), "escalate_form": form,
                    "escalate_open": True}  # fmt: skip
         return render(request, "tickets/ticket.html", context, status=400)
     reason = EscalationReason.objects.filter(pk=form.cleaned_data["reason"]).first()

@@ -21,6 +21,14 @@ from accounts.models import Vendor
 from tickets.models import Macro, Queue, Ticket
 
 
+class TicketEventKind(models.TextChoices):
+    """What SOP checklists record on a ticket's timeline (registered with
+    ``tickets.events`` from the app's ``ready()``)."""
+
+    SOP_STEP_DONE = "sop_step_done"
+    SOP_STEP_UNDONE = "sop_step_undone"
+
+
 class SOP(models.Model):
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)

@@ -25,9 +25,18 @@ from core.errors import Conflict, Invalid
 from core.urls import absolute_url
 from sops import permissions, selectors
 from sops.markdown import SOPFile, SOPFileError, dump_sop_file, parse_sop_file, render_markdown
-from sops.models import SOP, ChecklistTick, SOPAcknowledgement, SOPEvent, SOPStep, SOPVersion
+from sops.models import (
+    SOP,
+    ChecklistTick,
+    SOPAcknowledgement,
+    SOPEvent,
+    SOPStep,
+    SOPVersion,
+    TicketEventKind,
+)
 from sops.selectors import PENDING_GENERATION_KEY, pending_cache_key
-from tickets.models import Event, Macro, Notification, Queue, Ticket
+from tickets import events
+from tickets.models import Macro, Notification, Queue, Ticket
 from tickets.outbox import mail
 
 State = SOPVersion.State
@@ -487,8 +496,8 @@ def sop_step_tick(*, actor: User, ticket: Ticket, step: SOPStep, done: bool) -> 
         ChecklistTick.objects.create(ticket=ticket, step=step, ticked_by=actor)
     else:
         existing.delete()
-    Event.objects.create(
-        ticket=ticket, actor=actor, kind="sop_step_done" if done else "sop_step_undone",
+    events.record(
+        ticket, actor, TicketEventKind.SOP_STEP_DONE if done else TicketEventKind.SOP_STEP_UNDONE,
         after={"sop": step.version.sop.title, "version": step.version.number,
                "step": step.position, "text": step.text},
     )  # fmt: skip

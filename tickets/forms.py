@@ -3,6 +3,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import StyledFormMixin
+from tickets import bulk
 from tickets.models import Channel, Priority, Status
 from tickets.selectors import SORTS, VIEWS, QueueFilters
 
@@ -126,7 +127,6 @@ class BulkForm(forms.Form):
         ("priority", _("Set priority")),
         ("queue", _("Move to queue")),
         ("tag", _("Add tag")),
-        ("incident", _("Link to incident")),
     ]
     # Each action's picker, and what to say when it is empty or its value is not offered.
     PICKERS = {
@@ -135,7 +135,6 @@ class BulkForm(forms.Form):
         "priority": ("priority", _("Choose one of the priorities offered.")),
         "queue": ("queue", _("Choose one of the queues offered.")),
         "tag": ("tag", _("Type a tag of at most 64 characters.")),
-        "incident": ("incident", _("Choose one of the incidents offered.")),
     }
     refs = forms.MultipleChoiceField(
         required=True, error_messages={"required": _("Select one or more tickets first.")}
@@ -150,10 +149,14 @@ class BulkForm(forms.Form):
                                       empty_value=None)  # fmt: skip
     queue = forms.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
     tag = forms.CharField(max_length=64, required=False)
-    incident = forms.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
     next = forms.CharField(max_length=2000, required=False)
 
     def __init__(self, data=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # The actions other apps register (tickets.bulk), each with its own picker.
+        self.PICKERS = dict(self.PICKERS)
+        extra = bulk.registered()
+        for action in extra:
+            self.PICKERS[action.name] = (action.name, action.missing)
         if data is not None:
             # Older posts (and scripts) sent every action's value as "value".
             data = data.copy()
@@ -161,6 +164,11 @@ class BulkForm(forms.Form):
             if picker and not data.get(picker) and data.get("value"):
                 data[picker] = data["value"]
         super().__init__(data, *args, **kwargs)
+        for action in extra:
+            self.fields[action.name] = forms.IntegerField(min_value=1, max_value=2**31 - 1,
+                                                          required=False)  # fmt: skip
+        self.fields["action"].choices = [*self.ACTIONS,
+                                         *((a.name, a.option_label) for a in extra)]  # fmt: skip
         refs = data.getlist("refs") if data is not None else []
         self.fields["refs"].choices = [(r, r) for r in refs[:200]]
         self.fields["refs"].error_messages["invalid_choice"] = _("Select at most 200 tickets.")

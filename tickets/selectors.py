@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core import config_cache, cursors
+from tickets import panels
 from tickets.models import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
@@ -136,15 +137,11 @@ def get_ticket_for(user: User, reference: str, *, for_update: bool = False) -> T
     return _one(tickets, reference)
 
 
-# Whether the ticket page's rarer panels have anything to show, in the ticket's own
-# query. Plain SQL: four ORM subqueries cost more to compile than the queries they save.
-_PANEL_FLAGS = {
-    "has_escalations": (
-        "SELECT 1 FROM escalations_escalation e WHERE e.ticket_id = tickets_ticket.id", []),
-    "has_open_incidents": (
-        "SELECT 1 FROM escalations_incidentticket l JOIN escalations_incident i "
-        "ON i.id = l.incident_id WHERE l.ticket_id = tickets_ticket.id AND i.status <> %s",
-        ["resolved"]),
+# Whether the ticket page's rarer parts have anything to show, in the ticket's own
+# query: the links below, and the flags of the panels other apps register
+# (tickets.panels). Plain SQL: ORM subqueries cost more to compile than the queries they
+# save.
+_PAGE_FLAGS = {
     "has_links_out": (
         "SELECT 1 FROM tickets_ticketlink WHERE from_ticket_id = tickets_ticket.id", []),
     "has_links_in": (
@@ -153,20 +150,17 @@ _PANEL_FLAGS = {
 
 
 def get_ticket_for_page(user: User, reference: str) -> Ticket:
-    """get_ticket_for, also telling whether the ticket page's rarer panels have anything
-    to show: most tickets have no escalation, open incident or link, and their panels
+    """get_ticket_for, also telling whether the ticket page's rarer parts have anything
+    to show: most tickets have no link, escalation or open incident, and those parts
     then skip their own queries (``known_empty``)."""
     flags = {
-        name: RawSQL(f"EXISTS ({sql})", params, output_field=BooleanField())  # noqa: S611 - constant SQL
-        for name, (sql, params) in _PANEL_FLAGS.items()
+        name: RawSQL(f"EXISTS ({sql})", params, output_field=BooleanField())  # noqa: S611 - registered constant SQL
+        for name, (sql, params) in {**_PAGE_FLAGS, **panels.flags()}.items()
     }  # fmt: skip
     return _one(_ticket_lookup(user).annotate(**flags), reference)
 
 
-def known_empty(ticket: Ticket, *flags: str) -> bool:
-    """True when get_ticket_for_page found none of these (``has_escalations``…); False
-    when it found some or the ticket was fetched without them."""
-    return all(getattr(ticket, flag, True) is False for flag in flags)
+known_empty = panels.known_empty
 
 
 def can_work_queue(user: User, queue_id: int) -> bool:

@@ -19,10 +19,9 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import User
-from escalations import selectors as escalation_selectors
-from escalations.models import Incident, Severity
-from sops import selectors as sop_selectors
-from tickets import presence, presenters, selectors, services
+from core.errors import DomainError
+from tickets import bulk as bulk_actions
+from tickets import panels, presence, presenters, selectors, services
 from tickets import timeline as timeline_words
 from tickets.forms import (
     BULK_STATUSES,
@@ -75,7 +74,7 @@ def _queue_context(request: HttpRequest, params: QueryDict, *, full_page: bool =
         "tags": sorted({*facets.tags, *([filters.tag] if filters.tag else [])}),
         "bulk_people": list(selectors.bulk_assignees(user)[: selectors.MAX_BULK_ASSIGNEES]),
         "bulk_statuses": BULK_STATUSES,
-        "bulk_incidents": _open_incidents(user),
+        "bulk_extra": _bulk_extra(user),
         "can_share": bool((user.is_lead or user.is_admin) and user.team_id),
         "save_form": SavedViewForm(),
     })  # fmt: skip
@@ -96,12 +95,13 @@ def _language_choices(codes: list[str], current: str) -> list[tuple[str, str]]:
              if code in names else code) for code in codes]  # fmt: skip
 
 
-def _open_incidents(user: User) -> list[Incident]:
-    """Incidents the person may link tickets to (leads and admins), newest first."""
-    if not escalation_selectors.can_manage_incidents(user):
-        return []
-    incidents = escalation_selectors.visible_incidents(user).exclude(status="resolved")
-    return list(incidents.only("id", "title").order_by("-id")[:50])
+def _bulk_extra(user: User) -> list[dict]:
+    """The actions other apps add to the bulk bar that this person may use, each with
+    the targets its picker offers (tickets.bulk)."""
+    offered = [
+        {"action": action, "choices": action.choices(user)} for action in bulk_actions.registered()
+    ]
+    return [extra for extra in offered if extra["choices"]]
 
 
 def _news(request: HttpRequest, page: selectors.Page) -> str:
@@ -225,8 +225,13 @@ def bulk(request: HttpRequest) -> HttpResponse:
     data, user = form.cleaned_data, request.user
     tickets = list(selectors.visible_tickets(user).filter(reference__in=data["refs"])
                    .defer("search_vector").order_by("reference"))  # fmt: skip
-    if data["action"] == "incident":
-        return _bulk_link_incident(request, tickets, data["incident"], back)
+    extra = bulk_actions.get(data["action"])
+    if extra is not None:
+        try:
+            messages.success(request, extra.apply(user, tickets, data[extra.name]))
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        return redirect(back)
     try:
         change = _bulk_change(user, data)
     except services.TicketError as exc:
@@ -249,27 +254,6 @@ def bulk(request: HttpRequest) -> HttpResponse:
         messages.error(request, ngettext("%(count)d more ticket was not changed.",
                                          "%(count)d more tickets were not changed.", more)
                        % {"count": more})  # fmt: skip
-    return redirect(back)
-
-
-def _bulk_link_incident(
-    request: HttpRequest, tickets: list[Ticket], number: int, back: str
-) -> HttpResponse:
-    """Link the selected tickets to an incident chosen from the picker."""
-    from escalations import services as esc_services  # noqa: PLC0415 - builds on tickets
-
-    incident = escalation_selectors.visible_incidents(request.user).filter(pk=number).first()
-    if incident is None:
-        messages.error(request, _("No incident %(id)s that you can see.") % {"id": number})
-        return redirect(back)
-    try:
-        added = esc_services.incident_add_tickets(actor=request.user, incident=incident,
-                                                  tickets=tickets)  # fmt: skip
-    except esc_services.EscalationError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("%(count)d ticket(s) linked to “%(title)s”.")
-                         % {"count": added, "title": incident.title})  # fmt: skip
     return redirect(back)
 
 
@@ -336,18 +320,17 @@ def search(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- ticket page
 
 
-def _ticket_context(request: HttpRequest, ticket, reply_form=None,  # type: ignore[no-untyped-def]
-                    new_messages: list[int] | None = None) -> dict:  # fmt: skip
+def ticket_page_context(request: HttpRequest, ticket, reply_form=None,  # type: ignore[no-untyped-def]
+                        new_messages: list[int] | None = None) -> dict:  # fmt: skip
+    """Everything the ticket page shows, the panels other apps register included
+    (tickets.panels); their views re-render the page with it when a form has errors."""
     user = request.user
     macros = selectors.macros_for(ticket)
     conversation = selectors.ticket_conversation(ticket)
+    page = panels.PanelPage(request=request, user=user, ticket=ticket, macros=macros)
     return {
+        **panels.page_context(page),
         "ticket": ticket,
-        "ticket_sops": sop_selectors.sops_for_ticket(user, ticket, macros),
-        "ticket_escalations": escalation_selectors.ticket_escalations(user, ticket),
-        "escalation_reasons": escalation_selectors.reasons(),
-        "severities": Severity.choices,
-        "open_incidents": escalation_selectors.open_incidents_for_ticket(ticket),
         "conversation": conversation,
         # The reply form names the newest message on screen (a newer one is shown first).
         "seen_message": max((m.pk for m in conversation), default=0),
@@ -382,7 +365,7 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
             messages.info(request, _("%(ref)s was merged into %(into)s.") % {
                 "ref": ticket.reference, "into": target.reference})  # fmt: skip
             return redirect("tickets:detail", reference=target.reference)
-    return render(request, "tickets/ticket.html", _ticket_context(request, ticket))
+    return render(request, "tickets/ticket.html", ticket_page_context(request, ticket))
 
 
 @login_required
@@ -424,7 +407,7 @@ def reply(request: HttpRequest, reference: str) -> HttpResponse:
     seen = getattr(form, "cleaned_data", {}).get("seen")
     unseen = selectors.messages_since(ticket, seen, viewer=request.user) if seen else []
     return render(request, "tickets/ticket.html",
-                  _ticket_context(request, ticket, form, new_messages=unseen),
+                  ticket_page_context(request, ticket, form, new_messages=unseen),
                   status=400)  # fmt: skip
 
 
@@ -434,7 +417,7 @@ def _show_new_messages(request: HttpRequest, ticket, form: ReplyForm,  # type: i
     back with them marked and the draft kept; it now names them as seen, so pressing
     Send again sends."""
     ticket = selectors.get_ticket_for_page(request.user, ticket.reference)
-    context = _ticket_context(request, ticket, form, new_messages=unseen)
+    context = ticket_page_context(request, ticket, form, new_messages=unseen)
     context["files_dropped"] = bool(request.FILES)
     # A macro's preview note stays, saying what sending will also change.
     macro_id = form.cleaned_data.get("macro")

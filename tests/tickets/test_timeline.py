@@ -13,24 +13,17 @@ import pytest
 from django.conf import settings
 from django.utils import timezone, translation
 
-from escalations.models import Escalation
 from tests import factories
 from tests.tickets import factories as tf
-from tickets import services, timeline
+from tickets import events, services, timeline
 from tickets.models import Event, Priority, Status
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("tickets", "escalations", "sops", "accounts", "helpdesk")
+APPS = ("tickets", "escalations", "sops", "accounts", "helpdesk", "core", "demo")
 
-# Where a service passes the kind in a variable, the kinds it can be. A new such place
+# Where the SOP services pass a kind in a variable, the kinds it can be. A new such place
 # fails test_every_event_kind_a_service_writes_has_a_sentence until it is listed here.
-DYNAMIC_KINDS = {
-    ("tickets/sla/services.py", "sla_status_changed"): {
-        "sla_fulfilled", "sla_cancelled", "sla_paused", "sla_resumed", "sla_started"},
-    ("tickets/sla/services.py", "fire"): {"sla_warning", "sla_breach"},
-    ("escalations/services.py", "_move"): {
-        f"escalation_{status}" for status in Escalation.Status.values},
-}  # fmt: skip
+DYNAMIC_SOP_KINDS: dict[tuple[str, str], set[str]] = {}
 
 
 def _call_name(node: ast.Call) -> str:
@@ -49,53 +42,65 @@ def _kind_values(node: ast.expr, where: tuple[str, str]) -> set[str]:
         return {node.value}
     if isinstance(node, ast.IfExp):
         return _kind_values(node.body, where) | _kind_values(node.orelse, where)
-    assert where in DYNAMIC_KINDS, f"{where[0]}, {where[1]}(): list its kinds in DYNAMIC_KINDS"
-    return DYNAMIC_KINDS[where]
+    assert where in DYNAMIC_SOP_KINDS, f"{where[0]}, {where[1]}(): list its kinds"
+    return DYNAMIC_SOP_KINDS[where]
+
+
+def _functions(app: str):  # type: ignore[no-untyped-def]
+    for path in (ROOT / app).rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        relative = str(path.relative_to(ROOT))
+        tree = ast.parse(path.read_text())
+        for function in [n for n in ast.walk(tree)
+                         if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]:  # fmt: skip
+            yield relative, function
 
 
 def written_kinds() -> tuple[set[str], set[str]]:
-    """Every ticket event kind and SOP event kind a module of the project writes, read
-    from the source: calls to _event/_ticket_event, Event(...), Event.objects.create and
-    SOPEvent's equivalents."""
-    ticket_kinds: set[str] = set()
+    """Every ticket event kind (those the apps registered with the one writer,
+    tickets.events) and every SOP event kind the SOP services write (read from their
+    source: calls to _event and SOPEvent)."""
+    ticket_kinds = set(events.registered_kinds())
     sop_kinds: set[str] = set()
-    for app in APPS:
-        for path in (ROOT / app).rglob("*.py"):
-            if "migrations" in path.parts:
+    for relative, function in _functions("sops"):
+        if function.name == "_event":
+            continue  # the helper itself passes its caller's kind on
+        for call in [n for n in ast.walk(function) if isinstance(n, ast.Call)]:
+            name = _call_name(call)
+            if name == "_event":
+                kind = call.args[2] if len(call.args) > 2 else None
+            elif name in ("SOPEvent", "SOPEvent.objects.create"):
+                kind = None
+            else:
                 continue
-            relative = str(path.relative_to(ROOT))
-            tree = ast.parse(path.read_text())
-            for function in [n for n in ast.walk(tree)
-                             if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]:  # fmt: skip
-                if function.name in ("_event", "_ticket_event"):
-                    continue  # the helpers themselves pass their caller's kind on
-                for call in [n for n in ast.walk(function) if isinstance(n, ast.Call)]:
-                    name = _call_name(call)
-                    target = None
-                    if name in ("_event", "_ticket_event"):
-                        target = sop_kinds if relative.startswith("sops/") and name == "_event" \
-                            else ticket_kinds  # fmt: skip
-                        kind = call.args[2] if len(call.args) > 2 else None
-                    elif name in ("Event", "Event.objects.create"):
-                        target, kind = ticket_kinds, None
-                    elif name in ("SOPEvent", "SOPEvent.objects.create"):
-                        target, kind = sop_kinds, None
-                    if target is None:
-                        continue
-                    kind = kind or next((k.value for k in call.keywords if k.arg == "kind"), None)
-                    if kind is None:
-                        continue  # a helper's own definition passing **fields, say
-                    target |= _kind_values(kind, (relative, function.name))
+            kind = kind or next((k.value for k in call.keywords if k.arg == "kind"), None)
+            if kind is not None:
+                sop_kinds |= _kind_values(kind, (relative, function.name))
     return ticket_kinds, sop_kinds
 
 
-def test_the_dynamic_kinds_listed_here_are_still_written_by_their_services():
-    for (path, _function), kinds in DYNAMIC_KINDS.items():
-        source = (ROOT / path).read_text()
-        for kind in kinds:
-            if kind.startswith("escalation_"):
-                continue  # f"escalation_{new}", one per escalation status
-            assert f'"{kind}"' in source, (path, kind)
+def test_ticket_events_are_written_only_through_the_one_writer():
+    """No module builds an Event itself: every kind then goes through tickets.events,
+    which refuses a kind no app registered."""
+    offenders = []
+    for app in APPS:
+        for relative, function in _functions(app):
+            if relative == "tickets/events.py":
+                continue
+            for call in [n for n in ast.walk(function) if isinstance(n, ast.Call)]:
+                if _call_name(call) in ("Event", "Event.objects.create",
+                                        "Event.objects.bulk_create"):  # fmt: skip
+                    offenders.append(f"{relative}: {function.name}()")
+    assert offenders == []
+
+
+@pytest.mark.django_db
+def test_the_writer_refuses_a_kind_no_app_registered(org):
+    ticket = tf.ticket(tf.queue())
+    with pytest.raises(ValueError, match="unregistered"):
+        events.record(ticket, None, "made_up_kind")  # type: ignore[arg-type]
+    assert not Event.objects.filter(ticket=ticket, kind="made_up_kind").exists()
 
 
 def test_every_event_kind_a_service_writes_has_a_sentence():

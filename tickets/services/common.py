@@ -1,10 +1,10 @@
-"""What every ticket service shares: the domain errors, the audit event, the row lock."""
+"""What every ticket service shares: the domain errors and the row lock (the audit
+event has its own writer, ``tickets.events``)."""
 
 from __future__ import annotations
 
-from accounts.models import User
 from core.errors import Conflict, Invalid
-from tickets.models import Event, Ticket
+from tickets.models import Ticket
 
 
 class TicketError(Invalid):
@@ -13,13 +13,6 @@ class TicketError(Invalid):
 
 class TicketConflict(Conflict, TicketError):
     """The change conflicts with the ticket's current state (HTTP 409)."""
-
-
-def _event(ticket: Ticket, actor: User | None, kind: str, before: dict | None = None,
-           after: dict | None = None) -> Event:  # fmt: skip
-    return Event.objects.create(
-        ticket=ticket, actor=actor, kind=kind, before=before or {}, after=after or {}
-    )
 
 
 def _locked(ticket: Ticket) -> Ticket:

@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import bidi
-from tickets import attachments, outbox, selectors
+from tickets import attachments, events, hooks, outbox, selectors
+from tickets.events import EventKind
 from tickets.models import (
     WORKABLE_STATUSES,
     Attachment,
@@ -41,7 +42,7 @@ from tickets.models import (
 )
 from tickets.outbox import mail
 from tickets.search import config_for
-from tickets.services.common import TicketConflict, TicketError, _event, _locked
+from tickets.services.common import TicketConflict, TicketError, _locked
 from tickets.sla import services as sla
 
 MAX_BODY_CHARS = 100_000
@@ -249,14 +250,12 @@ def ticket_create(
         created_at=now,
     )
     _index_text(ticket.pk, language, f"{subject}\n{body}")
-    _event(ticket, actor, "created", after={
+    events.record(ticket, actor, EventKind.CREATED, after={
         "queue": queue.slug, "priority": ticket.priority, "channel": channel,
         "requester": requester.pk,
     })  # fmt: skip
     sla.sla_start(ticket=ticket, actor=actor, now=now)
-    from escalations.services import auto_escalate_new_ticket  # noqa: PLC0415 - builds on this
-
-    auto_escalate_new_ticket(ticket)
+    hooks.ticket_created.send(hooks.TicketCreated(ticket=ticket, actor=actor))
     return ticket
 
 
@@ -288,8 +287,9 @@ def ticket_change_status(*, actor: User | None, ticket: Ticket, status: str) -> 
         ticket.solved_at = None
         fields.append("solved_at")
     ticket.save(update_fields=fields)
-    _event(ticket, actor, "status_changed", {"status": old}, {"status": status})
+    events.record(ticket, actor, EventKind.STATUS_CHANGED, {"status": old}, {"status": status})
     sla.sla_status_changed(ticket=ticket, actor=actor, old=old, new=status, now=now)
+    hooks.status_changed.send(hooks.StatusChanged(ticket=ticket, actor=actor, old=old, new=status))
     return ticket
 
 
@@ -314,15 +314,23 @@ def ticket_assign(*, actor: User | None, ticket: Ticket, assignee: User | None) 
     ticket.assignee = assignee
     ticket.updated_at = timezone.now()
     fields = ["assignee", "updated_at"]
-    if assignee is not None and ticket.status == Status.NEW:
+    opened = assignee is not None and ticket.status == Status.NEW
+    if opened:
         ticket.status = Status.OPEN
         fields.append("status")
-        _event(ticket, actor, "status_changed", {"status": Status.NEW}, {"status": Status.OPEN})
+        events.record(
+            ticket, actor, EventKind.STATUS_CHANGED, {"status": Status.NEW}, {"status": Status.OPEN}
+        )
     ticket.save(update_fields=fields)
-    _event(ticket, actor, "assigned",
+    events.record(ticket, actor, EventKind.ASSIGNED,
            {"assignee": old.pk if old else None, "assignee_name": str(old) if old else None},
            {"assignee": assignee.pk if assignee else None,
             "assignee_name": str(assignee) if assignee else None})  # fmt: skip
+    if opened:
+        hooks.status_changed.send(hooks.StatusChanged(ticket=ticket, actor=actor,
+                                                      old=Status.NEW, new=Status.OPEN))  # fmt: skip
+    hooks.assigned.send(hooks.Assigned(ticket=ticket, actor=actor, old=old.pk if old else None,
+                                       new=assignee.pk if assignee else None))  # fmt: skip
     return ticket
 
 
@@ -338,7 +346,9 @@ def ticket_set_priority(*, actor: User | None, ticket: Ticket, priority: int) ->
     ticket.priority = priority
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["priority", "updated_at"])
-    _event(ticket, actor, "priority_changed", {"priority": old}, {"priority": priority})
+    events.record(
+        ticket, actor, EventKind.PRIORITY_CHANGED, {"priority": old}, {"priority": priority}
+    )
     sla.sla_retarget(ticket=ticket, actor=actor, now=ticket.updated_at, reason="priority changed")
     return ticket
 
@@ -359,11 +369,22 @@ def ticket_move_queue(*, actor: User | None, ticket: Ticket, queue: Queue) -> Ti
     if ticket.assignee is not None:
         selectors.forget_visible_queues(ticket.assignee)
         if not selectors.can_work_queue(ticket.assignee, queue.pk):
-            _event(ticket, actor, "assigned", {"assignee": ticket.assignee_id}, {"assignee": None})
+            events.record(
+                ticket,
+                actor,
+                EventKind.ASSIGNED,
+                {"assignee": ticket.assignee_id},
+                {"assignee": None},
+            )
+            unassigned = ticket.assignee_id
             ticket.assignee = None
             fields.append("assignee")
     ticket.save(update_fields=fields)
-    _event(ticket, actor, "queue_changed", {"queue": old.slug}, {"queue": queue.slug})
+    events.record(
+        ticket, actor, EventKind.QUEUE_CHANGED, {"queue": old.slug}, {"queue": queue.slug}
+    )
+    if "assignee" in fields:
+        hooks.assigned.send(hooks.Assigned(ticket=ticket, actor=actor, old=unassigned, new=None))
     sla.sla_retarget(ticket=ticket, actor=actor, now=ticket.updated_at, reason="queue changed")
     return ticket
 
@@ -379,12 +400,10 @@ def ticket_set_tags(*, actor: User | None, ticket: Ticket, tags: Iterable[str]) 
     ticket.tags = new
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["tags", "updated_at"])
-    _event(ticket, actor, "tags_changed", {"tags": old}, {"tags": new})
-    added = set(new) - set(old)
+    events.record(ticket, actor, EventKind.TAGS_CHANGED, {"tags": old}, {"tags": new})
+    added = frozenset(new) - set(old)
     if added:
-        from escalations.services import auto_escalate_tags_added  # noqa: PLC0415
-
-        auto_escalate_tags_added(ticket, added)
+        hooks.tags_added.send(hooks.TagsAdded(ticket=ticket, actor=actor, tags=added))
     return ticket
 
 
@@ -486,7 +505,13 @@ def ticket_reply(
         sla.sla_agent_replied(ticket=ticket, actor=actor, now=now)
     ticket.save(update_fields=fields)
     _index_text(ticket.pk, ticket.language, body)
-    _event(ticket, actor, "note_added" if internal else "reply_sent", after={"message": message.pk})
+    events.record(
+        ticket,
+        actor,
+        EventKind.NOTE_ADDED if internal else EventKind.REPLY_SENT,
+        after={"message": message.pk},
+    )
+    hooks.message_added.send(hooks.MessageAdded(ticket=ticket, message=message, actor=actor))
     if status and status != ticket.status:
         ticket_change_status(actor=actor, ticket=ticket, status=status)
     elif not internal and ticket.status == Status.NEW:
@@ -513,7 +538,8 @@ def ticket_requester_reply(
     ticket.updated_at = now
     ticket.save(update_fields=["updated_at"])
     _index_text(ticket.pk, ticket.language, body)
-    _event(ticket, None, "requester_replied", after={"message": message.pk})
+    events.record(ticket, None, EventKind.REQUESTER_REPLIED, after={"message": message.pk})
+    hooks.message_added.send(hooks.MessageAdded(ticket=ticket, message=message, actor=None))
     if ticket.status in (Status.PENDING, Status.ON_HOLD, Status.SOLVED):
         ticket = ticket_change_status(actor=None, ticket=ticket, status=Status.OPEN)
     sla.sla_requester_wrote(ticket=ticket, now=now)
@@ -552,7 +578,12 @@ def macro_apply(
         ticket_move_queue(actor=actor, ticket=ticket, queue=macro.set_queue)
     if macro.set_status:
         ticket_change_status(actor=actor, ticket=ticket, status=macro.set_status)
-    _event(ticket, actor, "macro_applied", after={"macro": macro.name, "language": macro.language})
+    events.record(
+        ticket,
+        actor,
+        EventKind.MACRO_APPLIED,
+        after={"macro": macro.name, "language": macro.language},
+    )
     return message
 
 
@@ -651,9 +682,12 @@ def ticket_merge(
         body=_("%(ref)s (%(subject)s) was merged into this ticket by %(name)s.") % {
             "ref": source.reference, "subject": source.subject, "name": actor},
     )  # fmt: skip
-    _event(source, actor, "merged_into", {"status": Status.CLOSED},
+    events.record(source, actor, EventKind.MERGED_INTO, {"status": Status.CLOSED},
            {"into": target.reference, "messages": moved})  # fmt: skip
-    _event(target, actor, "merged_from", after={"from": source.reference, "messages": moved})
+    events.record(
+        target, actor, EventKind.MERGED_FROM, after={"from": source.reference, "messages": moved}
+    )
+    hooks.merged.send(hooks.Merged(source=source, target=target, actor=actor))
     return target
 
 
@@ -669,8 +703,8 @@ def ticket_link(*, actor: User, ticket: Ticket, other: Ticket) -> TicketLink:
     if existing:
         return existing
     link = TicketLink.objects.create(from_ticket=ticket, to_ticket=other, created_by=actor)
-    _event(ticket, actor, "linked", after={"ticket": other.reference})
-    _event(other, actor, "linked", after={"ticket": ticket.reference})
+    events.record(ticket, actor, EventKind.LINKED, after={"ticket": other.reference})
+    events.record(other, actor, EventKind.LINKED, after={"ticket": ticket.reference})
     return link
 
 

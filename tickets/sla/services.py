@@ -27,7 +27,8 @@ from django.utils import timezone
 from accounts.models import Role, User, Vendor
 from core import config_cache
 from core.urls import absolute_url
-from tickets import outbox
+from tickets import events, hooks, outbox
+from tickets.events import EventKind
 from tickets.models import (
     ACTIVE_STATUSES,
     BusinessCalendar,
@@ -43,7 +44,6 @@ from tickets.models import (
     Ticket,
 )
 from tickets.outbox import mail
-from tickets.services.common import _event
 from tickets.sla.business_time import NoBusinessTime, Schedule
 
 logger = logging.getLogger(__name__)
@@ -250,7 +250,7 @@ def sla_start(*, ticket: Ticket, actor: User | None, now: datetime) -> list[SLAC
         if (clock := _start(ticket, policy, metric, now)) is not None
     ]
     if clocks:
-        _event(ticket, actor, "sla_started", after={"policy": policy.name,
+        events.record(ticket, actor, EventKind.SLA_STARTED, after={"policy": policy.name,
                "clocks": [_describe(c) for c in clocks]})  # fmt: skip
         _sync_ticket(ticket)
     return clocks
@@ -264,7 +264,7 @@ def sla_agent_replied(*, ticket: Ticket, actor: User | None, now: datetime) -> N
             _stop(clock, now, fulfilled=True)
             done.append(_describe(clock))
     if done:
-        _event(ticket, actor, "sla_fulfilled", after={"clocks": done})
+        events.record(ticket, actor, EventKind.SLA_FULFILLED, after={"clocks": done})
         _sync_ticket(ticket)
 
 
@@ -278,7 +278,7 @@ def sla_requester_wrote(*, ticket: Ticket, now: datetime) -> None:
         return
     clock = _start(ticket, policy, SLAMetric.NEXT_REPLY, now)
     if clock is not None:
-        _event(ticket, None, "sla_started", after={"policy": policy.name,
+        events.record(ticket, None, EventKind.SLA_STARTED, after={"policy": policy.name,
                "clocks": [_describe(clock)]})  # fmt: skip
         _sync_ticket(ticket)
 
@@ -288,25 +288,26 @@ def sla_status_changed(*, ticket: Ticket, actor: User | None, old: str, new: str
     """Pending and on-hold pause every clock; back to open resumes them with the time
     left; solving fulfils resolution (and stops reply clocks); reopening starts a new
     resolution clock."""
-    changes: dict[str, list] = {}
+    changes: dict[EventKind, list] = {}
     for clock in _live_clocks(ticket):
         if new in (Status.SOLVED, Status.CLOSED):
             _stop(clock, now, fulfilled=clock.metric == SLAMetric.RESOLUTION)
-            changes.setdefault("sla_fulfilled" if clock.state != State.CANCELLED
-                               else "sla_cancelled", []).append(_describe(clock))  # fmt: skip
+            kind = EventKind.SLA_FULFILLED if clock.state != State.CANCELLED \
+                else EventKind.SLA_CANCELLED  # fmt: skip
+            changes.setdefault(kind, []).append(_describe(clock))
         elif new in PAUSING_STATUSES and clock.state == State.RUNNING:
             _pause(clock, now)
-            changes.setdefault("sla_paused", []).append(_describe(clock))
+            changes.setdefault(EventKind.SLA_PAUSED, []).append(_describe(clock))
         elif new not in PAUSING_STATUSES and clock.state == State.PAUSED:
             _resume(clock, now)
-            changes.setdefault("sla_resumed", []).append(_describe(clock))
+            changes.setdefault(EventKind.SLA_RESUMED, []).append(_describe(clock))
     if old in (Status.SOLVED, Status.CLOSED) and new in ACTIVE_STATUSES:
         policy = sla_policy_for(ticket)
         clock = _start(ticket, policy, SLAMetric.RESOLUTION, now) if policy else None
         if clock is not None:
-            changes.setdefault("sla_started", []).append(_describe(clock))
+            changes.setdefault(EventKind.SLA_STARTED, []).append(_describe(clock))
     for kind, clocks in changes.items():
-        _event(ticket, actor, kind, after={"clocks": clocks, "status": new})
+        events.record(ticket, actor, kind, after={"clocks": clocks, "status": new})
     if changes:
         _sync_ticket(ticket)
 
@@ -349,7 +350,7 @@ def sla_retarget(*, ticket: Ticket, actor: User | None, now: datetime, reason: s
                 changed = True
     if changed:
         after = [_describe(c) for c in _live_clocks(ticket)]
-        _event(ticket, actor, "sla_retargeted", {"clocks": before},
+        events.record(ticket, actor, EventKind.SLA_RETARGETED, {"clocks": before},
                {"clocks": after, "reason": reason})  # fmt: skip
         _sync_ticket(ticket)
 
@@ -361,7 +362,7 @@ def sla_stop_all(*, ticket: Ticket, actor: User | None, now: datetime) -> None:
         _stop(clock, now, fulfilled=False)
         stopped.append(_describe(clock))
     if stopped:
-        _event(ticket, actor, "sla_cancelled", after={"clocks": stopped})
+        events.record(ticket, actor, EventKind.SLA_CANCELLED, after={"clocks": stopped})
         _sync_ticket(ticket)
 
 
@@ -386,7 +387,7 @@ class _Actions:
         self.events: list[Event] = []
         self.notifications: list[Notification] = []
         self.raise_priority: set[int] = set()
-        self.escalate: list[tuple[Ticket, dict]] = []
+        self.fired: list[tuple[str, Ticket, dict, bool]] = []
         self._leads: dict[tuple, list[User]] = {}
         self._vendors: dict[int | None, list[Vendor]] = {}
         self._keys: set[str] = set()
@@ -459,7 +460,8 @@ class _Actions:
             due_key: getattr(clock, due_key).isoformat(),
             "late_by_seconds": round((now - getattr(clock, due_key)).total_seconds(), 1),
         }
-        self.events.append(Event(ticket=ticket, kind=kind, after=fired, created_at=now))
+        self.events.append(events.build(ticket, None, EventKind(kind), after=fired, at=now))
+        self.fired.append((kind, ticket, fired, SLAAction.ESCALATE in actions))
         for action in actions:
             if action == SLAAction.NOTIFY_ASSIGNEE and ticket.assignee_id:
                 self.email(clock=clock, kind=kind, user=ticket.assignee, now=now)
@@ -472,16 +474,14 @@ class _Actions:
             elif action == SLAAction.RAISE_PRIORITY and ticket.priority > Priority.URGENT:
                 if ticket.pk not in self.raise_priority:
                     self.raise_priority.add(ticket.pk)
-                    self.events.append(Event(
-                        ticket=ticket, kind="priority_changed", created_at=now,
+                    self.events.append(events.build(
+                        ticket, None, EventKind.PRIORITY_CHANGED, at=now,
                         before={"priority": ticket.priority},
                         after={"priority": ticket.priority - 1, "reason": kind},
                     ))  # fmt: skip
-            elif action == SLAAction.ESCALATE and kind == "sla_breach":
-                self.escalate.append((ticket, fired))
 
     def commit(self) -> None:
-        Event.objects.bulk_create(self.events, batch_size=1000)
+        events.record_many(self.events)
         if self.raise_priority:
             with connection.cursor() as cursor:
                 cursor.execute(
@@ -492,18 +492,13 @@ class _Actions:
         created = Notification.objects.bulk_create(self.notifications, batch_size=1000)
         for notification in created:
             outbox.enqueue_delivery(notification.pk)
-        if self.escalate:
-            from escalations import services as escalations  # noqa: PLC0415 - builds on us
-
-            reason = escalations.sla_breach_reason()
-            for ticket, fired in self.escalate:
-                if reason is not None:
-                    escalations.auto_escalate_sla_breach(ticket, fired, reason=reason)
-                else:
-                    # No escalation reason handles SLA breaches: the request stays on
-                    # the ticket's timeline, where a lead sees it.
-                    Event.objects.create(ticket=ticket, kind="sla_escalation_requested",
-                                         after=fired)  # fmt: skip
+        # Announced last, as before: an escalation raised by a breach follows its
+        # notifications; "escalate" is the policy asking for one on a breach.
+        for kind, ticket, fired, escalate in self.fired:
+            if kind == "sla_breach":
+                hooks.sla_breach.send(hooks.SLAFired(ticket=ticket, fired=fired, escalate=escalate))
+            else:
+                hooks.sla_warning.send(hooks.SLAFired(ticket=ticket, fired=fired))
 
 
 def _sweep_batch(now: datetime, batch: int) -> tuple[SweepResult, int]:
@@ -611,7 +606,7 @@ def _recompute_batch(policies: dict[int, SLAPolicy], tickets: dict[int, Ticket],
     rows: dict[str, list] = {name: [] for name in ("id", "target", "warn", "state", "due",
                                                     "warn_at", "next", "stopped")}  # fmt: skip
     now = timezone.now()
-    events: dict[int, Event] = {}
+    retargeted: dict[int, Event] = {}
     for clock in clocks:
         policy = policies[clock.policy_id]
         target = target_seconds(policy, tickets[clock.ticket_id].priority, clock.metric)
@@ -637,8 +632,8 @@ def _recompute_batch(policies: dict[int, SLAPolicy], tickets: dict[int, Ticket],
         ):
             rows[name].append(value)  # fmt: skip
         if old_due != clock.due_at:
-            event = events.setdefault(clock.ticket_id, Event(
-                ticket_id=clock.ticket_id, kind="sla_retargeted", created_at=now,
+            event = retargeted.setdefault(clock.ticket_id, events.build(
+                clock.ticket_id, None, EventKind.SLA_RETARGETED, at=now,
                 before={"clocks": []}, after={"clocks": [], "reason": reason},
             ))  # fmt: skip
             event.before["clocks"].append(
@@ -661,8 +656,8 @@ def _recompute_batch(policies: dict[int, SLAPolicy], tickets: dict[int, Ticket],
                                      "stopped")],
         )  # fmt: skip
         cursor.execute(_SYNC_TICKETS_SQL, [list(tickets)])
-    Event.objects.bulk_create(events.values(), batch_size=1000)
-    return len(events)
+    events.record_many(retargeted.values())
+    return len(retargeted)
 
 
 # The ticket's nearest running target (running clocks without a due time come last;
