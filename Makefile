@@ -48,6 +48,8 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@# The architecture's import rules (pyproject.toml [tool.importlinter]).
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	@# Django's deployment checks against production settings (values are stand-ins).
 	DEBUG=0 SECRET_KEY=lint-only-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \

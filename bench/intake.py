@@ -94,10 +94,10 @@ def _queries_per_path(env: dict[str, str]) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
+    from tickets.intake import email as email_services
     from tickets.intake.help_center import help_center_submit
     from tickets.intake.inapp import app_client_create, inapp_request_create
     from tickets.models import Queue
-    from tickets.intake import email as email_services
     from tickets.services import requester_get_or_create, ticket_create
 
     stamp = time.monotonic_ns()
