@@ -19,3 +19,6 @@ class AccountsConfig(AppConfig):
         # Not limited to this app as sender: later apps' permissions are created
         # by their own post_migrate, and the sync is idempotent and cheap.
         post_migrate.connect(_sync_roles, dispatch_uid="accounts.sync_roles")
+        from accounts import roles
+
+        roles.register_role_permissions(roles.ROLE_PERMISSIONS)

@@ -19,3 +19,8 @@ class EscalationsConfig(AppConfig):
             return outbox.WebhookEndpoint(rotation.webhook_url, rotation.webhook_secret)
 
         outbox.register_webhook_endpoint("page", rotation_endpoint)
+
+        from accounts.roles import register_role_permissions
+        from escalations.roles import ROLE_PERMISSIONS
+
+        register_role_permissions(ROLE_PERMISSIONS)

@@ -7,3 +7,10 @@ class TicketsConfig(AppConfig):
 
     name = "tickets"
     verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        # Imported here: models (and what imports them) load after the app registry.
+        from accounts.roles import register_role_permissions
+        from tickets.roles import ROLE_PERMISSIONS
+
+        register_role_permissions(ROLE_PERMISSIONS)

@@ -1,0 +1,17 @@
+"""The escalations app's model permissions per role (collected by accounts.roles)."""
+
+from accounts.models import Role
+
+ROLE_PERMISSIONS = {
+    Role.ADMIN: {
+        "escalations": {
+            "escalationreason": ("view", "add", "change"),
+            "rotation": ("view", "add", "change", "delete"),
+            "rotationmember": ("view", "add", "change", "delete"),
+            "rotationoverride": ("view", "add", "change", "delete"),
+            "escalation": ("view",),
+            "incident": ("view",),
+            "page": ("view",),
+        },
+    },
+}
