@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core import navigation
+
 
 class TicketsConfig(AppConfig):
     """Requesters, queues, tickets, messages, macros, routing, SLA and intake channels."""
@@ -14,3 +16,5 @@ class TicketsConfig(AppConfig):
         from tickets.roles import ROLE_PERMISSIONS
 
         register_role_permissions(ROLE_PERMISSIONS)
+        navigation.register(navigation.NavEntry(key="queue", label=_("Queue"),
+                                                url_name="tickets:queue", order=100))  # fmt: skip
