@@ -1,8 +1,9 @@
 """The escalations app's model permissions per role (collected by accounts.roles)."""
 
 from accounts.models import Role
+from accounts.roles import Declaration
 
-ROLE_PERMISSIONS = {
+ROLE_PERMISSIONS: Declaration = {
     Role.ADMIN: {
         "escalations": {
             "escalationreason": ("view", "add", "change"),

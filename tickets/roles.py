@@ -1,8 +1,9 @@
 """The tickets app's model permissions per role (collected by accounts.roles)."""
 
 from accounts.models import Role
+from accounts.roles import Declaration
 
-ROLE_PERMISSIONS = {
+ROLE_PERMISSIONS: Declaration = {
     Role.ADMIN: {
         "tickets": {
             "queue": ("view", "add", "change"),
