@@ -19,7 +19,7 @@ from accounts.models import (
     validate_time_zone,
     validate_ui_language,
 )
-from accounts.roles import ROLE_PERMISSIONS
+from accounts.roles import role_permissions
 from core import bidi
 from core.errors import Invalid
 
@@ -47,8 +47,8 @@ def _audit(
 
 
 def role_groups_sync() -> None:
-    """Make each role's group hold exactly the permissions ROLE_PERMISSIONS gives it."""
-    for role, apps in ROLE_PERMISSIONS.items():
+    """Make each role's group hold exactly the permissions the apps declared for it."""
+    for role, apps in role_permissions().items():
         group, _created = Group.objects.get_or_create(name=role)
         wanted = []
         for app_label, models in apps.items():

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core import navigation
+
 
 class EscalationsConfig(AppConfig):
     """Escalations, incidents, on-call rotations and paging."""
@@ -23,3 +25,18 @@ class EscalationsConfig(AppConfig):
             return outbox.WebhookEndpoint(rotation.webhook_url, rotation.webhook_secret)
 
         outbox.register_webhook_endpoint("page", rotation_endpoint)
+
+        from accounts.roles import register_role_permissions
+        from escalations.roles import ROLE_PERMISSIONS
+
+        register_role_permissions(ROLE_PERMISSIONS)
+        navigation.register(
+            navigation.NavEntry(
+                key="escalations", label=_("Escalations"), url_name="escalations:board", order=300
+            )
+        )
+        navigation.register(
+            navigation.NavEntry(
+                key="incidents", label=_("Incidents"), url_name="escalations:incidents", order=310
+            )
+        )

@@ -1,5 +1,9 @@
+from functools import partial
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from core import navigation
 
 
 class SopsConfig(AppConfig):
@@ -9,10 +13,20 @@ class SopsConfig(AppConfig):
     verbose_name = _("SOPs")
 
     def ready(self) -> None:
-        from sops import selectors  # noqa: PLC0415 - after the registry
+        # Imported here: models (and what imports them) load after the app registry.
+        from accounts.roles import register_role_permissions  # noqa: PLC0415
+        from sops import selectors  # noqa: PLC0415
         from sops.models import TicketEventKind  # noqa: PLC0415
+        from sops.roles import ROLE_PERMISSIONS  # noqa: PLC0415
         from tickets import events, panels  # noqa: PLC0415
 
+        register_role_permissions(ROLE_PERMISSIONS)
+        navigation.register(navigation.NavEntry(key="sops", label=_("SOPs"),
+                                                url_name="sops:library", order=200))  # fmt: skip
+        # The banner of SOPs to acknowledge: a callable, so htmx fragments never run it.
+        navigation.register_page_value(
+            "pending_sops", lambda user: partial(selectors.pending_acknowledgements, user)
+        )
         events.register_kinds(TicketEventKind)
 
         def sop_panel(page: panels.PanelPage) -> dict:

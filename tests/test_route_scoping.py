@@ -1,10 +1,35 @@
-"""Every route is listed here with how it is scoped, and the out-of-scope answers are tested.
+"""Every route is listed with how it is scoped, and the out-of-scope answers are tested.
 
-Adding a URL without adding it below fails ``test_every_route_is_covered``: decide how
-it is scoped, and if it reaches tickets or requesters, add it to the matrix.
+Each app lists its own routes by kind in its tests package, ``tests/<app label>/routes.py``
+(the project's own in ``tests/helpdesk/routes.py``); this file collects them from every
+installed app. Adding a URL without listing it fails ``test_every_route_is_covered``:
+decide how it is scoped, and if it reaches tickets or requesters, add it to the matrix.
+
+The kinds, each a module-level set of route names or ``{route name: [methods]}``:
+
+- ``PUBLIC``: no sign-in.
+- ``API_DOCS``: public with DEBUG on (a laptop), sign-in needed in production
+  (tests/helpdesk/test_api_docs).
+- ``OWN``: the signed-in person's own things, no other object: login required, nothing
+  to leak.
+- ``SAVED_VIEW_ROUTES``: saved queue views by id (tickets.selectors.get_saved_view_for):
+  another person's is 404 for every method (a view shared with one's team opens, but
+  only its owner deletes it).
+- ``ROLE_LISTS``: role-gated lists built on visible_users (tests/accounts/views).
+- ``TICKET_ROUTES``: reference-addressed ticket routes: out of scope is 404 for every method.
+- ``SCOPED_LISTS``: lists, counts, search, bulk and next: must never return another
+  vendor's tickets.
+- ``TOKEN_ROUTES``: addressed by an unguessable token (a signed link, a bearer key).
+- ``OBJECT_ROUTES``: other objects addressed by id.
+- ``EDITOR_ROUTES``: writing with no object yet: editors (admins, leads) only; 404 for agents.
+- An app's own kind (``SOP_ROUTES``, ``ESCALATION_ROUTES``, ``INCIDENT_ROUTES``): its
+  objects addressed by id or slug, out of scope 404, tested below or in the app's tests.
 """
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
@@ -12,64 +37,37 @@ from rest_framework.authtoken.models import Token
 from tests.tickets import factories as tf
 from tickets.models import Attachment
 
-PUBLIC = {
-    "accounts:login", "accounts:password_reset", "accounts:password_reset_done",
-    "accounts:password_reset_confirm", "accounts:password_reset_complete", "healthz",
-    "set_language", "help:form", "help:sent",
-}  # fmt: skip
-# Public with DEBUG on (a laptop), sign-in needed in production (tests/helpdesk/test_api_docs).
-API_DOCS = {"api-schema", "api-docs"}
-# Signed-in person's own things, no other object: login required, nothing to leak.
-OWN = {"home", "accounts:preferences", "accounts:api_token", "accounts:logout",
-       "tickets:saved_view_create"}  # fmt: skip
-# Saved queue views by id (tickets.selectors.get_saved_view_for): another person's is 404
-# for every method (a view shared with one's team opens, but only its owner deletes it).
-SAVED_VIEW_ROUTES = {"tickets:saved_view": ["get"], "tickets:saved_view_delete": ["post"]}
-# Role-gated lists built on visible_users (tests/accounts/views).
-ROLE_LISTS = {"accounts:roster"}
-# Reference-addressed ticket routes: out of scope is 404 for every method.
-TICKET_ROUTES = {
-    "tickets:detail": ["get"], "tickets:reply": ["post"], "tickets:macro_preview": ["post"],
-    "tickets:update": ["post"], "tickets:merge": ["post"], "tickets:link": ["post"],
-    "tickets:timeline": ["get"], "tickets:presence": ["post"], "sops:ticket_checklist": ["post"],
-    "escalations:raise": ["post"],
-    "api-ticket": ["get", "patch"], "api-ticket-messages": ["get", "post"],
-}  # fmt: skip
-# Lists, counts, search, bulk and next: must never return another vendor's tickets.
-SCOPED_LISTS = {
-    "tickets:queue", "tickets:counts", "tickets:search", "tickets:bulk", "tickets:next",
-    "api-tickets", "api-requesters", "api-queues", "sops:library", "escalations:board",
-    "escalations:incidents", "escalations:oncall",
-}  # fmt: skip
-# Escalations and incidents addressed by id (escalations.selectors.visible_escalations,
-# visible_incidents): out of scope is 404 for every method.
-ESCALATION_ROUTES = {"escalations:detail": ["get"], "escalations:act": ["post"]}
-INCIDENT_ROUTES = {
-    "escalations:incident": ["get"], "escalations:incident_update": ["post"],
-    "escalations:incident_comment": ["post"], "escalations:incident_tickets": ["post"],
-    "escalations:incident_unlink": ["post"], "escalations:incident_tracker": ["post"],
-}  # fmt: skip
-# A page's link carries an unguessable token: anyone signed in who holds it may
-# acknowledge (the on-call person forwarding it to a colleague is intended).
-TOKEN_ROUTES = {"escalations:page", "email-inbound", "help:ticket", "api-inapp-requests"}
-# Other objects addressed by id.
-OBJECT_ROUTES = {"tickets:attachment", "api-requester"}
-# Slug-addressed SOP routes (built on sops.selectors.visible_sops): an SOP not shared
-# with the person's vendor is 404 for every method, editors included.
-SOP_ROUTES = {
-    "sops:detail": ["get"], "sops:version": ["get"], "sops:acknowledge": ["post"],
-    "sops:history": ["get"], "sops:diff": ["get"], "sops:coverage": ["get"],
-    "sops:export": ["get"], "sops:settings": ["get", "post"], "sops:start_draft": ["post"],
-    "sops:edit": ["get", "post"], "sops:submit": ["post"], "sops:return": ["post"],
-    "sops:publish": ["post"], "sops:retire": ["post"],
-}  # fmt: skip
-# Writing with no object yet: editors (admins, leads) only; 404 for agents.
-SOP_EDITOR_ROUTES = {
-    "sops:create": ["get", "post"],
-    "sops:import": ["post"],
-    "sops:preview": ["post"],
-    "escalations:incident_new": ["get", "post"],
-}
+
+def _collect() -> dict[str, dict[str, list[str]]]:
+    """{kind: {route name: methods}} from every installed app's tests/<label>/routes.py."""
+    kinds: dict[str, dict[str, list[str]]] = {}
+    listed_by: dict[str, str] = {}
+    for config in apps.get_app_configs():
+        module_name = f"tests.{config.label}.routes"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as missing:
+            if module_name.startswith(f"{missing.name}.") or missing.name == module_name:
+                continue  # this app has no routes (or no tests package)
+            raise
+        for kind, routes in vars(module).items():
+            if not kind.isupper():
+                continue
+            methods = routes if isinstance(routes, dict) else dict.fromkeys(routes, [])
+            for name, allowed in methods.items():
+                assert name not in listed_by, f"{name} is listed twice ({listed_by[name]})"
+                listed_by[name] = f"{module_name}.{kind}"
+                kinds.setdefault(kind, {})[name] = allowed
+    return kinds
+
+
+ROUTES = _collect()
+TICKET_ROUTES = ROUTES.get("TICKET_ROUTES", {})
+SAVED_VIEW_ROUTES = ROUTES.get("SAVED_VIEW_ROUTES", {})
+SOP_ROUTES = ROUTES.get("SOP_ROUTES", {})
+EDITOR_ROUTES = ROUTES.get("EDITOR_ROUTES", {})
+ESCALATION_ROUTES = ROUTES.get("ESCALATION_ROUTES", {})
+INCIDENT_ROUTES = ROUTES.get("INCIDENT_ROUTES", {})
 
 
 def _names(resolver, prefix=""):  # type: ignore[no-untyped-def]
@@ -84,14 +82,17 @@ def _names(resolver, prefix=""):  # type: ignore[no-untyped-def]
 
 
 def test_every_route_is_covered():
-    covered = (
-        PUBLIC | API_DOCS | OWN | ROLE_LISTS | set(TICKET_ROUTES) | SCOPED_LISTS | OBJECT_ROUTES
-        | set(SOP_ROUTES) | set(SOP_EDITOR_ROUTES) | set(ESCALATION_ROUTES) | set(INCIDENT_ROUTES)
-        | TOKEN_ROUTES | set(SAVED_VIEW_ROUTES)
-    )  # fmt: skip
+    covered = {name for routes in ROUTES.values() for name in routes}
     routes = set(_names(get_resolver()))
-    assert routes - covered == set(), "new routes: say how they are scoped in this file"
-    assert covered - routes == set(), "stale entries in this file"
+    assert routes - covered == set(), "new routes: say how they are scoped in tests/<app>/routes.py"
+    assert covered - routes == set(), "stale entries in tests/<app>/routes.py"
+
+
+def test_a_route_no_app_lists_fails_the_coverage_test(settings):
+    settings.ROOT_URLCONF = "tests.support.unlisted_route_urls"
+    with pytest.raises(AssertionError, match="new routes") as failure:
+        test_every_route_is_covered()
+    assert "'unlisted'" in str(failure.value)
 
 
 def _path(name: str, **kwargs) -> str:  # type: ignore[no-untyped-def]
@@ -234,7 +235,7 @@ def test_the_sop_library_never_lists_unshared_sops(unshared_sop):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("name", "method"), [(n, m) for n, methods in SOP_EDITOR_ROUTES.items() for m in methods]
+    ("name", "method"), [(n, m) for n, methods in EDITOR_ROUTES.items() for m in methods]
 )
 def test_sop_writing_routes_are_404_for_agents(desk, client, name, method):
     client.force_login(desk["people"]["inhouse_agent"])

@@ -6,9 +6,14 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from django.apps import apps
+from django.conf import settings
+
 import core
 
-APPS = {"accounts", "tickets", "sops", "escalations", "helpdesk"}
+# The project's own apps (and the project package), whatever INSTALLED_APPS adds next.
+APPS = {config.name.split(".")[0] for config in apps.get_app_configs()
+        if Path(config.path).parent == Path(settings.BASE_DIR)} - {"core"}  # fmt: skip
 KERNEL = Path(core.__file__).parent
 
 

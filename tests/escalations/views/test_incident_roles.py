@@ -6,7 +6,7 @@ import pytest
 from escalations import selectors, services
 from escalations.models import Incident, IncidentUpdate, Page
 from tests.escalations import factories as ef
-from tests.test_route_scoping import INCIDENT_ROUTES, SOP_EDITOR_ROUTES, _path
+from tests.test_route_scoping import EDITOR_ROUTES, INCIDENT_ROUTES, _path
 from tests.tickets import factories as tf
 
 pytestmark = pytest.mark.django_db
@@ -133,7 +133,7 @@ def test_a_vendor_agent_gets_404_for_an_incident_linking_none_of_their_tickets(
 
 def test_vendor_leads_cannot_open_incidents(desk, client):
     client.force_login(desk["people"]["north_lead"])
-    for method in SOP_EDITOR_ROUTES["escalations:incident_new"]:
+    for method in EDITOR_ROUTES["escalations:incident_new"]:
         response = getattr(client, method)(_path("escalations:incident_new"),
                                            {"title": "Mine", "severity": 3})  # fmt: skip
         assert response.status_code == 404

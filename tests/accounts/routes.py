@@ -1,0 +1,9 @@
+"""How accounts' routes are scoped: the kinds are described in tests/test_route_scoping.py,
+which collects every app's tests/<app>/routes.py."""
+
+PUBLIC = {
+    "accounts:login", "accounts:password_reset", "accounts:password_reset_done",
+    "accounts:password_reset_confirm", "accounts:password_reset_complete",
+}  # fmt: skip
+OWN = {"accounts:preferences", "accounts:api_token", "accounts:logout"}
+ROLE_LISTS = {"accounts:roster"}
