@@ -163,6 +163,16 @@ def get_ticket_for_page(user: User, reference: str) -> Ticket:
 known_empty = panels.known_empty
 
 
+def active_queue(*, pk: int | None = None, slug: str = "") -> Queue | None:
+    """An active queue by id or slug, from the per-process cache of the active queues
+    (valid until any queue changes; callers must not modify what they get). Intake
+    routes every new ticket through it."""
+    queues = config_cache.cached("active-queues",
+                                 lambda: list(Queue.objects.filter(is_active=True)))  # fmt: skip
+    return next((q for q in queues if (pk is not None and q.pk == pk) or (slug and q.slug == slug)),
+                None)  # fmt: skip
+
+
 def can_work_queue(user: User, queue_id: int) -> bool:
     return bool(user.is_authenticated and user.is_active) and (
         user.is_admin or queue_id in visible_queue_ids(user)

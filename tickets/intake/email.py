@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.forms.models import model_to_dict
 
 from accounts.models import User
+from core import config_cache
 from tickets import attachments, selectors
 from tickets.intake import inbound
 from tickets.intake.help_center import ticket_acknowledge
@@ -86,21 +87,20 @@ def _route(parsed: inbound.ParsedEmail, queue: Queue | None,
            routing: selectors.EmailRouting) -> Route:  # fmt: skip
     """Where a new ticket from this mail goes: the first routing rule that matches, else
     the mailbox it was read from (IMAP, --queue), else the mailbox it was sent to, else
-    INBOUND_EMAIL_QUEUE. At most one query (the queue itself)."""
+    INBOUND_EMAIL_QUEUE. The queues come from the per-process cache."""
     mailbox = next((routing.mailboxes[a] for a in parsed.to if a in routing.mailboxes), None)
     acknowledge = mailbox[1] if mailbox else settings.INBOUND_EMAIL_ACKNOWLEDGE
     fields = {"from": parsed.from_address.lower(), "to": " ".join(parsed.to),
               "subject": parsed.subject.lower(), "body": parsed.text[:20_000].lower()}  # fmt: skip
-    active = Queue.objects.filter(is_active=True)
     for field, text, queue_id, category in routing.routes:
         if text in fields[field]:
-            return Route(active.filter(pk=queue_id).first(), category, acknowledge)
+            return Route(selectors.active_queue(pk=queue_id), category, acknowledge)
     if queue is not None:
         return Route(queue, "", acknowledge)
     if mailbox is not None:
-        return Route(active.filter(pk=mailbox[0]).first(), "", acknowledge)
+        return Route(selectors.active_queue(pk=mailbox[0]), "", acknowledge)
     slug = settings.INBOUND_EMAIL_QUEUE
-    return Route(active.filter(slug=slug).first() if slug else None, "", acknowledge)
+    return Route(selectors.active_queue(slug=slug) if slug else None, "", acknowledge)
 
 
 def _thread(parsed: inbound.ParsedEmail) -> Ticket | None:
@@ -131,7 +131,7 @@ def _seen_before(record: InboundEmail, message_id: str) -> bool:
         InboundEmail.objects.filter(
             message_id=message_id, outcome__in=[Outcome.NEW_TICKET, Outcome.REPLY, Outcome.IGNORED]
         )
-        .exclude(pk=record.pk)
+        .exclude(pk=record.pk or 0)
         .values("pk")[:1]
     )
     message_ids = Message.objects.filter(channel_message_id=message_id).values("pk")[:1]
@@ -188,7 +188,7 @@ def _process(record: InboundEmail, parsed: inbound.ParsedEmail,
         body_html=parsed.html, channel_message_id=parsed.message_id, category=route.category,
         metadata={"email": {"to": parsed.to[:20]}},
     )  # fmt: skip
-    first = ticket.messages.get()
+    first = ticket.messages.all()[0]  # known to ticket_create: no query
     _attach(first, parsed.attachments)
     notes = [why_new] if why_new else []
     if route.acknowledge and not ticket_acknowledge(ticket, kind="email_ack"):
@@ -197,24 +197,24 @@ def _process(record: InboundEmail, parsed: inbound.ParsedEmail,
                         message=first)  # fmt: skip
 
 
-@transaction.atomic
 def email_ingest(raw: bytes, *, source: str = InboundEmail.Source.PIPE,
                  queue: Queue | None = None) -> IngestResult:  # fmt: skip
-    """Store the raw message, then make it a ticket, a reply, or say why not.
+    """Make the message a ticket, a reply, or say why not, and store it raw with what
+    became of it.
 
-    One transaction: the raw row, then the processing in a savepoint. Whatever goes
-    wrong in processing is rolled back to the savepoint and the raw row is committed
-    as quarantined; until the commit the sender (MTA, IMAP server, webhook caller)
-    still holds the message and is told it was not taken."""
-    record = InboundEmail.objects.create(
-        raw=raw, size=len(raw), source=source, outcome=Outcome.QUARANTINED,
-        reason="not processed yet",
-    )  # fmt: skip
+    The raw row is written in the processing's transaction, with its outcome (one
+    INSERT). Whatever goes wrong in processing rolls that transaction back, and the raw
+    row is then written alone as quarantined. Until one of the two commits, the sender
+    (MTA, IMAP server, webhook caller) still holds the message and is told it was not
+    taken."""
+    record = InboundEmail(raw=raw, size=len(raw), source=source, outcome=Outcome.QUARANTINED,
+                          reason="not processed yet")  # fmt: skip
     return email_process(record, queue=queue)
 
 
 def email_process(record: InboundEmail, *, queue: Queue | None = None) -> IngestResult:
-    """(Re)process a stored message; used by ingest and by the admin's "retry"."""
+    """Process a message (``email_ingest``'s unsaved record), or again a stored one (the
+    admin's "retry")."""
     try:
         parsed = inbound.parse(bytes(record.raw),
                                max_attachment_bytes=settings.ATTACHMENT_MAX_BYTES)  # fmt: skip
@@ -226,12 +226,12 @@ def email_process(record: InboundEmail, *, queue: Queue | None = None) -> Ingest
     record.message_id, record.from_address = parsed.message_id, parsed.from_address
     record.subject = parsed.subject[:255]
     try:
-        with transaction.atomic():
+        with transaction.atomic(), config_cache.read_only_request():
             result = _process(record, parsed, queue)
             record.outcome, record.reason = result.outcome, result.detail
             record.ticket = result.ticket
             record.created_message = result.message
-            record.save(update_fields=_FIELDS)
+            _save(record)
     except (TicketError, attachments.AttachmentError, ValueError) as exc:
         return _quarantine(record, str(exc))
     except Exception as exc:  # noqa: BLE001 - one bad message never stops a batch
@@ -255,8 +255,17 @@ def _quarantine(record: InboundEmail, reason: str) -> IngestResult:
     record.from_address = inbound.clean(record.from_address)[:320]
     record.subject = inbound.clean(record.subject)[:255]
     record.ticket, record.created_message = None, None
-    record.save(update_fields=_FIELDS)
+    _save(record)
     return IngestResult(Outcome.QUARANTINED, record, detail=reason[:200])
+
+
+def _save(record: InboundEmail) -> None:
+    """The first write of a new message's row (raw bytes included), or the outcome of a
+    stored one's reprocessing (never the raw bytes again: they can be megabytes)."""
+    if record.pk is None:
+        record.save(force_insert=True)
+    else:
+        record.save(update_fields=_FIELDS)
 
 
 @transaction.atomic

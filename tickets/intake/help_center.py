@@ -13,9 +13,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import config_cache
 from core.urls import absolute_url
 from tickets import outbox, selectors
-from tickets.models import Channel, Notification, Queue, Ticket
+from tickets.models import Channel, Queue, Ticket
 from tickets.outbox import mail
 from tickets.services.common import TicketError
 from tickets.services.tickets import _attach, requester_get_or_create, ticket_create
@@ -41,11 +42,14 @@ def ticket_for_link(token: str) -> Ticket | None:
 
 
 def help_center_queue() -> Queue | None:
+    """The queue requests from the help center go to (cached per process until any
+    queue changes; callers must not modify it)."""
     slug = settings.HELP_CENTER_QUEUE
-    return Queue.objects.filter(slug=slug, is_active=True).first() if slug else None
+    return selectors.active_queue(slug=slug) if slug else None
 
 
 @transaction.atomic
+@config_cache.read_only_request()
 def help_center_submit(*, email: str, name: str, subject: str, body: str, category: str,
                        language: str, files: Iterable = ()) -> Ticket:  # fmt: skip
     queue = help_center_queue()
@@ -55,8 +59,8 @@ def help_center_submit(*, email: str, name: str, subject: str, body: str, catego
     ticket = ticket_create(actor=None, requester=requester, queue=queue, subject=subject,
                            body=body, channel=Channel.WEB, language=language,
                            category=category)  # fmt: skip
-    first = ticket.messages.get()
-    _attach(first, files)
+    if files:
+        _attach(ticket.messages.all()[0], files)  # known to ticket_create: no query
     ticket_acknowledge(ticket, kind="help_center_ack")
     return ticket
 
@@ -72,12 +76,14 @@ def ticket_acknowledge(ticket: Ticket, *, kind: str) -> bool:
     address = ticket.requester.email
     if not address:
         return False
-    with connection.cursor() as cursor:  # one sender's receipts are counted one at a time
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"ack:{address}"])
     since = timezone.now() - timedelta(minutes=settings.EMAIL_ACK_WINDOW_MINUTES)
-    recent = Notification.objects.filter(kind__in=ACK_KINDS, recipient=address,
-                                         created_at__gte=since)  # fmt: skip
-    if recent.count() >= settings.EMAIL_ACK_LIMIT:
+    with connection.cursor() as cursor:
+        # One sender's receipts are counted one at a time: the function (migration 0019)
+        # takes the sender's lock, held to the commit, then counts.
+        cursor.execute("SELECT tickets_receipts_since(%s, %s, %s)",
+                       [address, since, list(ACK_KINDS)])  # fmt: skip
+        (recent,) = cursor.fetchone()
+    if recent >= settings.EMAIL_ACK_LIMIT:
         return False
     rendered = mail.render(
         "ack", {"ticket": ticket, "name": ticket.requester.name or address,

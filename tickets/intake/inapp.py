@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from core import config_cache
 from tickets.models import AppClient, Channel, Queue, Ticket, new_app_key
 from tickets.services.tickets import requester_get_or_create, ticket_create
 
@@ -46,6 +47,7 @@ def app_client_for_key(key: str) -> AppClient | None:
 
 
 @transaction.atomic
+@config_cache.read_only_request()
 def inapp_request_create(*, client: AppClient, user_id: str, email: str, name: str,
                          language: str, subject: str, description: str, category: str,
                          app_version: str, device: str,

@@ -16,14 +16,15 @@ from datetime import timedelta
 from typing import Any
 
 import nh3
+from django.contrib.postgres.search import SearchVector
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core import bidi
+from core import bidi, config_cache
 from tickets import attachments, events, hooks, outbox, selectors
 from tickets.events import EventKind
 from tickets.models import (
@@ -148,7 +149,31 @@ def _requester_named(requesters: QuerySet[Requester], *, email: str, external_id
     return None
 
 
-@transaction.atomic
+# The system's and admins' get-or-create in one statement: the canonical requester with
+# this external id (first) or email, else a new one. Each condition is written as its
+# partial unique index is, so the index serves it. Nothing comes back when another
+# transaction inserted the same person meanwhile (ON CONFLICT): look again.
+_GET_OR_CREATE_SQL = """
+WITH found AS (
+    SELECT * FROM tickets_requester
+     WHERE provisional_of_id IS NULL
+       AND ((%(external_id)s <> '' AND external_id <> '' AND external_id = %(external_id)s)
+         OR (%(email)s <> '' AND email <> '' AND lower(email) = %(email)s))
+     ORDER BY (external_id = %(external_id)s) DESC
+     LIMIT 1
+), made AS (
+    INSERT INTO tickets_requester (email, name, external_id, language, region,
+                                   is_high_profile, created_at, provisional_of_id)
+    SELECT %(email)s, %(name)s, %(external_id)s, %(language)s, %(region)s, FALSE,
+           %(now)s, NULL
+     WHERE NOT EXISTS (SELECT 1 FROM found)
+    ON CONFLICT DO NOTHING
+    RETURNING *
+)
+SELECT * FROM found UNION ALL SELECT * FROM made
+"""
+
+
 def requester_get_or_create(
     *, email: str = "", external_id: str = "", name: str = "", language: str = "",
     region: str = "", actor: User | None = None,
@@ -156,7 +181,7 @@ def requester_get_or_create(
     """The requester with this external id (else email), or a new one.
 
     The system (email, help center, in-app: ``actor`` None) and admins match canonical
-    records. Anyone else matches only requesters they may already see
+    records, in one statement. Anyone else matches only requesters they may already see
     (``visible_requesters``, canonical or provisional); when what they sent names a
     canonical requester they may not see, they get a provisional identity holding
     exactly what they sent, linked to that record for an admin (``provisional_of``) and
@@ -171,19 +196,31 @@ def requester_get_or_create(
                          (name, _("Name"))):  # fmt: skip
         _clean_text(value, field=label, max_chars=254)
     trusted = actor is None or (actor.is_active and actor.is_admin)
-    seen = Requester.objects.all() if trusted else selectors.visible_requesters(actor)
     fields = {"email": email, "external_id": external_id, "name": bidi.clean_name(name.strip()),
               "language": language, "region": region}  # fmt: skip
+    if trusted:
+        with transaction.atomic(savepoint=False):
+            for _attempt in range(2):
+                rows = list(Requester.objects.raw(_GET_OR_CREATE_SQL,
+                                                  {**fields, "now": timezone.now()}))  # fmt: skip
+                if rows:
+                    return rows[0]
+        raise TicketError(_("This requester could not be saved; please try again."))
+    return _requester_for_staff(fields, actor)
+
+
+@transaction.atomic
+def _requester_for_staff(fields: dict[str, str], actor: User) -> Requester:
+    email, external_id = fields["email"], fields["external_id"]
+    seen = selectors.visible_requesters(actor)
     for _attempt in range(2):
-        found = _requester_named(seen, email=email, external_id=external_id,
-                                 provisional=not trusted)  # fmt: skip
+        found = _requester_named(seen, email=email, external_id=external_id, provisional=True)
         if found is not None:
             return found
-        if not trusted:
-            hidden = _requester_named(Requester.objects.all(), email=email,
-                                      external_id=external_id, provisional=False)  # fmt: skip
-            if hidden is not None:
-                return Requester.objects.create(**fields, provisional_of=hidden)
+        hidden = _requester_named(Requester.objects.all(), email=email,
+                                  external_id=external_id, provisional=False)  # fmt: skip
+        if hidden is not None:
+            return Requester.objects.create(**fields, provisional_of=hidden)
         try:
             with transaction.atomic():
                 return Requester.objects.create(**fields)
@@ -195,7 +232,6 @@ def requester_get_or_create(
 # ------------------------------------------------------------------ tickets
 
 
-@transaction.atomic
 def ticket_create(
     *,
     actor: User | None,
@@ -212,7 +248,12 @@ def ticket_create(
     channel_message_id: str = "",
     metadata: dict[str, Any] | None = None,
 ) -> Ticket:
-    """A new ticket with the requester's first message."""
+    """A new ticket with the requester's first message.
+
+    Intake's hot path, in four INSERTs: the ticket (with its search text and SLA
+    columns), its message, its SLA clocks, and its audit events. Everything is checked
+    before the transaction starts, so a refusal leaves a caller's transaction usable
+    and no savepoint is needed."""
     if actor is not None and not selectors.can_work_queue(actor, queue.pk):
         raise TicketError(_("You cannot create tickets in this queue."))
     subject = bidi.clean_subject(_clean_text(subject, field=_("Subject"), max_chars=250))
@@ -225,7 +266,7 @@ def ticket_create(
         raise TicketError(_("Unknown channel."))
     language = language or requester.language or ""
     now = timezone.now()
-    ticket = Ticket.objects.create(
+    ticket = Ticket(
         subject=subject,
         requester=requester,
         queue=queue,
@@ -237,25 +278,37 @@ def ticket_create(
         created_at=now,
         updated_at=now,
         metadata=metadata or {},
+        search_vector=SearchVector(Value(f"{subject}\n{body}"), config=config_for(language)),
     )
-    Message.objects.create(
-        ticket=ticket,
-        kind=Message.Kind.PUBLIC,
-        author_type=Message.Author.AGENT if actor else Message.Author.REQUESTER,
-        author=actor,
-        body=body,
-        body_html=sanitize_html(body_html) if body_html else "",
-        channel=channel,
-        channel_message_id=channel_message_id[:255],
-        created_at=now,
-    )
-    _index_text(ticket.pk, language, f"{subject}\n{body}")
-    events.record(ticket, actor, EventKind.CREATED, after={
-        "queue": queue.slug, "priority": ticket.priority, "channel": channel,
-        "requester": requester.pk,
-    })  # fmt: skip
-    sla.sla_start(ticket=ticket, actor=actor, now=now)
-    hooks.ticket_created.send(hooks.TicketCreated(ticket=ticket, actor=actor))
+    with transaction.atomic(savepoint=False), config_cache.read_only_request():
+        policy, clocks = sla.sla_plan_new(ticket, now)
+        (ticket.sla_due_at, ticket.sla_warn_at, ticket.sla_paused,
+         ticket.sla_breached) = sla.sla_summary(clocks)  # fmt: skip
+        ticket.save(force_insert=True)
+        # The search text was computed by the database; the instance does not hold it.
+        del ticket.search_vector
+        first = Message.objects.create(
+            ticket=ticket,
+            kind=Message.Kind.PUBLIC,
+            author_type=Message.Author.AGENT if actor else Message.Author.REQUESTER,
+            author=actor,
+            body=body,
+            body_html=sanitize_html(body_html) if body_html else "",
+            channel=channel,
+            channel_message_id=channel_message_id[:255],
+            created_at=now,
+        )
+        created = events.build(ticket, actor, EventKind.CREATED, at=now, after={
+            "queue": queue.slug, "priority": ticket.priority, "channel": channel,
+            "requester": requester.pk,
+        })  # fmt: skip
+        events.record_many([created, *sla.sla_save_new(ticket=ticket, actor=actor,
+                                                        policy=policy, clocks=clocks)])  # fmt: skip
+        # The new ticket's messages are known: ``ticket.messages.all()`` reads none.
+        known = Message.objects.filter(ticket=ticket)
+        known._result_cache = [first]
+        ticket._prefetched_objects_cache = {"messages": known}
+        hooks.ticket_created.send(hooks.TicketCreated(ticket=ticket, actor=actor))
     return ticket
 
 

@@ -17,7 +17,7 @@ import logging
 import time as monotonic_time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -49,6 +49,7 @@ from tickets.sla.business_time import NoBusinessTime, Schedule
 logger = logging.getLogger(__name__)
 State = SLAClock.State
 LIVE = (State.RUNNING, State.PAUSED)
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 PAUSING_STATUSES = (Status.PENDING, Status.ON_HOLD)
 
 
@@ -237,6 +238,57 @@ def _stop(clock: SLAClock, now: datetime, *, fulfilled: bool) -> None:
 
 
 # ------------------------------------------------------- hooks for ticket services
+
+
+def sla_plan_new(ticket: Ticket, now: datetime) -> tuple[SLAPolicy | None, list[SLAClock]]:
+    """For a ticket not yet saved: its policy and its first-reply and resolution clocks,
+    armed and unsaved. With ``sla_summary`` the ticket is inserted with its SLA columns
+    already set, and ``sla_save_new`` writes the clocks in one statement."""
+    policy = sla_policy_for(ticket)
+    if policy is None:
+        return None, []
+    clocks = []
+    for metric in (SLAMetric.FIRST_REPLY, SLAMetric.RESOLUTION):
+        target = target_seconds(policy, ticket.priority, metric)
+        if target is None:
+            continue
+        clock = SLAClock(policy=policy, metric=metric, target_seconds=target,
+                         warn_seconds=warn_seconds(policy, target), started_at=now)  # fmt: skip
+        if ticket.status in PAUSING_STATUSES:
+            clock.state = State.PAUSED
+        else:
+            clock.running_since = now
+            clock_arm(clock, schedule_for(policy.calendar))
+        clocks.append(clock)
+    return policy, clocks
+
+
+def sla_summary(clocks: list[SLAClock]) -> tuple[datetime | None, datetime | None, bool, bool]:
+    """The ticket's SLA columns (sla_due_at, sla_warn_at, sla_paused, sla_breached) for
+    these live clocks: what ``_SYNC_TICKETS_SQL`` computes in the database."""
+    running = [c for c in clocks if c.state == State.RUNNING]
+    nearest = min(running, key=lambda c: (c.due_at is None, c.due_at or _EARLIEST), default=None)
+    paused = nearest is None and any(c.state == State.PAUSED for c in clocks)
+    breached = any(c.state in LIVE and (c.breached_at is not None
+                                        or c.used_seconds >= c.target_seconds)
+                   for c in clocks)  # fmt: skip
+    if nearest is None:
+        return None, None, paused, breached
+    return nearest.due_at, nearest.warn_at, paused, breached
+
+
+def sla_save_new(*, ticket: Ticket, actor: User | None, policy: SLAPolicy | None,
+                 clocks: list[SLAClock]) -> list[Event]:  # fmt: skip
+    """Write a new ticket's clocks from ``sla_plan_new`` (one INSERT); the audit event
+    to record with the ticket's own, if any."""
+    if not clocks or policy is None:
+        return []
+    for clock in clocks:
+        clock.ticket = ticket
+    SLAClock.objects.bulk_create(clocks)
+    after = {"policy": policy.name, "clocks": [_describe(c) for c in clocks]}
+    return [events.build(ticket, actor, EventKind.SLA_STARTED, at=clocks[0].started_at,
+                         after=after)]  # fmt: skip
 
 
 def sla_start(*, ticket: Ticket, actor: User | None, now: datetime) -> list[SLAClock]:
