@@ -3,7 +3,6 @@ signed link, and the requester's own page where they read the conversation and r
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -16,7 +15,6 @@ from django.utils.translation import gettext as _
 from core.urls import absolute_url
 from tickets import outbox, selectors
 from tickets.models import Channel, Notification, Queue, Ticket
-from tickets.outbox import mail
 from tickets.services.common import TicketError
 from tickets.services.tickets import _attach, requester_get_or_create, ticket_create
 
@@ -79,16 +77,11 @@ def ticket_acknowledge(ticket: Ticket, *, kind: str) -> bool:
                                          created_at__gte=since)  # fmt: skip
     if recent.count() >= settings.EMAIL_ACK_LIMIT:
         return False
-    rendered = mail.render(
-        "ack", {"ticket": ticket, "name": ticket.requester.name or address,
-                "link": requester_link(ticket)},
-        language=ticket.language or ticket.requester.language,
-    )  # fmt: skip
-    notification = outbox.email(
-        kind=kind, recipient=address, rendered=rendered, automatic="auto-replied",
-        idempotency_key=hashlib.sha256(f"{kind}:{ticket.pk}".encode()).hexdigest(),
+    outbox.queue_email(
+        kind=kind, key=[ticket.pk], to=address, template="ack",
+        context={"ticket": ticket, "name": ticket.requester.name or address,
+                 "link": requester_link(ticket)},
+        language=ticket.language or ticket.requester.language, automatic="auto-replied",
         from_email=selectors.queue_sender(ticket.queue_id), ticket=ticket,
     )  # fmt: skip
-    notification.save()
-    outbox.enqueue_delivery(notification.pk)
     return True
