@@ -63,7 +63,7 @@ from django.utils import timezone
 
 from tickets.models import Attachment, Message, Notification, NotificationAttempt, Ticket
 from tickets.outbox import mail, webhooks
-from tickets.outbox.mail import RenderedEmail, one_line
+from tickets.outbox.mail import one_line
 
 if TYPE_CHECKING:
     from accounts.models import Vendor
@@ -179,27 +179,6 @@ def queue_webhook(
     batch.webhook(kind=kind, key=key, url=url, payload=payload, vendor=vendor, ticket=ticket,
                   now=now)  # fmt: skip
     return batch.queue()[0]
-
-
-def email(
-    *,
-    kind: str,
-    recipient: str,
-    rendered: RenderedEmail,
-    idempotency_key: str,
-    automatic: str = "",
-    from_email: str = "",
-    **fields: object,
-) -> Notification:
-    """An (unsaved) outbox row for a rendered email. ``automatic`` is the RFC 3834
-    Auto-Submitted value for mail no person wrote: "auto-replied" for a receipt,
-    "auto-generated" for a notification."""
-    return Notification(
-        kind=kind, channel=Notification.Channel.EMAIL, recipient=recipient,
-        subject=rendered.subject, body=rendered.text, body_html=rendered.html,
-        from_email=from_email, idempotency_key=idempotency_key,
-        payload={"headers": {"Auto-Submitted": automatic}} if automatic else {}, **fields,
-    )  # fmt: skip
 
 
 def email_attachments(message_id: int | None) -> tuple[list[Attachment], list[Attachment]]:
