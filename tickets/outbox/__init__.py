@@ -22,13 +22,17 @@ Writing (the one way every app queues mail and webhooks)
 The idempotency key is derived here, one way: ``sha256("<kind>:<part>:<part>…")`` of the
 ``key`` parts the caller passes, the things that make the notification once-only (the
 message; the ticket; the clock and the person; the page's attempt, person and channel).
-Receivers drop a repeated key. Within a batch a second row with the same key is dropped
-(a person in two roles gets one mail); across transactions the unique index refuses it.
+Parts are stable ids, never times or random tokens, so work that is retried queues the
+same key. Receivers drop a repeated key. Within a batch a second row with the same key is
+dropped unrendered (a person in two roles gets one mail); across transactions the
+unique index refuses it.
 
-A caller calls these inside the transaction that makes the change, and does no I/O of
-its own for the notification: no sending, posting or rendering before commit, no
-``Notification`` saved by hand, no ``.delay()``. If the transaction rolls back, nothing
-was written and nothing is delivered.
+What a caller must do: call these inside the transaction that makes the change, and pass
+the context already loaded (rendering happens now, so the row holds exactly what goes
+out; a template that follows an unloaded relation costs a query per row). What it must
+not do: any I/O for the notification before commit (no sending, posting, ``.delay()`` or
+``.apply_async()``), render mail itself, or build or save a ``Notification`` by hand. If
+the transaction rolls back, nothing was written and nothing is handed over.
 
 Delivering
 ----------
