@@ -10,7 +10,6 @@ acknowledges (``pages_sweep``, run by beat).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -41,7 +40,7 @@ from escalations.models import (
 from escalations.selectors import in_target_team
 from tickets import events, outbox
 from tickets import selectors as ticket_selectors
-from tickets.models import Event, Macro, Notification, Status, Ticket
+from tickets.models import Event, Macro, Status, Ticket
 from tickets.outbox import mail
 
 S = Escalation.Status
@@ -522,39 +521,31 @@ def incident_set_tracker(*, actor: User, incident: Incident, key: str, url: str)
 # ------------------------------------------------------------------ pages
 
 
-def _page_key(page: Page, user_id: int, channel: str) -> str:
-    raw = f"page:{page.pk}:{len(page.tried)}:{page.attempts}:{user_id}:{channel}"
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def _page_notify(page: Page, now: datetime) -> None:
-    """Email the person paged now; post to the rotation's webhook if it has one."""
+    """Email the person paged now; post to the rotation's webhook if it has one. The key
+    names the attempt, so each repeat and each next person is its own notification."""
     target = page.target
     if target is None:
         return
     rotation = page.rotation
     link = absolute_url("escalations:page", page.token)
-    rendered = mail.render(
-        "page", {"page": page, "team": rotation.team.name, "link": link,
+    attempt = [page.pk, len(page.tried), page.attempts, target.pk]
+    batch = outbox.Batch()
+    batch.email(
+        kind="page", key=[*attempt, "email"], to=target.email, template="page",
+        context={"page": page, "team": rotation.team.name, "link": link,
                  "repeats": rotation.repeats},
-        language=mail.language_for(target),
+        language=mail.language_for(target), automatic="auto-generated", now=now,
+        ticket=page.escalation.ticket if page.escalation_id else None,
     )  # fmt: skip
-    rows = [outbox.email(
-        kind="page", recipient=target.email, rendered=rendered, automatic="auto-generated",
-        idempotency_key=_page_key(page, target.pk, "email"), created_at=now,
-        next_attempt_at=now, ticket=page.escalation.ticket if page.escalation_id else None,
-    )]  # fmt: skip
     if rotation.webhook_url:
-        rows.append(Notification(
-            kind="page", channel=Notification.Channel.WEBHOOK, recipient=rotation.webhook_url,
+        batch.webhook(
+            kind="page", key=[*attempt, "webhook"], url=rotation.webhook_url, now=now,
             payload={"event": "page", "rotation_id": rotation.pk, "team": rotation.team.name,
                      "severity": f"SEV{page.severity}", "summary": page.summary,
                      "on_call": target.email, "attempt": page.attempts, "acknowledge_url": link},
-            idempotency_key=_page_key(page, target.pk, "webhook"), created_at=now,
-            next_attempt_at=now,
-        ))  # fmt: skip
-    for notification in Notification.objects.bulk_create(rows):
-        outbox.enqueue_delivery(notification.pk)
+        )  # fmt: skip
+    batch.queue()
 
 
 def page_open(*, rotation: Rotation, severity: int, summary: str, now: datetime,

@@ -9,7 +9,6 @@ only admins publish. Publishing tells vendor partners through the outbox.
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
@@ -36,8 +35,7 @@ from sops.models import (
 )
 from sops.selectors import PENDING_GENERATION_KEY, pending_cache_key
 from tickets import events
-from tickets.models import Macro, Notification, Queue, Ticket
-from tickets.outbox import mail
+from tickets.models import Macro, Queue, Ticket
 
 State = SOPVersion.State
 MAX_STEPS = 50
@@ -415,30 +413,21 @@ def _notify_vendors(sop: SOP, version: SOPVersion, now: datetime.datetime) -> No
                 "requires_acknowledgement": version.requires_acknowledgement, "url": url},
         "published_at": now.isoformat(),
     }  # fmt: skip
-    rows = []
+    batch = outbox.Batch()
     for vendor in sop.vendors.filter(is_active=True):
         if vendor.webhook_url:
-            rows.append(Notification(
-                kind="sop_published", channel=Notification.Channel.WEBHOOK,
-                recipient=vendor.webhook_url, vendor=vendor, payload=payload,
-                idempotency_key=_key(version, vendor, "webhook"), created_at=now,
-                next_attempt_at=now,
-            ))  # fmt: skip
+            batch.webhook(
+                kind="sop_published", key=[version.pk, vendor.pk, "webhook"],
+                url=vendor.webhook_url, vendor=vendor, payload=payload, now=now,
+            )  # fmt: skip
         if vendor.contact_email:
-            rendered = mail.render("sop_published", {"sop": sop, "version": version, "url": url},
-                                   language=settings.LANGUAGE_CODE)  # fmt: skip
-            rows.append(outbox.email(
-                kind="sop_published", recipient=vendor.contact_email, rendered=rendered,
-                automatic="auto-generated", idempotency_key=_key(version, vendor, "email"),
-                created_at=now, next_attempt_at=now,
-            ))  # fmt: skip
-    if rows:
-        for notification in Notification.objects.bulk_create(rows):
-            outbox.enqueue_delivery(notification.pk)
-
-
-def _key(version: SOPVersion, vendor: Vendor, channel: str) -> str:
-    return hashlib.sha256(f"sop_published:{version.pk}:{vendor.pk}:{channel}".encode()).hexdigest()
+            batch.email(
+                kind="sop_published", key=[version.pk, vendor.pk, "email"],
+                to=vendor.contact_email, template="sop_published",
+                context={"sop": sop, "version": version, "url": url},
+                language=settings.LANGUAGE_CODE, automatic="auto-generated", now=now,
+            )  # fmt: skip
+    batch.queue()
 
 
 def _bump_pending_generation() -> None:

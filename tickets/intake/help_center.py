@@ -3,7 +3,6 @@ signed link, and the requester's own page where they read the conversation and r
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -17,7 +16,6 @@ from core import config_cache
 from core.urls import absolute_url
 from tickets import outbox, selectors
 from tickets.models import Channel, Queue, Ticket
-from tickets.outbox import mail
 from tickets.services.common import TicketError
 from tickets.services.tickets import _attach, requester_get_or_create, ticket_create
 
@@ -85,16 +83,11 @@ def ticket_acknowledge(ticket: Ticket, *, kind: str) -> bool:
         (recent,) = cursor.fetchone()
     if recent >= settings.EMAIL_ACK_LIMIT:
         return False
-    rendered = mail.render(
-        "ack", {"ticket": ticket, "name": ticket.requester.name or address,
-                "link": requester_link(ticket)},
-        language=ticket.language or ticket.requester.language,
-    )  # fmt: skip
-    notification = outbox.email(
-        kind=kind, recipient=address, rendered=rendered, automatic="auto-replied",
-        idempotency_key=hashlib.sha256(f"{kind}:{ticket.pk}".encode()).hexdigest(),
+    outbox.queue_email(
+        kind=kind, key=[ticket.pk], to=address, template="ack",
+        context={"ticket": ticket, "name": ticket.requester.name or address,
+                 "link": requester_link(ticket)},
+        language=ticket.language or ticket.requester.language, automatic="auto-replied",
         from_email=selectors.queue_sender(ticket.queue_id), ticket=ticket,
     )  # fmt: skip
-    notification.save()
-    outbox.enqueue_delivery(notification.pk)
     return True

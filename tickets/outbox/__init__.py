@@ -1,6 +1,44 @@
-"""Delivering the outbox: every ``Notification`` row is sent after its transaction
-commits, retried with exponential backoff and jitter, and marked dead after the
-last attempt (admins can retry it). Each try is logged as a ``NotificationAttempt``.
+"""The outbox: every email and webhook we send is a ``Notification`` row, written in the
+transaction that causes it and delivered by a worker after that transaction commits.
+
+Writing (the one way every app queues mail and webhooks)
+---------------------------------------------------------
+- ``queue_email(kind=, key=, to=, template=, context=, language=, ...)`` renders
+  ``templates/email/<template>.*`` in ``language`` (``mail.render``), writes the row and
+  hands it to a worker on commit. ``automatic`` is the RFC 3834 Auto-Submitted value for
+  mail no person wrote ("auto-replied" for a receipt, "auto-generated" for a
+  notification); ``from_email`` the sender ("" = the default); ``ticket`` and ``message``
+  tie the mail to its thread (a message's files go with it).
+- ``queue_webhook(kind=, key=, url=, payload=, ...)`` writes a signed POST of ``payload``.
+  ``url`` is shown as the recipient; the delivery reads the endpoint (URL and secret) from
+  ``vendor`` when given, else from the resolver registered for ``kind``
+  (``register_webhook_endpoint``).
+- ``Batch`` for many at once (the SLA sweep, a page, an SOP publish): ``batch.email(...)``
+  and ``batch.webhook(...)`` take the same arguments, ``batch.queue()`` writes every row in
+  one INSERT and hands them all over in one on-commit callback.
+- ``now`` (optional everywhere) is when the row is written and first due; it defaults
+  to the current time.
+
+The idempotency key is derived here, one way: ``sha256("<kind>:<part>:<part>…")`` of the
+``key`` parts the caller passes, the things that make the notification once-only (the
+message; the ticket; the clock and the person; the page's attempt, person and channel).
+Parts are stable ids, never times or random tokens, so work that is retried queues the
+same key. Receivers drop a repeated key. Within a batch a second row with the same key is
+dropped unrendered (a person in two roles gets one mail); across transactions the
+unique index refuses it.
+
+What a caller must do: call these inside the transaction that makes the change, and pass
+the context already loaded (rendering happens now, so the row holds exactly what goes
+out; a template that follows an unloaded relation costs a query per row). What it must
+not do: any I/O for the notification before commit (no sending, posting, ``.delay()`` or
+``.apply_async()``), render mail itself, or build or save a ``Notification`` by hand. If
+the transaction rolls back, nothing was written and nothing is handed over.
+
+Delivering
+----------
+Every row is sent after its transaction commits, retried with exponential backoff and
+jitter, and marked dead after the last attempt (admins can retry it). Each try is
+logged as a ``NotificationAttempt``.
 
 Safe to run twice or concurrently: a delivery first claims its row with a
 conditional update (queued/failed and due → sending) and goes on only if that
@@ -11,12 +49,14 @@ lost (at-least-once; the idempotency key lets receivers drop a duplicate).
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import make_msgid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -25,9 +65,12 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from tickets.models import Attachment, Message, Notification, NotificationAttempt
-from tickets.outbox import webhooks
-from tickets.outbox.mail import RenderedEmail, one_line
+from tickets.models import Attachment, Message, Notification, NotificationAttempt, Ticket
+from tickets.outbox import mail, webhooks
+from tickets.outbox.mail import one_line
+
+if TYPE_CHECKING:
+    from accounts.models import Vendor
 
 State = Notification.State
 
@@ -49,25 +92,97 @@ def _claim(notification_id: int) -> bool:
     )
 
 
-def email(
-    *,
-    kind: str,
-    recipient: str,
-    rendered: RenderedEmail,
-    idempotency_key: str,
-    automatic: str = "",
-    from_email: str = "",
-    **fields: object,
-) -> Notification:
-    """An (unsaved) outbox row for a rendered email. ``automatic`` is the RFC 3834
-    Auto-Submitted value for mail no person wrote: "auto-replied" for a receipt,
-    "auto-generated" for a notification."""
-    return Notification(
-        kind=kind, channel=Notification.Channel.EMAIL, recipient=recipient,
-        subject=rendered.subject, body=rendered.text, body_html=rendered.html,
-        from_email=from_email, idempotency_key=idempotency_key,
-        payload={"headers": {"Auto-Submitted": automatic}} if automatic else {}, **fields,
-    )  # fmt: skip
+def idempotency_key(kind: str, *parts: object) -> str:
+    """The key of the notification of ``kind`` about ``parts``: the same parts, the same key."""
+    return hashlib.sha256(":".join([kind, *map(str, parts)]).encode()).hexdigest()
+
+
+def _times(now: datetime | None) -> dict[str, datetime]:
+    return {"created_at": now, "next_attempt_at": now} if now is not None else {}
+
+
+class Batch:
+    """Notifications written together: one INSERT, one hand-over after commit. A row whose
+    key the batch already holds is dropped (one person in two roles: one mail)."""
+
+    def __init__(self) -> None:
+        self.rows: list[Notification] = []
+        self._keys: set[str] = set()
+
+    def _new_key(self, kind: str, key: Sequence[object]) -> str | None:
+        derived = idempotency_key(kind, *key)
+        if derived in self._keys:
+            return None
+        self._keys.add(derived)
+        return derived
+
+    def email(
+        self, *, kind: str, key: Sequence[object], to: str, template: str, context: dict,
+        language: str, automatic: str = "", from_email: str = "", ticket: Ticket | None = None,
+        message: Message | None = None, now: datetime | None = None,
+    ) -> bool:  # fmt: skip
+        """Add an email rendered from ``templates/email/<template>.*``; False (and nothing
+        rendered) when the batch already holds its key."""
+        derived = self._new_key(kind, key)
+        if derived is None:
+            return False
+        rendered = mail.render(template, context, language=language)
+        self.rows.append(Notification(
+            kind=kind, channel=Notification.Channel.EMAIL, recipient=to,
+            subject=rendered.subject, body=rendered.text, body_html=rendered.html,
+            from_email=from_email, idempotency_key=derived, ticket=ticket, message=message,
+            payload={"headers": {"Auto-Submitted": automatic}} if automatic else {},
+            **_times(now),
+        ))  # fmt: skip
+        return True
+
+    def webhook(
+        self, *, kind: str, key: Sequence[object], url: str, payload: dict,
+        vendor: Vendor | None = None, ticket: Ticket | None = None, now: datetime | None = None,
+    ) -> bool:  # fmt: skip
+        """Add a webhook; False when the batch already holds its key."""
+        derived = self._new_key(kind, key)
+        if derived is None:
+            return False
+        self.rows.append(Notification(
+            kind=kind, channel=Notification.Channel.WEBHOOK, recipient=url, payload=payload,
+            vendor=vendor, ticket=ticket, idempotency_key=derived, **_times(now),
+        ))  # fmt: skip
+        return True
+
+    def queue(self) -> list[Notification]:
+        """Write the rows added since the last call in one INSERT (per thousand) and hand
+        them to a worker after commit."""
+        rows, self.rows = self.rows, []
+        if not rows:
+            return []
+        created = Notification.objects.bulk_create(rows, batch_size=1000)
+        _deliver_on_commit([notification.pk for notification in created])
+        return created
+
+
+def queue_email(
+    *, kind: str, key: Sequence[object], to: str, template: str, context: dict, language: str,
+    automatic: str = "", from_email: str = "", ticket: Ticket | None = None,
+    message: Message | None = None, now: datetime | None = None,
+) -> Notification:  # fmt: skip
+    """One email (see ``Batch.email``): one INSERT, handed to a worker on commit."""
+    batch = Batch()
+    batch.email(kind=kind, key=key, to=to, template=template, context=context,
+                language=language, automatic=automatic, from_email=from_email, ticket=ticket,
+                message=message, now=now)  # fmt: skip
+    return batch.queue()[0]
+
+
+def queue_webhook(
+    *, kind: str, key: Sequence[object], url: str, payload: dict, vendor: Vendor | None = None,
+    ticket: Ticket | None = None, now: datetime | None = None,
+) -> Notification:  # fmt: skip
+    """One webhook (see ``Batch.webhook``): one INSERT, handed to a worker on commit."""
+    batch = Batch()
+    batch.webhook(kind=kind, key=key, url=url, payload=payload, vendor=vendor, ticket=ticket,
+                  now=now)  # fmt: skip
+    return batch.queue()[0]
 
 
 def email_attachments(message_id: int | None) -> tuple[list[Attachment], list[Attachment]]:
@@ -273,6 +388,14 @@ def notification_retry(*, notification: Notification) -> bool:
 
 def enqueue_delivery(notification_id: int) -> None:
     """Hand the notification to a worker once the current transaction has committed."""
+    _deliver_on_commit([notification_id])
+
+
+def _deliver_on_commit(notification_ids: list[int]) -> None:
     from tickets.tasks import deliver_notification  # noqa: PLC0415 - tasks import this module
 
-    transaction.on_commit(lambda: deliver_notification.delay(notification_id))
+    def hand_over() -> None:
+        for notification_id in notification_ids:
+            deliver_notification.delay(notification_id)
+
+    transaction.on_commit(hand_over)

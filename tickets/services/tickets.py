@@ -9,7 +9,6 @@ outbox (``Notification`` rows), all in one transaction.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Iterable
 from datetime import timedelta
@@ -41,7 +40,6 @@ from tickets.models import (
     TicketLink,
     urgency,
 )
-from tickets.outbox import mail
 from tickets.search import config_for
 from tickets.services.common import TicketConflict, TicketError, _locked
 from tickets.sla import services as sla
@@ -112,16 +110,13 @@ def _queue_requester_email(ticket: Ticket, message: Message, *, kind: str) -> No
     requester = ticket.requester
     if not requester.email:
         return
-    key = hashlib.sha256(f"{kind}:{message.pk}".encode()).hexdigest()[:64]
     left_out = [item.filename for item in outbox.email_attachments(message.pk)[1]]
-    rendered = mail.render("reply", {"ticket": ticket, "body": message.body, "left_out": left_out},
-                           language=ticket.language or requester.language)  # fmt: skip
-    notification = outbox.email(
-        kind=kind, recipient=requester.email, rendered=rendered, idempotency_key=key,
+    outbox.queue_email(
+        kind=kind, key=[message.pk], to=requester.email, template="reply",
+        context={"ticket": ticket, "body": message.body, "left_out": left_out},
+        language=ticket.language or requester.language,
         from_email=selectors.queue_sender(ticket.queue_id), ticket=ticket, message=message,
     )  # fmt: skip
-    notification.save()
-    outbox.enqueue_delivery(notification.pk)
 
 
 # ---------------------------------------------------------------- requesters

@@ -11,7 +11,6 @@ and breach once (``warned_at`` / ``breached_at`` record that it fired) and moves
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time as monotonic_time
@@ -34,7 +33,6 @@ from tickets.models import (
     BusinessCalendar,
     ConfigEvent,
     Event,
-    Notification,
     Priority,
     SLAAction,
     SLAClock,
@@ -437,12 +435,11 @@ class _Actions:
 
     def __init__(self) -> None:
         self.events: list[Event] = []
-        self.notifications: list[Notification] = []
+        self.outbox = outbox.Batch()  # one person in two roles (assignee and lead): one mail
         self.raise_priority: set[int] = set()
         self.fired: list[tuple[str, Ticket, dict, bool]] = []
         self._leads: dict[tuple, list[User]] = {}
         self._vendors: dict[int | None, list[Vendor]] = {}
-        self._keys: set[str] = set()
 
     def leads_for(self, ticket: Ticket) -> list[User]:
         if ticket.assignee_id and ticket.assignee.team_id:
@@ -473,12 +470,11 @@ class _Actions:
                    "metric": SLAMetric(clock.metric).label, "due_at": clock.due_at,
                    "policy": clock.policy.name,
                    "url": absolute_url("tickets:detail", ticket.reference)}  # fmt: skip
-        rendered = mail.render("sla_alert", context,
-                               language=mail.language_for(user))  # fmt: skip
-        self._notify(clock, kind, f"user:{user.pk}", outbox.email(
-            kind=kind, recipient=user.email, rendered=rendered, automatic="auto-generated",
-            idempotency_key="", ticket=ticket, created_at=now, next_attempt_at=now,
-        ))  # fmt: skip
+        self.outbox.email(
+            kind=kind, key=[clock.pk, "user", user.pk], to=user.email, template="sla_alert",
+            context=context, language=mail.language_for(user), automatic="auto-generated",
+            ticket=ticket, now=now,
+        )  # fmt: skip
 
     def webhook(self, *, clock: SLAClock, kind: str, vendor: Vendor, now: datetime) -> None:
         ticket = clock.ticket
@@ -490,18 +486,10 @@ class _Actions:
             "sla": {"metric": clock.metric, "policy": clock.policy.name,
                     "due_at": clock.due_at.isoformat(), "fired_at": now.isoformat()},
         }  # fmt: skip
-        self._notify(clock, kind, f"vendor:{vendor.pk}", Notification(
-            kind=kind, channel=Notification.Channel.WEBHOOK, recipient=vendor.webhook_url,
-            vendor=vendor, payload=payload, ticket=ticket, created_at=now, next_attempt_at=now,
-        ))  # fmt: skip
-
-    def _notify(self, clock: SLAClock, kind: str, who: str, notification: Notification) -> None:
-        key = hashlib.sha256(f"{kind}:{clock.pk}:{who}".encode()).hexdigest()[:64]
-        if key in self._keys:
-            return  # one person in two roles (an assignee who is also the lead): one mail
-        self._keys.add(key)
-        notification.idempotency_key = key
-        self.notifications.append(notification)
+        self.outbox.webhook(
+            kind=kind, key=[clock.pk, "vendor", vendor.pk], url=vendor.webhook_url,
+            payload=payload, vendor=vendor, ticket=ticket, now=now,
+        )  # fmt: skip
 
     def fire(self, clock: SLAClock, kind: str, actions: Iterable[str], now: datetime) -> None:
         ticket = clock.ticket
@@ -541,9 +529,7 @@ class _Actions:
                     "WHERE id = ANY(%s) AND priority > %s",
                     [list(self.raise_priority), int(Priority.URGENT)],
                 )
-        created = Notification.objects.bulk_create(self.notifications, batch_size=1000)
-        for notification in created:
-            outbox.enqueue_delivery(notification.pk)
+        self.outbox.queue()
         # Announced last, as before: an escalation raised by a breach follows its
         # notifications; "escalate" is the policy asking for one on a breach.
         for kind, ticket, fired, escalate in self.fired:
