@@ -31,6 +31,7 @@ from bench.common import (
     Session,
     bench_env,
     celery,
+    cpu_seconds_by_process,
     ensure_database,
     gunicorn,
     manage,
@@ -89,6 +90,14 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=8, help="concurrent 'next ticket' agents")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    parser.add_argument("--database", default="", help="default: helpdesk_bench_<tickets>")
+    parser.add_argument("--clients", type=int, default=8, help="queue page, closed loop")
+    parser.add_argument("--clients-seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--counts-only",
+        action="store_true",
+        help="only the queue counts' figures: refresh cost, idle CPU, queue page at --clients",
+    )
     parser.add_argument(
         "--worker-class",
         default="sync",
@@ -97,7 +106,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    database = f"helpdesk_bench_{args.tickets}"
+    database = args.database or f"helpdesk_bench_{args.tickets}"
     env = bench_env(database)
     ensure_database(database)
     manage(env, "migrate", "--noinput")
@@ -136,6 +145,9 @@ def main() -> None:
             worker_class=args.worker_class,
         ) as host,
     ):
+        counts_figures(env, host, args)
+        if args.counts_only:
+            return
         lead = Session(host)
         lead.sign_in("bench.agent0@example.com", PASSWORD)
         results = _Printer()
@@ -306,6 +318,135 @@ def main() -> None:
     # Queueing spreads slow requests over the run; a stall bunches them in a few seconds.
     spread = " ".join(f"{second}s:{count}" for second, count in sorted(slow_by_second.items()))
     print(f"  requests over 100 ms, by second of the run: {spread or 'none'}")
+
+
+# Run in the bench's database by `manage.py shell`: what one refresh of the shared queue
+# counts costs (beat runs it every 5 s), the periodic recount where there is one, and a
+# bulk UPDATE of 10,000 active tickets' status (rolled back), which pays any per-row
+# trigger the counts need.
+COUNTS_COST = """
+import time
+from django.db import connection, transaction
+from tickets import tasks
+
+import os
+with connection.cursor() as cursor:
+    cursor.execute("SELECT pg_backend_pid()")
+    backend = cursor.fetchone()[0]
+
+def backend_cpu():
+    fields = open(f"/proc/{backend}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+def timed(fn, n):
+    fn()
+    wall, cpu, db = time.perf_counter(), time.process_time(), backend_cpu()
+    for _ in range(n):
+        fn()
+    return ((time.perf_counter() - wall) / n * 1000, (time.process_time() - cpu) / n * 1000,
+            (backend_cpu() - db) / n * 1000)
+
+def serial(fn):
+    # PostgreSQL may hand a count to parallel workers, whose CPU this backend's /proc
+    # entry does not show: run serially to measure the CPU (the work is the same).
+    def run():
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            fn()
+    return run
+
+wall, _, _ = timed(tasks.refresh_queue_counts, 20)
+_, py, db = timed(serial(tasks.refresh_queue_counts), 20)
+print(f"count refresh (beat, every 5 s): {wall:.1f} ms a run; CPU {py:.1f} ms Python + "
+      f"{db:.1f} ms PostgreSQL = {(py + db) / 5000:.1%} of a core")
+if hasattr(tasks, "recount_queue_counts"):
+    wall, _, _ = timed(tasks.recount_queue_counts, 3)
+    _, py, db = timed(serial(tasks.recount_queue_counts), 3)
+    print(f"full recount (beat, every 10 min): {wall:.0f} ms a run; CPU {py + db:.0f} ms = "
+          f"{(py + db) / 600000:.2%} of a core")
+
+class Rollback(Exception):
+    pass
+
+started = time.perf_counter()
+try:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_ticket SET status = CASE status WHEN 'new' THEN 'open' ELSE 'new' END"
+            " WHERE id IN (SELECT id FROM tickets_ticket WHERE status IN ('new', 'open')"
+            " ORDER BY id LIMIT 10000)")
+        raise Rollback
+except Rollback:
+    pass
+print(f"bulk status UPDATE of 10,000 tickets (rolled back): "
+      f"{(time.perf_counter() - started) * 1000:.0f} ms")
+"""
+
+
+class BenchCpu(CpuSampler):
+    """CPU of this bench's processes only (other work shares the machine): its gunicorn,
+    Celery worker and beat (by their environment) and the PostgreSQL backends of its
+    database (by their title)."""
+
+    def __init__(self, database: str) -> None:
+        super().__init__()
+        self.database = database.encode()
+
+    def _ours(self, pid: int) -> bool:
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if cmdline.startswith(b"postgres: parallel worker"):
+                return True  # a worker for whichever backend: ours, most likely
+            if cmdline.startswith(b"postgres: "):
+                return b" " + self.database + b" " in cmdline
+            return b"EMBEDDED_DATABASE_NAME=" + self.database + b"\0" in (
+                Path(f"/proc/{pid}/environ").read_bytes())  # fmt: skip
+        except OSError:
+            return False
+
+    def _sample(self) -> None:
+        for pid, seen in cpu_seconds_by_process().items():
+            if pid not in self.first and not self._ours(pid):
+                continue
+            if pid not in self.first:
+                self.first[pid] = (seen[0], 0.0) if self.started else seen
+            self.last[pid] = seen
+
+
+def counts_figures(env: dict[str, str], host: str, args: argparse.Namespace) -> None:
+    """The queue counts' cost: one refresh, the CPU an idle system spends (beat's refresh
+    is most of it), and the queue page's rate at --clients clients in a closed loop."""
+    print(manage(env, "shell", "-c", COUNTS_COST).strip())
+    with BenchCpu(env["EMBEDDED_DATABASE_NAME"]) as idle:
+        time.sleep(30)
+    print(f"idle 30 s (worker and beat running), share of one core: {idle.summary()}")
+    sessions = []
+    for n in range(args.clients):
+        s = Session(host)
+        s.sign_in(f"bench.agent{n % args.agents}@example.com", PASSWORD)
+        s.request("GET", "/tickets/?view=all")
+        sessions.append(s)
+    samples: list[float] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + args.clients_seconds
+
+    def loop(s: Session) -> None:
+        while time.monotonic() < stop_at:
+            ms, _, _ = s.timed("GET", "/tickets/?view=all")
+            with lock:
+                samples.append(ms)
+
+    with BenchCpu(env["EMBEDDED_DATABASE_NAME"]) as cpu:
+        threads = [threading.Thread(target=loop, args=(s,)) for s in sessions]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    print(f"queue page, {args.clients} clients: {len(samples) / cpu.seconds:.0f} pages/s; "
+          + row("", percentiles(samples)).strip())  # fmt: skip
+    used = sum(total - cpu.first[pid][1] for pid, (_, total) in cpu.last.items())
+    print(f"  CPU of the bench's processes, share of one core: {cpu.summary()}; "
+          f"{used / max(1, len(samples)) * 1000:.1f} ms of CPU a page")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from core import heartbeats
+from tickets import counts
 
 
 def _timed(check) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -45,6 +48,17 @@ def _beat() -> dict[str, Any]:
     return {"ok": ok, "last_seen_seconds_ago": None if age is None else round(age, 1)}
 
 
+def _queue_counts() -> dict[str, Any]:
+    """The last recount of the queue counts (tickets.counts): how far off the counts kept
+    from the ticket changes were. Informational: drift is corrected and logged, the site
+    is not down for it."""
+    check = counts.last_check()
+    if check is None:
+        return {"drift": None, "checked_seconds_ago": None}
+    age = (timezone.now() - datetime.fromisoformat(check["at"])).total_seconds()
+    return {"drift": check["drift"], "checked_seconds_ago": round(age)}
+
+
 def system_health() -> dict[str, Any]:
     checks = {
         "database": _timed(_database),
@@ -52,4 +66,6 @@ def system_health() -> dict[str, Any]:
         "worker": _timed(_worker),
         "beat": _timed(_beat),
     }
-    return {"ok": all(c["ok"] for c in checks.values()), "checks": checks}
+    ok = all(c["ok"] for c in checks.values())
+    checks["queue_counts"] = _timed(_queue_counts)
+    return {"ok": ok, "checks": checks}

@@ -230,6 +230,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "tickets.tasks.refresh_queue_counts",
         "schedule": 5.0,
     },
+    # The counts follow the ticket changes; this recount corrects and logs any drift.
+    "tickets-recount-queue-counts": {
+        "task": "tickets.tasks.recount_queue_counts",
+        "schedule": 600.0,
+    },
     "tickets-refresh-queue-facets": {
         "task": "tickets.tasks.refresh_queue_facets",
         # Inside the cached copy's ten minutes, so no request pays for the recount.

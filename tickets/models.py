@@ -988,3 +988,54 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class QueueCounter(models.TextChoices):
+    """What the queue sidebar counts per queue (tickets.counts)."""
+
+    # Not shown to anyone: no translated labels.
+    ACTIVE = "active"
+    UNASSIGNED = "unassigned"  # new or open, nobody assigned
+    PENDING = "pending"
+    SOLVED = "solved"  # solved or closed, per hour of solved_at
+
+
+class QueueCount(models.Model):
+    """A queue's count of one kind, kept up to date from the ticket changes themselves
+    (tickets.counts). "Solved" is kept per hour of ``solved_at`` (hours since the Unix
+    epoch), so "recently solved" is a sum of the hours inside its window; the other
+    counters have no hour."""
+
+    # No foreign-key constraints: a count for a queue that is gone is harmless (nobody
+    # reads it) and the periodic recount drops it; a constraint would cost every write.
+    queue = models.ForeignKey(Queue, on_delete=models.DO_NOTHING, db_constraint=False,
+                              db_index=False, related_name="+")  # fmt: skip
+    counter = models.CharField(max_length=16, choices=QueueCounter.choices)
+    hour = models.BigIntegerField(null=True, blank=True)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["queue", "counter", "hour"], nulls_distinct=False,
+                                    name="queue_count_unique"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.queue_id} {self.counter} {self.hour or ''}: {self.n}"
+
+
+class QueueCountDelta(models.Model):
+    """A signed change to a ``QueueCount``, written by database triggers on
+    ``tickets_ticket`` in the transaction that changed the ticket (so no path, bulk
+    UPDATEs and COPY included, can miss one), and folded into the counts by beat.
+    Appending rather than updating the count row keeps concurrent writers of one queue
+    from queueing on its row lock."""
+
+    queue = models.ForeignKey(Queue, on_delete=models.DO_NOTHING, db_constraint=False,
+                              db_index=False, related_name="+")  # fmt: skip
+    counter = models.CharField(max_length=16, choices=QueueCounter.choices)
+    hour = models.BigIntegerField(null=True, blank=True)
+    n = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.queue_id} {self.counter} {self.hour or ''}: {self.n:+d}"

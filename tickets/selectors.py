@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core import config_cache, cursors
+from tickets import counts as queue_counts
 from tickets import panels
 from tickets.models import (
     ACTIVE_STATUSES,
@@ -457,32 +458,11 @@ def _queue_counts() -> dict[int, tuple[int, int, int, int]]:
 
 
 def refresh_queue_counts() -> dict[int, tuple[int, int, int, int]]:
-    """Count every queue's tickets now and share the result through the cache."""
+    """Read every queue's counts now and share them through the cache. The counts follow
+    the ticket changes (tickets.counts), so this reads a few rows per queue, not the
+    tickets."""
     now = timezone.now()
-    since = now - timedelta(days=RECENTLY_SOLVED_DAYS)
-    with connection.cursor() as cursor:
-        # Two halves, each an index-only scan of its own covering partial index
-        # (ticket_active_counts_idx, ticket_done_counts_idx), in one round trip.
-        cursor.execute(
-            """
-            SELECT queue_id, count(*),
-                   count(*) FILTER (WHERE assignee_id IS NULL AND status IN ('new', 'open')),
-                   count(*) FILTER (WHERE status = 'pending'), 0
-              FROM tickets_ticket
-             WHERE status IN ('new', 'open', 'pending', 'on_hold')
-             GROUP BY queue_id
-            UNION ALL
-            SELECT queue_id, 0, 0, 0, count(*)
-              FROM tickets_ticket
-             WHERE status IN ('solved', 'closed') AND solved_at >= %s
-             GROUP BY queue_id
-            """,
-            [since],
-        )
-        counts: dict[int, tuple[int, int, int, int]] = {}
-        for queue_id, *values in cursor.fetchall():
-            before = counts.get(queue_id, (0, 0, 0, 0))
-            counts[queue_id] = tuple(a + b for a, b in zip(before, values, strict=True))  # type: ignore[assignment]
+    counts = queue_counts.read(since=now - timedelta(days=RECENTLY_SOLVED_DAYS))
     fresh_until = now + timedelta(seconds=QUEUE_COUNTS_SECONDS)
     cache.set(QUEUE_COUNTS_CACHE_KEY, (fresh_until, counts), QUEUE_COUNTS_SECONDS * 6)
     cache.delete(f"{QUEUE_COUNTS_CACHE_KEY}:refresh")

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from tickets import services
 
@@ -54,10 +55,22 @@ def _broker_backlog() -> int:
 
 @shared_task(name="tickets.tasks.refresh_queue_counts", ignore_result=True, expires=10)
 def refresh_queue_counts() -> int:
-    """Recount the queues for every agent's sidebar, off the web request path."""
-    from tickets import selectors
+    """Fold the ticket changes since the last run into the queue counts, and share the
+    counts for every agent's sidebar, off the web request path."""
+    from tickets import counts, selectors
 
+    counts.fold_deltas(since=timezone.now() - timedelta(days=selectors.RECENTLY_SOLVED_DAYS))
     return len(selectors.refresh_queue_counts())
+
+
+@shared_task(name="tickets.tasks.recount_queue_counts", ignore_result=True, expires=300)
+def recount_queue_counts() -> int:
+    """Count every queue's tickets from scratch, correct the kept counts and log any
+    drift (a check on the triggers that keep them; every ten minutes)."""
+    from tickets import counts, selectors
+
+    check = counts.recount(since=timezone.now() - timedelta(days=selectors.RECENTLY_SOLVED_DAYS))
+    return check.total
 
 
 @shared_task(name="tickets.tasks.refresh_queue_facets", ignore_result=True, expires=300)
