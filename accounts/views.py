@@ -18,6 +18,7 @@ from django_ratelimit.core import is_ratelimited
 
 from accounts import permissions, selectors
 from accounts.forms import PreferencesForm, RosterSearchForm, SignInForm
+from accounts.http import AuthenticatedRequest
 from accounts.services import (
     AccountError,
     api_token_revoke,
@@ -66,7 +67,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     form = PreferencesForm(
         request.POST or None,
@@ -92,7 +93,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def api_token(request: HttpRequest) -> HttpResponse:
+def api_token(request: AuthenticatedRequest) -> HttpResponse:
     """Create or replace (action=rotate) or revoke (action=revoke) the person's API token."""
     if request.POST.get("action") == "revoke":
         api_token_revoke(actor=request.user)
@@ -105,7 +106,7 @@ def api_token(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @vary_on_headers("HX-Request")
-def roster(request: HttpRequest) -> HttpResponse:
+def roster(request: AuthenticatedRequest) -> HttpResponse:
     if not permissions.can_view_roster(request.user):
         raise Http404
     form = RosterSearchForm(request.GET)

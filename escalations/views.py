@@ -7,13 +7,14 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import User
 from escalations import selectors, services
 from escalations.forms import (
@@ -35,7 +36,7 @@ from tickets import selectors as ticket_selectors
 
 @login_required
 @require_POST
-def raise_escalation(request: HttpRequest, reference: str) -> HttpResponse:
+def raise_escalation(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     ticket = ticket_selectors.get_ticket_for(request.user, reference)
     form = RaiseForm(request.POST)
     if not form.is_valid():
@@ -64,7 +65,7 @@ def raise_escalation(request: HttpRequest, reference: str) -> HttpResponse:
 # -------------------------------------------------------------------- board
 
 
-def _board_context(request: HttpRequest, query: QueryDict) -> dict:
+def _board_context(request: AuthenticatedRequest, query: QueryDict) -> dict:
     form = BoardFilterForm(query, user=request.user)
     filters = form.filters()
     columns = selectors.board(request.user, filters)
@@ -81,7 +82,7 @@ def _board_context(request: HttpRequest, query: QueryDict) -> dict:
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: AuthenticatedRequest) -> HttpResponse:
     context = _board_context(request, request.GET)
     if request.htmx:
         return render(request, "escalations/board.html#board", context)
@@ -91,7 +92,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     escalation = selectors.get_escalation_for(request.user, pk)
     user = request.user
     return render(request, "escalations/detail.html", {
@@ -101,12 +102,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     })  # fmt: skip
 
 
-def _text(request: HttpRequest) -> str:
+def _text(request: AuthenticatedRequest) -> str:
     form = NoteForm(request.POST)
     return form.cleaned_data["body"] if form.is_valid() else ""
 
 
-def _owner(request: HttpRequest, escalation: Escalation) -> User:
+def _owner(request: AuthenticatedRequest, escalation: Escalation) -> User:
     form = AssignForm(request.POST)
     owner = User.objects.filter(pk=form.cleaned_data["owner"]).first() if form.is_valid() else None
     if owner is None:
@@ -114,7 +115,7 @@ def _owner(request: HttpRequest, escalation: Escalation) -> User:
     return owner
 
 
-ACTIONS: dict[str, Callable[[HttpRequest, Escalation], object]] = {
+ACTIONS: dict[str, Callable[[AuthenticatedRequest, Escalation], object]] = {
     "accept": lambda r, e: services.escalation_accept(actor=r.user, escalation=e),
     "assign": lambda r, e: services.escalation_assign(actor=r.user, escalation=e,
                                                       owner=_owner(r, e)),
@@ -132,7 +133,7 @@ ACTIONS: dict[str, Callable[[HttpRequest, Escalation], object]] = {
 
 @login_required
 @require_POST
-def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def act(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     escalation = selectors.get_escalation_for(request.user, pk)
     if action not in ACTIONS:
         raise Http404
@@ -159,7 +160,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def incidents(request: HttpRequest) -> HttpResponse:
+def incidents(request: AuthenticatedRequest) -> HttpResponse:
     show_all = request.GET.get("all") == "1"
     return render(request, "escalations/incidents.html", {
         "incidents": selectors.incident_list(request.user, open_only=not show_all),
@@ -169,7 +170,7 @@ def incidents(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def incident_new(request: HttpRequest) -> HttpResponse:
+def incident_new(request: AuthenticatedRequest) -> HttpResponse:
     if not selectors.can_manage_incidents(request.user):
         raise Http404
     form = IncidentForm(request.POST or None, user=request.user)
@@ -189,7 +190,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                   status=400 if form.errors else 200)  # fmt: skip
 
 
-def _incident_context(request: HttpRequest, incident, **extra) -> dict:  # type: ignore[no-untyped-def]
+def _incident_context(request: AuthenticatedRequest, incident, **extra) -> dict:  # type: ignore[no-untyped-def]
     can_manage = selectors.can_manage_incidents(request.user)
     context = {
         "incident": incident,
@@ -209,7 +210,7 @@ def _incident_context(request: HttpRequest, incident, **extra) -> dict:  # type:
 
 @login_required
 @require_GET
-def incident(request: HttpRequest, pk: int) -> HttpResponse:
+def incident(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     found = selectors.get_incident_for(request.user, pk)
     q = request.GET.get("q", "").strip()[:200]
     results = []
@@ -219,14 +220,14 @@ def incident(request: HttpRequest, pk: int) -> HttpResponse:
                   _incident_context(request, found, q=q, results=results))  # fmt: skip
 
 
-def _manage(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
+def _manage(request: AuthenticatedRequest, pk: int):  # type: ignore[no-untyped-def]
     found = selectors.get_incident_for(request.user, pk)
     if not selectors.can_manage_incidents(request.user):
         raise Http404
     return found
 
 
-def _preview(request: HttpRequest, incident, form: IncidentUpdateForm, *,  # type: ignore[no-untyped-def]
+def _preview(request: AuthenticatedRequest, incident, form: IncidentUpdateForm, *,  # type: ignore[no-untyped-def]
              status: int = 200) -> HttpResponse:  # fmt: skip
     """What "send to every linked requester" will do, with a button that sends it."""
     data = form.cleaned_data
@@ -239,7 +240,7 @@ def _preview(request: HttpRequest, incident, form: IncidentUpdateForm, *,  # typ
 
 @login_required
 @require_POST
-def incident_update(request: HttpRequest, pk: int) -> HttpResponse:
+def incident_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     found = _manage(request, pk)
     form = IncidentUpdateForm(request.POST, user=request.user)
     if not form.is_valid():
@@ -271,7 +272,7 @@ def incident_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def incident_comment(request: HttpRequest, pk: int) -> HttpResponse:
+def incident_comment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A comment on the timeline, from anyone who may see the incident."""
     found = selectors.get_incident_for(request.user, pk)
     form = IncidentCommentForm(request.POST)
@@ -290,7 +291,7 @@ def incident_comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def incident_tickets(request: HttpRequest, pk: int) -> HttpResponse:
+def incident_tickets(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Link tickets by reference (typed, or ticked in search results)."""
     found = _manage(request, pk)
     form = AddTicketsForm(request.POST)
@@ -306,7 +307,7 @@ def incident_tickets(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def incident_unlink(request: HttpRequest, pk: int) -> HttpResponse:
+def incident_unlink(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     found = _manage(request, pk)
     ticket = ticket_selectors.get_ticket_for(request.user, request.POST.get("ref", ""))
     services.incident_remove_ticket(actor=request.user, incident=found, ticket=ticket)
@@ -315,7 +316,7 @@ def incident_unlink(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def incident_tracker(request: HttpRequest, pk: int) -> HttpResponse:
+def incident_tracker(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     found = _manage(request, pk)
     form = TrackerForm(request.POST)
     try:
@@ -334,7 +335,7 @@ def incident_tracker(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def on_call(request: HttpRequest) -> HttpResponse:
+def on_call(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "rotations": selectors.on_call_now(request.user),
         "pages": selectors.open_pages(request.user),
@@ -344,7 +345,7 @@ def on_call(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def page(request: HttpRequest, token: str) -> HttpResponse:
+def page(request: AuthenticatedRequest, token: str) -> HttpResponse:
     """The link in a page: anyone signed in who holds it may acknowledge it."""
     found = selectors.get_page_by_token(token)
     if request.method == "POST":

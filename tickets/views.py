@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import User
 from escalations import selectors as escalation_selectors
 from escalations.models import Incident, Severity
@@ -40,7 +41,9 @@ from tickets.services import saved_views
 SAFE_INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
 
 
-def _queue_context(request: HttpRequest, params: QueryDict, *, full_page: bool = True) -> dict:
+def _queue_context(
+    request: AuthenticatedRequest, params: QueryDict, *, full_page: bool = True
+) -> dict:
     """The queue page (or only its table, for htmx) for these query parameters."""
     user = request.user
     form = QueueFilterForm(params)
@@ -104,7 +107,7 @@ def _open_incidents(user: User) -> list[Incident]:
     return list(incidents.only("id", "title").order_by("-id")[:50])
 
 
-def _news(request: HttpRequest, page: selectors.Page) -> str:
+def _news(request: AuthenticatedRequest, page: selectors.Page) -> str:
     """On an automatic refresh, how many rows the browser did not show before: its script
     sends the references it shows (``X-Queue-Shown``); "" on any other request."""
     shown_header = request.headers.get("X-Queue-Shown")
@@ -120,7 +123,7 @@ def _news(request: HttpRequest, page: selectors.Page) -> str:
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedRequest) -> HttpResponse:
     if request.htmx:
         context = _queue_context(request, request.GET, full_page=False)
         return render(request, "tickets/queue.html#queue-table", context)
@@ -129,7 +132,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def sidebar_counts(request: HttpRequest) -> HttpResponse:
+def sidebar_counts(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "counts": selectors.sidebar_counts(request.user),
         "queues": selectors.visible_queue_list(request.user),
@@ -142,7 +145,7 @@ def sidebar_counts(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def saved_view_create(request: HttpRequest) -> HttpResponse:
+def saved_view_create(request: AuthenticatedRequest) -> HttpResponse:
     """Save the queue as shown under a name; errors show next to the name on the page."""
     form = SavedViewForm(request.POST)
     if form.is_valid():
@@ -163,14 +166,14 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def saved_view(request: HttpRequest, pk: int) -> HttpResponse:
+def saved_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     view = selectors.get_saved_view_for(request.user, pk)
     return redirect(f"{_url('tickets:queue')}?{view.query}")
 
 
 @login_required
 @require_POST
-def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def saved_view_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     view = selectors.get_saved_view_for(request.user, pk, own=True)
     try:
         saved_views.saved_view_delete(actor=request.user, view=view)
@@ -183,11 +186,11 @@ def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def next_ticket(request: HttpRequest) -> HttpResponse:
+def next_ticket(request: AuthenticatedRequest) -> HttpResponse:
     return _open_next_ticket(request)
 
 
-def _open_next_ticket(request: HttpRequest) -> HttpResponse:
+def _open_next_ticket(request: AuthenticatedRequest) -> HttpResponse:
     """Claim the most urgent waiting ticket and open it; back to the queue if none waits."""
     ticket = services.ticket_claim_next(agent=request.user)
     if ticket is None:
@@ -203,7 +206,7 @@ def _url(name: str, **kwargs: str) -> str:
     return reverse(name, kwargs=kwargs or None)
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
+def _safe_next(request: AuthenticatedRequest, fallback: str) -> str:
     candidate = request.POST.get("next", "")
     # A path on this site only: anything else ("xxx") would be taken for a URL name.
     if candidate.startswith("/") and url_has_allowed_host_and_scheme(
@@ -215,7 +218,7 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 
 @login_required
 @require_POST
-def bulk(request: HttpRequest) -> HttpResponse:
+def bulk(request: AuthenticatedRequest) -> HttpResponse:
     form = BulkForm(request.POST)
     back = _safe_next(request, _url("tickets:queue"))
     if not form.is_valid():
@@ -253,7 +256,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
 
 
 def _bulk_link_incident(
-    request: HttpRequest, tickets: list[Ticket], number: int, back: str
+    request: AuthenticatedRequest, tickets: list[Ticket], number: int, back: str
 ) -> HttpResponse:
     """Link the selected tickets to an incident chosen from the picker."""
     from escalations import services as esc_services  # noqa: PLC0415 - builds on tickets
@@ -317,7 +320,7 @@ def _assignee(user: User, value: str, queue) -> User:  # type: ignore[no-untyped
 
 @login_required
 @require_GET
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthenticatedRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     text = form.cleaned_data["q"] if form.is_valid() else ""
     result = selectors.search_tickets(request.user, text) if text else None
@@ -336,7 +339,7 @@ def search(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- ticket page
 
 
-def _ticket_context(request: HttpRequest, ticket, reply_form=None,  # type: ignore[no-untyped-def]
+def _ticket_context(request: AuthenticatedRequest, ticket, reply_form=None,  # type: ignore[no-untyped-def]
                     new_messages: list[int] | None = None) -> dict:  # fmt: skip
     user = request.user
     macros = selectors.macros_for(ticket)
@@ -374,7 +377,7 @@ def _ticket_context(request: HttpRequest, ticket, reply_form=None,  # type: igno
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, reference: str) -> HttpResponse:
+def detail(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     ticket = selectors.get_ticket_for_page(request.user, reference)
     if ticket.merged_into_id:
         target = selectors.visible_tickets(request.user).filter(pk=ticket.merged_into_id).first()
@@ -387,7 +390,7 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def reply(request: HttpRequest, reference: str) -> HttpResponse:
+def reply(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, reference)
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
@@ -428,7 +431,7 @@ def reply(request: HttpRequest, reference: str) -> HttpResponse:
                   status=400)  # fmt: skip
 
 
-def _show_new_messages(request: HttpRequest, ticket, form: ReplyForm,  # type: ignore[no-untyped-def]
+def _show_new_messages(request: AuthenticatedRequest, ticket, form: ReplyForm,  # type: ignore[no-untyped-def]
                        unseen: list[int]) -> HttpResponse:  # fmt: skip
     """Messages came in after the agent opened the page: nothing is sent. The page comes
     back with them marked and the draft kept; it now names them as seen, so pressing
@@ -453,7 +456,7 @@ def _macro_for(ticket, macro_id: int | None) -> Macro | None:  # type: ignore[no
 
 @login_required
 @require_POST
-def macro_preview(request: HttpRequest, reference: str) -> HttpResponse:
+def macro_preview(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     """Fill the composer with a macro's text for the agent to read and edit before sending."""
     ticket = selectors.get_ticket_for(request.user, reference)
     macro_id = request.POST.get("macro", "")
@@ -482,7 +485,7 @@ def macro_preview(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def update(request: HttpRequest, reference: str) -> HttpResponse:
+def update(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, reference)
     form = TicketUpdateForm(request.POST)
     if not form.is_valid():
@@ -521,7 +524,7 @@ def update(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect("tickets:detail", reference=ticket.reference)
 
 
-def _other_ticket(request: HttpRequest, missing: str):  # type: ignore[no-untyped-def]
+def _other_ticket(request: AuthenticatedRequest, missing: str):  # type: ignore[no-untyped-def]
     """The ticket named in the form's reference field, if this person may see it;
     otherwise None, with the reason shown as a message."""
     form = ReferenceForm(request.POST)
@@ -538,7 +541,7 @@ def _other_ticket(request: HttpRequest, missing: str):  # type: ignore[no-untype
 
 @login_required
 @require_POST
-def merge(request: HttpRequest, reference: str) -> HttpResponse:
+def merge(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     """Merging asks first: a page naming both tickets (and both requesters, with a box to
     tick, when they differ). Only its post, with ``confirm=1``, merges."""
     source = selectors.get_ticket_for(request.user, reference)
@@ -566,7 +569,7 @@ def merge(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def link(request: HttpRequest, reference: str) -> HttpResponse:
+def link(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, reference)
     other = _other_ticket(request, _("Enter the reference of the related ticket."))
     if other is not None:
@@ -581,7 +584,7 @@ def link(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def timeline(request: HttpRequest, reference: str) -> HttpResponse:
+def timeline(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, reference)
     events = selectors.ticket_timeline(ticket)
     slugs = timeline_words.queue_slugs(events)
@@ -595,7 +598,7 @@ def timeline(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def presence_ping(request: HttpRequest, reference: str) -> HttpResponse:
+def presence_ping(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, reference)
     others = presence.touch(ticket.pk, user_id=request.user.pk,
                             name=request.user.get_short_name(),
@@ -605,7 +608,7 @@ def presence_ping(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def attachment(request: HttpRequest, pk: int) -> FileResponse:
+def attachment(request: AuthenticatedRequest, pk: int) -> FileResponse:
     item = get_object_or_404(
         Attachment.objects.select_related("message"),
         pk=pk, message__ticket__in=selectors.visible_tickets(request.user),
