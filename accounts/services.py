@@ -39,7 +39,7 @@ def _audit(
     return AccountEvent.objects.create(
         action=action,
         actor=actor,
-        target_type=target._meta.model_name,
+        target_type=target._meta.model_name or "",
         target_id=target.pk,
         before=before or {},
         after=after or {},
@@ -50,7 +50,7 @@ def role_groups_sync() -> None:
     """Make each role's group hold exactly the permissions ROLE_PERMISSIONS gives it."""
     for role, apps in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role)
-        wanted = []
+        wanted: list[Permission] = []
         for app_label, models in apps.items():
             for model, actions in models.items():
                 codenames = [f"{action}_{model}" for action in actions]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.views import LoginView
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -51,7 +52,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         limits = [
             is_ratelimited(self.request, group="password-reset-address", key="ip",
                            rate=settings.PASSWORD_RESET_RATE_PER_ADDRESS, increment=True),
@@ -115,7 +116,7 @@ def roster(request: AuthenticatedRequest) -> HttpResponse:
     after = None
     if form.cleaned_data.get("after"):
         try:
-            name, pk = cursors.decode(form.cleaned_data["after"], salt=_CURSOR_SALT) or ()
+            name, pk = cursors.decode(form.cleaned_data["after"], salt=_CURSOR_SALT) or []
             after = (str(name), int(pk))
         except (ValueError, TypeError):  # garbage, tampered or not a (name, pk) pair
             after = None

@@ -143,7 +143,7 @@ def _encode_cursor(title: str, pk: int) -> str:
 
 def _decode_cursor(cursor: str) -> tuple[str, int] | None:
     try:
-        title, pk = cursors.decode(cursor, salt=_CURSOR_SALT) or ()
+        title, pk = cursors.decode(cursor, salt=_CURSOR_SALT) or []
         return str(title), int(pk)
     except (ValueError, TypeError):  # not a (title, pk) pair
         return None
