@@ -27,6 +27,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(os.environ.get("HELPDESK_STATE_DIR", BASE_DIR / ".local")).resolve()
@@ -66,7 +67,7 @@ def _file_lock(name: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _import_pgserver():  # type: ignore[no-untyped-def]
+def _import_pgserver() -> tuple[ModuleType, ModuleType]:
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI).
         warnings.simplefilter("ignore")

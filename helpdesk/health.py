@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.db import connection
 from core import heartbeats
 
 
-def _timed(check) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _timed(check: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         result = check()
