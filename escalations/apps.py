@@ -11,8 +11,9 @@ class EscalationsConfig(AppConfig):
     def ready(self) -> None:
         from escalations.models import Rotation  # noqa: PLC0415 - after the registry
         from tickets import outbox  # noqa: PLC0415
+        from tickets.models import Notification  # noqa: PLC0415
 
-        def rotation_endpoint(notification):  # type: ignore[no-untyped-def]
+        def rotation_endpoint(notification: Notification) -> outbox.WebhookEndpoint | None:
             rotation = Rotation.objects.filter(pk=notification.payload.get("rotation_id")).first()
             if rotation is None or not rotation.webhook_url:
                 return None

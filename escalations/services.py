@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import Role, Team, User
 from core import config_cache
 from core.errors import Conflict, Invalid
 from core.urls import absolute_url
@@ -376,8 +376,8 @@ def _can_run_incidents(actor: User) -> bool:
 
 @transaction.atomic
 def incident_open(*, actor: User, title: str, severity: int, commander: User | None = None,
-                  team=None, tickets: Iterable[Ticket] = (), tracker_key: str = "",
-                  tracker_url: str = "") -> Incident:  # type: ignore[no-untyped-def]  # fmt: skip
+                  team: Team | None = None, tickets: Iterable[Ticket] = (), tracker_key: str = "",
+                  tracker_url: str = "") -> Incident:  # fmt: skip
     if not _can_run_incidents(actor):
         raise EscalationError(_("Only in-house leads and admins open incidents."))
     title = _text(title, _("A title"), limit=200)
@@ -536,7 +536,7 @@ def _page_notify(page: Page, now: datetime) -> None:
     rows = [outbox.email(
         kind="page", recipient=target.email, rendered=rendered, automatic="auto-generated",
         idempotency_key=_page_key(page, target.pk, "email"), created_at=now,
-        next_attempt_at=now, ticket=page.escalation.ticket if page.escalation_id else None,
+        next_attempt_at=now, ticket=page.escalation.ticket if page.escalation else None,
     )]  # fmt: skip
     if rotation.webhook_url:
         rows.append(Notification(
@@ -576,7 +576,7 @@ def page_acknowledge(*, actor: User, page: Page) -> Page:
     page.status, page.acknowledged_by, page.acknowledged_at = Page.Status.ACKNOWLEDGED, actor, now
     page.next_action_at = None
     page.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "next_action_at"])
-    if page.escalation_id:
+    if page.escalation:
         _ticket_event(page.escalation.ticket, actor, "page_acknowledged", now=now,
                       after={"page": page.pk, "escalation": page.escalation_id})  # fmt: skip
     return page

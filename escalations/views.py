@@ -4,9 +4,11 @@ and the escalate form on a ticket. Thin: forms in, one service or selector, out.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.forms import ModelChoiceField
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -28,7 +30,7 @@ from escalations.forms import (
     RaiseForm,
     TrackerForm,
 )
-from escalations.models import Escalation, EscalationReason
+from escalations.models import Escalation, EscalationReason, Incident
 from tickets import selectors as ticket_selectors
 
 # ------------------------------------------------------------ on a ticket
@@ -73,8 +75,8 @@ def _board_context(request: AuthenticatedRequest, query: QueryDict) -> dict:
     return {
         "form": form, "filters": filters, "now": timezone.now(),
         "columns": columns,
-        "teams": form.fields["team"].queryset,
-        "vendors": form.fields["vendor"].queryset,
+        "teams": cast(ModelChoiceField, form.fields["team"]).queryset,
+        "vendors": cast(ModelChoiceField, form.fields["vendor"]).queryset,
         "filter_query": query.urlencode(),
     }  # fmt: skip
 
@@ -190,7 +192,7 @@ def incident_new(request: AuthenticatedRequest) -> HttpResponse:
                   status=400 if form.errors else 200)  # fmt: skip
 
 
-def _incident_context(request: AuthenticatedRequest, incident, **extra) -> dict:  # type: ignore[no-untyped-def]
+def _incident_context(request: AuthenticatedRequest, incident: Incident, **extra: Any) -> dict:
     can_manage = selectors.can_manage_incidents(request.user)
     context = {
         "incident": incident,
@@ -220,14 +222,14 @@ def incident(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                   _incident_context(request, found, q=q, results=results))  # fmt: skip
 
 
-def _manage(request: AuthenticatedRequest, pk: int):  # type: ignore[no-untyped-def]
+def _manage(request: AuthenticatedRequest, pk: int) -> Incident:
     found = selectors.get_incident_for(request.user, pk)
     if not selectors.can_manage_incidents(request.user):
         raise Http404
     return found
 
 
-def _preview(request: AuthenticatedRequest, incident, form: IncidentUpdateForm, *,  # type: ignore[no-untyped-def]
+def _preview(request: AuthenticatedRequest, incident: Incident, form: IncidentUpdateForm, *,
              status: int = 200) -> HttpResponse:  # fmt: skip
     """What "send to every linked requester" will do, with a button that sends it."""
     data = form.cleaned_data

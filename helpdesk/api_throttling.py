@@ -9,13 +9,15 @@ answer is 429 instead of 401. Each call is charged once: the one that fails firs
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from rest_framework import authentication, exceptions, permissions, throttling
-from rest_framework.authtoken.models import Token
-from rest_framework.request import Request
 from rest_framework.settings import api_settings
-from rest_framework.views import APIView
+
+if TYPE_CHECKING:  # DRF's settings import this module while rest_framework.views loads
+    from rest_framework.authtoken.models import Token
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 
 class AnonRateThrottle(throttling.AnonRateThrottle):
