@@ -3,6 +3,8 @@ ticket. Thin: forms in, one service or selector call, a page or fragment out."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -29,6 +31,7 @@ from sops.markdown import SOPFileError, render_markdown
 from sops.models import SOP, SOPVersion
 from tickets import selectors as ticket_selectors
 from tickets import timeline
+from tickets.models import Macro, Ticket
 
 
 def _editor(request: AuthenticatedRequest) -> None:
@@ -185,7 +188,7 @@ def diff(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     if len(versions) < 2:
         messages.info(request, _("There is only one version: nothing to compare yet."))
         return redirect("sops:history", slug=sop.slug)
-    by_number = {v.number: v for v in versions}
+    by_number: dict[int | None, SOPVersion] = {v.number: v for v in versions}
     old = by_number.get(_int(request.GET.get("from")), versions[-2])
     new = by_number.get(_int(request.GET.get("to")), versions[-1])
     result = selectors.version_diff(old, new)
@@ -317,7 +320,9 @@ def edit(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     }, status=status)  # fmt: skip
 
 
-def _version_action(request: AuthenticatedRequest, slug: str, action, done: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _version_action(
+    request: AuthenticatedRequest, slug: str, action: Callable[[SOPVersion], object], done: str
+) -> HttpResponse:
     sop = selectors.get_sop_for(request.user, slug)
     _editor(request)
     form = VersionActionForm(request.POST)
@@ -382,7 +387,9 @@ def retire(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 # ------------------------------------------------------------ on a ticket
 
 
-def ticket_panel_context(request: AuthenticatedRequest, ticket, macros) -> dict:  # type: ignore[no-untyped-def]
+def ticket_panel_context(
+    request: AuthenticatedRequest, ticket: Ticket, macros: list[Macro]
+) -> dict:
     return {"ticket": ticket,
             "ticket_sops": selectors.sops_for_ticket(request.user, ticket, macros)}  # fmt: skip
 
