@@ -226,7 +226,7 @@ class QueueFilters:
 
 @dataclass
 class Page:
-    rows: list[Ticket]
+    rows: list[Any]  # QueueRow each; Ticket objects when asked for full_rows (the API)
     next_cursor: str
     has_more: bool
 
@@ -478,7 +478,7 @@ def refresh_queue_counts() -> dict[int, tuple[int, int, int, int]]:
         counts: dict[int, tuple[int, int, int, int]] = {}
         for queue_id, *values in cursor.fetchall():
             before = counts.get(queue_id, (0, 0, 0, 0))
-            counts[queue_id] = tuple(a + b for a, b in zip(before, values, strict=True))  # type: ignore[assignment]
+            counts[queue_id] = tuple(a + b for a, b in zip(before, values, strict=True))
     fresh_until = now + timedelta(seconds=QUEUE_COUNTS_SECONDS)
     cache.set(QUEUE_COUNTS_CACHE_KEY, (fresh_until, counts), QUEUE_COUNTS_SECONDS * 6)
     cache.delete(f"{QUEUE_COUNTS_CACHE_KEY}:refresh")
@@ -657,7 +657,7 @@ def ticket_conversation(ticket: Ticket) -> list[Message]:
             files[attachment.message_id].append(attachment)
     for message in messages:
         message.files = files.get(message.pk, [])
-    return messages
+    return list(messages)
 
 
 def messages_since(ticket: Ticket, seen: int, *, viewer: User) -> list[int]:
@@ -746,7 +746,7 @@ def macros_for(ticket: Ticket) -> list[Macro]:
 
 @dataclass
 class SearchResult:
-    rows: list[Ticket]
+    rows: list[Any]  # as Page.rows
     exact: bool
 
 

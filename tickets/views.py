@@ -35,7 +35,7 @@ from tickets.forms import (
     SearchForm,
     TicketUpdateForm,
 )
-from tickets.models import Attachment, Channel, Macro, Priority, Status, Ticket
+from tickets.models import Attachment, Channel, Macro, Priority, Queue, Status, Ticket
 from tickets.services import saved_views
 
 SAFE_INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
@@ -302,7 +302,7 @@ def _bulk_change(user: User, data: dict) -> Callable[[Ticket], object]:
     return lambda ticket: services.ticket_add_tags(actor=user, ticket=ticket, tags=[data["tag"]])
 
 
-def _assignee(user: User, value: str, queue) -> User:  # type: ignore[no-untyped-def]
+def _assignee(user: User, value: str, queue: Queue) -> User:
     """'me', a user id or an email address, among the people who may work the queue."""
     if value == "me":
         return user
@@ -339,7 +339,8 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
 # ---------------------------------------------------------------- ticket page
 
 
-def _ticket_context(request: AuthenticatedRequest, ticket, reply_form=None,  # type: ignore[no-untyped-def]
+def _ticket_context(request: AuthenticatedRequest, ticket: Ticket,
+                    reply_form: ReplyForm | None = None,
                     new_messages: list[int] | None = None) -> dict:  # fmt: skip
     user = request.user
     macros = selectors.macros_for(ticket)
@@ -431,7 +432,7 @@ def reply(request: AuthenticatedRequest, reference: str) -> HttpResponse:
                   status=400)  # fmt: skip
 
 
-def _show_new_messages(request: AuthenticatedRequest, ticket, form: ReplyForm,  # type: ignore[no-untyped-def]
+def _show_new_messages(request: AuthenticatedRequest, ticket: Ticket, form: ReplyForm,
                        unseen: list[int]) -> HttpResponse:  # fmt: skip
     """Messages came in after the agent opened the page: nothing is sent. The page comes
     back with them marked and the draft kept; it now names them as seen, so pressing
@@ -445,7 +446,7 @@ def _show_new_messages(request: AuthenticatedRequest, ticket, form: ReplyForm,  
     return render(request, "tickets/ticket.html", context, status=409)
 
 
-def _macro_for(ticket, macro_id: int | None) -> Macro | None:  # type: ignore[no-untyped-def]
+def _macro_for(ticket: Ticket, macro_id: int | None) -> Macro | None:
     if not macro_id:
         return None
     macro = next((m for m in selectors.macros_for(ticket) if m.pk == macro_id), None)
@@ -491,7 +492,7 @@ def update(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     if not form.is_valid():
         for field, errors in form.errors.items():
             messages.error(request, f"{form.fields[field].label if field in form.fields else ''}"
-                                    f" {' '.join(errors)}".strip())  # fmt: skip
+                                    f" {' '.join(str(e) for e in errors)}".strip())  # fmt: skip
         return redirect("tickets:detail", reference=ticket.reference)
     data, user = form.cleaned_data, request.user
     changes: dict = {
@@ -506,10 +507,10 @@ def update(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     try:
         queue = ticket.queue
         if data["queue"] != ticket.queue_id:
-            queue = selectors.visible_queues(user).filter(pk=data["queue"]).first()
-            if queue is None:
+            moved_to = selectors.visible_queues(user).filter(pk=data["queue"]).first()
+            if moved_to is None:
                 raise services.TicketError(_("Unknown queue."))
-            changes["queue"] = queue
+            changes["queue"] = queue = moved_to
         # Left as filled in, the assignee changes only if a move unassigns them.
         assignee_value = (data["assignee"] or "none").strip().lower()
         current = ticket.assignee.email if ticket.assignee else "none"
@@ -524,7 +525,7 @@ def update(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     return redirect("tickets:detail", reference=ticket.reference)
 
 
-def _other_ticket(request: AuthenticatedRequest, missing: str):  # type: ignore[no-untyped-def]
+def _other_ticket(request: AuthenticatedRequest, missing: str) -> Ticket | None:
     """The ticket named in the form's reference field, if this person may see it;
     otherwise None, with the reason shown as a message."""
     form = ReferenceForm(request.POST)
