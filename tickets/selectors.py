@@ -32,6 +32,7 @@ from tickets.models import (
     Message,
     Queue,
     Requester,
+    RequesterQuerySet,
     SavedView,
     SLAClock,
     Status,
@@ -103,7 +104,7 @@ def visible_tickets(user: User) -> QuerySet[Ticket]:
     return Ticket.objects.filter(queue_id__in=visible_queue_ids(user))
 
 
-def visible_requesters(user: User) -> QuerySet[Requester]:
+def visible_requesters(user: User) -> RequesterQuerySet:
     if user.is_authenticated and user.is_active and user.is_admin:
         return Requester.objects.all()
     return Requester.objects.filter(

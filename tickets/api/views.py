@@ -23,10 +23,11 @@ from tickets.api.serializers import (
     TicketOut,
     TicketUpdateIn,
 )
+from tickets.models import Queue
 from tickets.selectors import QueueFilters
 
 
-def _queue_or_error(user: User, queue_id: int):  # type: ignore[no-untyped-def]
+def _queue_or_error(user: User, queue_id: int) -> Queue:
     queue = next((q for q in selectors.visible_queue_list(user) if q.pk == queue_id), None)
     if queue is None:
         raise services.TicketError(f"queue {queue_id} does not exist or is not yours to use.")

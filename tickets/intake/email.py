@@ -57,13 +57,14 @@ class IngestResult:
 
     def line(self) -> str:
         """One line for the ingest_email command's output."""
-        what = {
+        labels: dict[str, str] = {
             Outcome.NEW_TICKET: f"new ticket {self.ticket.reference if self.ticket else ''}",
             Outcome.REPLY: f"reply on ticket {self.ticket.reference if self.ticket else ''}",
             Outcome.IGNORED: "ignored",
             Outcome.DUPLICATE: "duplicate",
             Outcome.QUARANTINED: "quarantined",
-        }.get(self.outcome, self.outcome)
+        }
+        what = labels.get(self.outcome, self.outcome)
         mid = self.inbound.message_id or f"inbound #{self.inbound.pk}"
         return f"{mid}: {what}" + (f" ({self.detail})" if self.detail else "")
 
@@ -279,6 +280,6 @@ def email_config_saved(*, actor: User | None, target: Mailbox | EmailRoute, acti
         key: value for key, value in model_to_dict(target).items() if key not in _SECRET_FIELDS
     }
     ConfigEvent.objects.create(
-        action=action, actor=actor, target_type=target._meta.model_name, target_id=target.pk,
-        after=json.loads(json.dumps(after, default=str)),
+        action=action, actor=actor, target_type=target._meta.model_name or "",
+        target_id=target.pk, after=json.loads(json.dumps(after, default=str)),
     )  # fmt: skip

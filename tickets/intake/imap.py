@@ -29,7 +29,7 @@ from tickets.models import InboundEmail, Mailbox
 logger = logging.getLogger(__name__)
 LOCK_NAMESPACE = 7307  # first key of pg_try_advisory_lock(int, int): "IMAP"
 
-_CLIENTS: dict[str, type[BaseMailBox]] = {
+_CLIENTS: dict[str, type[MailBox] | type[MailBoxStartTls] | type[MailBoxUnencrypted]] = {
     Mailbox.Security.SSL: MailBox,
     Mailbox.Security.STARTTLS: MailBoxStartTls,
     Mailbox.Security.NONE: MailBoxUnencrypted,

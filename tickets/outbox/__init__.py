@@ -104,7 +104,7 @@ def _thread_headers(notification: Notification) -> dict[str, str]:
             .alias(person=Coalesce("origin_requester_id", "ticket__requester_id"))
             .filter(person=origin or F("ticket__requester_id"))
             .exclude(channel_message_id="")
-            .exclude(pk=notification.message_id)
+            .exclude(pk=notification.message_id)  # type: ignore[misc]  # None: excludes none
             .order_by("-created_at", "-id")
             .values_list("channel_message_id", flat=True)[:10]
         )

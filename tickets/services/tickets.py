@@ -17,7 +17,6 @@ from typing import Any
 
 import nh3
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +33,7 @@ from tickets.models import (
     Priority,
     Queue,
     Requester,
+    RequesterQuerySet,
     Status,
     Ticket,
     TicketLink,
@@ -125,7 +125,7 @@ def _queue_requester_email(ticket: Ticket, message: Message, *, kind: str) -> No
 # ---------------------------------------------------------------- requesters
 
 
-def _requester_named(requesters: QuerySet[Requester], *, email: str, external_id: str,
+def _requester_named(requesters: RequesterQuerySet, *, email: str, external_id: str,
                      provisional: bool) -> Requester | None:  # fmt: skip
     """The requester among ``requesters`` with this external id, else this email: a
     canonical record first, then (``provisional``) a provisional identity. Each lookup is
@@ -170,7 +170,8 @@ def requester_get_or_create(
                          (name, _("Name"))):  # fmt: skip
         _clean_text(value, field=label, max_chars=254)
     trusted = actor is None or (actor.is_active and actor.is_admin)
-    seen = Requester.objects.all() if trusted else selectors.visible_requesters(actor)
+    seen = (Requester.objects.all() if trusted or actor is None
+            else selectors.visible_requesters(actor))  # fmt: skip
     fields = {"email": email, "external_id": external_id, "name": bidi.clean_name(name.strip()),
               "language": language, "region": region}  # fmt: skip
     for _attempt in range(2):
@@ -548,7 +549,7 @@ def macro_apply(
         ticket_set_priority(actor=actor, ticket=ticket, priority=macro.set_priority)
     if macro.add_tags:
         ticket_add_tags(actor=actor, ticket=_locked(ticket), tags=macro.add_tags)
-    if macro.set_queue_id:
+    if macro.set_queue is not None:
         ticket_move_queue(actor=actor, ticket=ticket, queue=macro.set_queue)
     if macro.set_status:
         ticket_change_status(actor=actor, ticket=ticket, status=macro.set_status)
