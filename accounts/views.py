@@ -86,7 +86,7 @@ def preferences(request: AuthenticatedRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your preferences are saved."))
             return redirect("accounts:preferences")
-    from rest_framework.authtoken.models import Token  # noqa: PLC0415
+    from rest_framework.authtoken.models import Token
 
     has_token = Token.objects.filter(user=user).exists()
     return render(request, "accounts/preferences.html", {"form": form, "has_token": has_token})

@@ -105,7 +105,7 @@ def seed_organisation(*, random_passwords: bool = False) -> SeedReport:
 
 def _seed_escalation_setup(report: SeedReport) -> None:
     """Escalation reasons (some escalate by themselves) and an on-call rotation."""
-    from escalations.models import EscalationReason, Rotation, RotationMember  # noqa: PLC0415
+    from escalations.models import EscalationReason, Rotation, RotationMember
 
     for name, trigger, team, severity, categories, tags in ESCALATION_REASONS:
         _reason, created = EscalationReason.objects.get_or_create(
@@ -129,8 +129,8 @@ def _seed_escalation_setup(report: SeedReport) -> None:
 def _seed_sops(report: SeedReport) -> None:
     """Published SOPs (one with two versions, so history and differences show something)
     and one proposal waiting for review, written through the SOP services."""
-    from sops import services as sop_services  # noqa: PLC0415 - sops imports tickets
-    from sops.models import SOP  # noqa: PLC0415
+    from sops import services as sop_services  # sops imports tickets
+    from sops.models import SOP
 
     admin = User.objects.filter(role=Role.ADMIN).order_by("pk").first()
     if admin is None:
@@ -251,9 +251,9 @@ def has_tickets() -> bool:
 def seed_escalation_examples() -> int:
     """A few escalations in different states and an open incident on demo tickets, the
     first time (written through the services, as people would)."""
-    from escalations import services as esc  # noqa: PLC0415
-    from escalations.models import Escalation, EscalationReason, Incident  # noqa: PLC0415
-    from tickets.models import ACTIVE_STATUSES  # noqa: PLC0415
+    from escalations import services as esc
+    from escalations.models import Escalation, EscalationReason, Incident
+    from tickets.models import ACTIVE_STATUSES
 
     if Escalation.objects.exists() or Incident.objects.exists():
         return 0

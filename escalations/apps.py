@@ -9,9 +9,9 @@ class EscalationsConfig(AppConfig):
     verbose_name = _("Escalations")
 
     def ready(self) -> None:
-        from escalations.models import Rotation  # noqa: PLC0415 - after the registry
-        from tickets import outbox  # noqa: PLC0415
-        from tickets.models import Notification  # noqa: PLC0415
+        from escalations.models import Rotation  # after the registry
+        from tickets import outbox
+        from tickets.models import Notification
 
         def rotation_endpoint(notification: Notification) -> outbox.WebhookEndpoint | None:
             rotation = Rotation.objects.filter(pk=notification.payload.get("rotation_id")).first()

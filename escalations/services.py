@@ -441,7 +441,7 @@ def incident_post_update(*, actor: User, incident: Incident, body: str, status: 
     through the outbox, in the ticket's language when the chosen macro has a variant in
     it). ``expected_plan`` is the fingerprint of the plan the actor confirmed: if the
     tickets it would reach have changed since, nothing is posted."""
-    from tickets.services import TicketError, macro_render, ticket_reply  # noqa: PLC0415
+    from tickets.services import TicketError, macro_render, ticket_reply
 
     if not _can_run_incidents(actor):
         raise EscalationError(_("Only in-house leads and admins post incident updates."))

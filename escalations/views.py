@@ -43,7 +43,7 @@ def raise_escalation(request: AuthenticatedRequest, reference: str) -> HttpRespo
     form = RaiseForm(request.POST)
     if not form.is_valid():
         # The ticket page again, the escalate form open with each error by its field.
-        from tickets.views import _ticket_context  # noqa: PLC0415 - the ticket page imports us
+        from tickets.views import _ticket_context  # the ticket page imports us
 
         context = {**_ticket_context(request, ticket), "escalate_form": form,
                    "escalate_open": True}  # fmt: skip

@@ -310,7 +310,7 @@ def sops_for_ticket(user: User, ticket: Ticket, available_macros: list[Macro]) -
     checklists and this ticket's ticks. The published SOPs are cached per process until
     any of them changes (``config_cache``): two queries, the version and the ticks.
     The same rules as ``visible_sops`` decide who reads what."""
-    from core import config_cache  # noqa: PLC0415 - tickets builds on sops' models
+    from core import config_cache  # tickets builds on sops' models
 
     if not user.is_authenticated or not user.is_active:
         return []

@@ -396,7 +396,7 @@ def sop_retire(*, actor: User, sop: SOP) -> SOP:
 
 
 def _notify_vendors(sop: SOP, version: SOPVersion, now: datetime.datetime) -> None:
-    from tickets import outbox  # noqa: PLC0415 - the outbox imports ticket services
+    from tickets import outbox  # the outbox imports ticket services
 
     url = absolute_url("sops:detail", sop.slug)
     payload = {

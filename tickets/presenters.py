@@ -165,7 +165,7 @@ def rows_html(
 ) -> SafeString:
     """The rows as an HTML table, rendered by Jinja2 (several times faster than the
     Django engine for this loop); autoescaped like any template."""
-    from django.template.loader import render_to_string  # noqa: PLC0415
+    from django.template.loader import render_to_string
 
     html = render_to_string(
         "tickets/rows.html",

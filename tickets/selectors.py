@@ -178,7 +178,7 @@ def can_work_queue(user: User, queue_id: int) -> bool:
 
 def assignable_agents(user: User, queue: Queue) -> QuerySet[User]:
     """People who may be assigned a ticket in this queue (and whom this person may see)."""
-    from accounts.selectors import visible_users  # noqa: PLC0415
+    from accounts.selectors import visible_users
 
     grant = Q(team__queues=queue) | Q(team__vendor__queues=queue) | Q(role="admin")
     return visible_users(user).filter(grant, is_active=True).distinct().order_by("full_name")
@@ -590,7 +590,7 @@ def bulk_assignees(user: User) -> QuerySet[User]:
     """Whom this person may pick to assign tickets to from the queue, besides themselves:
     the people they may see (``visible_users``) who may work at least one of their
     visible queues. Agents see only themselves: for them this is empty and no query."""
-    from accounts.selectors import visible_users  # noqa: PLC0415
+    from accounts.selectors import visible_users
 
     if not (user.is_authenticated and user.is_active and (user.is_admin or user.is_lead)):
         return User.objects.none()
@@ -866,8 +866,8 @@ def email_routing() -> EmailRouting:
 
 
 def _load_email_routing() -> EmailRouting:
-    from tickets.models import EmailRoute, Mailbox  # noqa: PLC0415
-    from tickets.outbox.mail import sender  # noqa: PLC0415 - keeps the selector import light
+    from tickets.models import EmailRoute, Mailbox
+    from tickets.outbox.mail import sender  # keeps the selector import light
 
     routing = EmailRouting()
     for box in Mailbox.objects.filter(is_active=True, queue__is_active=True).select_related(

@@ -201,7 +201,7 @@ def _open_next_ticket(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _url(name: str, **kwargs: str) -> str:
-    from django.urls import reverse  # noqa: PLC0415
+    from django.urls import reverse
 
     return reverse(name, kwargs=kwargs or None)
 
@@ -259,7 +259,7 @@ def _bulk_link_incident(
     request: AuthenticatedRequest, tickets: list[Ticket], number: int, back: str
 ) -> HttpResponse:
     """Link the selected tickets to an incident chosen from the picker."""
-    from escalations import services as esc_services  # noqa: PLC0415 - builds on tickets
+    from escalations import services as esc_services  # builds on tickets
 
     incident = escalation_selectors.visible_incidents(request.user).filter(pk=number).first()
     if incident is None:

@@ -221,7 +221,7 @@ def email_process(record: InboundEmail, *, queue: Queue | None = None) -> Ingest
                                max_attachment_bytes=settings.ATTACHMENT_MAX_BYTES)  # fmt: skip
     except inbound.UnreadableEmail as exc:
         return _quarantine(record, str(exc))
-    except Exception as exc:  # noqa: BLE001 - MIME the parser cannot walk is still kept
+    except Exception as exc:  # MIME the parser cannot walk is still kept
         logger.exception("inbound email %s could not be read", record.pk)
         return _quarantine(record, f"unreadable: {type(exc).__name__}: {exc}")
     record.message_id, record.from_address = parsed.message_id, parsed.from_address
@@ -235,7 +235,7 @@ def email_process(record: InboundEmail, *, queue: Queue | None = None) -> Ingest
             record.save(update_fields=_FIELDS)
     except (TicketError, attachments.AttachmentError, ValueError) as exc:
         return _quarantine(record, str(exc))
-    except Exception as exc:  # noqa: BLE001 - one bad message never stops a batch
+    except Exception as exc:  # one bad message never stops a batch
         logger.exception("inbound email %s could not be processed", record.pk)
         return _quarantine(record, f"internal error: {type(exc).__name__}: {exc}")
     return result

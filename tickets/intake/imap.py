@@ -88,7 +88,7 @@ def mailbox_poll(mailbox: Mailbox, *, limit: int | None = None) -> PollResult:
             return result
         try:
             _poll(mailbox, result, limit or settings.IMAP_BATCH)
-        except Exception as exc:  # noqa: BLE001 - recorded on the mailbox for the admin
+        except Exception as exc:  # recorded on the mailbox for the admin
             logger.warning("polling %s failed: %s", mailbox.address, exc)
             result.error = f"{type(exc).__name__}: {exc}"[:2000]
         Mailbox.objects.filter(pk=mailbox.pk).update(last_polled_at=timezone.now(),

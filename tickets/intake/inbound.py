@@ -170,7 +170,7 @@ def _decode(part: MIMEPart) -> str:
 
 
 def detect_language(text: str) -> str:
-    import py3langid  # noqa: PLC0415 - loads its model on first use
+    import py3langid  # loads its model on first use
 
     sample = text.strip()[:2000]
     if len(sample) < 12:
@@ -184,7 +184,7 @@ def parse(raw: bytes, *, max_attachment_bytes: int) -> ParsedEmail:
         raise UnreadableEmail("empty message")
     try:
         message = email.message_from_bytes(_bounded_headers(raw), policy=policy.default)
-    except Exception as exc:  # noqa: BLE001 - any parser failure is a quarantine reason
+    except Exception as exc:  # any parser failure is a quarantine reason
         raise UnreadableEmail(f"not a MIME message: {exc}") from exc
     if not isinstance(message, EmailMessage):
         raise UnreadableEmail("not a MIME message")

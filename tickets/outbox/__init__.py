@@ -37,7 +37,7 @@ def backoff(attempts: int, *, rng: random.Random | None = None) -> timedelta:
     base = settings.NOTIFICATION_RETRY_BASE_SECONDS
     cap = settings.NOTIFICATION_RETRY_MAX_SECONDS
     delay = min(cap, base * 2 ** max(0, attempts - 1))
-    return timedelta(seconds=delay * (rng or random).uniform(0.5, 1.5))  # noqa: S311
+    return timedelta(seconds=delay * (rng or random).uniform(0.5, 1.5))
 
 
 def _claim(notification_id: int) -> bool:
@@ -273,6 +273,6 @@ def notification_retry(*, notification: Notification) -> bool:
 
 def enqueue_delivery(notification_id: int) -> None:
     """Hand the notification to a worker once the current transaction has committed."""
-    from tickets.tasks import deliver_notification  # noqa: PLC0415 - tasks import this module
+    from tickets.tasks import deliver_notification  # tasks import this module
 
     transaction.on_commit(lambda: deliver_notification.delay(notification_id))

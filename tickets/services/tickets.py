@@ -255,7 +255,7 @@ def ticket_create(
         "requester": requester.pk,
     })  # fmt: skip
     sla.sla_start(ticket=ticket, actor=actor, now=now)
-    from escalations.services import auto_escalate_new_ticket  # noqa: PLC0415 - builds on this
+    from escalations.services import auto_escalate_new_ticket  # builds on this
 
     auto_escalate_new_ticket(ticket)
     return ticket
@@ -383,7 +383,7 @@ def ticket_set_tags(*, actor: User | None, ticket: Ticket, tags: Iterable[str]) 
     _event(ticket, actor, "tags_changed", {"tags": old}, {"tags": new})
     added = set(new) - set(old)
     if added:
-        from escalations.services import auto_escalate_tags_added  # noqa: PLC0415
+        from escalations.services import auto_escalate_tags_added
 
         auto_escalate_tags_added(ticket, added)
     return ticket

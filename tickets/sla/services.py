@@ -495,7 +495,7 @@ class _Actions:
         for notification in created:
             outbox.enqueue_delivery(notification.pk)
         if self.escalate:
-            from escalations import services as escalations  # noqa: PLC0415 - builds on us
+            from escalations import services as escalations  # builds on us
 
             reason = escalations.sla_breach_reason()
             for ticket, fired in self.escalate:
@@ -698,7 +698,7 @@ def sla_config_changed(*, actor: User | None, target: BusinessCalendar | SLAPoli
                        action: str) -> None:  # fmt: skip
     """An admin saved a calendar or a policy: audit it, and recompute the live clocks it
     governs in the background once this commits."""
-    from tickets.tasks import recompute_sla_clocks  # noqa: PLC0415 - tasks import services
+    from tickets.tasks import recompute_sla_clocks  # tasks import services
 
     if isinstance(target, BusinessCalendar):
         BusinessCalendar.objects.filter(pk=target.pk).update(updated_at=timezone.now())

@@ -33,7 +33,7 @@ class Command(BaseCommand):
             try:
                 raw = source.read_bytes() if source else sys.stdin.buffer.read()
                 result = email_ingest(raw, source=InboundEmail.Source.PIPE, queue=queue)
-            except Exception as exc:  # noqa: BLE001 - report, go on with the next one
+            except Exception as exc:  # report, go on with the next one
                 failed += 1
                 self.stderr.write(f"{source or 'stdin'}: not stored: {exc}")
                 continue
