@@ -13,7 +13,7 @@ PY_DIRS := accounts core escalations helpdesk sops tickets tests bench scripts m
 help:
 	@echo "make run    start web, worker and beat (embedded PostgreSQL and Redis unless configured)"
 	@echo "make test   run the whole test suite, browser tests included"
-	@echo "make lint   ruff, Django's deploy checks, missing migrations"
+	@echo "make lint   ruff, mypy, Django's deploy checks, missing migrations"
 	@echo "make stop   stop the embedded PostgreSQL and Redis if they are still running"
 
 $(VENV)/.installed: requirements-dev.lock
@@ -50,6 +50,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	@# The architecture's import rules (pyproject.toml [tool.importlinter]).
 	$(BIN)/lint-imports --no-cache
+	@# Types. Stand-in service addresses: mypy's Django plugin loads the settings, which
+	@# would otherwise start the embedded PostgreSQL and Redis (nothing connects to these).
+	DATABASE_URL=postgres://mypy@127.0.0.1:9/mypy REDIS_URL=redis://127.0.0.1:9/0 \
+	  SECRET_KEY=mypy-only $(BIN)/mypy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	@# Django's deployment checks against production settings (values are stand-ins).
 	DEBUG=0 SECRET_KEY=lint-only-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \

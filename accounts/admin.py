@@ -1,11 +1,17 @@
+from typing import Any, ClassVar, cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.forms import AdminUserChangeForm, AdminUserCreationForm
+from accounts.http import AuthenticatedRequest
 from accounts.models import AccountEvent, Role, Team, User, Vendor
 from core import webhook_targets as webhooks
 from core.admin import ReadOnlyAdminMixin
@@ -36,7 +42,7 @@ class VendorAdmin(admin.ModelAdmin):
     readonly_fields = ["webhook_secret_rotated_at"]
     actions = ["rotate_webhook_secret"]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj: Vendor, form: Any, change: bool) -> None:
         url = form.cleaned_data.get("webhook_url", "")
         if change:
             obj.webhook_url = Vendor.objects.get(pk=obj.pk).webhook_url  # set by the service
@@ -44,10 +50,12 @@ class VendorAdmin(admin.ModelAdmin):
         else:
             obj.webhook_url = ""
             super().save_model(request, obj, form, change)
-        services.vendor_webhook_set(actor=request.user, vendor=obj, url=url)
+        services.vendor_webhook_set(actor=cast(User, request.user), vendor=obj, url=url)
 
     @admin.action(description=_("Rotate the webhook signing secret"))
-    def rotate_webhook_secret(self, request, queryset):  # type: ignore[no-untyped-def]
+    def rotate_webhook_secret(
+        self, request: AuthenticatedRequest, queryset: QuerySet[Vendor]
+    ) -> None:
         for vendor in queryset:
             secret = services.vendor_webhook_secret_rotate(actor=request.user, vendor=vendor)
             self.message_user(
@@ -94,26 +102,27 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ["wide"],
                 "fields": ["email", "full_name", "team", "password1", "password2"]}),
     ]  # fmt: skip
-    filter_horizontal: list[str] = []
+    filter_horizontal: ClassVar[list[str]] = []
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         """Route the admin's edits through the services so they are audited."""
+        actor = cast(User, request.user)  # the admin is for signed-in staff only
         data = form.cleaned_data
         if not change:
             created = services.user_create(
-                actor=request.user, email=data["email"], full_name=data["full_name"],
+                actor=actor, email=data["email"], full_name=data["full_name"],
                 team=data.get("team"), password=data.get("password1"),
             )  # fmt: skip
             obj.pk = created.pk
             obj.refresh_from_db()
             return
         if "languages" in form.changed_data:
-            services.user_set_languages(actor=request.user, user=obj, languages=data["languages"])
+            services.user_set_languages(actor=actor, user=obj, languages=data["languages"])
         edits = {f: data[f] for f in ("team", "is_active", "full_name") if f in form.changed_data}
         if edits:
-            services.user_update(actor=request.user, user=obj, **edits)
+            services.user_update(actor=actor, user=obj, **edits)
         if "ui_language" in form.changed_data:
-            services.user_update_preferences(actor=request.user, user=obj,
+            services.user_update_preferences(actor=actor, user=obj,
                                              ui_language=data["ui_language"])  # fmt: skip
         # Email, time zone and superuser flag have no workflow of their own.
         plain = [f for f in ("email", "time_zone", "is_superuser") if f in form.changed_data]
@@ -122,7 +131,9 @@ class UserAdmin(DjangoUserAdmin):
 
     actions = ["make_agent", "make_lead", "make_admin"]
 
-    def _set_role(self, request, queryset, role):  # type: ignore[no-untyped-def]
+    def _set_role(
+        self, request: AuthenticatedRequest, queryset: QuerySet[User], role: Role
+    ) -> None:
         changed = 0
         for user in queryset:
             try:
@@ -133,15 +144,15 @@ class UserAdmin(DjangoUserAdmin):
         self.message_user(request, _("%(count)d user(s) updated.") % {"count": changed})
 
     @admin.action(description=_("Make selected users agents"))
-    def make_agent(self, request, queryset):  # type: ignore[no-untyped-def]
+    def make_agent(self, request: AuthenticatedRequest, queryset: QuerySet[User]) -> None:
         self._set_role(request, queryset, Role.AGENT)
 
     @admin.action(description=_("Make selected users leads"))
-    def make_lead(self, request, queryset):  # type: ignore[no-untyped-def]
+    def make_lead(self, request: AuthenticatedRequest, queryset: QuerySet[User]) -> None:
         self._set_role(request, queryset, Role.LEAD)
 
     @admin.action(description=_("Make selected users admins"))
-    def make_admin(self, request, queryset):  # type: ignore[no-untyped-def]
+    def make_admin(self, request: AuthenticatedRequest, queryset: QuerySet[User]) -> None:
         self._set_role(request, queryset, Role.ADMIN)
 
 
@@ -156,8 +167,9 @@ class AccountEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 # API tokens are secrets each person manages on their own preferences page; nobody
 # browses other people's tokens in the admin.
 try:
-    from rest_framework.authtoken.admin import TokenProxy
+    # (Its admin module registers TokenProxy; the stubs do not re-export the name.)
+    from rest_framework.authtoken.admin import TokenProxy  # type: ignore[attr-defined]
 
     admin.site.unregister(TokenProxy)
-except (ImportError, admin.sites.NotRegistered):
+except (ImportError, NotRegistered):
     pass

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
@@ -5,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from core import navigation
 
 
-def _sync_roles(sender, **kwargs):  # type: ignore[no-untyped-def]
+def _sync_roles(sender: AppConfig, **kwargs: Any) -> None:
     # Permissions exist only after post_migrate has created them, so role groups
     # are synced here rather than in a data migration.
     from accounts.services import role_groups_sync

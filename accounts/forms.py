@@ -1,4 +1,5 @@
 import zoneinfo
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -42,7 +43,16 @@ def _ui_language_choices() -> list[tuple[str, str]]:
 class LanguageSelect(forms.Select):
     """Options marked with their own language, so screen readers read each name right."""
 
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):  # type: ignore[no-untyped-def]
+    def create_option(
+        self,
+        name: str,
+        value: Any,
+        label: int | str,
+        selected: bool,
+        index: int,
+        subindex: int | None = None,
+        attrs: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         if value:
             option["attrs"]["lang"] = value

@@ -64,8 +64,14 @@ def rule_limits() -> list[tuple[tuple[str, ...], int]]:
     return rules
 
 
+class AxesRequest(HttpRequest):
+    """A request as axes hands it to its handler, with the address axes resolved."""
+
+    axes_ip_address: str
+
+
 class LockoutHandler(AxesDatabaseHandler):
-    def get_failures(self, request, credentials: dict | None = None) -> int:  # type: ignore[no-untyped-def]
+    def get_failures(self, request: AxesRequest, credentials: dict | None = None) -> int:
         attempts = self.get_user_attempts(request, credentials)
         pair_failures = 0
         for (rule, limit), queryset in zip(rule_limits(), attempts, strict=True):
@@ -76,7 +82,7 @@ class LockoutHandler(AxesDatabaseHandler):
                 pair_failures = failures
         return pair_failures
 
-    def reset_user_attempts(self, request, credentials: dict | None = None) -> int:  # type: ignore[no-untyped-def]
+    def reset_user_attempts(self, request: AxesRequest, credentials: dict | None = None) -> int:
         # A successful sign-in clears only that account's failures from that address.
         # Axes would clear every rule's records: the address's failures on other
         # accounts too, so signing in to one's own account would reset a guess at

@@ -39,7 +39,7 @@ def _audit(
     return AccountEvent.objects.create(
         action=action,
         actor=actor,
-        target_type=target._meta.model_name,
+        target_type=target._meta.model_name or "",
         target_id=target.pk,
         before=before or {},
         after=after or {},
@@ -50,7 +50,7 @@ def role_groups_sync() -> None:
     """Make each role's group hold exactly the permissions the apps declared for it."""
     for role, apps in role_permissions().items():
         group, _created = Group.objects.get_or_create(name=role)
-        wanted = []
+        wanted: list[Permission] = []
         for app_label, models in apps.items():
             for model, actions in models.items():
                 codenames = [f"{action}_{model}" for action in actions]
@@ -82,7 +82,7 @@ def vendor_create(*, actor: User | None, name: str, contact_email: str = "") -> 
 def vendor_webhook_set(*, actor: User | None, vendor: Vendor, url: str) -> Vendor:
     """Point the vendor's notices at ``url`` (validated: https, public address), or turn
     them off with an empty URL. A first URL gets a signing secret."""
-    from core import webhook_targets as webhooks  # noqa: PLC0415
+    from core import webhook_targets as webhooks
 
     vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
     url = url.strip()
@@ -109,9 +109,9 @@ def vendor_webhook_set(*, actor: User | None, vendor: Vendor, url: str) -> Vendo
 def vendor_webhook_secret_rotate(*, actor: User | None, vendor: Vendor) -> str:
     """A new signing secret, returned once to show the admin. The old one keeps signing
     alongside it for WEBHOOK_SECRET_GRACE_HOURS so the vendor can switch over."""
-    from django.utils import timezone  # noqa: PLC0415
+    from django.utils import timezone
 
-    from core import webhook_targets as webhooks  # noqa: PLC0415
+    from core import webhook_targets as webhooks
 
     vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
     secret = webhooks.new_secret()
@@ -296,7 +296,7 @@ def user_update(
 @transaction.atomic
 def api_token_rotate(*, actor: User) -> str:
     """A new API token for the actor (the old one stops working). Returns the key once."""
-    from rest_framework.authtoken.models import Token  # noqa: PLC0415
+    from rest_framework.authtoken.models import Token
 
     had_one = Token.objects.filter(user=actor).delete()[0] > 0
     token = Token.objects.create(user=actor)
@@ -306,7 +306,7 @@ def api_token_rotate(*, actor: User) -> str:
 
 
 def _api_token_delete(*, actor: User | None, user: User, reason: str = "") -> bool:
-    from rest_framework.authtoken.models import Token  # noqa: PLC0415
+    from rest_framework.authtoken.models import Token
 
     deleted = Token.objects.filter(user=user).delete()[0] > 0
     if deleted:

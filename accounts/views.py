@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.views import LoginView
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -18,6 +19,7 @@ from django_ratelimit.core import is_ratelimited
 
 from accounts import permissions, selectors
 from accounts.forms import PreferencesForm, RosterSearchForm, SignInForm
+from accounts.http import AuthenticatedRequest
 from accounts.services import (
     AccountError,
     api_token_revoke,
@@ -50,7 +52,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         limits = [
             is_ratelimited(self.request, group="password-reset-address", key="ip",
                            rate=settings.PASSWORD_RESET_RATE_PER_ADDRESS, increment=True),
@@ -66,7 +68,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     form = PreferencesForm(
         request.POST or None,
@@ -84,7 +86,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your preferences are saved."))
             return redirect("accounts:preferences")
-    from rest_framework.authtoken.models import Token  # noqa: PLC0415
+    from rest_framework.authtoken.models import Token
 
     has_token = Token.objects.filter(user=user).exists()
     return render(request, "accounts/preferences.html", {"form": form, "has_token": has_token})
@@ -92,7 +94,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def api_token(request: HttpRequest) -> HttpResponse:
+def api_token(request: AuthenticatedRequest) -> HttpResponse:
     """Create or replace (action=rotate) or revoke (action=revoke) the person's API token."""
     if request.POST.get("action") == "revoke":
         api_token_revoke(actor=request.user)
@@ -105,7 +107,7 @@ def api_token(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @vary_on_headers("HX-Request")
-def roster(request: HttpRequest) -> HttpResponse:
+def roster(request: AuthenticatedRequest) -> HttpResponse:
     if not permissions.can_view_roster(request.user):
         raise Http404
     form = RosterSearchForm(request.GET)
@@ -114,7 +116,7 @@ def roster(request: HttpRequest) -> HttpResponse:
     after = None
     if form.cleaned_data.get("after"):
         try:
-            name, pk = cursors.decode(form.cleaned_data["after"], salt=_CURSOR_SALT) or ()
+            name, pk = cursors.decode(form.cleaned_data["after"], salt=_CURSOR_SALT) or []
             after = (str(name), int(pk))
         except (ValueError, TypeError):  # garbage, tampered or not a (name, pk) pair
             after = None

@@ -53,7 +53,7 @@ def ensure_database(name: str) -> None:
 
 
 def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env,  # noqa: S603
+    result = subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env,
                             capture_output=True, text=True, check=False)  # fmt: skip
     if result.returncode != 0:
         raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -77,7 +77,7 @@ def gunicorn(env: dict[str, str], port: int, workers: int = 4, threads: int = 2,
     """gunicorn as deployed: the Procfile and Dockerfile run the default `sync` worker class
     (one request at a time, a fresh connection each, taken by whichever worker is free);
     `gthread` keeps connections alive, so each is pinned to the worker that accepted it."""
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [str(Path(PYTHON).parent / "gunicorn"), "helpdesk.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--threads", str(threads), "--worker-class", worker_class,
          "--log-level", "warning"],
@@ -110,7 +110,7 @@ def celery_process(env: dict[str, str], kind: str, *, concurrency: int = 1,
     else:
         schedule = BASE_DIR / ".local" / f"bench-beat-{env['EMBEDDED_DATABASE_NAME']}-{name}"
         extra = ["--schedule", str(schedule)]
-    return subprocess.Popen(  # noqa: S603
+    return subprocess.Popen(
         [celery_bin, "-A", "helpdesk", kind, "--loglevel", "ERROR", *extra], cwd=BASE_DIR,
         env=env, start_new_session=True,
     )  # fmt: skip

@@ -69,7 +69,7 @@ def main() -> None:
             while batches and len(running) < args.workers:
                 report = Path(folder) / f"report-{len(batches)}.txt"
                 with report.open("w") as out:
-                    running.append((subprocess.Popen(  # noqa: S603
+                    running.append((subprocess.Popen(
                         [PYTHON, "manage.py", "ingest_email", *batches.pop(0)], cwd=BASE_DIR,
                         env=env, stdout=out, stderr=subprocess.DEVNULL,
                     ), report))  # fmt: skip

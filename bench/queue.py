@@ -264,7 +264,7 @@ def main() -> None:
         slow_by_second: dict[int, int] = defaultdict(int)
         interval = 1.0 / args.rate
         tick = threading.Lock()
-        rng = random.Random(3)  # noqa: S311
+        rng = random.Random(3)
 
         def simulated_agent(s: Session) -> None:
             while True:

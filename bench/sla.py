@@ -54,7 +54,7 @@ def _make_due(cursor, count: int, start_sql: str, spread_seconds: float) -> list
                next_check_at = {start_sql} + (picked.n * %s / %s) * interval '1 second'
           FROM picked WHERE c.id = picked.id
         RETURNING c.id
-        """,  # noqa: S608 - start_sql is one of two literals below
+        """,  # start_sql is one of two literals below
         [count, spread_seconds, count, spread_seconds, count],
     )
     return [row[0] for row in cursor.fetchall()]
@@ -134,7 +134,7 @@ def measure_sweep(services, connection) -> None:  # type: ignore[no-untyped-def]
         f"({result.breaches} breaches fired)")  # fmt: skip
 
 
-def measure_with_worker(env, args, services, connection, SLAClock) -> None:  # type: ignore[no-untyped-def]  # noqa: N803
+def measure_with_worker(env, args, services, connection, SLAClock) -> None:  # type: ignore[no-untyped-def]
     say("\n## With a real worker and beat (sweep every 10 s)")
     with celery(env, args.concurrency):
         services.sla_sweep(budget_seconds=600)
@@ -169,7 +169,7 @@ def measure_with_worker(env, args, services, connection, SLAClock) -> None:  # t
             f"max {lag['max'] / 1000:.1f} s")  # fmt: skip
 
 
-def measure_recompute(services, BusinessCalendar, BusinessHours, SLAClock) -> None:  # type: ignore[no-untyped-def]  # noqa: N803
+def measure_recompute(services, BusinessCalendar, BusinessHours, SLAClock) -> None:  # type: ignore[no-untyped-def]
     say("\n## Calendar change (in process, as the recompute task runs it)")
     calendar = BusinessCalendar.objects.get(name="Around the clock")
     # Every policy, so every open ticket's clocks are recomputed (those on the other

@@ -27,6 +27,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response({"detail": "Not found.", "code": "not_found"},
                         status=status.HTTP_404_NOT_FOUND)  # fmt: skip
     if isinstance(exc, exceptions.ParseError):  # a body that cannot be read, or BadInput
-        return Response({"detail": str(exc.detail), "code": exc.detail.code},
+        code = exc.detail.code if isinstance(exc.detail, exceptions.ErrorDetail) else "parse_error"
+        return Response({"detail": str(exc.detail), "code": code},
                         status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
     return drf_exception_handler(exc, context)

@@ -57,7 +57,7 @@ def _render(name: str, request: HttpRequest | None, context: dict[str, Any]) -> 
 # random characters, every time it is asked for one.
 
 
-def header(request: HttpRequest | None, user: Any, nav_items: list[dict],
+def header(request: HttpRequest | None, user: Any, nav_items: list[dict] | None,
            csrf_token: object) -> SafeString:  # fmt: skip
     context = {"user": user, "nav_items": nav_items, "page_csrf_token": csrf_token}
     return _render("partials/header.html", request, context)

@@ -6,6 +6,7 @@ import logging
 import socket
 import time
 from functools import lru_cache
+from typing import cast
 
 import redis
 from django.conf import settings
@@ -51,7 +52,7 @@ def forget_worker(hostname: str) -> None:
 
 
 def live_workers(max_age: float) -> list[str]:
-    names = client().zrangebyscore(WORKERS_KEY, time.time() - max_age, "+inf")
+    names = cast("list[bytes]", client().zrangebyscore(WORKERS_KEY, time.time() - max_age, "+inf"))
     return sorted(name.decode() for name in names)
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 DEMO_PASSWORD = "helpdesk-demo"  # noqa: S105 - documented demo login, never for production
 
@@ -138,7 +139,7 @@ SLA_POLICIES = [
 
 # SOPs: (title, summary, queues, categories, tags, languages, vendors, macros "name|lang",
 #  versions [(body, steps, change summary)], proposal (body, steps, change summary) or None)
-SOPS = [
+SOPS: list[tuple[Any, ...]] = [
     ("Hacked accounts and account takeover",
      "When someone else got into a user's account, or changed its email or password.",
      [], ["account"], ["hacked", "recovery", "login", "2fa"], [],

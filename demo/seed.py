@@ -105,7 +105,7 @@ def seed_organisation(*, random_passwords: bool = False) -> SeedReport:
 
 def _seed_escalation_setup(report: SeedReport) -> None:
     """Escalation reasons (some escalate by themselves) and an on-call rotation."""
-    from escalations.models import EscalationReason, Rotation, RotationMember  # noqa: PLC0415
+    from escalations.models import EscalationReason, Rotation, RotationMember
 
     for name, trigger, team, severity, categories, tags in ESCALATION_REASONS:
         _reason, created = EscalationReason.objects.get_or_create(
@@ -129,13 +129,13 @@ def _seed_escalation_setup(report: SeedReport) -> None:
 def _seed_sops(report: SeedReport) -> None:
     """Published SOPs (one with two versions, so history and differences show something)
     and one proposal waiting for review, written through the SOP services."""
-    from sops import services as sop_services  # noqa: PLC0415 - sops imports tickets
-    from sops.models import SOP  # noqa: PLC0415
+    from sops import services as sop_services  # sops imports tickets
+    from sops.models import SOP
 
     admin = User.objects.filter(role=Role.ADMIN).order_by("pk").first()
-    lead = User.objects.filter(email="lead@example.com").first() or admin
     if admin is None:
         return
+    lead = User.objects.filter(email="lead@example.com").first() or admin
     queues = {queue.name: queue for queue in Queue.objects.all()}
     vendors = {vendor.name: vendor for vendor in Vendor.objects.all()}
     for title, summary, queue_names, categories, tags, languages, vendor_names, macro_names, \
@@ -145,8 +145,8 @@ def _seed_sops(report: SeedReport) -> None:
         macros = [Macro.objects.get(name=n, language=lang)
                   for n, lang in (m.split("|") for m in macro_names)]  # fmt: skip
         version = None
-        for number, (body, steps, change) in enumerate(versions, start=1):
-            if number == 1:
+        for body, steps, change in versions:
+            if version is None:  # the first version
                 version = sop_services.sop_create(
                     actor=admin, title=title, summary=summary,
                     queues=[queues[q] for q in queue_names], categories=categories, tags=tags,
@@ -188,11 +188,11 @@ def _seed_sla(report: SeedReport) -> None:
                     for day in range(5)
                 )
     queues = {queue.name: queue for queue in Queue.objects.all()}
-    for name, position, calendar, queue_names, vip, warn, breach, targets in SLA_POLICIES:
+    for name, position, calendar_name, queue_names, vip, warn, breach, targets in SLA_POLICIES:
         if SLAPolicy.objects.filter(name=name).exists():
             continue
         policy = SLAPolicy.objects.create(
-            name=name, position=position, calendar=BusinessCalendar.objects.get(name=calendar),
+            name=name, position=position, calendar=BusinessCalendar.objects.get(name=calendar_name),
             high_profile=vip, warning_actions=warn, breach_actions=breach,
         )  # fmt: skip
         policy.queues.set([queues[q] for q in queue_names])
@@ -216,10 +216,10 @@ def _seed_queues_and_macros(report: SeedReport, vendors: dict[str, Vendor],
         queue.vendors.set([vendors[vendor] for vendor in vendor_names])
         report.created.append(f"queue {name}")
     queues = {queue.name: queue for queue in Queue.objects.all()}
-    for name, language, body, status, priority, tags in MACROS:
+    for name, language, body, status, set_priority, tags in MACROS:
         macro, created = Macro.objects.get_or_create(
             name=name, language=language,
-            defaults={"body": body, "set_status": status or "", "set_priority": priority,
+            defaults={"body": body, "set_status": status or "", "set_priority": set_priority,
                       "add_tags": tags},
         )  # fmt: skip
         if created:
@@ -251,9 +251,9 @@ def has_tickets() -> bool:
 def seed_escalation_examples() -> int:
     """A few escalations in different states and an open incident on demo tickets, the
     first time (written through the services, as people would)."""
-    from escalations import services as esc  # noqa: PLC0415
-    from escalations.models import Escalation, EscalationReason, Incident  # noqa: PLC0415
-    from tickets.models import ACTIVE_STATUSES  # noqa: PLC0415
+    from escalations import services as esc
+    from escalations.models import Escalation, EscalationReason, Incident
+    from tickets.models import ACTIVE_STATUSES
 
     if Escalation.objects.exists() or Incident.objects.exists():
         return 0

@@ -21,6 +21,7 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from accounts.models import User
@@ -112,7 +113,7 @@ def _pick_language(rng: random.Random, queue_languages: list[str]) -> str:
     return rng.choices(options, weights=[LANGUAGE_WEIGHTS[o] for o in options])[0]
 
 
-def _drop_secondary_indexes(cursor, tables: list[str]) -> list[str]:  # type: ignore[no-untyped-def]
+def _drop_secondary_indexes(cursor: CursorWrapper, tables: list[str]) -> list[str]:
     cursor.execute(
         "SELECT i.indexname, i.indexdef FROM pg_indexes i "
         "JOIN pg_class c ON c.relname = i.indexname JOIN pg_index x ON x.indexrelid = c.oid "
@@ -138,7 +139,7 @@ def _clocks(
 ) -> list[tuple]:  # fmt: skip
     """The SLA clock rows of one active ticket, as the services would have left them."""
     schedule = sla.schedule_for(policy.calendar)  # cached: no query inside the COPY
-    rows = []
+    rows: list[tuple] = []
     for metric in ("first_reply", "resolution") if first_reply is None else ("resolution",):
         target = sla.target_seconds(policy, priority, metric)
         if target is None:
@@ -177,14 +178,14 @@ def seed_tickets(
     if not queues:
         raise ValueError("No queues: run seed_demo first (it creates them).")
     agents = list(User.objects.filter(is_active=True, role__in=["agent", "lead"]))
-    agents_by_queue = {
+    agents_by_queue: dict[int, list[User | None]] = {
         queue.pk: [agent for agent in agents if queue.pk in visible_queue_ids(agent)] or [None]
         for queue in queues
     }
     now = timezone.now()
     policies = sla.active_policies()
-    for policy in policies:  # load calendars now; no query may run during a COPY
-        sla.schedule_for(policy.calendar)
+    for loaded in policies:  # load calendars now; no query may run during a COPY
+        sla.schedule_for(loaded.calendar)
     seen: set[str] = set()
     with connection.cursor() as cursor:
         cursor.execute("SELECT reference FROM tickets_ticket")
@@ -262,8 +263,10 @@ def seed_tickets(
                         created + timedelta(minutes=rng.randint(5, 600)) if replied else None
                     )
                     solved = created + timedelta(hours=rng.randint(1, 72)) if not active else None
-                    if status == "solved" and solved < now - timedelta(
-                        hours=settings.TICKET_AUTO_CLOSE_HOURS
+                    if (
+                        status == "solved"
+                        and solved
+                        and solved < now - timedelta(hours=settings.TICKET_AUTO_CLOSE_HOURS)
                     ):
                         status = "closed"  # what the auto-close would have done by now
                     closed = solved + timedelta(days=4) if status == "closed" and solved else None

@@ -1,8 +1,11 @@
 """Escalation reasons and on-call rotations are set up here; escalations, incidents and
 pages are read-only (they change through their pages and services)."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdminMixin
@@ -63,7 +66,7 @@ class RotationAdmin(admin.ModelAdmin):
     inlines = [RotationMemberInline, RotationOverrideInline]
     readonly_fields = ["webhook_secret"]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj: Rotation, form: Any, change: bool) -> None:
         # A rotation with a webhook signs its pages; the secret is made once and shown
         # here to admins for the receiving end.
         if obj.webhook_url and not obj.webhook_secret:

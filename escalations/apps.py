@@ -11,14 +11,15 @@ class EscalationsConfig(AppConfig):
     verbose_name = _("Escalations")
 
     def ready(self) -> None:
-        from escalations import handlers, ticket_page  # noqa: PLC0415 - after the registry
-        from escalations.models import Rotation  # noqa: PLC0415
-        from tickets import outbox  # noqa: PLC0415
+        from escalations import handlers, ticket_page  # after the registry
+        from escalations.models import Rotation
+        from tickets import outbox
+        from tickets.models import Notification
 
         handlers.connect()
         ticket_page.register()
 
-        def rotation_endpoint(notification):  # type: ignore[no-untyped-def]
+        def rotation_endpoint(notification: Notification) -> outbox.WebhookEndpoint | None:
             rotation = Rotation.objects.filter(pk=notification.payload.get("rotation_id")).first()
             if rotation is None or not rotation.webhook_url:
                 return None

@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Team, Vendor, validate_time_zone
+from accounts.models import Team, User, Vendor, validate_time_zone
 from tickets.models import Ticket
 
 
@@ -114,6 +114,9 @@ class Escalation(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     accepted_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Not columns: set on the board's cards by selectors.attach_assignable.
+    can_act: bool
+    assignable: list[User]
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -182,7 +185,9 @@ class Incident(models.Model):
                                   related_name="incidents_commanded")  # fmt: skip
     team = models.ForeignKey(Team, verbose_name=_("on-call team"), on_delete=models.SET_NULL,
                              null=True, blank=True, related_name="incidents")  # fmt: skip
-    tickets = models.ManyToManyField(Ticket, through="IncidentTicket", related_name="incidents")
+    tickets: models.ManyToManyField[Ticket, IncidentTicket] = models.ManyToManyField(
+        Ticket, through="IncidentTicket", related_name="incidents"
+    )
     tracker_key = models.CharField(_("bug tracker key"), max_length=64, blank=True)
     tracker_url = models.URLField(_("bug tracker link"), max_length=500, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,

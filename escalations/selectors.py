@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
@@ -115,12 +116,13 @@ def can_manage_incidents(user: User) -> bool:
 
 def reasons() -> list[EscalationReason]:
     """Active reasons for the escalate form (cached for a minute: the ticket page is hot)."""
-    return cache.get_or_set(
+    cached = cache.get_or_set(
         "escalations:reasons:v1",
         lambda: list(EscalationReason.objects.filter(is_active=True)
                      .select_related("target_team")),
         60,
     )  # fmt: skip
+    return cast("list[EscalationReason]", cached)
 
 
 def team_members(team_id: int) -> list[User]:
@@ -225,10 +227,10 @@ def attach_assignable(user: User, cards: list[Escalation]) -> None:
         for person in User.objects.filter(team_id__in=teams, is_active=True).order_by("full_name"):
             people.setdefault(person.team_id or 0, []).append(person)
     for card in cards:
-        card.can_act = in_target_team(user, card)  # type: ignore[attr-defined]
+        card.can_act = in_target_team(user, card)
         card.assignable = (
             people.get(card.target_team_id, []) if card.target_team_id in teams else []
-        )  # type: ignore[attr-defined]
+        )
 
 
 def named_teams(user: User) -> QuerySet[Team]:
@@ -452,7 +454,9 @@ def page_subject_visible(user: User, page: Page) -> bool:
     the ticket or incident). Anyone with the link may acknowledge it regardless."""
     if page.escalation_id is not None:
         return visible_escalations(user).filter(pk=page.escalation_id).exists()
-    return visible_incidents(user).filter(pk=page.incident_id).exists()
+    return page.incident_id is not None and (
+        visible_incidents(user).filter(pk=page.incident_id).exists()
+    )
 
 
 def get_page_by_token(token: str) -> Page:

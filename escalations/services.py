@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import Role, Team, User
 from core import config_cache
 from core.errors import Conflict, Invalid
 from core.urls import absolute_url
@@ -381,8 +381,8 @@ def _can_run_incidents(actor: User) -> bool:
 
 @transaction.atomic
 def incident_open(*, actor: User, title: str, severity: int, commander: User | None = None,
-                  team=None, tickets: Iterable[Ticket] = (), tracker_key: str = "",
-                  tracker_url: str = "") -> Incident:  # type: ignore[no-untyped-def]  # fmt: skip
+                  team: Team | None = None, tickets: Iterable[Ticket] = (), tracker_key: str = "",
+                  tracker_url: str = "") -> Incident:  # fmt: skip
     if not _can_run_incidents(actor):
         raise EscalationError(_("Only in-house leads and admins open incidents."))
     title = _text(title, _("A title"), limit=200)
@@ -446,7 +446,7 @@ def incident_post_update(*, actor: User, incident: Incident, body: str, status: 
     through the outbox, in the ticket's language when the chosen macro has a variant in
     it). ``expected_plan`` is the fingerprint of the plan the actor confirmed: if the
     tickets it would reach have changed since, nothing is posted."""
-    from tickets.services import TicketError, macro_render, ticket_reply  # noqa: PLC0415
+    from tickets.services import TicketError, macro_render, ticket_reply
 
     if not _can_run_incidents(actor):
         raise EscalationError(_("Only in-house leads and admins post incident updates."))
@@ -536,7 +536,7 @@ def _page_notify(page: Page, now: datetime) -> None:
         context={"page": page, "team": rotation.team.name, "link": link,
                  "repeats": rotation.repeats},
         language=mail.language_for(target), automatic="auto-generated", now=now,
-        ticket=page.escalation.ticket if page.escalation_id else None,
+        ticket=page.escalation.ticket if page.escalation else None,
     )  # fmt: skip
     if rotation.webhook_url:
         batch.webhook(
@@ -573,7 +573,7 @@ def page_acknowledge(*, actor: User, page: Page) -> Page:
     page.status, page.acknowledged_by, page.acknowledged_at = Page.Status.ACKNOWLEDGED, actor, now
     page.next_action_at = None
     page.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "next_action_at"])
-    if page.escalation_id:
+    if page.escalation:
         _ticket_event(page.escalation.ticket, actor, TicketEventKind.PAGE_ACKNOWLEDGED, now=now,
                       after={"page": page.pk, "escalation": page.escalation_id})  # fmt: skip
     return page

@@ -4,16 +4,19 @@ and the escalate form on a ticket. Thin: forms in, one service or selector, out.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.forms import ModelChoiceField
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import User
 from escalations import selectors, services
 from escalations.forms import (
@@ -27,7 +30,7 @@ from escalations.forms import (
     RaiseForm,
     TrackerForm,
 )
-from escalations.models import Escalation, EscalationReason
+from escalations.models import Escalation, EscalationReason, Incident
 from tickets import selectors as ticket_selectors
 from tickets.views import ticket_page_context
 
@@ -36,7 +39,7 @@ from tickets.views import ticket_page_context
 
 @login_required
 @require_POST
-def raise_escalation(request: HttpRequest, reference: str) -> HttpResponse:
+def raise_escalation(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     ticket = ticket_selectors.get_ticket_for(request.user, reference)
     form = RaiseForm(request.POST)
     if not form.is_valid():
@@ -63,7 +66,7 @@ def raise_escalation(request: HttpRequest, reference: str) -> HttpResponse:
 # -------------------------------------------------------------------- board
 
 
-def _board_context(request: HttpRequest, query: QueryDict) -> dict:
+def _board_context(request: AuthenticatedRequest, query: QueryDict) -> dict:
     form = BoardFilterForm(query, user=request.user)
     filters = form.filters()
     columns = selectors.board(request.user, filters)
@@ -71,8 +74,8 @@ def _board_context(request: HttpRequest, query: QueryDict) -> dict:
     return {
         "form": form, "filters": filters, "now": timezone.now(),
         "columns": columns,
-        "teams": form.fields["team"].queryset,
-        "vendors": form.fields["vendor"].queryset,
+        "teams": cast(ModelChoiceField, form.fields["team"]).queryset,
+        "vendors": cast(ModelChoiceField, form.fields["vendor"]).queryset,
         "filter_query": query.urlencode(),
     }  # fmt: skip
 
@@ -80,7 +83,7 @@ def _board_context(request: HttpRequest, query: QueryDict) -> dict:
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: AuthenticatedRequest) -> HttpResponse:
     context = _board_context(request, request.GET)
     if request.htmx:
         return render(request, "escalations/board.html#board", context)
@@ -90,7 +93,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     escalation = selectors.get_escalation_for(request.user, pk)
     user = request.user
     return render(request, "escalations/detail.html", {
@@ -100,12 +103,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     })  # fmt: skip
 
 
-def _text(request: HttpRequest) -> str:
+def _text(request: AuthenticatedRequest) -> str:
     form = NoteForm(request.POST)
     return form.cleaned_data["body"] if form.is_valid() else ""
 
 
-def _owner(request: HttpRequest, escalation: Escalation) -> User:
+def _owner(request: AuthenticatedRequest, escalation: Escalation) -> User:
     form = AssignForm(request.POST)
     owner = User.objects.filter(pk=form.cleaned_data["owner"]).first() if form.is_valid() else None
     if owner is None:
@@ -113,7 +116,7 @@ def _owner(request: HttpRequest, escalation: Escalation) -> User:
     return owner
 
 
-ACTIONS: dict[str, Callable[[HttpRequest, Escalation], object]] = {
+ACTIONS: dict[str, Callable[[AuthenticatedRequest, Escalation], object]] = {
     "accept": lambda r, e: services.escalation_accept(actor=r.user, escalation=e),
     "assign": lambda r, e: services.escalation_assign(actor=r.user, escalation=e,
                                                       owner=_owner(r, e)),
@@ -131,7 +134,7 @@ ACTIONS: dict[str, Callable[[HttpRequest, Escalation], object]] = {
 
 @login_required
 @require_POST
-def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def act(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     escalation = selectors.get_escalation_for(request.user, pk)
     if action not in ACTIONS:
         raise Http404
@@ -158,7 +161,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def incidents(request: HttpRequest) -> HttpResponse:
+def incidents(request: AuthenticatedRequest) -> HttpResponse:
     show_all = request.GET.get("all") == "1"
     return render(request, "escalations/incidents.html", {
         "incidents": selectors.incident_list(request.user, open_only=not show_all),
@@ -168,7 +171,7 @@ def incidents(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def incident_new(request: HttpRequest) -> HttpResponse:
+def incident_new(request: AuthenticatedRequest) -> HttpResponse:
     if not selectors.can_manage_incidents(request.user):
         raise Http404
     form = IncidentForm(request.POST or None, user=request.user)
@@ -188,7 +191,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                   status=400 if form.errors else 200)  # fmt: skip
 
 
-def _incident_context(request: HttpRequest, incident, **extra) -> dict:  # type: ignore[no-untyped-def]
+def _incident_context(request: AuthenticatedRequest, incident: Incident, **extra: Any) -> dict:
     can_manage = selectors.can_manage_incidents(request.user)
     context = {
         "incident": incident,
@@ -208,7 +211,7 @@ def _incident_context(request: HttpRequest, incident, **extra) -> dict:  # type:
 
 @login_required
 @require_GET
-def incident(request: HttpRequest, pk: int) -> HttpResponse:
+def incident(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     found = selectors.get_incident_for(request.user, pk)
     q = request.GET.get("q", "").strip()[:200]
     results = []
@@ -218,14 +221,14 @@ def incident(request: HttpRequest, pk: int) -> HttpResponse:
                   _incident_context(request, found, q=q, results=results))  # fmt: skip
 
 
-def _manage(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
+def _manage(request: AuthenticatedRequest, pk: int) -> Incident:
     found = selectors.get_incident_for(request.user, pk)
     if not selectors.can_manage_incidents(request.user):
         raise Http404
     return found
 
 
-def _preview(request: HttpRequest, incident, form: IncidentUpdateForm, *,  # type: ignore[no-untyped-def]
+def _preview(request: AuthenticatedRequest, incident: Incident, form: IncidentUpdateForm, *,
              status: int = 200) -> HttpResponse:  # fmt: skip
     """What "send to every linked requester" will do, with a button that sends it."""
     data = form.cleaned_data
@@ -238,7 +241,7 @@ def _preview(request: HttpRequest, incident, form: IncidentUpdateForm, *,  # typ
 
 @login_required
 @require_POST
-def incident_update(request: HttpRequest, pk: int) -> HttpResponse:
+def incident_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     found = _manage(request, pk)
     form = IncidentUpdateForm(request.POST, user=request.user)
     if not form.is_valid():
@@ -270,7 +273,7 @@ def incident_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def incident_comment(request: HttpRequest, pk: int) -> HttpResponse:
+def incident_comment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A comment on the timeline, from anyone who may see the incident."""
     found = selectors.get_incident_for(request.user, pk)
     form = IncidentCommentForm(request.POST)
@@ -289,7 +292,7 @@ def incident_comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def incident_tickets(request: HttpRequest, pk: int) -> HttpResponse:
+def incident_tickets(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Link tickets by reference (typed, or ticked in search results)."""
     found = _manage(request, pk)
     form = AddTicketsForm(request.POST)
@@ -305,7 +308,7 @@ def incident_tickets(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def incident_unlink(request: HttpRequest, pk: int) -> HttpResponse:
+def incident_unlink(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     found = _manage(request, pk)
     ticket = ticket_selectors.get_ticket_for(request.user, request.POST.get("ref", ""))
     services.incident_remove_ticket(actor=request.user, incident=found, ticket=ticket)
@@ -314,7 +317,7 @@ def incident_unlink(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def incident_tracker(request: HttpRequest, pk: int) -> HttpResponse:
+def incident_tracker(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     found = _manage(request, pk)
     form = TrackerForm(request.POST)
     try:
@@ -333,7 +336,7 @@ def incident_tracker(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def on_call(request: HttpRequest) -> HttpResponse:
+def on_call(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "rotations": selectors.on_call_now(request.user),
         "pages": selectors.open_pages(request.user),
@@ -343,7 +346,7 @@ def on_call(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def page(request: HttpRequest, token: str) -> HttpResponse:
+def page(request: AuthenticatedRequest, token: str) -> HttpResponse:
     """The link in a page: anyone signed in who holds it may acknowledge it."""
     found = selectors.get_page_by_token(token)
     if request.method == "POST":

@@ -4,15 +4,22 @@ exception handler that answers every error is core/api.py)."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Mapping
+from typing import IO, TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, parsers
+from rest_framework.parsers import DataAndFiles
+
+if TYPE_CHECKING:
+    from django.http.request import _ImmutableQueryDict
+    from django.utils.functional import _StrPromise
 
 # Deeper than any body the API takes (metadata, extra) needs, and far below the depth at
 # which walking the value, saving it or rendering it back would exhaust Python's stack.
 MAX_JSON_DEPTH = 32
 NUL = "\x00"
+_Context = Mapping[str, Any] | None
 
 
 NUL_SENTENCE = _("The request contains a NUL character, which is not allowed anywhere.")
@@ -23,7 +30,7 @@ class BadInput(exceptions.ParseError):
     and code."""
 
 
-def _refuse(field: str | None, message: str, code: str) -> None:
+def _refuse(field: str | None, message: str | _StrPromise, code: str) -> None:
     """A value under a field is that field's error, as a serializer would name it;
     anything else (a key, the body itself) is the body's."""
     if field is None:
@@ -58,7 +65,9 @@ def check_value(data: Any) -> Any:
 
 
 class JSONParser(parsers.JSONParser):
-    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: _Context = None
+    ) -> dict[str, Any]:
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:  # the standard library's parser recurses per level
@@ -68,14 +77,18 @@ class JSONParser(parsers.JSONParser):
 
 
 class FormParser(parsers.FormParser):
-    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: _Context = None
+    ) -> _ImmutableQueryDict:
         data = super().parse(stream, media_type, parser_context)
         check_value(dict(data.lists()))
         return data
 
 
 class MultiPartParser(parsers.MultiPartParser):
-    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: _Context = None
+    ) -> DataAndFiles:
         parsed = super().parse(stream, media_type, parser_context)
         check_value(dict(parsed.data.lists()))
         check_value({key: [upload.name or "" for upload in files]

@@ -9,33 +9,42 @@ answer is 429 instead of 401. Each call is charged once: the one that fails firs
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.settings import api_settings
+
+if TYPE_CHECKING:  # DRF's settings import this module while rest_framework.views loads
+    from rest_framework.authtoken.models import Token
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 
 class AnonRateThrottle(throttling.AnonRateThrottle):
     """DRF's, with the rate read when used (so settings changes apply)."""
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        # The stubs type the rates as numbers; they are strings such as "20/min".
+        rates = cast("dict[str | None, str | None]", api_settings.DEFAULT_THROTTLE_RATES)
+        return rates.get(self.scope)
 
 
 class _RefusedCallThrottle(AnonRateThrottle):
     """The same count, for a call already known to be anonymous (``request.user`` must
     not be read while authentication is still running)."""
 
-    def get_cache_key(self, request, view) -> str:  # type: ignore[no-untyped-def]
+    def get_cache_key(self, request: Request, view: APIView | None) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-def charge_anonymous_call(request, view=None) -> None:  # type: ignore[no-untyped-def]
+def charge_anonymous_call(request: Request, view: Any = None) -> None:
     throttle = _RefusedCallThrottle()
     if not throttle.allow_request(request, view):
         raise exceptions.Throttled(throttle.wait())
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    def authenticate(self, request):  # type: ignore[no-untyped-def]
+    def authenticate(self, request: Request) -> tuple[Any, Token] | None:
         try:
             return super().authenticate(request)
         except exceptions.AuthenticationFailed:
@@ -44,7 +53,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
 
 
 class IsAuthenticated(permissions.IsAuthenticated):
-    def has_permission(self, request, view) -> bool:  # type: ignore[no-untyped-def]
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if super().has_permission(request, view):
             return True
         charge_anonymous_call(request, view)

@@ -9,6 +9,7 @@ sidebar counts, the SOP banner). A ``redis.Redis`` is safe to share between thre
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -16,6 +17,14 @@ from django.core.cache.backends.redis import RedisCacheClient
 
 
 class ReusingRedisCacheClient(RedisCacheClient):
+    # Django's private attributes read below (the stubs leave them out).
+    _pools: dict[int, Any]
+    _pool_class: Any
+    _pool_options: dict[str, Any]
+    _servers: list[str]
+    _client: Any
+    _get_connection_pool_index: Callable[[bool], int]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}

@@ -1,6 +1,7 @@
 """The Celery application: worker and beat for SLA sweeps, delivery and timers."""
 
 import os
+from typing import Any
 
 from celery import Celery, bootsteps
 from celery.beat import PersistentScheduler
@@ -16,13 +17,14 @@ app.autodiscover_tasks()
 class WorkerHeartbeat(bootsteps.StartStopStep):
     """Writes the worker's liveness to Redis every HEARTBEAT_INTERVAL seconds."""
 
-    requires = {"celery.worker.components:Timer"}
+    requires = ("celery.worker.components:Timer",)
 
-    def __init__(self, worker, **kwargs):  # type: ignore[no-untyped-def]
+    # `worker` is the WorkController; the Timer step this one requires has set its timer.
+    def __init__(self, worker: Any, **kwargs: Any) -> None:
         super().__init__(worker, **kwargs)
         self.tref = None
 
-    def start(self, worker):  # type: ignore[no-untyped-def]
+    def start(self, worker: Any) -> None:
         from django.conf import settings
 
         from core import heartbeats
@@ -32,7 +34,7 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
             settings.HEARTBEAT_INTERVAL, heartbeats.record_worker, (worker.hostname,), priority=10
         )
 
-    def stop(self, worker):  # type: ignore[no-untyped-def]
+    def stop(self, worker: Any) -> None:
         if self.tref is not None:
             self.tref.cancel()
             self.tref = None
@@ -42,7 +44,7 @@ app.steps["worker"].add(WorkerHeartbeat)
 
 
 @worker_shutdown.connect
-def _forget_worker(sender=None, **kwargs):  # type: ignore[no-untyped-def]
+def _forget_worker(sender: Any = None, **kwargs: Any) -> None:
     # A cleanly stopped worker is down at once, not after HEARTBEAT_MAX_AGE.
     from core import heartbeats
 
@@ -52,7 +54,7 @@ def _forget_worker(sender=None, **kwargs):  # type: ignore[no-untyped-def]
 
 @task_prerun.connect
 @task_postrun.connect
-def _close_old_connections(sender=None, **kwargs):  # type: ignore[no-untyped-def]
+def _close_old_connections(sender: Any = None, **kwargs: Any) -> None:
     # With CELERY_DB_REUSE_MAX set, the worker keeps its connection across tasks (see
     # settings). As around a request, a connection older than CONN_MAX_AGE is closed,
     # and one whose task failed is closed if it no longer works; with CONN_HEALTH_CHECKS
@@ -69,7 +71,7 @@ def _close_old_connections(sender=None, **kwargs):  # type: ignore[no-untyped-de
 class HeartbeatScheduler(PersistentScheduler):
     """Celery beat's scheduler, which also records that beat is alive."""
 
-    def tick(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def tick(self, *args: Any, **kwargs: Any) -> float:
         from django.conf import settings
 
         from core import heartbeats

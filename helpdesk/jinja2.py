@@ -8,6 +8,7 @@ faster. Autoescaping is on, translations come from Django's catalogues.
 """
 
 from functools import lru_cache
+from typing import Any
 
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
@@ -27,7 +28,7 @@ def _reverse(script_prefix: str, name: str, args: tuple) -> str:
     return reverse(name, args=args or None)
 
 
-def environment(**options: object) -> Environment:
+def environment(**options: Any) -> Environment:
     env = Environment(**options)  # noqa: S701 - Django's backend turns autoescape on
     env.install_gettext_translations(translation, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(url=url, static=static)

@@ -138,7 +138,7 @@ def seed_demo_logins(*, debug: bool) -> list[str]:
 
 def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
-    import django  # noqa: PLC0415
+    import django
 
     django.setup()
 
@@ -149,7 +149,7 @@ def forget_heartbeat(name: str, code: int) -> None:
     if name not in ("worker", "beat"):
         return
     _setup_django()
-    from core import heartbeats  # noqa: PLC0415
+    from core import heartbeats
 
     if name == "worker":
         # The Procfile names the worker worker@%h; Celery expands %h to this.

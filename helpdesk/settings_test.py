@@ -5,8 +5,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("DEBUG", "0")
 
-from helpdesk.settings import *  # noqa: E402, F403
-from helpdesk.settings import REDIS_URL, celery_broker_url  # noqa: E402
+from helpdesk.settings import *  # noqa: F403
+from helpdesk.settings import REDIS_URL, celery_broker_url
 
 
 def _with_db(url: str, db: int) -> str:
@@ -18,7 +18,7 @@ def _with_db(url: str, db: int) -> str:
 
 TEST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "15"))
 REDIS_URL = _with_db(REDIS_URL, TEST_REDIS_DB)
-CACHES = {  # noqa: F405
+CACHES = {
     "default": {
         "BACKEND": "helpdesk.cache.RedisCache",
         "LOCATION": REDIS_URL,
@@ -43,7 +43,7 @@ SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
-STORAGES = {  # noqa: F405
+STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

@@ -6,6 +6,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from accounts import views as accounts_views
 from helpdesk import views
@@ -20,7 +22,7 @@ class SignedInUnlessDebug(BasePermission):
     """The API's schema and docs map every route and field: open to anyone with DEBUG on
     (a laptop), to signed-in people (session or token) in production."""
 
-    def has_permission(self, request, view) -> bool:  # type: ignore[no-untyped-def]
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if settings.DEBUG or (request.user and request.user.is_authenticated):
             return True
         charge_anonymous_call(request, view)

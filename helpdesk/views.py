@@ -5,6 +5,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts import permissions, selectors
+from accounts.http import AuthenticatedRequest
 from helpdesk.health import system_health
 
 
@@ -17,7 +18,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     context = {
         "teams": (selectors.team_summaries(user) if permissions.can_view_roster(user) else []),

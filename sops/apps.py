@@ -14,11 +14,11 @@ class SopsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: models (and what imports them) load after the app registry.
-        from accounts.roles import register_role_permissions  # noqa: PLC0415
-        from sops import selectors  # noqa: PLC0415
-        from sops.models import TicketEventKind  # noqa: PLC0415
-        from sops.roles import ROLE_PERMISSIONS  # noqa: PLC0415
-        from tickets import events, panels  # noqa: PLC0415
+        from accounts.roles import register_role_permissions
+        from sops import selectors
+        from sops.models import TicketEventKind
+        from sops.roles import ROLE_PERMISSIONS
+        from tickets import events, panels
 
         register_role_permissions(ROLE_PERMISSIONS)
         navigation.register(navigation.NavEntry(key="sops", label=_("SOPs"),

@@ -1,5 +1,10 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User, Vendor
@@ -20,16 +25,16 @@ def _words(text: str, *, lower: bool = True) -> list[str]:
 class WordListField(forms.CharField):
     """Comma-separated words (categories, tags, language codes) as a list."""
 
-    def __init__(self, *args, max_word: int = 64, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, max_word: int = 64, **kwargs: Any) -> None:
         self.max_word = max_word
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", 2000)
         super().__init__(*args, **kwargs)
 
-    def prepare_value(self, value):  # type: ignore[no-untyped-def]
+    def prepare_value(self, value: Any) -> Any:
         return ", ".join(value) if isinstance(value, list) else value
 
-    def clean(self, value):  # type: ignore[no-untyped-def]
+    def clean(self, value: Any) -> list[str]:
         words = _words(super().clean(value) or "")
         too_long = [w for w in words if len(w) > self.max_word]
         if too_long:
@@ -41,7 +46,7 @@ class WordListField(forms.CharField):
 
 
 class LanguageListField(WordListField):
-    def clean(self, value):  # type: ignore[no-untyped-def]
+    def clean(self, value: Any) -> list[str]:
         words = super().clean(value)
         known = {code for code, _name in settings.SKILL_LANGUAGES}
         unknown = [w for w in words if w not in known]
@@ -109,12 +114,12 @@ class AudienceFieldsMixin(forms.Form):
         help_text=_("Vendor agents read only SOPs shared with their vendor."),
     )  # fmt: skip
 
-    def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["queues"].queryset = (  # type: ignore[attr-defined]
+        cast(forms.ModelChoiceField, self.fields["queues"]).queryset = (
             visible_queues(user).filter(is_active=True).order_by("name")
         )
-        self.fields["vendors"].queryset = (  # type: ignore[attr-defined]
+        cast(forms.ModelChoiceField, self.fields["vendors"]).queryset = (
             visible_vendors(user).filter(is_active=True).order_by("name")
         )
 
@@ -126,9 +131,9 @@ class SOPCreateForm(StyledFormMixin, AudienceFieldsMixin):
 class SOPSettingsForm(StyledFormMixin, AudienceFieldsMixin):
     owner = forms.ModelChoiceField(label=_("Owner"), required=False, queryset=User.objects.none())
 
-    def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
-        self.fields["owner"].queryset = (  # type: ignore[attr-defined]
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = (
             visible_users(user).filter(is_active=True, role__in=[Role.ADMIN, Role.LEAD])
             .order_by("full_name")
         )  # fmt: skip
@@ -159,9 +164,9 @@ class DraftForm(StyledFormMixin, forms.Form):
         label=_("Agents must read and acknowledge this version"), required=False
     )
 
-    def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["macros"].queryset = editable_macros(user)  # type: ignore[attr-defined]
+        cast(forms.ModelChoiceField, self.fields["macros"]).queryset = editable_macros(user)
 
     def step_list(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["steps"].splitlines() if line.strip()]
@@ -183,7 +188,7 @@ class ImportForm(StyledFormMixin, forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".md,.markdown,text/markdown"}),
     )  # fmt: skip
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
+    def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
         if upload.size > MAX_IMPORT_BYTES:
             raise forms.ValidationError(_("The file is larger than 1 MB."))

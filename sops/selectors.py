@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import itertools
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
@@ -143,7 +144,7 @@ def _encode_cursor(title: str, pk: int) -> str:
 
 def _decode_cursor(cursor: str) -> tuple[str, int] | None:
     try:
-        title, pk = cursors.decode(cursor, salt=_CURSOR_SALT) or ()
+        title, pk = cursors.decode(cursor, salt=_CURSOR_SALT) or []
         return str(title), int(pk)
     except (ValueError, TypeError):  # not a (title, pk) pair
         return None
@@ -194,7 +195,7 @@ def library_page(user: User, filters: LibraryFilters, cursor: str = "") -> Libra
     if position is not None:
         title, pk = position
         sops = sops.filter(Q(title__gt=title) | Q(title=title, pk__gt=pk))
-    rows = list(sops.order_by("title", "pk")[: LIBRARY_PAGE_SIZE + 1])
+    rows: list[SOP] = list(sops.order_by("title", "pk")[: LIBRARY_PAGE_SIZE + 1])
     next_cursor = ""
     if len(rows) > LIBRARY_PAGE_SIZE:
         rows = rows[:LIBRARY_PAGE_SIZE]
@@ -233,7 +234,7 @@ class StepRow:
 @dataclass
 class TicketSOP:
     sop: SOP
-    version: SOPVersion
+    version: SOPVersion | None  # the SOP's current version
     steps: list[StepRow]
     macros: list[Macro]
 
@@ -270,8 +271,10 @@ def _load_published_sops() -> _PublishedSOPs:
         vendors.setdefault(sop_id, set()).add(vendor_id)
     version_ids = [sop.current_version_id for sop in sops]
     steps = SOPStep.objects.filter(version_id__in=version_ids).order_by("version_id", "position")
-    by_version = {k: tuple(g) for k, g in itertools.groupby(steps, key=lambda s: s.version_id)}
-    macros: dict[int, set[int]] = {}
+    by_version: dict[int | None, tuple[SOPStep, ...]] = {
+        k: tuple(g) for k, g in itertools.groupby(steps, key=lambda s: s.version_id)
+    }
+    macros: dict[int | None, set[int]] = {}
     links = SOPVersion.macros.through.objects.filter(sopversion_id__in=version_ids)
     for version_id, macro_id in links.values_list("sopversion_id", "macro_id"):
         macros.setdefault(version_id, set()).add(macro_id)
@@ -307,7 +310,7 @@ def sops_for_ticket(user: User, ticket: Ticket, available_macros: list[Macro]) -
     checklists and this ticket's ticks. The published SOPs are cached per process until
     any of them changes (``config_cache``): two queries, the version and the ticks.
     The same rules as ``visible_sops`` decide who reads what."""
-    from core import config_cache  # noqa: PLC0415 - tickets builds on sops' models
+    from core import config_cache  # tickets builds on sops' models
 
     if not user.is_authenticated or not user.is_active:
         return []
@@ -398,9 +401,10 @@ def audience_filter(sop: SOP) -> Q:
     shared = SOP.vendors.through.objects.filter(
         sop_id=sop.pk, vendor_id=OuterRef("team__vendor_id")
     )
-    condition = Q(is_active=True, role__in=AUDIENCE_ROLES, team__isnull=False) & (
+    # (Q combined with Exists is a Q; the stubs only know Q with Q.)
+    condition = cast(Q, Q(is_active=True, role__in=AUDIENCE_ROLES, team__isnull=False) & (
         Q(team__vendor__isnull=True) | Exists(shared)
-    )
+    ))  # fmt: skip
     queue_ids = list(sop.queues.values_list("pk", flat=True))
     if queue_ids:
         by_team = Queue.teams.through.objects.filter(queue_id__in=queue_ids,
@@ -409,7 +413,9 @@ def audience_filter(sop: SOP) -> Q:
             queue_id__in=queue_ids, vendor_id=OuterRef("team__vendor_id"))  # fmt: skip
         lead_vendor = Queue.teams.through.objects.filter(
             queue_id__in=queue_ids, team__vendor_id=OuterRef("team__vendor_id"))  # fmt: skip
-        condition &= Exists(by_team) | Exists(by_vendor) | (Q(role=Role.LEAD) & Exists(lead_vendor))
+        condition &= cast(
+            Q, Exists(by_team) | Exists(by_vendor) | (Q(role=Role.LEAD) & Exists(lead_vendor))
+        )
     if sop.languages:
         condition &= Q(languages__overlap=sop.languages)
     return condition
@@ -465,7 +471,7 @@ def acknowledgement_coverage(viewer: User, sop: SOP, version: SOPVersion) -> Cov
                        total=r["total"], acknowledged=r["done"]) for r in rows),
         key=lambda g: (g.vendor != "", g.vendor, g.team),
     )  # fmt: skip
-    missing = list(
+    missing: list[User] = list(
         people.filter(acked=False).select_related("team__vendor")
         .order_by(F("team__vendor__name").asc(nulls_first=True), "team__name", "full_name", "pk")
         [:MISSING_SHOWN]

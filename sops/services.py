@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -288,7 +289,7 @@ def sop_draft_save(
         "effective_on": version.effective_on.isoformat() if version.effective_on else None,
         "requires_acknowledgement": version.requires_acknowledgement,
     }  # fmt: skip
-    after = {
+    after: dict[str, Any] = {
         "body": body, "steps": steps, "macros": sorted(m.pk for m in macro_list),
         "change_summary": change_summary.strip()[:500],
         "effective_on": effective_on.isoformat() if effective_on else None,
@@ -402,7 +403,7 @@ def sop_retire(*, actor: User, sop: SOP) -> SOP:
 
 
 def _notify_vendors(sop: SOP, version: SOPVersion, now: datetime.datetime) -> None:
-    from tickets import outbox  # noqa: PLC0415 - the outbox imports ticket services
+    from tickets import outbox  # the outbox imports ticket services
 
     url = absolute_url("sops:detail", sop.slug)
     payload = {
@@ -509,7 +510,7 @@ def sop_file(version: SOPVersion) -> SOPFile:
     )  # fmt: skip
 
 
-def _lookup(model: type, values: list[str], field: str, what: str) -> list:  # type: ignore[type-arg]
+def _lookup(model: type[Queue] | type[Vendor], values: list[str], field: str, what: str) -> list:
     found = {getattr(obj, field): obj for obj in model.objects.filter(**{f"{field}__in": values})}
     missing = [v for v in values if v not in found]
     if missing:

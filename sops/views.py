@@ -3,15 +3,18 @@ ticket. Thin: forms in, one service or selector call, a page or fragment out."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.http import AuthenticatedRequest
 from core import chrome
 from sops import permissions, selectors, services
 from sops.forms import (
@@ -28,9 +31,10 @@ from sops.markdown import SOPFileError, render_markdown
 from sops.models import SOP, SOPVersion
 from tickets import selectors as ticket_selectors
 from tickets import timeline
+from tickets.models import Macro, Ticket
 
 
-def _editor(request: HttpRequest) -> None:
+def _editor(request: AuthenticatedRequest) -> None:
     if not permissions.can_edit_sops(request.user):
         raise Http404
 
@@ -41,7 +45,7 @@ def _editor(request: HttpRequest) -> None:
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def library(request: HttpRequest) -> HttpResponse:
+def library(request: AuthenticatedRequest) -> HttpResponse:
     form = LibraryFilterForm(request.GET)
     filters = form.filters()
     page = selectors.library_page(request.user, filters, form.cleaned_data.get("cursor") or "")
@@ -61,7 +65,7 @@ def library(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthenticatedRequest) -> HttpResponse:
     _editor(request)
     form = SOPCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -83,7 +87,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_file(request: HttpRequest) -> HttpResponse:
+def import_file(request: AuthenticatedRequest) -> HttpResponse:
     _editor(request)
     form = ImportForm(request.POST, request.FILES)
     if form.is_valid():
@@ -102,7 +106,7 @@ def import_file(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def preview(request: HttpRequest) -> HttpResponse:
+def preview(request: AuthenticatedRequest) -> HttpResponse:
     """The editor's live preview: the Markdown as agents will see it, sanitised."""
     _editor(request)
     body = request.POST.get("body", "")[:100_000]
@@ -112,7 +116,7 @@ def preview(request: HttpRequest) -> HttpResponse:
 # -------------------------------------------------------------- reading
 
 
-def _reader_context(request: HttpRequest, sop: SOP, version: SOPVersion | None) -> dict:
+def _reader_context(request: AuthenticatedRequest, sop: SOP, version: SOPVersion | None) -> dict:
     user = request.user
     return {
         "sop": sop, "version": version,
@@ -129,14 +133,14 @@ def _reader_context(request: HttpRequest, sop: SOP, version: SOPVersion | None) 
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, slug: str) -> HttpResponse:
+def detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     sop = selectors.get_sop_for(request.user, slug)
     return render(request, "sops/detail.html", _reader_context(request, sop, sop.current_version))
 
 
 @login_required
 @require_GET
-def version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+def version(request: AuthenticatedRequest, slug: str, number: int) -> HttpResponse:
     sop = selectors.get_sop_for(request.user, slug)
     shown = selectors.get_version_for(request.user, sop, number)
     return render(request, "sops/detail.html", _reader_context(request, sop, shown))
@@ -144,7 +148,7 @@ def version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def acknowledge(request: HttpRequest, slug: str) -> HttpResponse:
+def acknowledge(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     sop = selectors.get_sop_for(request.user, slug)
     form = VersionActionForm(request.POST)
     current = sop.current_version
@@ -167,7 +171,7 @@ def acknowledge(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def history(request: HttpRequest, slug: str) -> HttpResponse:
+def history(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     sop = selectors.get_sop_for(request.user, slug)
     versions = list(selectors.visible_versions(request.user, sop).select_related("author"))
     events = selectors.sop_history(sop) if permissions.can_edit_sops(request.user) else []
@@ -178,13 +182,13 @@ def history(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def diff(request: HttpRequest, slug: str) -> HttpResponse:
+def diff(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     sop = selectors.get_sop_for(request.user, slug)
     versions = list(selectors.visible_versions(request.user, sop).order_by("number"))
     if len(versions) < 2:
         messages.info(request, _("There is only one version: nothing to compare yet."))
         return redirect("sops:history", slug=sop.slug)
-    by_number = {v.number: v for v in versions}
+    by_number: dict[int | None, SOPVersion] = {v.number: v for v in versions}
     old = by_number.get(_int(request.GET.get("from")), versions[-2])
     new = by_number.get(_int(request.GET.get("to")), versions[-1])
     result = selectors.version_diff(old, new)
@@ -200,7 +204,7 @@ def _int(value: str | None) -> int | None:
 
 @login_required
 @require_GET
-def coverage(request: HttpRequest, slug: str) -> HttpResponse:
+def coverage(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     sop = selectors.get_sop_for(request.user, slug)
     if not permissions.can_view_coverage(request.user):
         raise Http404
@@ -213,7 +217,7 @@ def coverage(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def export(request: HttpRequest, slug: str) -> HttpResponse:
+def export(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     sop = selectors.get_sop_for(request.user, slug)
     number = _int(request.GET.get("version"))
     shown = (selectors.get_version_for(request.user, sop, number) if number
@@ -231,7 +235,7 @@ def export(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
+def settings_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     sop = selectors.get_sop_for(request.user, slug)
     if not permissions.can_publish_sops(request.user):
         raise Http404
@@ -255,7 +259,7 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def start_draft(request: HttpRequest, slug: str) -> HttpResponse:
+def start_draft(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     sop = selectors.get_sop_for(request.user, slug)
     try:
         services.sop_draft_start(actor=request.user, sop=sop)
@@ -277,7 +281,7 @@ def _draft_initial(version: SOPVersion) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit(request: HttpRequest, slug: str) -> HttpResponse:
+def edit(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     sop = selectors.get_sop_for(request.user, slug)
     _editor(request)
     draft = selectors.open_version(sop)
@@ -316,7 +320,9 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
     }, status=status)  # fmt: skip
 
 
-def _version_action(request: HttpRequest, slug: str, action, done: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _version_action(
+    request: AuthenticatedRequest, slug: str, action: Callable[[SOPVersion], object], done: str
+) -> HttpResponse:
     sop = selectors.get_sop_for(request.user, slug)
     _editor(request)
     form = VersionActionForm(request.POST)
@@ -336,7 +342,7 @@ def _version_action(request: HttpRequest, slug: str, action, done: str) -> HttpR
 
 @login_required
 @require_POST
-def submit(request: HttpRequest, slug: str) -> HttpResponse:
+def submit(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     return _version_action(
         request, slug, lambda v: services.sop_version_submit(actor=request.user, version=v),
         _("Sent for review."),
@@ -345,7 +351,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def return_to_draft(request: HttpRequest, slug: str) -> HttpResponse:
+def return_to_draft(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     note = ReturnForm(request.POST).data.get("note", "")[:2000]
     return _version_action(
         request, slug,
@@ -356,7 +362,7 @@ def return_to_draft(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def publish(request: HttpRequest, slug: str) -> HttpResponse:
+def publish(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     def _publish(version: SOPVersion) -> None:
         published = services.sop_version_publish(actor=request.user, version=version)
         version.state = published.state
@@ -367,7 +373,7 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def retire(request: HttpRequest, slug: str) -> HttpResponse:
+def retire(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     sop = selectors.get_sop_for(request.user, slug)
     try:
         services.sop_retire(actor=request.user, sop=sop)
@@ -381,14 +387,16 @@ def retire(request: HttpRequest, slug: str) -> HttpResponse:
 # ------------------------------------------------------------ on a ticket
 
 
-def ticket_panel_context(request: HttpRequest, ticket, macros) -> dict:  # type: ignore[no-untyped-def]
+def ticket_panel_context(
+    request: AuthenticatedRequest, ticket: Ticket, macros: list[Macro]
+) -> dict:
     return {"ticket": ticket,
             "ticket_sops": selectors.sops_for_ticket(request.user, ticket, macros)}  # fmt: skip
 
 
 @login_required
 @require_POST
-def ticket_checklist(request: HttpRequest, reference: str) -> HttpResponse:
+def ticket_checklist(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     """Tick or untick a checklist step of an SOP that applies to the ticket."""
     ticket = ticket_selectors.get_ticket_for(request.user, reference)
     form = ChecklistTickForm(request.POST)

@@ -7,7 +7,7 @@ import itertools
 from accounts import services
 from accounts.models import Role, Team, User, Vendor
 
-PASSWORD = "correct-horse-battery"  # noqa: S105
+PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
 
 

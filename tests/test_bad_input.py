@@ -45,7 +45,7 @@ NUL = "\x00"
 LONG = 5000  # for API strings: longer than every column and every published limit
 OVER = 300  # over the limit of a field that gives none (a number, a choice)
 DEEP = 50_000
-WEBHOOK_TOKEN = "bad-input-webhook-token"  # noqa: S105 - a test value
+WEBHOOK_TOKEN = "bad-input-webhook-token"  # a test value
 APPS = ("accounts", "tickets", "sops", "escalations", "helpdesk")
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,11 +112,11 @@ def _read_names() -> set[str]:
 
 def _field_limits() -> dict[str, list[int | None]]:
     """Every form field name in the project, with the limits its forms give it."""
-    import accounts.forms  # noqa: F401, PLC0415 - load every form class
-    import escalations.forms  # noqa: F401, PLC0415
-    import sops.forms  # noqa: F401, PLC0415
-    import tickets.forms  # noqa: F401, PLC0415
-    import tickets.intake.help_center_views  # noqa: F401, PLC0415
+    import accounts.forms  # noqa: F401 - load every form class
+    import escalations.forms  # noqa: F401
+    import sops.forms  # noqa: F401
+    import tickets.forms
+    import tickets.intake.help_center_views  # noqa: F401
 
     limits: dict[str, set[int | None]] = defaultdict(set)
     for cls in _subclasses(forms.BaseForm):
@@ -188,7 +188,7 @@ JSON_NUL = json.dumps({name: DEEP_NUL for name in FIELDS})
 @cache
 def _openapi() -> dict:
     """The API's own description: every request body and query, with its published limits."""
-    from drf_spectacular.generators import SchemaGenerator  # noqa: PLC0415
+    from drf_spectacular.generators import SchemaGenerator
 
     return SchemaGenerator().get_schema(request=None, public=True)
 

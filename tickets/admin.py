@@ -1,8 +1,13 @@
+from typing import TYPE_CHECKING, Any, cast
+
 import holidays
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from core.admin import ReadOnlyAdminMixin
 from tickets import outbox, services
 from tickets.intake.email import email_config_saved
@@ -89,7 +94,7 @@ class NotificationAttemptInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ["attempted_at", "ok", "status_code", "error", "duration_ms"]
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
         return False
 
 
@@ -100,7 +105,7 @@ class NotificationAdmin(admin.ModelAdmin):
     actions = ["retry_now"]
 
     @admin.action(description=_("Retry the selected dead or failed notifications now"))
-    def retry_now(self, request, queryset):  # type: ignore[no-untyped-def]
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         retried = sum(outbox.notification_retry(notification=n) for n in queryset)
         self.message_user(request, _("%(count)d notification(s) queued again.") % {
             "count": retried})  # fmt: skip
@@ -110,10 +115,10 @@ class NotificationAdmin(admin.ModelAdmin):
     show_full_result_count = False
     readonly_fields = [f.name for f in Notification._meta.fields]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
         return False
 
 
@@ -135,8 +140,8 @@ class BusinessCalendarForm(forms.ModelForm):
         model = BusinessCalendar
         fields = ["name", "time_zone", "always_open", "holiday_country", "holiday_subdivision"]
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = cast("dict[str, Any]", super().clean())
         country = (data.get("holiday_country") or "").upper()
         subdivision = (data.get("holiday_subdivision") or "").upper()
         data["holiday_country"], data["holiday_subdivision"] = country, subdivision
@@ -156,9 +161,9 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
     list_display = ["name", "time_zone", "always_open", "holiday_country", "updated_at"]
     inlines = [BusinessHoursInline, CalendarHolidayInline]
 
-    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        services.sla_config_changed(actor=request.user, target=form.instance,
+        services.sla_config_changed(actor=cast(User, request.user), target=form.instance,
                                     action="calendar_saved")  # fmt: skip
 
 
@@ -206,9 +211,9 @@ class SLAPolicyAdmin(admin.ModelAdmin):
     filter_horizontal = ["queues"]
     inlines = [SLATargetInline]
 
-    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        services.sla_config_changed(actor=request.user, target=form.instance,
+        services.sla_config_changed(actor=cast(User, request.user), target=form.instance,
                                     action="sla_policy_saved")  # fmt: skip
 
 
@@ -244,11 +249,11 @@ class InboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         # Shown as escaped text by the admin, never rendered.
         return bytes(obj.raw).decode("utf-8", errors="replace")[:200_000]
 
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return request.user.has_perm("tickets.change_inboundemail")
 
     @admin.action(description=_("Retry the selected quarantined messages"))
-    def retry(self, request, queryset):  # type: ignore[no-untyped-def]
+    def retry(self, request: HttpRequest, queryset: QuerySet[InboundEmail]) -> None:
         from tickets.intake.email import email_process
 
         results = [email_process(r) for r in queryset.filter(outcome="quarantined")]
@@ -260,7 +265,7 @@ class InboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         )
 
     @admin.action(description=_("Discard the selected quarantined messages"))
-    def discard(self, request, queryset):  # type: ignore[no-untyped-def]
+    def discard(self, request: HttpRequest, queryset: QuerySet[InboundEmail]) -> None:
         from tickets.intake.email import email_discard
 
         for record in queryset.filter(outcome="quarantined"):
@@ -276,7 +281,7 @@ class AppClientAdmin(admin.ModelAdmin):
     readonly_fields = ["key_prefix", "last_used_at"]
     actions = ["rotate_key"]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj: AppClient, form: Any, change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
             return
@@ -290,7 +295,7 @@ class AppClientAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description=_("Rotate the key (the old one stops working)"))
-    def rotate_key(self, request, queryset):  # type: ignore[no-untyped-def]
+    def rotate_key(self, request: HttpRequest, queryset: QuerySet[AppClient]) -> None:
         from tickets.intake.inapp import app_client_rotate_key
 
         for client in queryset:
@@ -304,10 +309,17 @@ class AppClientAdmin(admin.ModelAdmin):
 # ---------------------------------------------------------------------- email
 
 
-class AuditedDeleteMixin:
+# The mixin goes before a ModelAdmin; the type checker is told what it mixes into.
+if TYPE_CHECKING:
+    _AdminBase = admin.ModelAdmin
+else:
+    _AdminBase = object
+
+
+class AuditedDeleteMixin(_AdminBase):
     """Deletions go one by one through delete_model, which audits them."""
 
-    def get_actions(self, request):  # type: ignore[no-untyped-def]
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
@@ -328,8 +340,8 @@ class MailboxForm(forms.ModelForm):
             "after_import", "processed_folder",
         ]  # fmt: skip
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = cast("dict[str, Any]", super().clean())
         if not data.get("imap_password") and self.instance.pk:
             data["imap_password"] = self.instance.imap_password
         if data.get("imap_host"):
@@ -353,20 +365,20 @@ class MailboxAdmin(AuditedDeleteMixin, admin.ModelAdmin):
     readonly_fields = ["last_polled_at", "last_error"]
     actions = ["poll_now"]
 
-    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return [*MailboxForm.Meta.fields, *self.readonly_fields]
+    def get_fields(self, request: HttpRequest, obj: Mailbox | None = None) -> tuple[str, ...]:
+        return (*MailboxForm.Meta.fields, *self.readonly_fields)
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj: Mailbox, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        email_config_saved(actor=request.user, target=obj,
+        email_config_saved(actor=cast(User, request.user), target=obj,
                            action="mailbox_changed" if change else "mailbox_added")  # fmt: skip
 
-    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
-        email_config_saved(actor=request.user, target=obj, action="mailbox_deleted")
+    def delete_model(self, request: HttpRequest, obj: Mailbox) -> None:
+        email_config_saved(actor=cast(User, request.user), target=obj, action="mailbox_deleted")
         super().delete_model(request, obj)
 
     @admin.action(description=_("Poll the selected mailboxes now"))
-    def poll_now(self, request, queryset):  # type: ignore[no-untyped-def]
+    def poll_now(self, request: HttpRequest, queryset: QuerySet[Mailbox]) -> None:
         from tickets.tasks import poll_mailbox
 
         polled = [box for box in queryset if box.polls]
@@ -385,14 +397,14 @@ class EmailRouteAdmin(AuditedDeleteMixin, admin.ModelAdmin):
     list_editable = ["position", "is_active"]
     list_select_related = ["queue"]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj: EmailRoute, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         email_config_saved(
-            actor=request.user,
+            actor=cast(User, request.user),
             target=obj,
             action="email_route_changed" if change else "email_route_added",
         )
 
-    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
-        email_config_saved(actor=request.user, target=obj, action="email_route_deleted")
+    def delete_model(self, request: HttpRequest, obj: EmailRoute) -> None:
+        email_config_saved(actor=cast(User, request.user), target=obj, action="email_route_deleted")
         super().delete_model(request, obj)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from django.utils.functional import Promise
+    from django_stubs_ext import StrPromise
 
     from accounts.models import User
     from tickets.models import Ticket
@@ -24,10 +24,10 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class BulkAction:
     name: str  # the action's value, and the name of its picker's field
-    option_label: Promise  # in the "With selected" list
-    picker_label: Promise
-    picker_empty: Promise  # the picker's first, empty choice
-    missing: Promise  # the error when no target (or one not offered) was posted
+    option_label: StrPromise  # in the "With selected" list
+    picker_label: StrPromise
+    picker_empty: StrPromise  # the picker's first, empty choice
+    missing: StrPromise  # the error when no target (or one not offered) was posted
     choices: Callable[[User], list[tuple[int, str]]]
     apply: Callable[[User, list[Ticket], int], str]
 

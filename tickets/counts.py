@@ -70,7 +70,7 @@ def read(*, since: datetime) -> Counts:
             """,
             {"edge": edge, "since": since, "edge_end": (edge + 1) * HOUR_SECONDS},
         )
-        return {queue_id: tuple(values) for queue_id, *values in cursor.fetchall()}  # type: ignore[misc]
+        return {queue_id: tuple(values) for queue_id, *values in cursor.fetchall()}
 
 
 def fold_deltas(*, since: datetime) -> int:

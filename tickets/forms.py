@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +28,7 @@ class QueueFilterForm(StyledFormMixin, forms.Form):
     sort = forms.ChoiceField(label=_("Sort"), choices=[(s, s) for s in SORTS], required=False)
     cursor = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
 
-    def __init__(self, data=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, data: QueryDict | None = None, *args: Any, **kwargs: Any) -> None:
         # "Any status" / "Any priority" submit an empty value; it means no filter.
         if data is not None:
             data = data.copy()
@@ -151,7 +153,7 @@ class BulkForm(forms.Form):
     tag = forms.CharField(max_length=64, required=False)
     next = forms.CharField(max_length=2000, required=False)
 
-    def __init__(self, data=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, data: QueryDict | None = None, *args: Any, **kwargs: Any) -> None:
         # The actions other apps register (tickets.bulk), each with its own picker.
         self.PICKERS = dict(self.PICKERS)
         extra = bulk.registered()
@@ -161,20 +163,20 @@ class BulkForm(forms.Form):
             # Older posts (and scripts) sent every action's value as "value".
             data = data.copy()
             picker = self.PICKERS.get(data.get("action", ""), ("", ""))[0]
-            if picker and not data.get(picker) and data.get("value"):
-                data[picker] = data["value"]
+            if picker and not data.get(picker) and (value := data.get("value")):
+                data[picker] = value
         super().__init__(data, *args, **kwargs)
         for action in extra:
             self.fields[action.name] = forms.IntegerField(min_value=1, max_value=2**31 - 1,
                                                           required=False)  # fmt: skip
-        self.fields["action"].choices = [*self.ACTIONS,
-                                         *((a.name, a.option_label) for a in extra)]  # fmt: skip
+        cast(forms.ChoiceField, self.fields["action"]).choices = [
+            *self.ACTIONS, *((a.name, a.option_label) for a in extra)]  # fmt: skip
         refs = data.getlist("refs") if data is not None else []
-        self.fields["refs"].choices = [(r, r) for r in refs[:200]]
+        cast(forms.ChoiceField, self.fields["refs"]).choices = [(r, r) for r in refs[:200]]
         self.fields["refs"].error_messages["invalid_choice"] = _("Select at most 200 tickets.")
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = cast("dict[str, Any]", super().clean())
         action = data.get("action")
         picker, missing = self.PICKERS.get(action or "", ("", ""))
         # Only the chosen action's picker counts: without JavaScript every picker is
@@ -192,8 +194,8 @@ class BulkForm(forms.Form):
         seen: list[str] = []
         for name in ("refs", "action", "__all__"):
             for error in self.errors.get(name, []):
-                if error not in seen:
-                    seen.append(error)
+                if (text := str(error)) not in seen:
+                    seen.append(text)
         return seen or [str(_("Select one or more tickets and an action."))]
 
 

@@ -345,6 +345,8 @@ class Message(models.Model):
     origin_requester = models.ForeignKey(
         Requester, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Not a column: set by selectors.ticket_conversation.
+    files: list[Attachment]
 
     class Meta:
         ordering = ["created_at", "id"]

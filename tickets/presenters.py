@@ -37,7 +37,7 @@ def _units() -> list[tuple[int, str]]:
 def short_duration(seconds: float, units: list[tuple[int, str]]) -> str:
     """'3d 4h', '5h 10m', '12m' or '<1m': two units at most, compact for a table."""
     seconds = int(abs(seconds))
-    parts = []
+    parts: list[str] = []
     for size, template in units:
         if seconds >= size or parts:
             count, seconds = divmod(seconds, size)
@@ -165,7 +165,7 @@ def rows_html(
 ) -> SafeString:
     """The rows as an HTML table, rendered by Jinja2 (several times faster than the
     Django engine for this loop); autoescaped like any template."""
-    from django.template.loader import render_to_string  # noqa: PLC0415
+    from django.template.loader import render_to_string
 
     html = render_to_string(
         "tickets/rows.html",
@@ -183,7 +183,7 @@ def sla_panel(clocks: list[SLAClock], now: datetime | None = None) -> list[dict]
     units = texts.units
     rows = []
     for clock in clocks:
-        css, text = "text-bg-secondary", SLAClock.State(clock.state).label
+        css, text = "text-bg-secondary", str(SLAClock.State(clock.state).label)
         if clock.state == SLAClock.State.RUNNING and clock.due_at is not None:
             badge = sla_badge(due_at=clock.due_at, warn_at=clock.warn_at, paused=False,
                               breached=clock.breached_at is not None, now=now,

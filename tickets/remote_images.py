@@ -18,12 +18,15 @@ the agent asked, as a mail client does, needs neither.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import nh3
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 REMOTE_SRC = "data-remote-src"
 MAX_ORIGINS = 30  # images from more hosts than this stay blocked (a header has limits)
@@ -115,10 +118,10 @@ def render(html: str, *, load: bool) -> RenderedHTML:
     return result
 
 
-def allow_on_response(request, origins: set[str]) -> None:  # type: ignore[no-untyped-def]
+def allow_on_response(request: HttpRequest, origins: set[str]) -> None:
     """Ask RemoteImagesCSPMiddleware to let this response load images from ``origins``."""
-    allowed = getattr(request, "remote_image_origins", set())
-    request.remote_image_origins = allowed | origins
+    allowed: set[str] = getattr(request, "remote_image_origins", set())
+    request.remote_image_origins = allowed | origins  # type: ignore[attr-defined]
 
 
 class RemoteImagesCSPMiddleware:
@@ -126,14 +129,14 @@ class RemoteImagesCSPMiddleware:
     img-src (django-csp's per-response update). Listed after CSPMiddleware, so it sees
     the response first."""
 
-    def __init__(self, get_response) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):  # type: ignore[no-untyped-def]
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         origins = getattr(request, "remote_image_origins", None)
         if origins:
             update = dict(getattr(response, "_csp_update", None) or {})
             update["img-src"] = [*update.get("img-src", []), *sorted(origins)]
-            response._csp_update = update
+            response._csp_update = update  # type: ignore[attr-defined]  # django-csp reads it
         return response

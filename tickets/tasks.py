@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -48,8 +49,10 @@ def _broker_backlog() -> int:
     try:
         with current_app.connection_for_read() as connection:
             name = current_app.conf.task_default_queue
-            return connection.default_channel.queue_declare(queue=name, passive=True).message_count
-    except Exception:  # noqa: BLE001 - a count we cannot read must not stop the sweep
+            # The transport's channel (kombu's abstract one does not declare queue_declare).
+            channel: Any = connection.default_channel
+            return channel.queue_declare(queue=name, passive=True).message_count
+    except Exception:  # a count we cannot read must not stop the sweep
         return 0
 
 

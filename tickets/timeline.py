@@ -558,7 +558,7 @@ def ticket_entries(events: Sequence[Any], *, queue_names: dict[str, str] | None 
 
 def queue_slugs(events: Iterable[Any]) -> set[str]:
     """The queue slugs these events name (to look their names up in one query)."""
-    slugs = set()
+    slugs: set[str] = set()
     for event in events:
         if event.kind in ("created", "queue_changed"):
             slugs.update(v for v in (event.before.get("queue"), event.after.get("queue")) if v)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import User
 from core.errors import DomainError
 from tickets import bulk as bulk_actions
@@ -33,13 +34,15 @@ from tickets.forms import (
     SearchForm,
     TicketUpdateForm,
 )
-from tickets.models import Attachment, Channel, Macro, Priority, Status, Ticket
+from tickets.models import Attachment, Channel, Macro, Priority, Queue, Status, Ticket
 from tickets.services import saved_views
 
 SAFE_INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
 
 
-def _queue_context(request: HttpRequest, params: QueryDict, *, full_page: bool = True) -> dict:
+def _queue_context(
+    request: AuthenticatedRequest, params: QueryDict, *, full_page: bool = True
+) -> dict:
     """The queue page (or only its table, for htmx) for these query parameters."""
     user = request.user
     form = QueueFilterForm(params)
@@ -104,7 +107,7 @@ def _bulk_extra(user: User) -> list[dict]:
     return [extra for extra in offered if extra["choices"]]
 
 
-def _news(request: HttpRequest, page: selectors.Page) -> str:
+def _news(request: AuthenticatedRequest, page: selectors.Page) -> str:
     """On an automatic refresh, how many rows the browser did not show before: its script
     sends the references it shows (``X-Queue-Shown``); "" on any other request."""
     shown_header = request.headers.get("X-Queue-Shown")
@@ -120,7 +123,7 @@ def _news(request: HttpRequest, page: selectors.Page) -> str:
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedRequest) -> HttpResponse:
     if request.htmx:
         context = _queue_context(request, request.GET, full_page=False)
         return render(request, "tickets/queue.html#queue-table", context)
@@ -129,7 +132,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def sidebar_counts(request: HttpRequest) -> HttpResponse:
+def sidebar_counts(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "counts": selectors.sidebar_counts(request.user),
         "queues": selectors.visible_queue_list(request.user),
@@ -142,7 +145,7 @@ def sidebar_counts(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def saved_view_create(request: HttpRequest) -> HttpResponse:
+def saved_view_create(request: AuthenticatedRequest) -> HttpResponse:
     """Save the queue as shown under a name; errors show next to the name on the page."""
     form = SavedViewForm(request.POST)
     if form.is_valid():
@@ -163,14 +166,14 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def saved_view(request: HttpRequest, pk: int) -> HttpResponse:
+def saved_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     view = selectors.get_saved_view_for(request.user, pk)
     return redirect(f"{_url('tickets:queue')}?{view.query}")
 
 
 @login_required
 @require_POST
-def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def saved_view_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     view = selectors.get_saved_view_for(request.user, pk, own=True)
     try:
         saved_views.saved_view_delete(actor=request.user, view=view)
@@ -183,11 +186,11 @@ def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def next_ticket(request: HttpRequest) -> HttpResponse:
+def next_ticket(request: AuthenticatedRequest) -> HttpResponse:
     return _open_next_ticket(request)
 
 
-def _open_next_ticket(request: HttpRequest) -> HttpResponse:
+def _open_next_ticket(request: AuthenticatedRequest) -> HttpResponse:
     """Claim the most urgent waiting ticket and open it; back to the queue if none waits."""
     ticket = services.ticket_claim_next(agent=request.user)
     if ticket is None:
@@ -198,12 +201,12 @@ def _open_next_ticket(request: HttpRequest) -> HttpResponse:
 
 
 def _url(name: str, **kwargs: str) -> str:
-    from django.urls import reverse  # noqa: PLC0415
+    from django.urls import reverse
 
     return reverse(name, kwargs=kwargs or None)
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
+def _safe_next(request: AuthenticatedRequest, fallback: str) -> str:
     candidate = request.POST.get("next", "")
     # A path on this site only: anything else ("xxx") would be taken for a URL name.
     if candidate.startswith("/") and url_has_allowed_host_and_scheme(
@@ -215,7 +218,7 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 
 @login_required
 @require_POST
-def bulk(request: HttpRequest) -> HttpResponse:
+def bulk(request: AuthenticatedRequest) -> HttpResponse:
     form = BulkForm(request.POST)
     back = _safe_next(request, _url("tickets:queue"))
     if not form.is_valid():
@@ -283,7 +286,7 @@ def _bulk_change(user: User, data: dict) -> Callable[[Ticket], object]:
     return lambda ticket: services.ticket_add_tags(actor=user, ticket=ticket, tags=[data["tag"]])
 
 
-def _assignee(user: User, value: str, queue) -> User:  # type: ignore[no-untyped-def]
+def _assignee(user: User, value: str, queue: Queue) -> User:
     """'me', a user id or an email address, among the people who may work the queue."""
     if value == "me":
         return user
@@ -301,7 +304,7 @@ def _assignee(user: User, value: str, queue) -> User:  # type: ignore[no-untyped
 
 @login_required
 @require_GET
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthenticatedRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     text = form.cleaned_data["q"] if form.is_valid() else ""
     result = selectors.search_tickets(request.user, text) if text else None
@@ -320,7 +323,8 @@ def search(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- ticket page
 
 
-def ticket_page_context(request: HttpRequest, ticket, reply_form=None,  # type: ignore[no-untyped-def]
+def ticket_page_context(request: AuthenticatedRequest, ticket: Ticket,
+                        reply_form: ReplyForm | None = None,
                         new_messages: list[int] | None = None) -> dict:  # fmt: skip
     """Everything the ticket page shows, the panels other apps register included
     (tickets.panels); their views re-render the page with it when a form has errors."""
@@ -357,7 +361,7 @@ def ticket_page_context(request: HttpRequest, ticket, reply_form=None,  # type: 
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, reference: str) -> HttpResponse:
+def detail(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     ticket = selectors.get_ticket_for_page(request.user, reference)
     if ticket.merged_into_id:
         target = selectors.visible_tickets(request.user).filter(pk=ticket.merged_into_id).first()
@@ -370,7 +374,7 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def reply(request: HttpRequest, reference: str) -> HttpResponse:
+def reply(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, reference)
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
@@ -411,7 +415,7 @@ def reply(request: HttpRequest, reference: str) -> HttpResponse:
                   status=400)  # fmt: skip
 
 
-def _show_new_messages(request: HttpRequest, ticket, form: ReplyForm,  # type: ignore[no-untyped-def]
+def _show_new_messages(request: AuthenticatedRequest, ticket: Ticket, form: ReplyForm,
                        unseen: list[int]) -> HttpResponse:  # fmt: skip
     """Messages came in after the agent opened the page: nothing is sent. The page comes
     back with them marked and the draft kept; it now names them as seen, so pressing
@@ -425,7 +429,7 @@ def _show_new_messages(request: HttpRequest, ticket, form: ReplyForm,  # type: i
     return render(request, "tickets/ticket.html", context, status=409)
 
 
-def _macro_for(ticket, macro_id: int | None) -> Macro | None:  # type: ignore[no-untyped-def]
+def _macro_for(ticket: Ticket, macro_id: int | None) -> Macro | None:
     if not macro_id:
         return None
     macro = next((m for m in selectors.macros_for(ticket) if m.pk == macro_id), None)
@@ -436,7 +440,7 @@ def _macro_for(ticket, macro_id: int | None) -> Macro | None:  # type: ignore[no
 
 @login_required
 @require_POST
-def macro_preview(request: HttpRequest, reference: str) -> HttpResponse:
+def macro_preview(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     """Fill the composer with a macro's text for the agent to read and edit before sending."""
     ticket = selectors.get_ticket_for(request.user, reference)
     macro_id = request.POST.get("macro", "")
@@ -465,13 +469,13 @@ def macro_preview(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def update(request: HttpRequest, reference: str) -> HttpResponse:
+def update(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, reference)
     form = TicketUpdateForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
             messages.error(request, f"{form.fields[field].label if field in form.fields else ''}"
-                                    f" {' '.join(errors)}".strip())  # fmt: skip
+                                    f" {' '.join(str(e) for e in errors)}".strip())  # fmt: skip
         return redirect("tickets:detail", reference=ticket.reference)
     data, user = form.cleaned_data, request.user
     changes: dict = {
@@ -486,10 +490,10 @@ def update(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         queue = ticket.queue
         if data["queue"] != ticket.queue_id:
-            queue = selectors.visible_queues(user).filter(pk=data["queue"]).first()
-            if queue is None:
+            moved_to = selectors.visible_queues(user).filter(pk=data["queue"]).first()
+            if moved_to is None:
                 raise services.TicketError(_("Unknown queue."))
-            changes["queue"] = queue
+            changes["queue"] = queue = moved_to
         # Left as filled in, the assignee changes only if a move unassigns them.
         assignee_value = (data["assignee"] or "none").strip().lower()
         current = ticket.assignee.email if ticket.assignee else "none"
@@ -504,7 +508,7 @@ def update(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect("tickets:detail", reference=ticket.reference)
 
 
-def _other_ticket(request: HttpRequest, missing: str):  # type: ignore[no-untyped-def]
+def _other_ticket(request: AuthenticatedRequest, missing: str) -> Ticket | None:
     """The ticket named in the form's reference field, if this person may see it;
     otherwise None, with the reason shown as a message."""
     form = ReferenceForm(request.POST)
@@ -521,7 +525,7 @@ def _other_ticket(request: HttpRequest, missing: str):  # type: ignore[no-untype
 
 @login_required
 @require_POST
-def merge(request: HttpRequest, reference: str) -> HttpResponse:
+def merge(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     """Merging asks first: a page naming both tickets (and both requesters, with a box to
     tick, when they differ). Only its post, with ``confirm=1``, merges."""
     source = selectors.get_ticket_for(request.user, reference)
@@ -549,7 +553,7 @@ def merge(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def link(request: HttpRequest, reference: str) -> HttpResponse:
+def link(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, reference)
     other = _other_ticket(request, _("Enter the reference of the related ticket."))
     if other is not None:
@@ -564,7 +568,7 @@ def link(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def timeline(request: HttpRequest, reference: str) -> HttpResponse:
+def timeline(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, reference)
     events = selectors.ticket_timeline(ticket)
     slugs = timeline_words.queue_slugs(events)
@@ -578,7 +582,7 @@ def timeline(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def presence_ping(request: HttpRequest, reference: str) -> HttpResponse:
+def presence_ping(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, reference)
     others = presence.touch(ticket.pk, user_id=request.user.pk,
                             name=request.user.get_short_name(),
@@ -588,7 +592,7 @@ def presence_ping(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def attachment(request: HttpRequest, pk: int) -> FileResponse:
+def attachment(request: AuthenticatedRequest, pk: int) -> FileResponse:
     item = get_object_or_404(
         Attachment.objects.select_related("message"),
         pk=pk, message__ticket__in=selectors.visible_tickets(request.user),

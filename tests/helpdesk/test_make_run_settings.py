@@ -22,7 +22,7 @@ SHOW = (
 def run_settings(code: str, env: dict[str, str], cwd=launcher.BASE_DIR) -> list[str]:  # type: ignore[no-untyped-def]
     base = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "EMAIL_URL", "WEB_PORT",
                                                              "WEB_HOST")}  # fmt: skip
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=120,
         env={**base, "DJANGO_SETTINGS_MODULE": "helpdesk.settings", "DEBUG": "1",
              "PYTHONPATH": str(launcher.BASE_DIR), **env},

@@ -7,10 +7,10 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import AuthenticatedApiRequest
 from accounts.models import User
 from tickets import selectors, services
 from tickets.api.serializers import (
@@ -23,10 +23,11 @@ from tickets.api.serializers import (
     TicketOut,
     TicketUpdateIn,
 )
+from tickets.models import Queue
 from tickets.selectors import QueueFilters
 
 
-def _queue_or_error(user: User, queue_id: int):  # type: ignore[no-untyped-def]
+def _queue_or_error(user: User, queue_id: int) -> Queue:
     queue = next((q for q in selectors.visible_queue_list(user) if q.pk == queue_id), None)
     if queue is None:
         raise services.TicketError(f"queue {queue_id} does not exist or is not yours to use.")
@@ -35,7 +36,7 @@ def _queue_or_error(user: User, queue_id: int):  # type: ignore[no-untyped-def]
 
 class TicketListCreateApi(APIView):
     @extend_schema(parameters=[TicketListQuery], responses=TicketOut(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         query = TicketListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
@@ -60,7 +61,7 @@ class TicketListCreateApi(APIView):
                          "next_cursor": page.next_cursor or None})  # fmt: skip
 
     @extend_schema(request=TicketCreateIn, responses={201: TicketOut})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedApiRequest) -> Response:
         payload = TicketCreateIn(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -81,11 +82,11 @@ class TicketListCreateApi(APIView):
 
 class TicketDetailApi(APIView):
     @extend_schema(responses=TicketOut)
-    def get(self, request: Request, reference: str) -> Response:
+    def get(self, request: AuthenticatedApiRequest, reference: str) -> Response:
         return Response(TicketOut(selectors.get_ticket_for(request.user, reference)).data)
 
     @extend_schema(request=TicketUpdateIn, responses=TicketOut)
-    def patch(self, request: Request, reference: str) -> Response:
+    def patch(self, request: AuthenticatedApiRequest, reference: str) -> Response:
         ticket = selectors.get_ticket_for(request.user, reference)
         payload = TicketUpdateIn(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -110,12 +111,12 @@ class TicketDetailApi(APIView):
 
 class TicketMessagesApi(APIView):
     @extend_schema(responses=MessageOut(many=True))
-    def get(self, request: Request, reference: str) -> Response:
+    def get(self, request: AuthenticatedApiRequest, reference: str) -> Response:
         ticket = selectors.get_ticket_for(request.user, reference)
         return Response(MessageOut(selectors.ticket_conversation(ticket), many=True).data)
 
     @extend_schema(request=MessageIn, responses={201: MessageOut})
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedApiRequest, reference: str) -> Response:
         ticket = selectors.get_ticket_for(request.user, reference)
         payload = MessageIn(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -135,7 +136,7 @@ class RequesterListApi(APIView):
         ],
         responses=RequesterOut(many=True),
     )  # fmt: skip
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         requesters = selectors.visible_requesters(request.user).order_by("id")
         email = request.query_params.get("email", "")[:254]
         external_id = request.query_params.get("external_id", "")[:128]
@@ -154,13 +155,13 @@ class RequesterListApi(APIView):
 
 class RequesterDetailApi(APIView):
     @extend_schema(responses=RequesterOut)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedApiRequest, pk: int) -> Response:
         return Response(RequesterOut(get_object_or_404(selectors.visible_requesters(request.user),
                                                        pk=pk)).data)  # fmt: skip
 
 
 class QueueListApi(APIView):
     @extend_schema(responses=QueueOut(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedApiRequest) -> Response:
         queues = selectors.visible_queues(request.user).order_by("name")
         return Response({"results": QueueOut(queues, many=True).data})

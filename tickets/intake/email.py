@@ -58,13 +58,14 @@ class IngestResult:
 
     def line(self) -> str:
         """One line for the ingest_email command's output."""
-        what = {
+        labels: dict[str, str] = {
             Outcome.NEW_TICKET: f"new ticket {self.ticket.reference if self.ticket else ''}",
             Outcome.REPLY: f"reply on ticket {self.ticket.reference if self.ticket else ''}",
             Outcome.IGNORED: "ignored",
             Outcome.DUPLICATE: "duplicate",
             Outcome.QUARANTINED: "quarantined",
-        }.get(self.outcome, self.outcome)
+        }
+        what = labels.get(self.outcome, self.outcome)
         mid = self.inbound.message_id or f"inbound #{self.inbound.pk}"
         return f"{mid}: {what}" + (f" ({self.detail})" if self.detail else "")
 
@@ -220,7 +221,7 @@ def email_process(record: InboundEmail, *, queue: Queue | None = None) -> Ingest
                                max_attachment_bytes=settings.ATTACHMENT_MAX_BYTES)  # fmt: skip
     except inbound.UnreadableEmail as exc:
         return _quarantine(record, str(exc))
-    except Exception as exc:  # noqa: BLE001 - MIME the parser cannot walk is still kept
+    except Exception as exc:  # MIME the parser cannot walk is still kept
         logger.exception("inbound email %s could not be read", record.pk)
         return _quarantine(record, f"unreadable: {type(exc).__name__}: {exc}")
     record.message_id, record.from_address = parsed.message_id, parsed.from_address
@@ -234,7 +235,7 @@ def email_process(record: InboundEmail, *, queue: Queue | None = None) -> Ingest
             _save(record)
     except (TicketError, attachments.AttachmentError, ValueError) as exc:
         return _quarantine(record, str(exc))
-    except Exception as exc:  # noqa: BLE001 - one bad message never stops a batch
+    except Exception as exc:  # one bad message never stops a batch
         logger.exception("inbound email %s could not be processed", record.pk)
         return _quarantine(record, f"internal error: {type(exc).__name__}: {exc}")
     return result
@@ -288,6 +289,6 @@ def email_config_saved(*, actor: User | None, target: Mailbox | EmailRoute, acti
         key: value for key, value in model_to_dict(target).items() if key not in _SECRET_FIELDS
     }
     ConfigEvent.objects.create(
-        action=action, actor=actor, target_type=target._meta.model_name, target_id=target.pk,
-        after=json.loads(json.dumps(after, default=str)),
+        action=action, actor=actor, target_type=target._meta.model_name or "",
+        target_id=target.pk, after=json.loads(json.dumps(after, default=str)),
     )  # fmt: skip

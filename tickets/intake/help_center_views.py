@@ -3,6 +3,8 @@ requester's own page behind a signed link. Thin: forms in, one service call, out
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
 from django.core import signing
@@ -48,9 +50,9 @@ class RequestForm(StyledFormMixin, forms.Form):
                               widget=forms.TextInput(attrs={"tabindex": "-1",
                                                             "autocomplete": "off"}))  # fmt: skip
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("Choose…"))] + [
+        cast(forms.ChoiceField, self.fields["category"]).choices = [("", _("Choose…"))] + [
             (c, CATEGORY_LABELS.get(c) or c.capitalize())
             for c in settings.HELP_CENTER_CATEGORIES]  # fmt: skip
 

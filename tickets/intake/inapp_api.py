@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
@@ -16,10 +18,16 @@ from tickets.intake.inapp import app_client_for_key, inapp_request_create
 from tickets.models import AppClient
 
 
+class AppRequest(Request):
+    """A request that passed IsAppClient: its ``auth`` is the app's client."""
+
+    auth: AppClient
+
+
 class AppKeyAuthentication(authentication.BaseAuthentication):
     keyword = "AppKey"
 
-    def authenticate(self, request):  # type: ignore[no-untyped-def]
+    def authenticate(self, request: Request) -> tuple[None, AppClient] | None:
         header = authentication.get_authorization_header(request).decode("latin-1").split()
         if not header or header[0] != self.keyword:
             return None
@@ -30,7 +38,7 @@ class AppKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Unknown or disabled app key.")
         return (None, client)
 
-    def authenticate_header(self, request) -> str:  # type: ignore[no-untyped-def]
+    def authenticate_header(self, request: Request) -> str:
         return self.keyword
 
 
@@ -40,13 +48,13 @@ class AppKeyScheme(OpenApiAuthenticationExtension):
     target_class = "tickets.intake.inapp_api.AppKeyAuthentication"
     name = "AppKey"
 
-    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return {"type": "apiKey", "in": "header", "name": "Authorization",
                 "description": "`AppKey <key>`: an in-app client's key."}  # fmt: skip
 
 
 class IsAppClient(BasePermission):
-    def has_permission(self, request, view) -> bool:  # type: ignore[no-untyped-def]
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return isinstance(request.auth, AppClient)
 
 
@@ -56,7 +64,7 @@ class AppRateThrottle(throttling.SimpleRateThrottle):
     def get_rate(self) -> str:
         return settings.INAPP_RATE_LIMIT
 
-    def get_cache_key(self, request, view):  # type: ignore[no-untyped-def]
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         client = request.auth
         return f"throttle_inapp_{client.pk}" if isinstance(client, AppClient) else None
 
@@ -91,7 +99,7 @@ class InAppRequestApi(APIView):
         status = serializers.CharField()
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AppRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         ticket = inapp_request_create(client=request.auth, **data.validated_data)

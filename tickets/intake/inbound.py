@@ -10,8 +10,9 @@ import html
 import re
 from dataclasses import dataclass, field
 from email import policy
-from email.message import EmailMessage, Message
+from email.message import EmailMessage, Message, MIMEPart
 from email.utils import getaddresses, parseaddr
+from typing import cast
 
 import nh3
 
@@ -158,18 +159,18 @@ def html_to_text(markup: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t\r\f\v]+", " ", text)).strip()
 
 
-def _decode(part: Message) -> str:
+def _decode(part: MIMEPart) -> str:
     try:
         content = part.get_content()
     except (LookupError, UnicodeError, AssertionError, ValueError, TypeError):
-        payload = part.get_payload(decode=True) or b""
+        payload = cast("bytes | None", part.get_payload(decode=True)) or b""
         content = payload.decode("utf-8", errors="replace")
     text = content if isinstance(content, str) else content.decode("utf-8", errors="replace")
     return clean(text)
 
 
 def detect_language(text: str) -> str:
-    import py3langid  # noqa: PLC0415 - loads its model on first use
+    import py3langid  # loads its model on first use
 
     sample = text.strip()[:2000]
     if len(sample) < 12:
@@ -183,7 +184,7 @@ def parse(raw: bytes, *, max_attachment_bytes: int) -> ParsedEmail:
         raise UnreadableEmail("empty message")
     try:
         message = email.message_from_bytes(_bounded_headers(raw), policy=policy.default)
-    except Exception as exc:  # noqa: BLE001 - any parser failure is a quarantine reason
+    except Exception as exc:  # any parser failure is a quarantine reason
         raise UnreadableEmail(f"not a MIME message: {exc}") from exc
     if not isinstance(message, EmailMessage):
         raise UnreadableEmail("not a MIME message")
@@ -204,7 +205,7 @@ def parse(raw: bytes, *, max_attachment_bytes: int) -> ParsedEmail:
         full_text = (
             html_to_text(content) if body_part.get_content_type() == "text/html" else content
         )
-    attachments = []
+    attachments: list[InboundAttachment] = []
     # A forwarded message (message/rfc822) is kept whole as one .eml attachment; its own
     # parts are not read as parts of this message.
     inside_forward = {id(sub) for part in message.walk()
@@ -221,10 +222,10 @@ def parse(raw: bytes, *, max_attachment_bytes: int) -> ParsedEmail:
             continue  # an alternative text body we already read
         if part.get_content_type() == "message/rfc822" and not filename:
             filename = "forwarded-message.eml"
-        data = part.get_payload(decode=True)
+        data = cast("bytes | None", part.get_payload(decode=True))
         if data is None:  # message/rfc822 holds a parsed message
             inner = part.get_payload()
-            data = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+            data = cast(Message, inner[0]).as_bytes() if isinstance(inner, list) and inner else b""
         if len(data) > max_attachment_bytes:
             raise UnreadableEmail(
                 f"attachment {filename or part.get_content_type()} is {len(data)} bytes, "

@@ -6,8 +6,8 @@ from django.db import migrations
 
 
 def clear_stand_ins(apps, schema_editor):  # type: ignore[no-untyped-def]
-    Ticket = apps.get_model("tickets", "Ticket")  # noqa: N806
-    SLAClock = apps.get_model("tickets", "SLAClock")  # noqa: N806
+    Ticket = apps.get_model("tickets", "Ticket")
+    SLAClock = apps.get_model("tickets", "SLAClock")
     live = SLAClock.objects.filter(state__in=["running", "paused"]).values("ticket_id")
     Ticket.objects.filter(sla_due_at__isnull=False).exclude(pk__in=live).update(
         sla_due_at=None, sla_warn_at=None

@@ -80,7 +80,7 @@ def backoff(attempts: int, *, rng: random.Random | None = None) -> timedelta:
     base = settings.NOTIFICATION_RETRY_BASE_SECONDS
     cap = settings.NOTIFICATION_RETRY_MAX_SECONDS
     delay = min(cap, base * 2 ** max(0, attempts - 1))
-    return timedelta(seconds=delay * (rng or random).uniform(0.5, 1.5))  # noqa: S311
+    return timedelta(seconds=delay * (rng or random).uniform(0.5, 1.5))
 
 
 def _claim(notification_id: int) -> bool:
@@ -219,7 +219,7 @@ def _thread_headers(notification: Notification) -> dict[str, str]:
             .alias(person=Coalesce("origin_requester_id", "ticket__requester_id"))
             .filter(person=origin or F("ticket__requester_id"))
             .exclude(channel_message_id="")
-            .exclude(pk=notification.message_id)
+            .exclude(pk=notification.message_id)  # type: ignore[misc]  # None: excludes none
             .order_by("-created_at", "-id")
             .values_list("channel_message_id", flat=True)[:10]
         )
@@ -392,7 +392,7 @@ def enqueue_delivery(notification_id: int) -> None:
 
 
 def _deliver_on_commit(notification_ids: list[int]) -> None:
-    from tickets.tasks import deliver_notification  # noqa: PLC0415 - tasks import this module
+    from tickets.tasks import deliver_notification  # tasks import this module
 
     def hand_over() -> None:
         for notification_id in notification_ids:

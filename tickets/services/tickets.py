@@ -17,7 +17,7 @@ from typing import Any
 import nh3
 from django.contrib.postgres.search import SearchVector
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet, Value
+from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +35,7 @@ from tickets.models import (
     Priority,
     Queue,
     Requester,
+    RequesterQuerySet,
     Status,
     Ticket,
     TicketLink,
@@ -122,7 +123,7 @@ def _queue_requester_email(ticket: Ticket, message: Message, *, kind: str) -> No
 # ---------------------------------------------------------------- requesters
 
 
-def _requester_named(requesters: QuerySet[Requester], *, email: str, external_id: str,
+def _requester_named(requesters: RequesterQuerySet, *, email: str, external_id: str,
                      provisional: bool) -> Requester | None:  # fmt: skip
     """The requester among ``requesters`` with this external id, else this email: a
     canonical record first, then (``provisional``) a provisional identity. Each lookup is
@@ -193,7 +194,7 @@ def requester_get_or_create(
     trusted = actor is None or (actor.is_active and actor.is_admin)
     fields = {"email": email, "external_id": external_id, "name": bidi.clean_name(name.strip()),
               "language": language, "region": region}  # fmt: skip
-    if trusted:
+    if trusted or actor is None:
         with transaction.atomic(savepoint=False):
             for _attempt in range(2):
                 rows = list(Requester.objects.raw(_GET_OR_CREATE_SQL,
@@ -302,7 +303,7 @@ def ticket_create(
         # The new ticket's messages are known: ``ticket.messages.all()`` reads none.
         known = Message.objects.filter(ticket=ticket)
         known._result_cache = [first]
-        ticket._prefetched_objects_cache = {"messages": known}
+        ticket._prefetched_objects_cache = {"messages": known}  # type: ignore[attr-defined]
         hooks.ticket_created.send(hooks.TicketCreated(ticket=ticket, actor=actor))
     return ticket
 
@@ -622,7 +623,7 @@ def macro_apply(
         ticket_set_priority(actor=actor, ticket=ticket, priority=macro.set_priority)
     if macro.add_tags:
         ticket_add_tags(actor=actor, ticket=_locked(ticket), tags=macro.add_tags)
-    if macro.set_queue_id:
+    if macro.set_queue is not None:
         ticket_move_queue(actor=actor, ticket=ticket, queue=macro.set_queue)
     if macro.set_status:
         ticket_change_status(actor=actor, ticket=ticket, status=macro.set_status)

@@ -21,9 +21,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import holidays
+
+if TYPE_CHECKING:
+    from tickets.models import BusinessCalendar
 
 # A calendar with no open time at all would make "add 4 hours" loop forever.
 MAX_SEARCH_DAYS = 3 * 366
@@ -53,7 +57,7 @@ class Schedule:
         self._tz = ZoneInfo(self.time_zone)
 
     @classmethod
-    def for_calendar(cls, calendar) -> Schedule:  # noqa: ANN001 - a BusinessCalendar
+    def for_calendar(cls, calendar: BusinessCalendar) -> Schedule:
         hours: dict[int, list[tuple[time, time | None]]] = {}
         for period in calendar.hours.all():
             closes = None if period.closes == time(0) else period.closes

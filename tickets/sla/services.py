@@ -17,6 +17,7 @@ import time as monotonic_time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -127,7 +128,7 @@ def clock_next_check(clock: SLAClock) -> datetime | None:
 
 def clock_arm(clock: SLAClock, schedule: Schedule) -> None:
     """Work out a running clock's due and warning times from what is left of it."""
-    since = clock.running_since
+    since = cast(datetime, clock.running_since)  # set on every running clock
     left = clock.target_seconds - clock.used_seconds
     warn_left = clock.warn_seconds - clock.used_seconds
     try:
@@ -209,7 +210,7 @@ def _start(ticket: Ticket, policy: SLAPolicy, metric: str, now: datetime) -> SLA
 
 def _pause(clock: SLAClock, now: datetime) -> None:
     schedule = schedule_for(clock.policy.calendar)
-    clock.used_seconds += schedule.between(clock.running_since, now)
+    clock.used_seconds += schedule.between(cast(datetime, clock.running_since), now)
     clock.state = State.PAUSED
     clock.running_since = clock.due_at = clock.warn_at = clock.next_check_at = None
     clock.save(update_fields=["used_seconds", "state", "running_since", "due_at", "warn_at",
@@ -353,9 +354,9 @@ def sla_status_changed(*, ticket: Ticket, actor: User | None, old: str, new: str
             changes.setdefault(EventKind.SLA_RESUMED, []).append(_describe(clock))
     if old in (Status.SOLVED, Status.CLOSED) and new in ACTIVE_STATUSES:
         policy = sla_policy_for(ticket)
-        clock = _start(ticket, policy, SLAMetric.RESOLUTION, now) if policy else None
-        if clock is not None:
-            changes.setdefault(EventKind.SLA_STARTED, []).append(_describe(clock))
+        started = _start(ticket, policy, SLAMetric.RESOLUTION, now) if policy else None
+        if started is not None:
+            changes.setdefault(EventKind.SLA_STARTED, []).append(_describe(started))
     for kind, clocks in changes.items():
         events.record(ticket, actor, kind, after={"clocks": clocks, "status": new})
     if changes:
@@ -374,7 +375,7 @@ def sla_retarget(*, ticket: Ticket, actor: User | None, now: datetime, reason: s
     changed = False
     for clock in live:
         target = target_seconds(policy, ticket.priority, clock.metric) if policy else None
-        if target is None:
+        if policy is None or target is None:
             _stop(clock, now, fulfilled=False)
             changed = True
             continue
@@ -442,9 +443,9 @@ class _Actions:
         self._vendors: dict[int | None, list[Vendor]] = {}
 
     def leads_for(self, ticket: Ticket) -> list[User]:
-        if ticket.assignee_id and ticket.assignee.team_id:
-            key: tuple = ("team", ticket.assignee.team_id)
-            where = Q(team_id=ticket.assignee.team_id)
+        if (assignee := ticket.assignee) is not None and assignee.team_id:
+            key: tuple = ("team", assignee.team_id)
+            where = Q(team_id=assignee.team_id)
         else:
             key = ("queue", ticket.queue_id)
             where = Q(team__queues=ticket.queue_id)
@@ -455,8 +456,8 @@ class _Actions:
         return self._leads[key]
 
     def vendors_for(self, ticket: Ticket) -> list[Vendor]:
-        if ticket.assignee_id and ticket.assignee.team_id:
-            vendor = ticket.assignee.vendor
+        if (assignee := ticket.assignee) is not None and assignee.team_id:
+            vendor = assignee.vendor
             return [vendor] if vendor and vendor.is_active and vendor.webhook_url else []
         if ticket.queue_id not in self._vendors:
             self._vendors[ticket.queue_id] = list(
@@ -484,7 +485,8 @@ class _Actions:
                        "queue": ticket.queue.slug, "priority": ticket.priority,
                        "url": absolute_url("tickets:detail", ticket.reference)},
             "sla": {"metric": clock.metric, "policy": clock.policy.name,
-                    "due_at": clock.due_at.isoformat(), "fired_at": now.isoformat()},
+                    "due_at": cast(datetime, clock.due_at).isoformat(),
+                    "fired_at": now.isoformat()},
         }  # fmt: skip
         self.outbox.webhook(
             kind=kind, key=[clock.pk, "vendor", vendor.pk], url=vendor.webhook_url,
@@ -503,7 +505,7 @@ class _Actions:
         self.events.append(events.build(ticket, None, EventKind(kind), after=fired, at=now))
         self.fired.append((kind, ticket, fired, SLAAction.ESCALATE in actions))
         for action in actions:
-            if action == SLAAction.NOTIFY_ASSIGNEE and ticket.assignee_id:
+            if action == SLAAction.NOTIFY_ASSIGNEE and ticket.assignee is not None:
                 self.email(clock=clock, kind=kind, user=ticket.assignee, now=now)
             elif action == SLAAction.NOTIFY_LEAD:
                 for lead in self.leads_for(ticket):
@@ -564,11 +566,11 @@ def _sweep_batch(now: datetime, batch: int) -> tuple[SweepResult, int]:
         result = SweepResult(skipped_locked=len(ticket_ids) - len(locked))
         actions = _Actions()
         for clock in clocks:
-            if clock.warned_at is None and clock.warn_at <= now:
+            if clock.warned_at is None and clock.warn_at is not None and clock.warn_at <= now:
                 clock.warned_at = now
                 actions.fire(clock, "sla_warning", clock.policy.warning_actions, now)
                 result.warnings += 1
-            if clock.breached_at is None and clock.due_at <= now:
+            if clock.breached_at is None and clock.due_at is not None and clock.due_at <= now:
                 clock.warned_at = clock.warned_at or now
                 clock.breached_at = now
                 actions.fire(clock, "sla_breach", clock.policy.breach_actions, now)
@@ -729,7 +731,7 @@ def sla_config_changed(*, actor: User | None, target: BusinessCalendar | SLAPoli
                        action: str) -> None:  # fmt: skip
     """An admin saved a calendar or a policy: audit it, and recompute the live clocks it
     governs in the background once this commits."""
-    from tickets.tasks import recompute_sla_clocks  # noqa: PLC0415 - tasks import services
+    from tickets.tasks import recompute_sla_clocks  # tasks import services
 
     if isinstance(target, BusinessCalendar):
         BusinessCalendar.objects.filter(pk=target.pk).update(updated_at=timezone.now())
@@ -737,7 +739,7 @@ def sla_config_changed(*, actor: User | None, target: BusinessCalendar | SLAPoli
     else:
         policy_ids = [target.pk]
     ConfigEvent.objects.create(
-        action=action, actor=actor, target_type=target._meta.model_name, target_id=target.pk,
+        action=action, actor=actor, target_type=target._meta.model_name or "", target_id=target.pk,
         after=json.loads(json.dumps(model_to_dict(target), default=str)),
     )  # fmt: skip
     if policy_ids:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import template
 from django.http import QueryDict
 from django.utils import timezone
@@ -7,13 +9,14 @@ from django.utils.translation import gettext as _
 
 from core import bidi
 from tickets import remote_images
+from tickets.models import Message, Ticket
 from tickets.presenters import sla_badge as badge_for
 
 register = template.Library()
 
 
 @register.simple_tag
-def sla_badge(ticket) -> str:  # type: ignore[no-untyped-def]
+def sla_badge(ticket: Ticket) -> str:
     """The nearest SLA target as a badge, by the same rule as the queue's rows
     (``tickets.presenters.sla_badge``): time left or overdue, coloured by risk; a paused
     ticket says so, and stays red if a target was already missed."""
@@ -32,7 +35,7 @@ def sla_badge(ticket) -> str:  # type: ignore[no-untyped-def]
 
 
 @register.filter
-def bidi_clean(value, kind: str = "subject") -> str:  # type: ignore[no-untyped-def]
+def bidi_clean(value: Any, kind: str = "subject") -> str:
     """Bidirectional overrides, embeddings and isolates removed from a subject (or with
     ``"name"``, a person's name: marks too); see core/bidi.py."""
     text = "" if value is None else str(value)
@@ -40,7 +43,7 @@ def bidi_clean(value, kind: str = "subject") -> str:  # type: ignore[no-untyped-
 
 
 @register.simple_tag(takes_context=True)
-def message_html(context, message) -> str:  # type: ignore[no-untyped-def]
+def message_html(context: template.Context, message: Message) -> str:
     """A message's stored HTML with its remote images held back, and a "Load remote
     images" link; once asked for (``?remote_images=<id>``) shown, with this response's
     CSP allowing their origins (tickets/remote_images.py)."""
@@ -53,7 +56,7 @@ def message_html(context, message) -> str:  # type: ignore[no-untyped-def]
         return body
     anchor = f"remote-images-{message.pk}"
     query = request.GET.copy() if request is not None else QueryDict(mutable=True)
-    if load:
+    if load and request is not None:  # (load implies a request)
         remote_images.allow_on_response(request, rendered.origins)
         query.setlist("remote_images", [pk for pk in asked if pk != str(message.pk)])
         text, link = _("Remote images are shown for this message."), _("Hide them")

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from demo import data as demo_data
 from demo import seed as demo
@@ -14,7 +16,7 @@ class Command(BaseCommand):
         "for benchmarks: a million take a few minutes)."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--tickets", type=int, default=None, help="Add this many tickets.")
         parser.add_argument(
             "--open-share", type=float, default=None,
@@ -29,7 +31,7 @@ class Command(BaseCommand):
             "password each, printed once (`make run` with DEBUG off).",
         )  # fmt: skip
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         random_passwords = options["random_passwords"]
         report = demo.seed_organisation(random_passwords=random_passwords)
         if report.created:

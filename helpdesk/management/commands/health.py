@@ -1,6 +1,7 @@
 import json
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from helpdesk.health import system_health
 
@@ -8,14 +9,14 @@ from helpdesk.health import system_health
 class Command(BaseCommand):
     help = "Print the health report of /healthz; fail if a required part is down."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--require",
             default="database,redis,worker,beat",
             help="Comma-separated parts that must be up (database, redis, worker, beat).",
         )
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         report = system_health()
         self.stdout.write(json.dumps(report, indent=2))
         required = [part.strip() for part in options["require"].split(",") if part.strip()]

@@ -1,3 +1,4 @@
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
@@ -21,7 +22,7 @@ def _masked(url: str) -> str:
 class Command(BaseCommand):
     help = "Check that PostgreSQL and Redis are reachable; say which one is not."
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         problems = []
         db = settings.DATABASES["default"]
         where = (

@@ -15,7 +15,7 @@ from tickets.models import InboundEmail, Ticket
 
 HOSTILE = hostile()
 STORED_OUTCOMES = {"new_ticket", "reply", "quarantined"}
-WEBHOOK_TOKEN = "hostile-webhook-token"  # noqa: S105 - a test value
+WEBHOOK_TOKEN = "hostile-webhook-token"  # a test value
 pytestmark = pytest.mark.django_db
 
 

@@ -24,7 +24,7 @@ class Recorder:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
 
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
@@ -35,7 +35,7 @@ class DeliverToImap:
     def __init__(self, server, folder: str) -> None:  # type: ignore[no-untyped-def]
         self.server, self.folder = server, folder
 
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
         self.server.deliver(self.folder, envelope.content)
         return "250 OK"
 
