@@ -75,6 +75,10 @@ def register(panel: TicketPanel) -> TicketPanel:
     return panel
 
 
+def unregister(name: str) -> None:
+    _panels.pop(name, None)
+
+
 def registered() -> list[TicketPanel]:
     return sorted(_panels.values(), key=lambda panel: (panel.order, panel.name))
 
