@@ -25,6 +25,7 @@ from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from accounts.models import User
+from tickets.events import EventKind
 from tickets.models import Queue, SLAClock, SLAPolicy
 from tickets.search import config_for
 from tickets.selectors import visible_queue_ids
@@ -305,7 +306,7 @@ def seed_tickets(
                             messages.append((tid, "public", "requester", None, follow, "email",
                                              first_reply + timedelta(hours=2)))  # fmt: skip
                             texts.append(follow)
-                    events.append((tid, None, "created", "{}",
+                    events.append((tid, None, EventKind.CREATED.value, "{}",
                                    f'{{"queue": "{queue.slug}", "priority": {priority}}}', created))  # fmt: skip
                     updated = max(m[-1] for m in messages[-4:] if m[0] == tid)
                     copy.write_row((
