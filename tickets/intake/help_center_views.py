@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
+from core import config_cache
 from core.forms import StyledFormMixin
 from tickets import selectors
 from tickets.intake.help_center import help_center_queue, help_center_submit, ticket_for_link
@@ -63,6 +64,7 @@ class ReplyForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
+@config_cache.read_only_request()  # a new request writes no configuration: one version read
 def request_form(request: HttpRequest) -> HttpResponse:
     if help_center_queue() is None:
         return render(request, "tickets/help/closed.html", status=503)
