@@ -191,20 +191,27 @@ def _sync_ticket(ticket: Ticket) -> None:
          ticket.sla_breached) = cursor.fetchone()  # fmt: skip
 
 
-def _start(ticket: Ticket, policy: SLAPolicy, metric: str, now: datetime) -> SLAClock | None:
+def _new_clock(ticket: Ticket, policy: SLAPolicy, metric: str, now: datetime) -> SLAClock | None:
+    """A clock for this metric, armed and not saved; None when the policy has no target
+    for the ticket's priority."""
     target = target_seconds(policy, ticket.priority, metric)
     if target is None:
         return None
-    clock = SLAClock(
-        ticket=ticket, policy=policy, metric=metric, target_seconds=target,
-        warn_seconds=warn_seconds(policy, target), started_at=now,
-    )  # fmt: skip
+    clock = SLAClock(policy=policy, metric=metric, target_seconds=target,
+                     warn_seconds=warn_seconds(policy, target), started_at=now)  # fmt: skip
     if ticket.status in PAUSING_STATUSES:
         clock.state = State.PAUSED
     else:
         clock.running_since = now
         clock_arm(clock, schedule_for(policy.calendar))
-    clock.save()
+    return clock
+
+
+def _start(ticket: Ticket, policy: SLAPolicy, metric: str, now: datetime) -> SLAClock | None:
+    clock = _new_clock(ticket, policy, metric, now)
+    if clock is not None:
+        clock.ticket = ticket
+        clock.save()
     return clock
 
 
@@ -246,19 +253,11 @@ def sla_plan_new(ticket: Ticket, now: datetime) -> tuple[SLAPolicy | None, list[
     policy = sla_policy_for(ticket)
     if policy is None:
         return None, []
-    clocks = []
-    for metric in (SLAMetric.FIRST_REPLY, SLAMetric.RESOLUTION):
-        target = target_seconds(policy, ticket.priority, metric)
-        if target is None:
-            continue
-        clock = SLAClock(policy=policy, metric=metric, target_seconds=target,
-                         warn_seconds=warn_seconds(policy, target), started_at=now)  # fmt: skip
-        if ticket.status in PAUSING_STATUSES:
-            clock.state = State.PAUSED
-        else:
-            clock.running_since = now
-            clock_arm(clock, schedule_for(policy.calendar))
-        clocks.append(clock)
+    clocks = [
+        clock
+        for metric in (SLAMetric.FIRST_REPLY, SLAMetric.RESOLUTION)
+        if (clock := _new_clock(ticket, policy, metric, now)) is not None
+    ]
     return policy, clocks
 
 
