@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "tickets",
     "sops",
     "escalations",
+    "analytics",
     "demo",
     "django_ratelimit",
 ]
@@ -225,6 +226,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "tickets-sweep-notifications": {
         "task": "tickets.tasks.sweep_notifications",
         "schedule": env.float("NOTIFICATION_SWEEP_SECONDS", default=10.0),
+    },
+    # Facts into the dashboards' rollups: a change shows within this and a page load.
+    "analytics-fold": {
+        "task": "analytics.tasks.fold",
+        "schedule": env.float("ANALYTICS_FOLD_SECONDS", default=10.0),
     },
     "tickets-refresh-queue-counts": {
         "task": "tickets.tasks.refresh_queue_counts",
@@ -545,3 +551,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
 }
+
+# Analytics (docs/metrics.md). Long ranges read daily rollups kept per local day in each
+# of these time zones; a viewer in another zone reads the hourly ones (slower, as exact).
+ANALYTICS_DAY_ZONES = env.list("ANALYTICS_DAY_ZONES", default=["UTC", "Europe/Madrid",
+                                                               "America/New_York",
+                                                               "Asia/Tokyo"])  # fmt: skip
