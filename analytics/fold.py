@@ -72,8 +72,10 @@ DAILY_SQL = _upsert_sql("analytics_dailyrollup", ["zone", "day"],
                         "analytics_daily_key")  # fmt: skip
 
 # Dropped first too: inside an outer transaction (tests, backfill) there is no commit.
-_BATCH_SQL = ("DROP TABLE IF EXISTS pg_temp.analytics_fold_batch; "
-              "CREATE TEMP TABLE analytics_fold_batch (LIKE analytics_fact) ON COMMIT DROP")
+_BATCH_SQL = (
+    "DROP TABLE IF EXISTS pg_temp.analytics_fold_batch; "
+    "CREATE TEMP TABLE analytics_fold_batch (LIKE analytics_fact) ON COMMIT DROP"
+)
 _TAKE_SQL = """
 WITH picked AS (
     SELECT id FROM analytics_fact WHERE NOT folded ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED

@@ -72,9 +72,8 @@ def on_message_added(event: hooks.MessageAdded) -> None:
 
 
 _HISTORY_SQL = """
-SELECT (SELECT count(*) FROM tickets_message AS m
-         WHERE m.ticket_id = %(ticket)s AND m.kind = 'public' AND m.author_type = 'agent'
-           AND m.id <> (SELECT min(id) FROM tickets_message WHERE ticket_id = %(ticket)s)),
+SELECT (SELECT count(*) FROM tickets_event
+         WHERE ticket_id = %(ticket)s AND kind = 'reply_sent'),
        (SELECT coalesce(json_agg(json_build_array(e.created_at, e.after ->> 'status')
                                  ORDER BY e.created_at, e.id), '[]')
           FROM tickets_event AS e
@@ -85,7 +84,7 @@ SELECT (SELECT count(*) FROM tickets_message AS m
 def wait_seconds(created: datetime, changes: list[tuple[datetime, str]], end: datetime) -> float:
     """Time the requester waited on us: in ``WAITING_ON_US`` statuses from creation (a
     ticket starts new) to ``end``, going by the status changes in order."""
-    waited, status, since = 0.0, Status.NEW, created
+    waited, status, since = 0.0, str(Status.NEW), created
     for at, new in [*changes, (end, "")]:
         if status in WAITING_ON_US:
             waited += max(0.0, (min(at, end) - since).total_seconds())
@@ -138,7 +137,7 @@ def _solved(ticket: Ticket, actor_id: int | None, now: datetime) -> list[FactRow
 
 
 _LAST_SOLVE_SQL = """
-SELECT kind, at, value, agent_id, sign FROM analytics_fact
+SELECT kind, at, value, agent_id, sign, queue_id, priority, tags FROM analytics_fact
  WHERE ticket_id = %s AND kind IN ('solved', 'resolution', 'wait', 'one_touch',
                                    'replies_per_solved')
  ORDER BY id
@@ -147,8 +146,8 @@ SELECT kind, at, value, agent_id, sign FROM analytics_fact
 
 def _reopened(ticket: Ticket, actor_id: int | None, now: datetime) -> list[FactRow]:
     """Reopened: the ticket is open again, and what its last solve recorded no longer
-    describes it (taken back at the solve's own moment). A reopen within seven days of
-    that solve counts against it."""
+    describes it (taken back at the solve's own moment, as it was counted). A reopen
+    within seven days of that solve counts against it."""
     with connection.cursor() as cursor:
         cursor.execute(_LAST_SOLVE_SQL, [ticket.pk])
         history = cursor.fetchall()
@@ -156,17 +155,23 @@ def _reopened(ticket: Ticket, actor_id: int | None, now: datetime) -> list[FactR
         facts.of_ticket(ticket, "reopened", now, agent_id=_agent(ticket, actor_id)),
         facts.of_ticket(ticket, "open", ticket.created_at),
     ]
-    solves = [at for kind, at, _v, _a, sign in history if kind == "solved" and sign > 0]
+    solves = [row[1] for row in history if row[0] == "solved" and row[4] > 0]
     if not solves:
         return rows  # solved before analytics kept facts: nothing of it to take back
     last = max(solves)
-    net: dict[tuple[str, float | None, int | None], int] = {}
-    for kind, at, value, agent, sign in history:
+    net: dict[tuple, int] = {}
+    for kind, at, value, agent, sign, queue, priority, tags in history:
         if at == last and kind in _PER_SOLVE:
-            net[(kind, value, agent)] = net.get((kind, value, agent), 0) + sign
-    for (kind, value, agent), count in net.items():
-        rows.extend(facts.of_ticket(ticket, kind, last, agent_id=agent, value=value, sign=-1)
-                    for _n in range(count))  # fmt: skip
+            key = (kind, value, agent, queue, priority, tuple(tags))
+            net[key] = net.get(key, 0) + sign
+    for (kind, value, agent, queue, priority, tags), count in net.items():
+        rows.extend(
+            FactRow(kind=kind, at=last, ticket_id=ticket.pk, queue_id=queue,
+                    language=ticket.language or "", channel=ticket.channel or "",
+                    category=ticket.category or "", priority=priority, tags=list(tags),
+                    agent_id=agent, sign=-1, value=value)
+            for _n in range(count)
+        )  # fmt: skip
     if now - last <= REOPEN_WINDOW:
         rows.append(facts.of_ticket(ticket, "reopened_7d", last, agent_id=None))
     return rows

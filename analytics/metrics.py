@@ -7,7 +7,6 @@ tests/analytics/test_metrics.py checks each on hand-worked tickets.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 

@@ -113,3 +113,22 @@ class DailyRollup(_RollupBase):
 
     def __str__(self) -> str:
         return f"{self.day} ({self.zone}) {self.dim}={self.value} queue {self.queue_id}"
+
+
+class BackfillState(models.Model):
+    """Where ``analytics_backfill`` is (one row): it resumes after ``last_ticket_id``.
+    Facts with ids above ``live_since`` were written by the hooks while it ran; for a
+    ticket it replays, those are taken back (the replay holds them)."""
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_ticket_id = models.BigIntegerField(default=0)
+    live_since = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("analytics backfill")
+        verbose_name_plural = _("analytics backfills")
+
+    def __str__(self) -> str:
+        return f"backfill to ticket {self.last_ticket_id} of {self.total}"

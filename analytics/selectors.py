@@ -127,7 +127,7 @@ def _totals(row: tuple, histograms: tuple[str, ...]) -> Totals:
     values = dict(zip(names, row[: len(names)], strict=True))
     hists, offset = {}, len(names)
     for kind in histograms:
-        hists[kind] = [int(v) for v in row[offset: offset + measures.HIST_SIZE]]
+        hists[kind] = [int(v) for v in row[offset : offset + measures.HIST_SIZE]]
         offset += measures.HIST_SIZE
     return Totals(values={k: float(v) for k, v in values.items()}, hists=hists)
 
@@ -137,8 +137,7 @@ def _where(scope: Scope, period: Period, slice_: Slice) -> tuple[str, str, dict]
     params: dict = {"dim": slice_.dim, "tz": period.tz}
     clauses = ["dim = %(dim)s"]
     if period.uses_days():
-        days = period.local_days()
-        assert days is not None
+        days = period.local_days() or (period.start.date(), period.end.date())
         table = "analytics_dailyrollup"
         clauses += ["zone = %(tz)s", "day >= %(first)s", "day < %(last)s"]
         params.update(first=days[0], last=days[1])
@@ -171,27 +170,28 @@ def totals(scope: Scope, period: Period, slice_: Slice = Slice(), *,
         return Totals()
     table, where, params = _where(scope, period, slice_)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(_columns(histograms))} FROM {table} WHERE {where}",
-                       params)  # fmt: skip  # noqa: S608 - names from the measures
+        sql = f"SELECT {', '.join(_columns(histograms))} FROM {table} WHERE {where}"  # noqa: S608
+        cursor.execute(sql, params)
         return _totals(cursor.fetchone(), histograms)
 
 
 def series(scope: Scope, period: Period, slice_: Slice = Slice(), *,
-           histograms: tuple[str, ...] = metrics.TILE_HISTOGRAMS) -> list[tuple[datetime, Totals]]:  # fmt: skip
+           histograms: tuple[str, ...] = metrics.TILE_HISTOGRAMS,
+           ) -> list[tuple[datetime, Totals]]:  # fmt: skip
     """The measures per hour, day or week of the period, in the viewer's time zone, with
     the empty buckets in place (one statement)."""
     if scope.empty:
         return []
     table, where, params = _where(scope, period, slice_)
     unit = {"hour": "hour", "day": "day", "week": "week"}[period.bucket]
-    moment = "day::timestamp" if table == "analytics_dailyrollup" else "(hour AT TIME ZONE %(tz)s)"
+    daily = table == "analytics_dailyrollup"
+    moment = "day::timestamp" if daily else "(hour AT TIME ZONE %(tz)s)"
     params["unit"] = unit
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT date_trunc(%(unit)s, {moment}) AS bucket, {', '.join(_columns(histograms))} "
-            f"FROM {table} WHERE {where} GROUP BY 1 ORDER BY 1",  # noqa: S608
-            params,
-        )
+        columns = ", ".join(_columns(histograms))
+        sql = (f"SELECT date_trunc(%(unit)s, {moment}) AS bucket, {columns} "  # noqa: S608
+               f"FROM {table} WHERE {where} GROUP BY 1 ORDER BY 1")  # fmt: skip
+        cursor.execute(sql, params)
         found = {row[0]: _totals(row[1:], histograms) for row in cursor.fetchall()}
     zone = ZoneInfo(period.tz)
     out = []
@@ -226,11 +226,9 @@ def breakdown(scope: Scope, period: Period, dim: str, *, by_queue: bool = False,
     table, where, params = _where(scope, period, Slice(dim=dim, queue_id=queue_id))
     queue = "queue_id" if by_queue else "NULL::bigint"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {queue}, value, {', '.join(_columns(histograms))} FROM {table} "
-            f"WHERE {where} GROUP BY 1, 2",  # noqa: S608
-            params,
-        )
+        sql = (f"SELECT {queue}, value, {', '.join(_columns(histograms))} "  # noqa: S608
+               f"FROM {table} WHERE {where} GROUP BY 1, 2")  # fmt: skip
+        cursor.execute(sql, params)
         rows = [(row[0], row[1], _totals(row[2:], histograms)) for row in cursor.fetchall()]
     rows.sort(key=lambda r: (-(r[2]["created"] + r[2]["solved"] + r[2]["replies"]), str(r[1])))
     return rows
@@ -253,7 +251,7 @@ def backlog(scope: Scope, *, now: datetime, slice_: Slice = Slice()) -> dict[str
         clauses.append("queue_id = %(queue)s")
         params["queue"] = slice_.queue_id
     cases = []
-    for key, _label, low, high in metrics.AGE_BUCKETS:
+    for _key, _label, low, high in metrics.AGE_BUCKETS:
         # An hour's tickets are counted in the bucket their hour's end falls in.
         cond = f"hour + interval '1 hour' > %(now)s - interval '{high} hours'" if high else "true"
         cases.append(f"coalesce(sum(open) FILTER (WHERE hour + interval '1 hour' <= "
@@ -262,9 +260,8 @@ def backlog(scope: Scope, *, now: datetime, slice_: Slice = Slice()) -> dict[str
     cases[0] = ("coalesce(sum(open) FILTER (WHERE hour + interval '1 hour' > "
                 "%(now)s - interval '1 hours'), 0)")  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(cases)} FROM analytics_hourlyrollup WHERE {' AND '.join(clauses)}",
-            params,  # noqa: S608
-        )
+        sql = (f"SELECT {', '.join(cases)} FROM analytics_hourlyrollup "  # noqa: S608
+               f"WHERE {' AND '.join(clauses)}")  # fmt: skip
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     return {key: int(value) for (key, *_rest), value in zip(metrics.AGE_BUCKETS, row, strict=True)}

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -86,6 +86,7 @@ def ticket_acknowledge(ticket: Ticket, *, kind: str) -> bool:
     # One statement counts and writes: the function (migration 0019) takes the sender's
     # lock, held to the commit, and counts their receipts; the row is written only if
     # they had fewer than the limit. One sender's receipts are so counted one at a time.
+    limit = settings.EMAIL_ACK_LIMIT
     queued = batch.queue_if("tickets_receipts_since(%s, %s, %s) < %s",
-                            [address, since, list(ACK_KINDS), settings.EMAIL_ACK_LIMIT])  # fmt: skip
+                            [address, since, list(ACK_KINDS), limit])  # fmt: skip
     return bool(queued)

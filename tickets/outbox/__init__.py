@@ -157,16 +157,12 @@ class Batch:
         if not rows:
             return []
         fields = [f for f in Notification._meta.concrete_fields if not f.primary_key]
-        for row in rows:
-            for f in fields:
-                if getattr(row, f.attname) is None and f.has_default():
-                    setattr(row, f.attname, f.get_default())
         compiler_values = [
             [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
             for row in rows
         ]
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        one = "(" + ", ".join(f"%s::{f.cast_db_type(connection)}" for f in fields) + ")"
+        one = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
         sql = (
             f"INSERT INTO {connection.ops.quote_name(Notification._meta.db_table)} ({columns}) "  # noqa: S608
             f"SELECT * FROM (VALUES {', '.join([one] * len(rows))}) AS v "
