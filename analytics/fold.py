@@ -21,7 +21,8 @@ SELECT d.dim, d.value FROM (VALUES
        ('', ''), ('language', b.language), ('channel', b.channel),
        ('category', b.category), ('priority', b.priority::text),
        ('vendor', b.vendor_id::text), ('team', b.team_id::text),
-       ('agent', b.agent_id::text)) AS d (dim, value)
+       ('agent', b.agent_id::text),
+       ('reason', b.category || '/' || b.language)) AS d (dim, value)
  WHERE d.value IS NOT NULL
 UNION ALL
 SELECT 'tag', tag FROM unnest(b.tags) AS tag

@@ -44,7 +44,10 @@ ALL_KINDS = COUNT_KINDS + VALUE_KINDS + DURATION_KINDS
 
 # The slices a fact is counted under besides the total ("" = all): each rollup row is
 # one slice's value. One slice at a time combines with the queue filter and scoping.
-SLICES = ("language", "channel", "category", "priority", "tag", "vendor", "team", "agent")
+SLICES = ("language", "channel", "category", "priority", "tag", "vendor", "team", "agent",
+          "reason")
+# "reason" is the contact reason in one language ("<category>/<language>"): the series
+# spike detection watches (analytics.spikes).
 
 # Histogram: bucket 0 holds [0, 1 s); bucket i ≥ 1 holds [2^((i-1)/6), 2^(i/6)) seconds,
 # six buckets a doubling (±6% on a percentile read from it) up to about 2^24.7 s (303

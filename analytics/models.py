@@ -58,7 +58,7 @@ class _RollupBase(models.Model):
 
     queue_id = models.BigIntegerField(null=True, blank=True)
     dim = models.CharField(max_length=12, blank=True)
-    value = models.CharField(max_length=64, blank=True)
+    value = models.CharField(max_length=96, blank=True)
 
     class Meta:
         abstract = True
