@@ -30,12 +30,21 @@ standard deviation of about 1 at every volume. Without that, one MAD pooled over
 and busy afternoons would be too small for the afternoons (false alarms) and too large for
 the nights.
 
-  expected_y(t) = M(t) + level(t)
+  expected_y(t) = M(t) × level(t)
   M(t)     = median of y at t - 1, 2, 3 and 4 weeks (the same hour of the week; fewer weeks
              when the history is shorter). The hour-of-week slot holds both the daily and the
-             weekly period (168 = 7 × 24), as MSTL's seasonal_24 + seasonal_168 do together.
-  level(t) = median over the previous 24 windows of (y - M): how far this week runs above or
-             below the previous ones (MSTL's trend), robust to a spike in the last day.
+             weekly period (168 = 7 × 24), as MSTL's seasonal_24 + seasonal_168 do together;
+             the median ignores one unusual week (last Tuesday's outage) where a mean or MSTL
+             (unless robust) would carry it into this Tuesday's expected.
+  level(t) = median over the previous 12 windows of y / M: how far today runs above or below
+             the previous weeks (MSTL's trend), as a factor because a busy day is busier by a
+             factor at night as in the afternoon. In the bench, 12 hours gave a smaller
+             baseline error than 24 (which lags behind a day that turns busy: the false alarms
+             traced there came from that) and than 6 (noisier); the median ignores a spike
+             of a few hours among them.
+  Smoothing each week's value with its neighbouring hours was tried: it halves the noise of M
+  but biases it wherever the daily shape steps (a chat channel opening at 08:00 would then
+  "spike" every morning), so it was left out.
 
 Residuals r = y - expected_y are computed the same way, out of sample, for the last 14 days of
 history; the score is the robust z of the window under test,
