@@ -302,3 +302,22 @@ def test_cool_down_holds_a_series_for_six_hours_after_its_last_alert():
     assert may_alert(now - timedelta(hours=5, minutes=50), now) is False
     assert may_alert(now - timedelta(hours=6), now) is True
     assert may_alert(now - timedelta(hours=2), now, cooldown=timedelta(hours=1)) is True
+
+
+def test_heavy_tailed_residuals_widen_the_scale_beyond_the_mad():
+    # 100 an hour, but every 10th hour 130: the MAD is 0, yet 10 % of the residuals are
+    # y(130) - y(100) = 2.80 out. The deviation 5 % of them exceed, over the normal 1.96,
+    # makes the scale 1.43 (not the Poisson 1.0), and 160 scores z = 3.7, not 5.3.
+    series = flat(100)
+    series[::10] = 130
+    series[-1] = 160
+    tail = (anscombe(130) - anscombe(100)) / 1.959964
+
+    result = detect_spike(series)
+    mad_alone = detect_spike(series, replace(DEFAULT_THRESHOLDS, tail_share=0))
+
+    assert result.expected == pytest.approx(100.25)
+    assert result.z == pytest.approx((anscombe(160) - anscombe(100)) / tail)
+    assert result.reason == Reason.BELOW_Z
+    assert mad_alone.z == pytest.approx((anscombe(160) - anscombe(100)) / sd(100.25))
+    assert mad_alone.is_spike is True
