@@ -37,7 +37,9 @@ MET, MISSED, CANCELLED = (SLAClock.State.MET.value, SLAClock.State.MISSED.value,
 LIVE = (RUNNING, PAUSED)
 PAUSING = (Status.PENDING.value, Status.ON_HOLD.value)
 ACTIVE = ("new", "open", "pending", "on_hold")
-REPLY_METRICS = (SLAMetric.FIRST_REPLY.value, SLAMetric.NEXT_REPLY.value)
+FIRST_REPLY, NEXT_REPLY = SLAMetric.FIRST_REPLY.value, SLAMetric.NEXT_REPLY.value
+RESOLUTION = SLAMetric.RESOLUTION.value
+REPLY_METRICS = (FIRST_REPLY, NEXT_REPLY)
 SWEEP_EVERY = 10.0  # seconds: beat's SLA_SWEEP_SECONDS default
 NULL = "\\N"  # COPY's null
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
@@ -50,9 +52,16 @@ def copy_text(value: str) -> str:
     return value.translate(_COPY_ESCAPES)
 
 
-def nullable(value: object) -> str:
-    """A value that is not text (a number, a moment) or None, for COPY."""
-    return NULL if value is None else str(value)
+class Moments(dict[datetime, str]):
+    """Moments written as text, each once: one ticket's events, clocks and columns name
+    the same few moments over and over, and formatting one costs more than a lookup."""
+
+    def __missing__(self, moment: datetime) -> str:
+        text = self[moment] = moment.isoformat()
+        return text
+
+    def nullable(self, moment: datetime | None) -> str:
+        return NULL if moment is None else self[moment]
 
 
 def copy_json(value: Any) -> str:
@@ -105,7 +114,7 @@ class Rows:
     messages: list[str] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
     clocks: list[str] = field(default_factory=list)
-    event_count: int = 0
+    texts: list[str] = field(default_factory=list)  # new texts for search documents
 
 
 class Policies:
@@ -171,8 +180,9 @@ class Life:
         self.solved_at: datetime | None = None
         self.closed_at: datetime | None = None
         self.clocks: list[Clock] = []
-        self.texts: list[str] = []
+        self.texts: list[str] = []  # what the search document indexes, in order
         self.solves = 0
+        self.moments = Moments()
 
     # ------------------------------------------------------------- writing rows
 
@@ -180,7 +190,8 @@ class Life:
                after: str = "{}") -> None:  # fmt: skip
         """One audit event; ``before`` and ``after`` are JSON, ready for COPY."""
         self.rows.events.append(
-            f"{self.tid}\t{NULL if actor is None else actor}\t{kind}\t{before}\t{after}\t{at}\n"
+            f"{self.tid}\t{NULL if actor is None else actor}\t{kind}\t{before}\t{after}\t"
+            f"{self.moments[at]}\n"
         )
 
     def _add_message(self, at: datetime, *, kind: str, author_type: str, author: int | None,
@@ -189,7 +200,7 @@ class Life:
         self.rows.next_message_id += 1
         self.rows.messages.append(
             f"{pk}\t{self.tid}\t{kind}\t{author_type}\t{NULL if author is None else author}\t"
-            f"{copy_text(body)}\t{channel}\t{at}\t\t\n"
+            f"{copy_text(body)}\t{channel}\t{self.moments[at]}\t\t\n"
         )
         self.texts.append(body)
         return pk
@@ -220,7 +231,7 @@ class Life:
 
     def describe(self, clock: Clock) -> str:
         """sla._describe, as JSON."""
-        due = f'"{clock.due_at.isoformat()}"' if clock.due_at else "null"
+        due = f'"{self.moments[clock.due_at]}"' if clock.due_at else "null"
         return (f'{{"metric": "{clock.metric}", "policy": {self.policies.names[clock.policy.id]}, '
                 f'"state": "{clock.state}", "due_at": {due}, '
                 f'"target_seconds": {clock.target_seconds}, '
@@ -292,7 +303,7 @@ class Life:
         late = round((now - due).total_seconds(), 1)
         self._event(now, None, kind.value, after=(
             f'{{"metric": "{clock.metric}", "policy": {self.policies.names[clock.policy.id]}, '
-            f'"{due_key}": "{due.isoformat()}", "late_by_seconds": {late!r}}}'))  # fmt: skip
+            f'"{due_key}": "{self.moments[due]}", "late_by_seconds": {late!r}}}'))  # fmt: skip
         if SLAAction.RAISE_PRIORITY in actions and self.priority > 1 and not raised:
             raised_to = f'{{"priority": {self.priority - 1}, "reason": "{kind.value}"}}'
             self._event(now, None, _PRIORITY_CHANGED,
@@ -313,7 +324,7 @@ class Life:
         policy = self._policy()
         if policy is None:
             return
-        started = [c for metric in (SLAMetric.FIRST_REPLY.value, SLAMetric.RESOLUTION.value)
+        started = [c for metric in (FIRST_REPLY, RESOLUTION)
                    if (c := self._new_clock(policy, metric, now)) is not None]  # fmt: skip
         if started:
             name, described = self.policies.names[policy.id], ", ".join(map(self.describe, started))
@@ -373,7 +384,7 @@ class Life:
         if any(c.metric in REPLY_METRICS for c in self._live()):
             return
         policy = self._policy()
-        clock = self._new_clock(policy, SLAMetric.NEXT_REPLY.value, now) if policy else None
+        clock = self._new_clock(policy, NEXT_REPLY, now) if policy else None
         if policy is not None and clock is not None:
             self._event(now, None, _SLA_STARTED, after=(
                 f'{{"policy": {self.policies.names[policy.id]}, '
@@ -397,7 +408,7 @@ class Life:
         changes: dict[EventKind, list[str]] = {}
         for clock in self._live():
             if status in ("solved", "closed"):
-                self._stop(clock, now, fulfilled=clock.metric == SLAMetric.RESOLUTION)
+                self._stop(clock, now, fulfilled=clock.metric == RESOLUTION)
                 kind = EventKind.SLA_CANCELLED if clock.state == CANCELLED \
                     else EventKind.SLA_FULFILLED  # fmt: skip
                 changes.setdefault(kind, []).append(self.describe(clock))
@@ -409,7 +420,7 @@ class Life:
                 changes.setdefault(EventKind.SLA_RESUMED, []).append(self.describe(clock))
         if old in ("solved", "closed") and status in ACTIVE:
             policy = self._policy()
-            started = self._new_clock(policy, SLAMetric.RESOLUTION.value, now) if policy else None
+            started = self._new_clock(policy, RESOLUTION, now) if policy else None
             if started is not None:
                 changes.setdefault(EventKind.SLA_STARTED, []).append(self.describe(started))
         for kind, described in changes.items():
@@ -438,11 +449,11 @@ class Life:
         """Fire what the sweep would have fired by ``now``, write the clocks, and return
         the ticket's SLA columns (sla_summary: due, warning, paused, breached)."""
         self.sweep(now)
-        n = nullable
+        n = self.moments.nullable
         for c in self.clocks:
             self.rows.clocks.append(
                 f"{self.tid}\t{c.policy.id}\t{c.metric}\t{c.state}\t{c.target_seconds}\t"
-                f"{c.warn_seconds}\t{c.started_at}\t{n(c.running_since)}\t{c.used_seconds!r}\t"
+                f"{c.warn_seconds}\t{n(c.started_at)}\t{n(c.running_since)}\t{c.used_seconds!r}\t"
                 f"{n(c.due_at)}\t{n(c.warn_at)}\t{n(c.next_check_at)}\t{n(c.warned_at)}\t"
                 f"{n(c.breached_at)}\t{n(c.stopped_at)}\n"
             )

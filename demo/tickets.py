@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import accumulate
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,13 +48,13 @@ from demo.lifecycle import (
     CLOCK_COLUMNS,
     EVENT_COLUMNS,
     MESSAGE_COLUMNS,
+    NULL,
     SWEEP_EVERY,
     Life,
     Policies,
     Rows,
     copy_json,
     copy_text,
-    nullable,
 )
 from tickets.models import Macro, Queue
 from tickets.search import config_for
@@ -146,7 +147,6 @@ NIGHT_SLOWDOWN = 2.0  # created between midnight and 7:00 in the queue's time zo
 REQUESTER_ANSWER_MEDIAN = 3 * 3600
 AGENT_NEXT_REPLY_MEDIAN = 90 * 60
 ON_HOLD_MEDIAN = 20 * 3600
-PUBLIC_REPLIES_WEIGHTS = (6, 46, 27, 13, 8)  # 0, 1, 2, 3, 4 agent replies on a solved ticket
 AGENT_CREATED_SHARE = 0.06
 REOPEN_SHARE = 0.1
 MACRO_SHARE = 0.5  # of replies for which a matching macro exists
@@ -166,10 +166,36 @@ class SeedStats:
 Step = tuple[float, str, dict[str, Any]]
 
 
+class _Weighted:
+    """A weighted draw, its cumulative weights worked out once (a million tickets)."""
+
+    def __init__(self, options: tuple, weights: tuple[float, ...]) -> None:
+        self.options, self.cumulative = options, tuple(accumulate(weights))
+
+    def __call__(self, rng: random.Random) -> Any:
+        return rng.choices(self.options, cum_weights=self.cumulative)[0]
+
+
+PRIORITIES = _Weighted((1, 2, 3, 4), (3, 12, 70, 15))
+PUBLIC_REPLIES = _Weighted((0, 1, 2, 3, 4), (6, 46, 27, 13, 8))  # agent replies, solved tickets
+NEXT_STATUS = _Weighted(("pending", "open", "on_hold"), (70, 18, 12))  # after a reply
+OPEN_BECAUSE = _Weighted(("waiting", "working", "answered", "reopened"), (35, 20, 35, 10))
+ACTIVE_STATUSES = ("new", "open", "pending", "on_hold")
+# What an active ticket waits for, by age (under 2 hours, a day, a week, older): the young
+# mostly for a first look, the old mostly for the requester or a third party.
+ACTIVE_BY_AGE = ((2 * 3600, _Weighted(ACTIVE_STATUSES, (60, 30, 7, 3))),
+                 (86400, _Weighted(ACTIVE_STATUSES, (30, 40, 22, 8))),
+                 (7 * 86400, _Weighted(ACTIVE_STATUSES, (12, 38, 35, 15))),
+                 (math.inf, _Weighted(ACTIVE_STATUSES, (5, 30, 40, 25))))  # fmt: skip
+_languages: dict[tuple[str, ...], _Weighted] = {}
+
+
 def _pick_language(rng: random.Random, queue_languages: list[str]) -> str:
-    options = [lang for lang in LANGUAGE_WEIGHTS if not queue_languages or lang in queue_languages]
-    options = options or ["en"]
-    return rng.choices(options, weights=[LANGUAGE_WEIGHTS[o] for o in options])[0]
+    key = tuple(queue_languages)
+    if key not in _languages:
+        options = [lang for lang in LANGUAGE_WEIGHTS if not key or lang in key] or ["en"]
+        _languages[key] = _Weighted(tuple(options), tuple(LANGUAGE_WEIGHTS[o] for o in options))
+    return _languages[key](rng)
 
 
 def _series_share(queue_languages: list[str], language: str, category: str) -> float:
@@ -194,6 +220,21 @@ def _drop_secondary_indexes(cursor: CursorWrapper, tables: list[str]) -> list[st
     for name, _definition in rows:
         cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
     return [definition for _name, definition in rows]
+
+
+def _drop_foreign_keys(cursor: CursorWrapper, tables: list[str]) -> list[tuple[str, str, str]]:
+    """Drop the foreign keys of these tables: (table, name, definition) of each. Each row
+    would queue a check per key (fifteen million events: most of a big seed's time); added
+    back, a key is checked for all rows in one join."""
+    cursor.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s) ORDER BY conname",
+        [tables],
+    )
+    keys = cursor.fetchall()
+    for table, name, _definition in keys:
+        cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+    return keys
 
 
 def _text(texts: dict[str, list[str]] | dict[str, str], language: str, rng: random.Random) -> str:
@@ -275,14 +316,14 @@ def _story_done(rng: random.Random, cast: _Cast) -> _Story:
     story = _Story(rng, cast)
     t = cast.first_reply_delay
     story.take(rng.uniform(20, 240) if cast.agent_created else t * rng.uniform(0.3, 0.9))
-    replies = rng.choices(range(len(PUBLIC_REPLIES_WEIGHTS)), weights=PUBLIC_REPLIES_WEIGHTS)[0]
+    replies = PUBLIC_REPLIES(rng)
     if replies == 0:  # a duplicate or spam: noted and solved, nobody answers
         story.add(t, "reply", actor=cast.agent, body=rng.choice(NO_REPLY_NOTES), internal=True)
         story.solve(t + rng.uniform(5, 120))
         return story
     for k in range(1, replies + 1):
         last = k == replies
-        status = "solved" if last else rng.choices(("pending", "open", "on_hold"), (70, 18, 12))[0]
+        status = "solved" if last else NEXT_STATUS(rng)
         if status == "on_hold" or rng.random() < 0.12:
             story.note(t - min(600.0, (t - story.last) / 2))
         story.agent_reply(t, status)
@@ -323,7 +364,7 @@ def _story_active(rng: random.Random, cast: _Cast, status: str) -> _Story:
     if assigned:
         story.take(rng.uniform(20, 240) if cast.agent_created else t * rng.uniform(0.3, 0.9))
     if status == "open":
-        variant = rng.choices(("waiting", "working", "answered", "reopened"), (35, 20, 35, 10))[0]
+        variant = OPEN_BECAUSE(rng)
         if variant == "waiting":
             if not assigned:
                 story.take(t * rng.uniform(0.3, 0.9))
@@ -349,17 +390,7 @@ def _story_active(rng: random.Random, cast: _Cast, status: str) -> _Story:
 
 
 def _active_status(rng: random.Random, age: float) -> str:
-    """What an active ticket of this age is waiting for: the young mostly for a first
-    look, the old mostly for the requester or a third party."""
-    if age < 2 * 3600:
-        weights = (60, 30, 7, 3)
-    elif age < 86400:
-        weights = (30, 40, 22, 8)
-    elif age < 7 * 86400:
-        weights = (12, 38, 35, 15)
-    else:
-        weights = (5, 30, 40, 25)
-    return rng.choices(("new", "open", "pending", "on_hold"), weights)[0]
+    return next(pick for below, pick in ACTIVE_BY_AGE if age < below)(rng)
 
 
 class _Seeder:
@@ -428,6 +459,7 @@ class _Seeder:
         self.sweep_phase = rng.uniform(0, SWEEP_EVERY)
         self.quiet = timedelta(hours=settings.TICKET_AUTO_CLOSE_HOURS)
         self.seen: set[str] = set()
+        self.text_ids: dict[tuple[str, str], int] = {}
         self.requester_base = self.requester_count = 0
         self.high_profile: list[bool] = []
 
@@ -447,7 +479,7 @@ class _Seeder:
             subject, body, category, tags = rng.choice(SAMPLES[language])
         age = (now - created).total_seconds()
         active = still_active(rng, age, self.decay)
-        priority = rng.choices((1, 2, 3, 4), weights=(3, 12, 70, 15))[0]
+        priority = PRIORITIES(rng)
         agent_created = rng.random() < AGENT_CREATED_SHARE
         if agent_created:
             channel = rng.choice(("web", "api"))
@@ -495,15 +527,32 @@ class _Seeder:
                 life.sweep(closes)
                 life.change_status(closes, actor=None, status="closed")
         sla_due, sla_warn, sla_paused, sla_breached = life.finish(now)
-        n = nullable
+        n = life.moments.nullable
+        texts = self._search_texts(config_for(language), subject, life.texts, rows)
         return (
             f"{tid}\t{reference}\t{copy_text(subject)}\t{requester_id}\t{queue.pk}\t"
             f"{life.status}\t{life.priority}\t{channel}\t{language}\t{copy_text(category)}\t"
-            f"{{{','.join(life.tags)}}}\t{n(life.assignee)}\t{created}\t{life.updated_at}\t"
+            f"{{{','.join(life.tags)}}}\t{NULL if life.assignee is None else life.assignee}\t"
+            f"{n(created)}\t{n(life.updated_at)}\t"
             f"{n(life.first_reply_at)}\t{n(life.solved_at)}\t{n(life.closed_at)}\t{n(sla_due)}\t"
             f"{n(sla_warn)}\t{'t' if sla_paused else 'f'}\t{'t' if sla_breached else 'f'}\t{{}}\t"
-            f"{config_for(language)}\t{copy_text(' '.join([subject, *life.texts]))}\n"
+            f"{{{','.join(map(str, texts))}}}\n"
         )
+
+    def _search_texts(self, config: str, subject: str, bodies: list[str],
+                      rows: Rows) -> list[int]:  # fmt: skip
+        """The ticket's search document as the services build it — the subject and first
+        message, then each later message, each stemmed in the ticket's language and
+        appended — named by the ids of texts stemmed once per seed (most repeat)."""
+        ids = []
+        for n, text in enumerate(bodies):
+            key = (config, f"{subject}\n{text}" if n == 0 else text)
+            found = self.text_ids.get(key)
+            if found is None:
+                found = self.text_ids[key] = len(self.text_ids) + 1
+                rows.texts.append(f"{found}\t{config}\t{copy_text(key[1])}\n")
+            ids.append(found)
+        return ids
 
     def _macros(self, queue: Queue, language: str, tags: list[str],
                 values: dict[str, str]) -> dict[str, list[tuple[str, str, str, list[str]]]]:  # fmt: skip
@@ -523,6 +572,19 @@ class _Seeder:
         return usable
 
 
+# Scratch space for one seeding transaction: the tickets' rows before their search document
+# is put together, and each text of a document stemmed once.
+SEED_TABLES = (
+    "DROP TABLE IF EXISTS pg_temp.seed_ticket, pg_temp.seed_text, pg_temp.seed_text_new",
+    "CREATE TEMP TABLE seed_ticket (LIKE tickets_ticket INCLUDING DEFAULTS, search_texts int[]) "
+    "ON COMMIT DROP",
+    "CREATE TEMP TABLE seed_text (id int PRIMARY KEY, vec tsvector) ON COMMIT DROP",
+    "CREATE TEMP TABLE seed_text_new (id int, config regconfig, body text) ON COMMIT DROP",
+    "DROP AGGREGATE IF EXISTS pg_temp.tsvector_cat(tsvector)",
+    # The services append each message's text to the document with ||.
+    "CREATE AGGREGATE pg_temp.tsvector_cat(tsvector) (SFUNC = tsvector_concat, STYPE = tsvector, "
+    "INITCOND = '')",
+)
 TICKET_COLUMNS = (
     "id", "reference", "subject", "requester_id", "queue_id", "status", "priority", "channel",
     "language", "category", "tags", "assignee_id", "created_at", "updated_at", "first_reply_at",
@@ -564,6 +626,7 @@ def seed_tickets(
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         cursor.execute("SET LOCAL synchronous_commit = off")
         index_defs = _drop_secondary_indexes(cursor, tables) if big else []
+        foreign_keys = _drop_foreign_keys(cursor, tables) if big else []
         progress(f"requesters: {requester_count}")
         with cursor.copy(
             "COPY tickets_requester (id, email, name, external_id, language, region, "
@@ -584,21 +647,24 @@ def seed_tickets(
         ticket_base = cursor.fetchone()[0]
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM tickets_message")
         rows = Rows(next_message_id=cursor.fetchone()[0] + 1)
-        cursor.execute("DROP TABLE IF EXISTS pg_temp.seed_ticket")
-        cursor.execute(
-            "CREATE TEMP TABLE seed_ticket (LIKE tickets_ticket INCLUDING DEFAULTS, "
-            "search_config regconfig, search_text text) ON COMMIT DROP"
-        )
+        for statement in SEED_TABLES:
+            cursor.execute(statement)
         columns = ", ".join(TICKET_COLUMNS)
         done = 0
         while done < count:
             size = min(batch, count - done)
-            rows.messages, rows.events, rows.clocks = [], [], []
+            rows.messages, rows.events, rows.clocks, rows.texts = [], [], [], []
             lines = [seeder.ticket(i, ticket_base + i + 1, rows) for i in range(done, done + size)]
-            _copy(cursor, f"seed_ticket ({columns}, search_config, search_text)", lines)
+            _copy(cursor, "seed_text_new (id, config, body)", rows.texts)
+            cursor.execute("INSERT INTO seed_text SELECT id, to_tsvector(config, body) "
+                           "FROM seed_text_new")  # fmt: skip
+            cursor.execute("TRUNCATE seed_text_new")
+            _copy(cursor, f"seed_ticket ({columns}, search_texts)", lines)
             cursor.execute(
                 f"INSERT INTO tickets_ticket ({columns}, search_vector) "  # noqa: S608
-                f"SELECT {columns}, to_tsvector(search_config, search_text) FROM seed_ticket"
+                f"SELECT {columns}, (SELECT pg_temp.tsvector_cat(t.vec ORDER BY u.n) "
+                "FROM unnest(s.search_texts) WITH ORDINALITY AS u(id, n) "
+                "JOIN seed_text t ON t.id = u.id) FROM seed_ticket s"
             )
             cursor.execute("TRUNCATE seed_ticket")
             _copy(cursor, f"tickets_message ({', '.join(MESSAGE_COLUMNS)})", rows.messages)
@@ -622,6 +688,10 @@ def seed_tickets(
             progress(f"rebuilding {len(index_defs)} indexes")
             for definition in index_defs:
                 cursor.execute(definition)
+        if foreign_keys:
+            progress(f"checking {len(foreign_keys)} foreign keys")
+            for table, name, definition in foreign_keys:
+                cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
     # VACUUM sets the visibility map (index-only scans for counts); it cannot run
     # inside a transaction (as in tests), where ANALYZE alone does.
     command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"

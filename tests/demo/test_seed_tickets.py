@@ -9,13 +9,14 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from demo import seed as demo
 from demo.arrivals import DEMO_SPIKE, queue_time_zone
 from demo.tickets import seed_tickets
 from tickets import timeline
 from tickets.models import Event, Message, Queue, SLAClock, Ticket
+from tickets.search import config_for
 
 NOW = datetime(2026, 3, 18, 14, 40, 12, tzinfo=UTC)  # a Wednesday afternoon
 DAYS = 120
@@ -30,6 +31,8 @@ class Seeded:
     clocks: dict[int, list[dict]] = field(default_factory=lambda: defaultdict(list))
     zones: dict[int, ZoneInfo] = field(default_factory=dict)
     sentences: int = 0
+    documents_as_the_services_build_them: int = 0
+    documents_checked: int = 0
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +54,23 @@ def seeded(django_db_setup, django_db_blocker) -> Seeded:
             events = list(Event.objects.filter(ticket=ticket).select_related("actor")
                           .order_by("-created_at", "-id"))  # fmt: skip
             data.sentences += len(timeline.ticket_entries(events))
+        # The search document, as the services build it: the subject and first message,
+        # then each later message appended (||), each stemmed in the ticket's language.
+        sample = list(Ticket.objects.order_by("id")[::40])
+        with connection.cursor() as cursor:
+            for ticket in sample:
+                bodies = list(ticket.messages.order_by("created_at", "id")
+                              .values_list("body", flat=True))  # fmt: skip
+                texts = [f"{ticket.subject}\n{bodies[0]}", *bodies[1:]]
+                config = config_for(ticket.language)
+                cursor.execute(
+                    "SELECT search_vector = ("  # noqa: S608 - placeholders only
+                    + " || ".join(["to_tsvector(%s::regconfig, %s)"] * len(texts))
+                    + ") FROM tickets_ticket WHERE id = %s",
+                    [*(x for text in texts for x in (config, text)), ticket.pk],
+                )
+                data.documents_as_the_services_build_them += cursor.fetchone()[0]
+        data.documents_checked = len(sample)
         transaction.set_rollback(True)
     return data
 
@@ -213,6 +233,10 @@ def test_active_tickets_carry_live_clocks_and_the_sweeps_warnings_by_now(seeded)
 
 def test_every_seeded_timeline_reads_as_sentences(seeded):
     assert seeded.sentences > 50 * 5
+
+
+def test_search_documents_are_built_as_the_services_build_them(seeded):
+    assert seeded.documents_as_the_services_build_them == seeded.documents_checked == 50
 
 
 def test_the_spike_holds_over_three_times_the_usual_rate_of_its_reason_and_language(seeded):
