@@ -53,7 +53,7 @@ def queue_time_zone(languages: list[str]) -> str:
     return LANGUAGE_TIME_ZONES.get(languages[0], "UTC") if languages else "UTC"
 
 
-@dataclass
+@dataclass(slots=True)
 class Arrival:
     at: datetime
     queue: int  # index into the queues given

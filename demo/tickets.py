@@ -415,7 +415,7 @@ class _Seeder:
         for queue in self.queues:
             for language in LANGUAGE_WEIGHTS:
                 pool = workers[queue.pk]
-                speakers = [u.pk for u in pool if language in (u.languages or [])]
+                speakers: list[int | None] = [u.pk for u in pool if language in (u.languages or [])]
                 self.agents[queue.pk, language] = speakers or [u.pk for u in pool] or [None]
         self.names: dict[int | None, str] = {None: "null"}
         self.short_names: dict[int | None, str] = {None: ""}
