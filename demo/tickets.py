@@ -20,7 +20,9 @@ Everything but the current time follows from ``seed``.
 from __future__ import annotations
 
 import math
+import queue
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -412,11 +414,11 @@ class _Seeder:
         }
         # Agents answer in their languages when someone on the queue speaks the ticket's.
         self.agents: dict[tuple[int, str], list[int | None]] = {}
-        for queue in self.queues:
+        for each in self.queues:
             for language in LANGUAGE_WEIGHTS:
-                pool = workers[queue.pk]
+                pool = workers[each.pk]
                 speakers: list[int | None] = [u.pk for u in pool if language in (u.languages or [])]
-                self.agents[queue.pk, language] = speakers or [u.pk for u in pool] or [None]
+                self.agents[each.pk, language] = speakers or [u.pk for u in pool] or [None]
         self.names: dict[int | None, str] = {None: "null"}
         self.short_names: dict[int | None, str] = {None: ""}
         for user in staff:
@@ -602,7 +604,7 @@ def seed_tickets(
     spike: SpikeSpec | None = None,
     now: datetime | None = None,
     progress: Callable[[str], None] = lambda _msg: None,
-    batch: int = 50_000,
+    batch: int = 25_000,
 ) -> SeedStats:
     """Create ``count`` tickets across the demo queues, arriving over ``days`` days before
     ``now``, with their history; about ``open_share`` of them active (the youngest).
@@ -646,36 +648,28 @@ def seed_tickets(
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM tickets_ticket")
         ticket_base = cursor.fetchone()[0]
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM tickets_message")
-        rows = Rows(next_message_id=cursor.fetchone()[0] + 1)
+        next_message_id = cursor.fetchone()[0] + 1
         for statement in SEED_TABLES:
             cursor.execute(statement)
-        columns = ", ".join(TICKET_COLUMNS)
+        writer = _Writer(connection.connection)
+        writer.start()
         done = 0
-        while done < count:
-            size = min(batch, count - done)
-            rows.messages, rows.events, rows.clocks, rows.texts = [], [], [], []
-            lines = [seeder.ticket(i, ticket_base + i + 1, rows) for i in range(done, done + size)]
-            _copy(cursor, "seed_text_new (id, config, body)", rows.texts)
-            cursor.execute("INSERT INTO seed_text SELECT id, to_tsvector(config, body) "
-                           "FROM seed_text_new")  # fmt: skip
-            cursor.execute("TRUNCATE seed_text_new")
-            _copy(cursor, f"seed_ticket ({columns}, search_texts)", lines)
-            cursor.execute(
-                f"INSERT INTO tickets_ticket ({columns}, search_vector) "  # noqa: S608
-                f"SELECT {columns}, (SELECT pg_temp.tsvector_cat(t.vec ORDER BY u.n) "
-                "FROM unnest(s.search_texts) WITH ORDINALITY AS u(id, n) "
-                "JOIN seed_text t ON t.id = u.id) FROM seed_ticket s"
-            )
-            cursor.execute("TRUNCATE seed_ticket")
-            _copy(cursor, f"tickets_message ({', '.join(MESSAGE_COLUMNS)})", rows.messages)
-            _copy(cursor, f"tickets_event ({', '.join(EVENT_COLUMNS)})", rows.events)
-            _copy(cursor, f"tickets_slaclock ({', '.join(CLOCK_COLUMNS)})", rows.clocks)
-            done += size
-            totals.tickets += size
-            totals.messages += len(rows.messages)
-            totals.events += len(rows.events)
-            totals.clocks += len(rows.clocks)
-            progress(f"tickets: {done}/{count} ({time.monotonic() - started:.0f}s)")
+        try:
+            while done < count:
+                size = min(batch, count - done)
+                rows = Rows(next_message_id=next_message_id)
+                lines = [seeder.ticket(i, ticket_base + i + 1, rows)
+                         for i in range(done, done + size)]  # fmt: skip
+                next_message_id = rows.next_message_id
+                writer.put(lines, rows)
+                done += size
+                totals.tickets += size
+                totals.messages += len(rows.messages)
+                totals.events += len(rows.events)
+                totals.clocks += len(rows.clocks)
+                progress(f"tickets: {done}/{count} ({time.monotonic() - started:.0f}s)")
+        finally:
+            writer.finish()
         for table in tables:
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
@@ -702,7 +696,59 @@ def seed_tickets(
     return totals
 
 
-def _copy(cursor: CursorWrapper, target: str, lines: list[str]) -> None:
+class _Writer(threading.Thread):
+    """Writes each batch of rows while the next is being played, so that the database and
+    Python work at once (each takes about half of a big seed). It has the connection's
+    psycopg connection to itself meanwhile: the seed makes no other query."""
+
+    def __init__(self, raw: Any) -> None:
+        super().__init__(name="seed-writer", daemon=True)
+        self.raw = raw
+        self.batches: queue.Queue[tuple[list[str], Rows] | None] = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+
+    def put(self, lines: list[str], rows: Rows) -> None:
+        self._raise()
+        self.batches.put((lines, rows))
+
+    def finish(self) -> None:
+        self.batches.put(None)
+        self.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def run(self) -> None:
+        while (batch := self.batches.get()) is not None:
+            if self.error is None:
+                try:
+                    self._write(*batch)
+                except BaseException as exc:  # raised again in the seeding thread
+                    self.error = exc
+
+    def _write(self, lines: list[str], rows: Rows) -> None:
+        columns = ", ".join(TICKET_COLUMNS)
+        with self.raw.cursor() as cursor:
+            _copy(cursor, "seed_text_new (id, config, body)", rows.texts)
+            cursor.execute("INSERT INTO seed_text SELECT id, to_tsvector(config, body) "
+                           "FROM seed_text_new")  # fmt: skip
+            cursor.execute("TRUNCATE seed_text_new")
+            _copy(cursor, f"seed_ticket ({columns}, search_texts)", lines)
+            cursor.execute(
+                f"INSERT INTO tickets_ticket ({columns}, search_vector) "  # noqa: S608
+                f"SELECT {columns}, (SELECT pg_temp.tsvector_cat(t.vec ORDER BY u.n) "
+                "FROM unnest(s.search_texts) WITH ORDINALITY AS u(id, n) "
+                "JOIN seed_text t ON t.id = u.id) FROM seed_ticket s"
+            )
+            cursor.execute("TRUNCATE seed_ticket")
+            _copy(cursor, f"tickets_message ({', '.join(MESSAGE_COLUMNS)})", rows.messages)
+            _copy(cursor, f"tickets_event ({', '.join(EVENT_COLUMNS)})", rows.events)
+            _copy(cursor, f"tickets_slaclock ({', '.join(CLOCK_COLUMNS)})", rows.clocks)
+
+
+def _copy(cursor: Any, target: str, lines: list[str]) -> None:
     """COPY lines of text into ``target`` ("table (columns)"), a few megabytes at a time."""
     with cursor.copy(f"COPY {target} FROM STDIN") as copy:
         for start in range(0, len(lines), 20_000):
