@@ -258,7 +258,8 @@ class _Cast:
     agent_created: bool
     first_reply_delay: float
     reply_channel: str
-    macros: dict[str, list[tuple[str, str, str, list[str]]]]  # status -> (name, lang, body, tags)
+    macros: dict[str, list[Macro]]  # by the status they set
+    placeholders: dict[str, str]  # what macro_render fills in
 
 
 class _Story:
@@ -286,9 +287,12 @@ class _Story:
         rng, cast = self.rng, self.cast
         macros = cast.macros.get(status)
         if macros and rng.random() < MACRO_SHARE:
-            name, language, body, tags = rng.choice(macros)
-            self.add(at, "apply_macro", actor=cast.agent, name=name, language=language, body=body,
-                     set_status=status, add_tags=tags)  # fmt: skip
+            macro = rng.choice(macros)
+            body = macro.body
+            for name, value in cast.placeholders.items():  # macro_render
+                body = body.replace(name, value)
+            self.add(at, "apply_macro", actor=cast.agent, name=macro.name, language=macro.language,
+                     body=body, set_status=status, add_tags=list(macro.add_tags))  # fmt: skip
             return
         if status == "solved":
             body = _text(AGENT_REPLIES, cast.language, rng).format(action=rng.choice(ACTIONS))
@@ -462,6 +466,7 @@ class _Seeder:
         self.quiet = timedelta(hours=settings.TICKET_AUTO_CLOSE_HOURS)
         self.seen: set[str] = set()
         self.text_ids: dict[tuple[str, str], int] = {}
+        self.usable: dict[tuple[int, str, tuple[str, ...]], dict[str, list[Macro]]] = {}
         self.requester_base = self.requester_count = 0
         self.high_profile: list[bool] = []
 
@@ -499,11 +504,12 @@ class _Seeder:
             agent=agent, taker=taker, language=language, agent_created=agent_created,
             first_reply_delay=delay * (NIGHT_SLOWDOWN if night else 1.0),
             reply_channel="web" if channel == "web" and rng.random() < 0.5 else "email",
-            macros=self._macros(queue, language, tags, {
+            macros=self._macros(queue, language, tags),
+            placeholders={
                 "{requester_name}": f"Demo User {requester_id}",
                 "{agent_name}": self.short_names[agent], "{ticket_reference}": reference,
                 "{ticket_subject}": subject,
-            }),
+            },
         )  # fmt: skip
         if active:
             steps = _story_active(rng, cast, _active_status(rng, age)).fit(
@@ -556,22 +562,19 @@ class _Seeder:
             ids.append(found)
         return ids
 
-    def _macros(self, queue: Queue, language: str, tags: list[str],
-                values: dict[str, str]) -> dict[str, list[tuple[str, str, str, list[str]]]]:  # fmt: skip
-        """Macros an agent would pick for this ticket, by the status they set, rendered
-        (macro_render): its language, allowed in its queue, on its subject (a tag in
-        common), setting neither a priority nor a queue."""
-        usable: dict[str, list[tuple[str, str, str, list[str]]]] = {}
-        for macro, queue_ids in self.macros:
-            if (macro.language == language and (not queue_ids or queue.pk in queue_ids)
-                    and set(macro.add_tags) & set(tags)):  # fmt: skip
-                text = macro.body
-                for name, value in values.items():
-                    text = text.replace(name, value)
-                usable.setdefault(macro.set_status, []).append(
-                    (macro.name, macro.language, text, list(macro.add_tags))
-                )
-        return usable
+    def _macros(self, queue: Queue, language: str, tags: list[str]) -> dict[str, list[Macro]]:
+        """Macros an agent would pick for this ticket, by the status they set: in its
+        language, allowed in its queue, on its subject (a tag in common), setting neither a
+        priority nor a queue."""
+        key = (queue.pk, language, tuple(tags))
+        if key not in self.usable:
+            usable: dict[str, list[Macro]] = {}
+            for macro, queue_ids in self.macros:
+                if (macro.language == language and (not queue_ids or queue.pk in queue_ids)
+                        and set(macro.add_tags) & set(tags)):  # fmt: skip
+                    usable.setdefault(macro.set_status, []).append(macro)
+            self.usable[key] = usable
+        return self.usable[key]
 
 
 # Scratch space for one seeding transaction: the tickets' rows before their search document
