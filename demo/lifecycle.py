@@ -12,8 +12,9 @@ Nothing here touches the database: rows are lines of COPY text, built by hand (J
 included) because a million tickets make some fifteen million events, and
 ``json.dumps`` and psycopg's ``write_row`` would cost several times the rest.
 
-Not played: outbox rows (mail, webhooks), hooks into the apps above tickets
-(escalations raised by rules), search-index updates (the seed indexes each ticket once).
+Not played: outbox rows (mail, webhooks) and the hooks into the apps above tickets
+(escalations raised by rules, say). The search document is put together by the seed
+(``demo.tickets``) from the texts gathered here, as the services append them.
 """
 
 from __future__ import annotations
