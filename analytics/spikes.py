@@ -82,7 +82,7 @@ from enum import StrEnum
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import poisson
+from scipy.stats import poisson  # type: ignore[import-untyped]  # no stubs for scipy 1.17
 
 HOURS_PER_WEEK = 168
 MAD_TO_SD = 1.4826

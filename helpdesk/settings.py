@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 from kombu import Exchange as KombuExchange
@@ -231,6 +232,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "analytics-fold": {
         "task": "analytics.tasks.fold",
         "schedule": env.float("ANALYTICS_FOLD_SECONDS", default=10.0),
+    },
+    "analytics-watch-spikes": {
+        "task": "analytics.tasks.schedule_spike_watch",
+        "schedule": crontab(minute="*/10"),
     },
     "tickets-refresh-queue-counts": {
         "task": "tickets.tasks.refresh_queue_counts",
@@ -552,8 +557,10 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
 }
 
-# Analytics (docs/metrics.md). Long ranges read daily rollups kept per local day in each
-# of these time zones; a viewer in another zone reads the hourly ones (slower, as exact).
-ANALYTICS_DAY_ZONES = env.list("ANALYTICS_DAY_ZONES", default=["UTC", "Europe/Madrid",
-                                                               "America/New_York",
-                                                               "Asia/Tokyo"])  # fmt: skip
+# Analytics (docs/metrics.md). A team whose on-call rotation is paged for each spike alert
+# (its slug; empty: none).
+ANALYTICS_SPIKE_PAGE_TEAM = env.str("ANALYTICS_SPIKE_PAGE_TEAM", default="")
+# Long ranges read daily rollups kept per local day in each of these time zones (each
+# costs the fold as much as the hourly rollups); a viewer in another zone reads the
+# hourly ones (slower, as exact).
+ANALYTICS_DAY_ZONES = env.list("ANALYTICS_DAY_ZONES", default=["UTC"])
