@@ -156,7 +156,7 @@ class DashboardForm(StyledFormMixin, forms.Form):
         return dim, value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         bucket = data.get("bucket")
         days = RANGES.get(data.get("range") or DEFAULT_RANGE, RANGES[DEFAULT_RANGE])
         if bucket and bucket not in BUCKETS_FOR[days]:

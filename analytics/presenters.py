@@ -115,11 +115,11 @@ class Drill:
 
     base: dict[str, str]
 
-    def _url(self, first: list[tuple[str, str]], row: dict[str, str]) -> str:
-        params = {**self.base, **row}
+    def _url(self, first: list[tuple[str, str]], row: dict[str, str] | None) -> str:
+        params = {**self.base, **(row or {})}
         return f"{reverse('tickets:queue')}?{urlencode([*first, *sorted(params.items())])}"
 
-    def created(self, start: datetime, end: datetime, **row: str) -> Link:
+    def created(self, start: datetime, end: datetime, row: dict[str, str] | None = None) -> Link:
         return Link(
             self._url(
                 [
@@ -133,7 +133,7 @@ class Drill:
             _("Tickets created in this period"),
         )
 
-    def solved(self, start: datetime, end: datetime, **row: str) -> Link:
+    def solved(self, start: datetime, end: datetime, row: dict[str, str] | None = None) -> Link:
         return Link(
             self._url(
                 [
@@ -147,7 +147,10 @@ class Drill:
         )
 
     def backlog(
-        self, created_from: datetime | None = None, created_to: datetime | None = None, **row: str
+        self,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
+        row: dict[str, str] | None = None,
     ) -> Link:
         first = [("view", "all"), ("sort", "oldest")]
         if created_from is not None:
@@ -162,12 +165,14 @@ class Drill:
             _("Active tickets, most urgent first"),
         )
 
-    def population(self, metric: str, start: datetime, end: datetime, **row: str) -> Link:
+    def population(
+        self, metric: str, start: datetime, end: datetime, row: dict[str, str] | None = None
+    ) -> Link:
         """The tickets a metric is computed over: created in the period (volumes, first
         replies, SLA targets), or last solved in it (solves, reopens, one-touch)."""
         if metric in ("solved", "reopen_rate", "one_touch"):
-            return self.solved(start, end, **row)
-        return self.created(start, end, **row)
+            return self.solved(start, end, row)
+        return self.created(start, end, row)
 
 
 # ------------------------------------------------------------------ the page's frame
@@ -236,7 +241,7 @@ def metric_cells(
     *,
     start: datetime | None = None,
     end: datetime | None = None,
-    **row: str,
+    row: dict[str, str] | None = None,
 ) -> list[Cell]:
     """One table row's cells, each number linked to the tickets it counts."""
     start = start or frame.period.start
@@ -265,7 +270,7 @@ def metric_cells(
         # Nothing measured ("—"), or no list to show: the number stands alone.
         plain = name in unlinked or values[name] == "—"
         link = (
-            None if plain else frame.drill.population(population.get(name, name), start, end, **row)
+            None if plain else frame.drill.population(population.get(name, name), start, end, row)
         )
         cells.append(Cell(values[name], link))
     return cells
@@ -562,7 +567,7 @@ def _queue_table(frame: Frame, dim: str, rows: list[tuple[int | None, str, Total
                     frame.label("queue", str(queue_id)) if queue_id is not None else "—",
                     frame.label(dim, value),
                 ],
-                metric_cells(frame, totals, TABLE_METRICS, **row),
+                metric_cells(frame, totals, TABLE_METRICS, row=row),
             )
         )
     return table
@@ -586,7 +591,7 @@ def _vendor_table(frame: Frame, rows: list[tuple[str, Totals]]) -> Table:
         table.rows.append(
             TableRow(
                 [frame.label("vendor", value)],
-                metric_cells(frame, totals, VENDOR_METRICS, vendor=value),
+                metric_cells(frame, totals, VENDOR_METRICS, row={"vendor": value}),
             )
         )
     return table
@@ -695,7 +700,7 @@ def agents(frame: Frame) -> dict[str, Any]:
         table.rows.append(
             TableRow(
                 [person.get_full_name() or person.email, person.team.name if person.team else "—"],
-                metric_cells(frame, totals, AGENT_METRICS, assignee=str(person.pk)),
+                metric_cells(frame, totals, AGENT_METRICS, row={"assignee": str(person.pk)}),
             )
         )
     return {
@@ -731,7 +736,7 @@ def vendors(frame: Frame) -> dict[str, Any]:
     }
     columns = [(str(pk), name) for pk, name in frame.names.vendors.items()]
     cells = {
-        pk: metric_cells(frame, found.get(pk, Totals()), VENDOR_COMPARISON, vendor=pk)
+        pk: metric_cells(frame, found.get(pk, Totals()), VENDOR_COMPARISON, row={"vendor": pk})
         for pk, _name in columns
     }
     rows = [

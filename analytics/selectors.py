@@ -371,7 +371,10 @@ def at_risk(user: User, *, now: datetime, slice_: Slice = Slice(), limit: int = 
                "assignee__full_name")  # fmt: skip
     rows = list(tickets.order_by(urgency(), "priority", "created_at", "id")
                 .values_list(*columns)[: limit + 1])  # fmt: skip
-    return [AtRiskRow(*row[:5], assignee=row[5] or "") for row in rows[:limit]], len(rows) > limit
+    found = [AtRiskRow(reference=reference, subject=subject, priority=priority, queue_name=queue,
+                       due=due, assignee=assignee or "")
+             for reference, subject, priority, queue, due, assignee in rows[:limit]]  # fmt: skip
+    return found, len(rows) > limit
 
 
 _TICKET_COLUMNS = {"priority": "priority", "agent": "assignee_id", "team": "assignee__team_id",

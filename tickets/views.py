@@ -124,8 +124,10 @@ def _narrowed(user: User, filters: selectors.QueueFilters) -> list[dict[str, str
 
 def _unnarrowed(filters: selectors.QueueFilters) -> str:
     """The same view without what a dashboard's number added."""
-    plain = dataclasses.replace(filters, **dict.fromkeys(_NARROWING[1:], None), category="",
-                                view="all" if filters.view == "any" else filters.view)  # fmt: skip
+    plain = dataclasses.replace(
+        filters, category="", team=None, vendor=None, created_from=None, created_to=None,
+        solved_from=None, solved_to=None, view="all" if filters.view == "any" else filters.view,
+    )  # fmt: skip
     return plain.as_query()
 
 
