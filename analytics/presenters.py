@@ -359,6 +359,7 @@ def charts(frame: Frame, found: list[Bucket]) -> tuple[dict[str, Any], list[Char
             "type": "bar",
             "labels": labels,
             "yTitle": _("Tickets"),
+            "precision": 0,
             "datasets": [
                 {"label": _("Created"), "data": created, "display": [count(n) for n in created]},
                 {"label": _("Solved"), "data": solved, "display": [count(n) for n in solved]},
@@ -552,7 +553,7 @@ def _at_risk(frame: Frame) -> tuple[list[AtRisk], bool]:
 def _queue_table(frame: Frame, dim: str, rows: list[tuple[int | None, str, Totals]]) -> Table:
     heads = [_("Queue"), str(SLICE_LABELS[dim])]
     table = Table(
-        caption=_("By queue and %(slice)s") % {"slice": str(SLICE_LABELS[dim]).lower()},
+        caption=_("By queue · %(slice)s") % {"slice": SLICE_LABELS[dim]},
         heads=heads,
         columns=[str(METRIC_LABELS[m]) for m in TABLE_METRICS],
         rows=[],

@@ -44,9 +44,11 @@
           animation: still ? false : {},
           interaction: { mode: "index", intersect: false },
           scales: {
-            x: { reverse: rtl, ticks: { maxRotation: 0, autoSkip: true } },
+            // "inner": the first and last labels stay inside the chart.
+            x: { reverse: rtl, ticks: { maxRotation: 0, autoSkip: true, align: "inner" } },
             y: {
               position: rtl ? "right" : "left", beginAtZero: true, max: spec.max,
+              ticks: { precision: spec.precision },
               title: { display: true, text: spec.yTitle },
             },
           },
@@ -68,6 +70,8 @@
 
   // A new range, bucket or slice brings new numbers through htmx: draw them.
   document.addEventListener("htmx:afterSettle", draw);
+  // Back and forward restore the page's markup from htmx's history, without the drawings.
+  document.addEventListener("htmx:historyRestore", draw);
   // Another range has other buckets on offer: a new range starts from its own.
   document.addEventListener("change", function (event) {
     if (event.target && event.target.id === "a-range") {

@@ -88,7 +88,7 @@ def test_a_slice_and_a_range_narrow_every_number(busy, client):
     assert 'data-testid="analytics-summary">Today · UTC<' in today
     tagged = page(client, lead, "?slice=tag:refund")
     assert tile(tagged, "created")[0] == "1"
-    assert "By queue and tag" in tagged
+    assert "By queue · Tag" in tagged
 
 
 def test_a_person_slice_has_no_backlog_and_no_vendor_table(busy, client):
