@@ -97,10 +97,12 @@ class Controls:
     def period(self, now: datetime) -> Period:
         return Period.last_days(self.days, tz=self.tz, now=now, bucket=self.bucket)
 
-    def query(self, *, keep_slice: bool = True) -> str:
-        """These controls as a query string (links between the dashboards)."""
+    @property
+    def query(self) -> str:
+        """These controls as the other dashboards' query string: the range, the time
+        zone and a queue (the agent and vendor tables take no other slice)."""
         pairs = [("range", self.range), ("tz", self.tz)]
-        if keep_slice and self.slice_dim:
+        if self.slice_dim == "queue":
             pairs.append(("slice", self.slice_key))
         return urlencode(pairs)
 

@@ -225,3 +225,12 @@ def test_a_lead_without_a_team_sees_an_empty_dashboard(client, db):
     lead.save(update_fields=["team"])
     body = page(client, lead)
     assert tile(body, "created")[0] == "0"
+
+
+def test_the_links_to_the_other_tables_keep_the_range_zone_and_queue_only(busy, client):
+    queue = busy["queues"]["inhouse"].pk
+    body = page(client, busy["people"]["inhouse_lead"], f"?range=30&slice=queue:{queue}")
+    assert f'href="/analytics/agents/?range=30&amp;tz=UTC&amp;slice=queue%3A{queue}"' in body
+    body = page(client, busy["people"]["inhouse_lead"], "?range=30&slice=language:es")
+    assert 'href="/analytics/agents/?range=30&amp;tz=UTC"' in body
+    assert client.get("/analytics/agents/?range=30&tz=UTC").status_code == 200
