@@ -7,18 +7,21 @@ page, table, export and report of analytics goes through it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
+from django.db.models import Value
 
 from accounts.models import Role, User
-from accounts.selectors import visible_users
+from accounts.selectors import visible_teams, visible_users, visible_vendors
 from analytics import measures, metrics
 from analytics.fold import day_zones
 from analytics.metrics import Totals
-from tickets.selectors import visible_queue_ids
+from tickets.models import ACTIVE_STATUSES, urgency
+from tickets.selectors import visible_queue_ids, visible_tickets
 
 
 @dataclass(frozen=True)
@@ -150,10 +153,17 @@ def _read(table: str, where: str, params: dict, group: list[str],
     return out
 
 
-def _where(scope: Scope, period: Period, slice_: Slice) -> tuple[str, str, dict]:
-    """(table, WHERE clause, parameters) for the rows a question reads."""
+def _where(scope: Scope, period: Period, slice_: Slice,
+           dims: tuple[str, ...] | None = None) -> tuple[str, str, dict]:  # fmt: skip
+    """(table, WHERE clause, parameters) for the rows a question reads: one slice's, or
+    with ``dims`` the rows of several slices at once."""
     params: dict = {"dim": slice_.dim, "tz": period.tz}
-    clauses = ["dim = %(dim)s"]
+    if dims is None:
+        clauses = ["dim = %(dim)s"]
+        dims = (slice_.dim,)
+    else:
+        clauses = ["dim = ANY(%(dims)s)"]
+        params["dims"] = list(dims)
     if period.uses_days():
         days = period.local_days() or (period.start.date(), period.end.date())
         table = "analytics_dailyrollup"
@@ -172,11 +182,11 @@ def _where(scope: Scope, period: Period, slice_: Slice) -> tuple[str, str, dict]
     if slice_.queue_id is not None:
         clauses.append("queue_id = %(queue)s")
         params["queue"] = slice_.queue_id
-    if scope.vendor_id is not None and slice_.dim == "vendor":
-        clauses.append("value = %(own_vendor)s")
+    if scope.vendor_id is not None and "vendor" in dims:
+        clauses.append("(dim <> 'vendor' OR value = %(own_vendor)s)")
         params["own_vendor"] = str(scope.vendor_id)
-    if scope.user_ids is not None and slice_.dim == "agent":
-        clauses.append("value = ANY(%(people)s)")
+    if scope.user_ids is not None and "agent" in dims:
+        clauses.append("(dim <> 'agent' OR value = ANY(%(people)s))")
         params["people"] = [str(pk) for pk in scope.user_ids]
     return table, " AND ".join(clauses), params
 
@@ -272,3 +282,143 @@ def backlog(scope: Scope, *, now: datetime, slice_: Slice = Slice()) -> dict[str
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return {key: int(value) for (key, *_rest), value in zip(metrics.AGE_BUCKETS, row, strict=True)}
+
+
+# ------------------------------------------------------------------ the pages' reads
+
+
+Rows = list[tuple[int | None, str, Totals]]
+
+
+def breakdowns(scope: Scope, period: Period, dims: tuple[str, ...], *,
+               by_queue: tuple[str, ...] = (), values: dict[str, str] | None = None,
+               queue_id: int | None = None,
+               histograms: tuple[str, ...] = metrics.TILE_HISTOGRAMS,
+               choices: tuple[str, ...] = (), per_dim: int = 40,
+               ) -> tuple[dict[str, Rows], dict[str, list[str]]]:  # fmt: skip
+    """``breakdown`` for several slices, and what a slice filter offers, in one statement.
+
+    Per slice in ``dims``: its rows (per queue for the slices in ``by_queue``; only
+    ``values[dim]`` where given; in ``queue_id`` if given), biggest first. Per slice in
+    ``choices``: the values it takes in the whole scope over the period (neither the
+    queue nor the values narrow these), the busiest ``per_dim``, by value."""
+    found: dict[str, Rows] = {dim: [] for dim in dims}
+    offered: dict[str, list[str]] = {dim: [] for dim in choices}
+    if scope.empty or not (dims or choices):
+        return found, offered
+    width = len(_columns(histograms))
+    parts, params = [], {}
+    if dims:
+        table, where, own = _where(scope, period, Slice(queue_id=queue_id), dims=dims)
+        clauses = [where]
+        for n, (dim, value) in enumerate((values or {}).items()):
+            clauses.append(f"(dim <> %(only_dim_{n})s OR value = %(only_value_{n})s)")
+            own.update({f"only_dim_{n}": dim, f"only_value_{n}": value})
+        own["by_queue"] = list(by_queue)
+        parts.append(f"(SELECT 'rows', dim, CASE WHEN dim = ANY(%(by_queue)s) THEN queue_id END, "  # noqa: S608 - names from the measures
+                     f"value, {', '.join(_columns(histograms))} FROM {table} "
+                     f"WHERE {' AND '.join(clauses)} GROUP BY 2, 3, 4)")  # fmt: skip
+        params.update(own)
+    if choices:
+        table, where, own = _where(scope, period, Slice(), dims=choices)
+        # Its own parameter names: the two parts narrow the same names differently.
+        where = re.sub(r"%\((\w+)\)s", r"%(choice_\1)s", where)
+        params.update({f"choice_{name}": value for name, value in own.items()},
+                      choice_per_dim=per_dim)  # fmt: skip
+        nulls = ", NULL" * width
+        parts.append(f"(SELECT 'choice', dim, NULL::bigint, value{nulls} FROM ("  # noqa: S608 - names from the measures
+                     f"SELECT dim, value, row_number() OVER (PARTITION BY dim ORDER BY "
+                     f"sum(created) + sum(solved) + sum(replies) DESC, value) AS rank "
+                     f"FROM {table} WHERE {where} AND value <> '' GROUP BY dim, value) AS ranked "
+                     f"WHERE rank <= %(choice_per_dim)s)")  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for part, dim, queue, value, *rest in cursor.fetchall():
+            if part == "choice":
+                offered[dim].append(value)
+            else:
+                found[dim].append((queue, value, _totals(tuple(rest), histograms)))
+    for rows in found.values():
+        rows.sort(key=lambda r: (-(r[2]["created"] + r[2]["solved"] + r[2]["replies"]),
+                                 str(r[1]), r[0] or 0))  # fmt: skip
+    for listed in offered.values():
+        listed.sort()
+    return found, offered
+
+
+@dataclass(frozen=True)
+class AtRiskRow:
+    reference: str
+    subject: str
+    priority: int
+    queue_name: str
+    due: datetime
+    assignee: str
+
+
+AT_RISK_WITHIN = timedelta(hours=1)
+
+
+def at_risk(user: User, *, now: datetime, slice_: Slice = Slice(), limit: int = 10,
+            within: timedelta = AT_RISK_WITHIN) -> tuple[list[AtRiskRow], bool]:  # fmt: skip
+    """Active tickets this person may see whose next SLA target falls due within the next
+    hour (clocks running, not yet due), soonest first, at most ``limit``, and whether
+    there are more. One statement: a range of the urgency index (``urgency()`` over the
+    active tickets), never a scan of the backlog."""
+    tickets = (visible_tickets(user).filter(status__in=ACTIVE_STATUSES, sla_paused=False)
+               .alias(due=urgency()).filter(due__gte=now, due__lt=now + within))  # fmt: skip
+    if slice_.queue_id is not None:
+        tickets = tickets.filter(queue_id=slice_.queue_id)
+    if slice_.dim and slice_.value is not None:
+        tickets = tickets.filter(**_ticket_lookup(slice_.dim, slice_.value))
+    columns = ("reference", "subject", "priority", "queue__name", "sla_due_at",
+               "assignee__full_name")  # fmt: skip
+    rows = list(tickets.order_by(urgency(), "priority", "created_at", "id")
+                .values_list(*columns)[: limit + 1])  # fmt: skip
+    found = [AtRiskRow(reference=reference, subject=subject, priority=priority, queue_name=queue,
+                       due=due, assignee=assignee or "")
+             for reference, subject, priority, queue, due, assignee in rows[:limit]]  # fmt: skip
+    return found, len(rows) > limit
+
+
+_TICKET_COLUMNS = {"priority": "priority", "agent": "assignee_id", "team": "assignee__team_id",
+                   "vendor": "assignee__team__vendor_id"}  # fmt: skip
+
+
+def _ticket_lookup(dim: str, value: str) -> dict[str, object]:
+    """A slice as a filter on tickets (the person slices by the assignee's now)."""
+    if dim == "tag":
+        return {"tags__contains": [value]}
+    if dim in ("language", "channel", "category"):
+        return {dim: value}
+    return {_TICKET_COLUMNS[dim]: int(value) if value.isdigit() else 0}
+
+
+@dataclass(frozen=True)
+class Names:
+    """Teams and vendors this person may see named, by id."""
+
+    teams: dict[int, str]
+    vendors: dict[int, str]
+
+
+def visible_names(user: User) -> Names:
+    """``visible_teams`` and ``visible_vendors`` in one statement (the slice filter's
+    choices, the vendor table's names)."""
+    teams = visible_teams(user).annotate(kind=Value("team")).values_list("kind", "pk", "name")
+    vendors = visible_vendors(user).annotate(kind=Value("vendor")).values_list("kind", "pk",
+                                                                               "name")  # fmt: skip
+    names: dict[str, dict[int, str]] = {"team": {}, "vendor": {}}
+    for kind, pk, name in teams.union(vendors, all=True):
+        names[kind][pk] = name
+    return Names(teams=_by_name(names["team"]), vendors=_by_name(names["vendor"]))
+
+
+def _by_name(names: dict[int, str]) -> dict[int, str]:
+    return dict(sorted(names.items(), key=lambda item: (item[1].lower(), item[0])))
+
+
+def people_named(user: User, ids: list[int]) -> dict[int, User]:
+    """The people among ``ids`` this person may see, with their team (one statement)."""
+    return {person.pk: person for person in
+            visible_users(user).filter(pk__in=ids).select_related("team")}  # fmt: skip

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from analytics import alert_views
+from analytics import alert_views, views
 
 app_name = "analytics"
 
 urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("agents/", views.agents, name="agents"),
+    path("vendors/", views.vendors, name="vendors"),
     path("alerts/", alert_views.alerts, name="alerts"),
     path("alerts/<int:pk>/", alert_views.alert, name="alert"),
     path("alerts/<int:pk>/incident/", alert_views.alert_incident, name="alert_incident"),
