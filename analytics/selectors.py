@@ -7,7 +7,7 @@ page, table, export and report of analytics goes through it.
 
 from __future__ import annotations
 
-import re
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -120,36 +120,43 @@ def _sums() -> tuple[list[str], list[str]]:
 def _read(table: str, where: str, params: dict, group: list[str],
           histograms: tuple[str, ...]) -> dict[tuple, Totals]:  # fmt: skip
     """The measures summed per ``group`` (SQL expressions; none: one total), and the
-    requested histograms summed bucket by bucket (a second statement: each row's array is
-    read once and unnested, instead of being subscripted 150 times)."""
+    requested histograms summed bucket by bucket, in one statement: each row's array is
+    read once and unnested (subscripting it 150 times would detoast it 150 times)."""
     names, sums = _sums()
-    keys = ", ".join(group)
-    head = f"{keys}, " if group else ""
-    tail = f" GROUP BY {keys}" if group else ""
+    keys = [f"g{n}" for n in range(len(group))]
+    picked = ", ".join([*(f"{expr} AS {key}" for expr, key in zip(group, keys, strict=True)),
+                        "*"])  # fmt: skip
+    head = "".join(f"{key}, " for key in keys)
+    by = f" GROUP BY {', '.join(keys)}" if keys else ""
+    if histograms:
+        pairs = ", ".join(f"('{kind}', r.{kind}_hist)" for kind in histograms)
+        match = " AND ".join(f"h.{key} IS NOT DISTINCT FROM s.{key}" for key in keys) or "true"
+        sql = f"""
+        WITH r AS MATERIALIZED (SELECT {picked} FROM {table} WHERE {where}),
+        s AS (SELECT {head}{", ".join(sums)} FROM r{by}),
+        b AS (SELECT {head}k.kind, u.i, sum(u.v) AS n FROM r
+              CROSS JOIN LATERAL (VALUES {pairs}) AS k (kind, hist)
+              CROSS JOIN LATERAL unnest(k.hist) WITH ORDINALITY AS u (v, i)
+              WHERE k.hist IS NOT NULL GROUP BY {head}k.kind, u.i HAVING sum(u.v) <> 0),
+        h AS (SELECT {head}json_agg(json_build_array(kind, i, n)) AS buckets FROM b{by})
+        SELECT s.*, h.buckets FROM s LEFT JOIN h ON {match}
+        """  # noqa: S608 - names from the measures
+    else:
+        sql = f"SELECT {head}{', '.join(sums)}, NULL FROM (SELECT {picked} FROM {table} WHERE {where}) AS r{by}"  # noqa: S608, E501
     out: dict[tuple, Totals] = {}
+    width = len(group)
     with connection.cursor() as cursor:
-        sql = f"SELECT {head}{', '.join(sums)} FROM {table} WHERE {where}{tail}"  # noqa: S608
-        cursor.execute(sql, params)
-        width = len(group)
-        for row in cursor.fetchall():
-            values = dict(zip(names, (float(v) for v in row[width:]), strict=True))
-            out[tuple(row[:width])] = Totals(values=values)
-        if not histograms or not out:
-            return out
-        pairs = ", ".join(f"('{kind}', {kind}_hist)" for kind in histograms)
-        sql = (
-            f"SELECT {head}k.kind, u.i, sum(u.v) FROM {table} "  # noqa: S608
-            f"CROSS JOIN LATERAL (VALUES {pairs}) AS k (kind, hist) "
-            f"CROSS JOIN LATERAL unnest(k.hist) WITH ORDINALITY AS u (v, i) "
-            f"WHERE {where} AND k.hist IS NOT NULL "
-            f"GROUP BY {head}k.kind, u.i HAVING sum(u.v) <> 0"
-        )
         cursor.execute(sql, params)
         for row in cursor.fetchall():
-            key, (kind, index, count) = tuple(row[:width]), row[width:]
-            totals = out.setdefault(key, Totals())
-            hist = totals.hists.setdefault(kind, [0] * measures.HIST_SIZE)
-            hist[int(index) - 1] += int(count)
+            values = dict(zip(names, (float(v) for v in row[width:-1]), strict=True))
+            totals = Totals(values=values)
+            buckets = row[-1]
+            if isinstance(buckets, str):
+                buckets = json.loads(buckets)
+            for kind, index, count in buckets or ():
+                hist = totals.hists.setdefault(kind, [0] * measures.HIST_SIZE)
+                hist[int(index) - 1] += int(count)
+            out[tuple(row[:width])] = totals
     return out
 
 
@@ -296,7 +303,7 @@ def breakdowns(scope: Scope, period: Period, dims: tuple[str, ...], *,
                histograms: tuple[str, ...] = metrics.TILE_HISTOGRAMS,
                choices: tuple[str, ...] = (), per_dim: int = 40,
                ) -> tuple[dict[str, Rows], dict[str, list[str]]]:  # fmt: skip
-    """``breakdown`` for several slices, and what a slice filter offers, in one statement.
+    """``breakdown`` for several slices, and what a slice filter offers (three statements).
 
     Per slice in ``dims``: its rows (per queue for the slices in ``by_queue``; only
     ``values[dim]`` where given; in ``queue_id`` if given), biggest first. Per slice in
@@ -306,8 +313,6 @@ def breakdowns(scope: Scope, period: Period, dims: tuple[str, ...], *,
     offered: dict[str, list[str]] = {dim: [] for dim in choices}
     if scope.empty or not (dims or choices):
         return found, offered
-    width = len(_columns(histograms))
-    parts, params = [], {}
     if dims:
         table, where, own = _where(scope, period, Slice(queue_id=queue_id), dims=dims)
         clauses = [where]
@@ -315,29 +320,23 @@ def breakdowns(scope: Scope, period: Period, dims: tuple[str, ...], *,
             clauses.append(f"(dim <> %(only_dim_{n})s OR value = %(only_value_{n})s)")
             own.update({f"only_dim_{n}": dim, f"only_value_{n}": value})
         own["by_queue"] = list(by_queue)
-        parts.append(f"(SELECT 'rows', dim, CASE WHEN dim = ANY(%(by_queue)s) THEN queue_id END, "  # noqa: S608 - names from the measures
-                     f"value, {', '.join(_columns(histograms))} FROM {table} "
-                     f"WHERE {' AND '.join(clauses)} GROUP BY 2, 3, 4)")  # fmt: skip
-        params.update(own)
+        group = ["dim", "CASE WHEN dim = ANY(%(by_queue)s) THEN queue_id END", "value"]
+        read = _read(table, " AND ".join(clauses), own, group, histograms)
+        for (dim, queue, value), totals in read.items():
+            found[dim].append((queue, value, totals))
     if choices:
-        table, where, own = _where(scope, period, Slice(), dims=choices)
-        # Its own parameter names: the two parts narrow the same names differently.
-        where = re.sub(r"%\((\w+)\)s", r"%(choice_\1)s", where)
-        params.update({f"choice_{name}": value for name, value in own.items()},
-                      choice_per_dim=per_dim)  # fmt: skip
-        nulls = ", NULL" * width
-        parts.append(f"(SELECT 'choice', dim, NULL::bigint, value{nulls} FROM ("  # noqa: S608 - names from the measures
-                     f"SELECT dim, value, row_number() OVER (PARTITION BY dim ORDER BY "
-                     f"sum(created) + sum(solved) + sum(replies) DESC, value) AS rank "
-                     f"FROM {table} WHERE {where} AND value <> '' GROUP BY dim, value) AS ranked "
-                     f"WHERE rank <= %(choice_per_dim)s)")  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        for part, dim, queue, value, *rest in cursor.fetchall():
-            if part == "choice":
+        table, where, params = _where(scope, period, Slice(), dims=choices)
+        params["per_dim"] = per_dim
+        sql = (
+            f"SELECT dim, value FROM (SELECT dim, value, row_number() OVER (PARTITION BY dim "  # noqa: S608
+            f"ORDER BY sum(created) + sum(solved) + sum(replies) DESC, value) AS rank "
+            f"FROM {table} WHERE {where} AND value <> '' GROUP BY dim, value) AS ranked "
+            f"WHERE rank <= %(per_dim)s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for dim, value in cursor.fetchall():
                 offered[dim].append(value)
-            else:
-                found[dim].append((queue, value, _totals(tuple(rest), histograms)))
     for rows in found.values():
         rows.sort(key=lambda r: (-(r[2]["created"] + r[2]["solved"] + r[2]["replies"]),
                                  str(r[1]), r[0] or 0))  # fmt: skip
