@@ -21,11 +21,14 @@ and its page offers the button with one include (the form posts the page's filte
     {% include "exports/partials/button.html" with source="analytics.by_queue" params=query %}
 
 The rows are written by ``exports.services``: ``None`` becomes an empty cell, a datetime
-its ISO 8601 form in the person's time zone, a list its items joined by ", ", a boolean
-yes or no in the person's language; text that a spreadsheet would take for a formula
-(starting with ``=``, ``+``, ``-``, ``@``) is prefixed with an apostrophe. The rows run
-under the person's language and time zone (``translation.override``), so labels a
-source translates come out in their language.
+the person's wall-clock time as spreadsheets read it ("2025-01-15 09:30:00"; name the
+zone in the header, ``timezone.get_current_timezone_name()``), a list its items joined
+by ", ", a boolean yes or no in the person's language; text that a spreadsheet would
+take for a formula (starting with ``=``, ``+``, ``-``, ``@``) is prefixed with an
+apostrophe. The header and rows are made under the person's language and time zone
+(``translation.override``, ``timezone.override``), so what a source translates comes out
+in their language. Many timestamps are cheaper formatted by PostgreSQL (``to_char`` of
+``timezone(zone, column)``, as the ticket list does) than read into Python.
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.db.models import CharField, DateTimeField, F, Func, Value
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,8 +29,19 @@ _IGNORED = {"cursor"}
 _COLUMNS = (
     "reference", "subject", "status", "priority", "queue__name", "language", "channel",
     "category", "tags", "assignee__full_name", "assignee__email", "requester__email",
-    "created_at", "first_reply_at", "solved_at", "sla_due_at",
 )  # fmt: skip
+_TIMES = ("created_at", "first_reply_at", "solved_at", "sla_due_at")
+# The times as the person's wall clock, as spreadsheets read them; the header names the
+# time zone.
+_TIME_FORMAT = "YYYY-MM-DD HH24:MI:SS"
+
+
+def _local_time(column: str, zone: str) -> Func:
+    """A time column formatted by PostgreSQL in this time zone. Python reading 400,000
+    timestamps (psycopg's timestamptz loader, as Django registers it, is pure Python) was
+    three quarters of a 100,000-row export."""
+    at_zone = Func(Value(zone), F(column), function="timezone", output_field=DateTimeField())
+    return Func(at_zone, Value(_TIME_FORMAT), function="to_char", output_field=CharField())
 
 
 def shows_requester_emails(user: User) -> bool:
@@ -46,7 +59,9 @@ def header(user: User) -> list[str]:
     ]  # fmt: skip
     if shows_requester_emails(user):
         labels.append(_("Requester email"))
-    return [*labels, _("Created"), _("First reply"), _("Solved"), _("SLA due")]
+    zone = timezone.get_current_timezone_name()
+    times = [_("Created"), _("First reply"), _("Solved"), _("SLA due")]
+    return [*labels, *(_("%(column)s (%(zone)s)") % {"column": t, "zone": zone} for t in times)]
 
 
 def parse(data: QueryDict) -> Params:
@@ -77,12 +92,16 @@ def count(user: User, params: Params) -> int:
 
 
 def rows(user: User, params: Params) -> Iterator[tuple[object, ...]]:
-    """Every ticket of the view, streamed from a server-side cursor in batches."""
+    """Every ticket of the view, streamed from a server-side cursor in batches, its times
+    in the person's time zone (the export runs under it)."""
     emails = shows_requester_emails(user)
     statuses = {value: str(label) for value, label in Status.choices}
     priorities = {value: str(label) for value, label in Priority.choices}
     channels = {value: str(label) for value, label in Channel.choices}
-    tickets = selectors.queue_tickets(user, _filters(params)).values_list(*_COLUMNS)
+    zone = timezone.get_current_timezone_name()
+    times = {f"local_{column}": _local_time(column, zone) for column in _TIMES}
+    tickets = (selectors.queue_tickets(user, _filters(params)).annotate(**times)
+               .values_list(*_COLUMNS, *times))  # fmt: skip
     for (reference, subject, status, priority, queue, language, channel, category, tags,
          assignee_name, assignee_email, requester_email, created, first_reply, solved,
          sla_due) in tickets.iterator(chunk_size=BATCH):  # fmt: skip

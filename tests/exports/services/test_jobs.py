@@ -102,28 +102,33 @@ def test_a_source_that_breaks_fails_the_job_with_a_sentence_not_the_traceback(de
 
 
 def test_a_source_registered_by_another_app_is_one_line_and_its_cells_are_formatted(desk, export):
+    from datetime import UTC, datetime
     from decimal import Decimal
 
-    from tests.exports.conftest import read_csv, start
+    from tests.exports.conftest import read_csv
+
+    at = datetime(2025, 1, 15, 9, 30, tzinfo=UTC)
 
     def rows(user, params):  # type: ignore[no-untyped-def]
-        yield ("Northwind", 12, Decimal("0.75"), True, None, ["a", "b"], "-1", "@x")
+        yield ("Northwind", 12, Decimal("0.75"), True, None, ["a", "b"], "-1", "@x", at)
 
     sources.register(
         sources.ExportSource(
             key="test.table",
             title="A table",
-            header=["Vendor", "N", "Rate", "Met", "Note", "Tags", "Text", "At"],
+            header=["Vendor", "N", "Rate", "Met", "Note", "Tags", "Text", "Who", "At"],
             rows=rows,
         )
     )
     try:
-        job = export(desk["people"]["admin"], source="test.table")
+        job = export(desk["people"]["admin"], source="test.table", time_zone="Asia/Tokyo")
         with pytest.raises(services.ExportError, match="takes no filters"):
             start(desk["people"]["admin"], "x=1", source="test.table")
     finally:
         sources.unregister("test.table")
-    assert read_csv(job)[1] == ["Northwind", "12", "0.75", "Yes", "", "a, b", "'-1", "'@x"]
+    assert read_csv(job)[1] == [
+        "Northwind", "12", "0.75", "Yes", "", "a, b", "'-1", "'@x", "2025-01-15 18:30:00",
+    ]  # fmt: skip
     assert job.rows_expected == 1  # no count: the rows written
 
 
