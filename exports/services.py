@@ -26,7 +26,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import QueryDict
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -147,7 +147,7 @@ def _write(job: ExportJob, zone: tzinfo) -> tuple[str, int, int]:
         raise ExportError(_("This export is no longer offered to you."))
     limit = settings.EXPORT_MAX_ROWS
     too_many = _("This export would hold more than %(limit)s rows; narrow the filters.") % {
-        "limit": f"{limit:,}"}  # fmt: skip
+        "limit": formats.number_format(limit, force_grouping=True)}  # fmt: skip
     if source.count is not None:
         expected = source.count(owner, job.params)
         _progress(job.pk, rows_expected=expected)

@@ -34,7 +34,7 @@ in their language. Many timestamps are cheaper formatted by PostgreSQL (``to_cha
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -113,7 +113,3 @@ def get(key: str) -> ExportSource | None:
 
 def registered() -> list[ExportSource]:
     return sorted(_sources.values(), key=lambda source: source.key)
-
-
-def titles() -> Mapping[str, str | StrPromise]:
-    return {key: source.title for key, source in _sources.items()}

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import TooManyFieldsSent
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -73,8 +74,12 @@ def start(request: AuthenticatedRequest) -> HttpResponse:
         return _refused(request, _("Choose a table to export from its page."))
     data = form.cleaned_data
     try:
+        params = QueryDict(data["params"])
+    except TooManyFieldsSent:
+        return _refused(request, _("Those filters cannot be read: there are too many."))
+    try:
         services.export_start(
-            actor=request.user, source_key=data["source"], params=QueryDict(data["params"]),
+            actor=request.user, source_key=data["source"], params=params,
             language=translation.get_language() or "",
             time_zone=timezone.get_current_timezone_name(),
         )  # fmt: skip

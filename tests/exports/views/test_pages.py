@@ -74,6 +74,7 @@ def test_the_button_starts_an_export_and_shows_it_in_my_exports(
         ({"source": "no.such", "params": ""}, "There is no export called"),
         ({"params": "view=all"}, "Choose a table to export"),
         ({"source": "x" * 65}, "Choose a table to export"),
+        ({"source": "tickets.queue", "params": "a&" * 1999}, "there are too many"),
     ],
 )
 def test_a_bad_source_or_bad_parameters_is_a_400_page_with_a_sentence(agent, client, data, said):
