@@ -28,6 +28,7 @@ from bench.common import (  # noqa: E402
     Session,
     bench_env,
     celery_process,
+    cpu_seconds_by_process,
     ensure_database,
     gunicorn,
     manage,
@@ -56,6 +57,29 @@ def _memory_mb(pid: int, field: str) -> float:
         if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _postgres_processes() -> set[int]:
+    """This checkout's PostgreSQL: its postmaster and the backends it started (the
+    machine may run other servers)."""
+    from helpdesk import embedded
+
+    postmaster = int((embedded.PG_DATA / "postmaster.pid").read_text().split()[0])
+    return {postmaster, *_children(postmaster)}
+
+
+def _cpu_used(before: dict, after: dict, pool: list[int]) -> dict[str, float]:
+    """CPU seconds the worker's pool and PostgreSQL spent between two readings: a figure
+    the machine's other load changes less than the wall time."""
+    postgres = _postgres_processes()
+    used = {"worker": 0.0, "postgres": 0.0}
+    for pid, (name, seconds) in after.items():
+        spent = seconds - before.get(pid, (name, 0.0))[1]
+        if pid in pool:
+            used["worker"] += spent
+        elif pid in postgres:
+            used["postgres"] += spent
+    return used
 
 
 def export_once(session: Session, query: str, poll: float) -> dict[str, float | int | str]:
@@ -159,7 +183,9 @@ def main() -> None:
                 + ", ".join(f"{mb:.0f} MB" for mb in before.values())
             )
             for run in range(1, args.runs + 1):
+                cpu_before = cpu_seconds_by_process()
                 result = export_once(admin, "view=all", args.poll)
+                cpu = _cpu_used(cpu_before, cpu_seconds_by_process(), pool)
                 part = manage(env, "shell", "-c", WORKER_PART.format(job=result["job"])).strip()
                 worker_part = json.loads(part.splitlines()[-1])
                 rows = worker_part["rows"]
@@ -170,7 +196,8 @@ def main() -> None:
                     f"{worker_part['build_s']:.1f} s "
                     f"({rows / worker_part['build_s']:,.0f} rows/s); "
                     f"file {worker_part['size'] / 1e6:.1f} MB, {result['lines']:,} lines, "
-                    f"download {result['status']}"
+                    f"download {result['status']}; CPU: worker {cpu['worker']:.1f} s, "
+                    f"postgres {cpu['postgres']:.1f} s"
                 )
             peak = {pid: _memory_mb(pid, "VmHWM") for pid in pool}
             print(
