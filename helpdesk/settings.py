@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 from kombu import Exchange as KombuExchange
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "sops",
     "escalations",
     "exports",
+    "analytics",
     "demo",
     "django_ratelimit",
 ]
@@ -227,6 +229,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "tickets-sweep-notifications": {
         "task": "tickets.tasks.sweep_notifications",
         "schedule": env.float("NOTIFICATION_SWEEP_SECONDS", default=10.0),
+    },
+    # Facts into the dashboards' rollups: a change shows within this and a page load.
+    "analytics-fold": {
+        "task": "analytics.tasks.fold",
+        "schedule": env.float("ANALYTICS_FOLD_SECONDS", default=10.0),
+    },
+    "analytics-watch-spikes": {
+        "task": "analytics.tasks.schedule_spike_watch",
+        "schedule": crontab(minute="*/10"),
     },
     "tickets-refresh-queue-counts": {
         "task": "tickets.tasks.refresh_queue_counts",
@@ -560,3 +571,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
 }
+
+# Analytics (docs/metrics.md). A team whose on-call rotation is paged for each spike alert
+# (its slug; empty: none).
+ANALYTICS_SPIKE_PAGE_TEAM = env.str("ANALYTICS_SPIKE_PAGE_TEAM", default="")
+# Long ranges read daily rollups kept per local day in each of these time zones (each
+# costs the fold as much as the hourly rollups); a viewer in another zone reads the
+# hourly ones (slower, as exact).
+ANALYTICS_DAY_ZONES = env.list("ANALYTICS_DAY_ZONES", default=["UTC"])
