@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "tickets",
     "sops",
     "escalations",
+    "exports",
     "analytics",
     "demo",
     "django_ratelimit",
@@ -201,6 +202,7 @@ CELERY_TASK_ROUTES = {
     "tickets.tasks.sweep_notifications": {"queue": "timers"},
     "tickets.tasks.sweep_sla": {"queue": "timers"},
     "escalations.tasks.sweep_pages": {"queue": "timers"},
+    "exports.tasks.sweep_exports": {"queue": "timers"},
 }
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -267,6 +269,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "escalations.tasks.sweep_pages",
         "schedule": env.float("PAGE_SWEEP_SECONDS", default=20.0),
     },
+    "exports-sweep": {
+        "task": "exports.tasks.sweep_exports",
+        "schedule": env.float("EXPORT_SWEEP_SECONDS", default=60.0),
+    },
 }
 # Escalations fall due this many minutes after they are raised, by severity
 # (ESCALATION_DUE_MINUTES="60,240,1440,4320" for SEV1..SEV4).
@@ -301,6 +307,15 @@ WEBHOOK_SECRET_GRACE_HOURS = env.int("WEBHOOK_SECRET_GRACE_HOURS", default=24)
 # One SLA sweep works through due clocks for at most this long; the next goes on.
 SLA_SWEEP_BUDGET_SECONDS = env.float("SLA_SWEEP_BUDGET_SECONDS", default=50.0)
 EMAIL_MESSAGE_ID_DOMAIN = env.str("EMAIL_MESSAGE_ID_DOMAIN", default="helpdesk.localhost")
+# CSV exports: how long a finished file (and its signed download links) is kept, the most
+# rows one file may hold, how many of a person's exports may be waiting or running at once,
+# every how many rows the progress is saved, and after how many seconds a job still
+# waiting for a worker is handed over again (its hand-over was lost).
+EXPORT_EXPIRY_HOURS = env.float("EXPORT_EXPIRY_HOURS", default=24.0)
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=1_000_000)
+EXPORT_MAX_UNFINISHED = env.int("EXPORT_MAX_UNFINISHED", default=3)
+EXPORT_PROGRESS_ROWS = env.int("EXPORT_PROGRESS_ROWS", default=2000)
+EXPORT_REQUEUE_SECONDS = env.int("EXPORT_REQUEUE_SECONDS", default=120)
 # Solved tickets close after this many hours without a requester reply.
 TICKET_AUTO_CLOSE_HOURS = env.int("TICKET_AUTO_CLOSE_HOURS", default=96)
 # Largest attachment accepted, in bytes.

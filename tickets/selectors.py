@@ -431,6 +431,23 @@ def _cursor_values(cursor: str, sort: str) -> list[Any] | None:
     return values[1:]
 
 
+def _sort_of(filters: QueueFilters) -> str:
+    if filters.view == "solved":
+        return "solved"
+    return filters.sort if filters.sort in SORTS else "urgency"
+
+
+def queue_tickets(user: User, filters: QueueFilters) -> QuerySet[Ticket]:
+    """Every ticket of a queue view with its filters, in the view's order: what the
+    queue's pages show one after another (exports read it whole)."""
+    tickets = _filtered(user, filters)
+    sort = _sort_of(filters)
+    order = _ORDERS[sort]
+    if sort == "urgency":
+        return tickets.order_by(urgency().asc(), *order.order_by[1:])
+    return tickets.order_by(*order.order_by)
+
+
 def queue_page(
     user: User, filters: QueueFilters, cursor: str = "", *, full_rows: bool = False
 ) -> Page:
@@ -441,16 +458,11 @@ def queue_page(
     loaded: at 50 rows a page, building whole objects for four tables cost more
     than the query. ``full_rows`` loads every field (the API returns them all).
     """
-    tickets = _filtered(user, filters)
+    tickets = queue_tickets(user, filters)
     if full_rows:
         tickets = tickets.select_related("requester", "queue", "assignee").defer("search_vector")
-    sort = "solved" if filters.view == "solved" else (
-        filters.sort if filters.sort in SORTS else "urgency")  # fmt: skip
+    sort = _sort_of(filters)
     order = _ORDERS[sort]
-    if sort == "urgency":
-        tickets = tickets.order_by(urgency().asc(), *order.order_by[1:])
-    else:
-        tickets = tickets.order_by(*order.order_by)
     after = _cursor_values(cursor, sort)
     if after is not None:
         tickets = tickets.filter(
