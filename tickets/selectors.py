@@ -362,8 +362,9 @@ def _filtered(user: User, filters: QueueFilters) -> QuerySet[Ticket]:
         tickets = tickets.filter(assignee__team_id=filters.team)
     if filters.vendor:
         tickets = tickets.filter(assignee__team__vendor_id=filters.vendor)
-    for bound, lookup in (("created_from", "created_at__gte"), ("created_to", "created_at__lt"),
-                          ("solved_from", "solved_at__gte"), ("solved_to", "solved_at__lt")):  # fmt: skip
+    bounds = (("created_from", "created_at__gte"), ("created_to", "created_at__lt"),
+              ("solved_from", "solved_at__gte"), ("solved_to", "solved_at__lt"))  # fmt: skip
+    for bound, lookup in bounds:
         if getattr(filters, bound) is not None:
             tickets = tickets.filter(**{lookup: getattr(filters, bound)})
     return tickets
