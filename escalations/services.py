@@ -22,7 +22,7 @@ from accounts.models import Role, Team, User
 from core import config_cache
 from core.errors import Conflict, Invalid
 from core.urls import absolute_url
-from escalations import oncall, selectors
+from escalations import hooks, oncall, selectors
 from escalations.models import (
     OPEN_ESCALATION,
     PAGING_SEVERITIES,
@@ -105,6 +105,7 @@ def _create(*, ticket: Ticket, reason: EscalationReason, severity: int, summary:
     _ticket_event(ticket, actor, TicketEventKind.ESCALATION_RAISED, now=now, after={
         **_describe(escalation), "reason": reason.name, "automatic": automatic,
         "due_at": escalation.due_at.isoformat()})  # fmt: skip
+    hooks.escalation_raised.send(hooks.EscalationRaised(escalation=escalation, ticket=ticket))
     if severity in PAGING_SEVERITIES:
         rotation = Rotation.objects.filter(team_id=reason.target_team_id).first()
         if rotation is not None:
@@ -412,6 +413,7 @@ def incident_add_tickets(*, actor: User, incident: Incident, tickets: Iterable[T
     now = timezone.now()
     have = set(incident.links.values_list("ticket_id", flat=True))
     added = 0
+    linked: list[Ticket] = []
     for ticket in tickets:
         if ticket.pk in have:
             continue
@@ -420,9 +422,13 @@ def incident_add_tickets(*, actor: User, incident: Incident, tickets: Iterable[T
         _ticket_event(ticket, actor, TicketEventKind.INCIDENT_LINKED, now=now,
                       after={"incident": incident.pk, "title": incident.title})  # fmt: skip
         have.add(ticket.pk)
+        linked.append(ticket)
         added += 1
     if added:
         Incident.objects.filter(pk=incident.pk).update(updated_at=now)
+        hooks.incident_tickets_linked.send(
+            hooks.TicketsLinked(incident=incident, tickets=tuple(linked))
+        )
     return added
 
 

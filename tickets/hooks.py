@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from tickets.models import Message, Ticket
+    from tickets.models import Message, SLAClock, Ticket
 
 E = TypeVar("E")
 
@@ -97,6 +97,16 @@ class Assigned:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueChanged:
+    """``old`` and ``new`` are queue ids."""
+
+    ticket: Ticket
+    actor: User | None
+    old: int
+    new: int
+
+
+@dataclass(frozen=True, slots=True)
 class TagsAdded:
     """Only the tags that were not there before."""
 
@@ -125,11 +135,22 @@ class SLAFired:
     escalate: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class SLAStopped:
+    """Clocks fulfilled by a reply or a solve, each now ``met`` or ``missed`` (a missed
+    clock the sweep had not yet announced as breached has ``breached_at`` None)."""
+
+    ticket: Ticket
+    clocks: tuple[SLAClock, ...]
+
+
 ticket_created: Hook[TicketCreated] = Hook("ticket_created")
 message_added: Hook[MessageAdded] = Hook("message_added")
 status_changed: Hook[StatusChanged] = Hook("status_changed")
 assigned: Hook[Assigned] = Hook("assigned")
+queue_changed: Hook[QueueChanged] = Hook("queue_changed")
 tags_added: Hook[TagsAdded] = Hook("tags_added")
 merged: Hook[Merged] = Hook("merged")
 sla_warning: Hook[SLAFired] = Hook("sla_warning")
 sla_breach: Hook[SLAFired] = Hook("sla_breach")
+sla_stopped: Hook[SLAStopped] = Hook("sla_stopped")

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -75,19 +75,18 @@ def ticket_acknowledge(ticket: Ticket, *, kind: str) -> bool:
     if not address:
         return False
     since = timezone.now() - timedelta(minutes=settings.EMAIL_ACK_WINDOW_MINUTES)
-    with connection.cursor() as cursor:
-        # One sender's receipts are counted one at a time: the function (migration 0019)
-        # takes the sender's lock, held to the commit, then counts.
-        cursor.execute("SELECT tickets_receipts_since(%s, %s, %s)",
-                       [address, since, list(ACK_KINDS)])  # fmt: skip
-        (recent,) = cursor.fetchone()
-    if recent >= settings.EMAIL_ACK_LIMIT:
-        return False
-    outbox.queue_email(
+    batch = outbox.Batch()
+    batch.email(
         kind=kind, key=[ticket.pk], to=address, template="ack",
         context={"ticket": ticket, "name": ticket.requester.name or address,
                  "link": requester_link(ticket)},
         language=ticket.language or ticket.requester.language, automatic="auto-replied",
         from_email=selectors.queue_sender(ticket.queue_id), ticket=ticket,
     )  # fmt: skip
-    return True
+    # One statement counts and writes: the function (migration 0019) takes the sender's
+    # lock, held to the commit, and counts their receipts; the row is written only if
+    # they had fewer than the limit. One sender's receipts are so counted one at a time.
+    limit = settings.EMAIL_ACK_LIMIT
+    queued = batch.queue_if("tickets_receipts_since(%s, %s, %s) < %s",
+                            [address, since, list(ACK_KINDS), limit])  # fmt: skip
+    return bool(queued)

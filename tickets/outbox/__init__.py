@@ -60,7 +60,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -149,6 +149,36 @@ class Batch:
             vendor=vendor, ticket=ticket, idempotency_key=derived, **_times(now),
         ))  # fmt: skip
         return True
+
+    def queue_if(self, condition: str, params: Sequence[object]) -> list[Notification]:
+        """``queue``, but the rows are written only if the SQL ``condition`` holds, decided
+        by the same statement that writes them (a limit counted under a lock, for one)."""
+        rows, self.rows = self.rows, []
+        if not rows:
+            return []
+        fields = [f for f in Notification._meta.concrete_fields if not f.primary_key]
+        compiler_values = [
+            [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
+            for row in rows
+        ]
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        one = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
+        sql = (
+            f"INSERT INTO {connection.ops.quote_name(Notification._meta.db_table)} ({columns}) "  # noqa: S608
+            f"SELECT * FROM (VALUES {', '.join([one] * len(rows))}) AS v "
+            f"WHERE {condition} RETURNING id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [value for values in compiler_values for value in values]
+                           + list(params))  # fmt: skip
+            ids = [row_id for (row_id,) in cursor.fetchall()]
+        if not ids:
+            return []
+        for row, row_id in zip(rows, ids, strict=False):
+            row.pk = row_id
+            row._state.adding = False
+        _deliver_on_commit(ids)
+        return rows[: len(ids)]
 
     def queue(self) -> list[Notification]:
         """Write the rows added since the last call in one INSERT (per thousand) and hand

@@ -435,6 +435,8 @@ def ticket_move_queue(*, actor: User | None, ticket: Ticket, queue: Queue) -> Ti
     if "assignee" in fields:
         hooks.assigned.send(hooks.Assigned(ticket=ticket, actor=actor, old=unassigned, new=None))
     sla.sla_retarget(ticket=ticket, actor=actor, now=ticket.updated_at, reason="queue changed")
+    hooks.queue_changed.send(hooks.QueueChanged(ticket=ticket, actor=actor, old=old.pk,
+                                                new=queue.pk))  # fmt: skip
     return ticket
 
 

@@ -312,10 +312,12 @@ def sla_agent_replied(*, ticket: Ticket, actor: User | None, now: datetime) -> N
     for clock in _live_clocks(ticket):
         if clock.metric in (SLAMetric.FIRST_REPLY, SLAMetric.NEXT_REPLY):
             _stop(clock, now, fulfilled=True)
-            done.append(_describe(clock))
+            done.append(clock)
     if done:
-        events.record(ticket, actor, EventKind.SLA_FULFILLED, after={"clocks": done})
+        events.record(ticket, actor, EventKind.SLA_FULFILLED,
+                      after={"clocks": [_describe(c) for c in done]})  # fmt: skip
         _sync_ticket(ticket)
+        hooks.sla_stopped.send(hooks.SLAStopped(ticket=ticket, clocks=tuple(done)))
 
 
 def sla_requester_wrote(*, ticket: Ticket, now: datetime) -> None:
@@ -339,12 +341,15 @@ def sla_status_changed(*, ticket: Ticket, actor: User | None, old: str, new: str
     left; solving fulfils resolution (and stops reply clocks); reopening starts a new
     resolution clock."""
     changes: dict[EventKind, list] = {}
+    fulfilled: list[SLAClock] = []
     for clock in _live_clocks(ticket):
         if new in (Status.SOLVED, Status.CLOSED):
             _stop(clock, now, fulfilled=clock.metric == SLAMetric.RESOLUTION)
             kind = EventKind.SLA_FULFILLED if clock.state != State.CANCELLED \
                 else EventKind.SLA_CANCELLED  # fmt: skip
             changes.setdefault(kind, []).append(_describe(clock))
+            if clock.state != State.CANCELLED:
+                fulfilled.append(clock)
         elif new in PAUSING_STATUSES and clock.state == State.RUNNING:
             _pause(clock, now)
             changes.setdefault(EventKind.SLA_PAUSED, []).append(_describe(clock))
@@ -360,6 +365,8 @@ def sla_status_changed(*, ticket: Ticket, actor: User | None, old: str, new: str
         events.record(ticket, actor, kind, after={"clocks": clocks, "status": new})
     if changes:
         _sync_ticket(ticket)
+    if fulfilled:
+        hooks.sla_stopped.send(hooks.SLAStopped(ticket=ticket, clocks=tuple(fulfilled)))
 
 
 def sla_retarget(*, ticket: Ticket, actor: User | None, now: datetime, reason: str) -> None:

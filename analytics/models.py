@@ -1,0 +1,193 @@
+"""Facts about tickets and their hourly and daily rollups (see ``analytics.measures``)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from analytics import measures
+
+
+class Fact(models.Model):
+    """One thing that happened to a ticket, written in the transaction of the change by
+    the ticket hooks (``analytics.handlers``), never updated except ``folded``.
+
+    ``at`` is the moment it counts for (a reopen takes back a solve at the solve's own
+    hour); the slice columns hold the ticket and the people as they were then. Plain
+    integers rather than foreign keys: facts outlive nothing and slow no delete."""
+
+    kind = models.CharField(max_length=32)
+    at = models.DateTimeField()
+    sign = models.SmallIntegerField(default=1)
+    value = models.FloatField(null=True, blank=True)
+    bucket = models.SmallIntegerField(null=True, blank=True)
+    ticket_id = models.BigIntegerField()
+    queue_id = models.BigIntegerField(null=True, blank=True)
+    vendor_id = models.BigIntegerField(null=True, blank=True)
+    team_id = models.BigIntegerField(null=True, blank=True)
+    agent_id = models.BigIntegerField(null=True, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    channel = models.CharField(max_length=16, blank=True)
+    category = models.CharField(max_length=64, blank=True)
+    priority = models.SmallIntegerField(null=True, blank=True)
+    tags = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    folded = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("analytics fact")
+        verbose_name_plural = _("analytics facts")
+        indexes = [
+            models.Index(fields=["ticket_id", "kind"], name="analytics_fact_ticket_idx"),
+            # The fold's work list: only what it has not folded yet.
+            models.Index(fields=["id"], name="analytics_fact_unfolded_idx",
+                         condition=Q(folded=False)),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.sign:+d} on {self.ticket_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class _RollupBase(models.Model):
+    """Facts summed per period, queue and slice (``dim`` names the slice, ``value`` its
+    value; the total has both empty). One column per count kind, two per value kind,
+    three per duration kind."""
+
+    queue_id = models.BigIntegerField(null=True, blank=True)
+    dim = models.CharField(max_length=12, blank=True)
+    value = models.CharField(max_length=96, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+for _kind in measures.ALL_KINDS:
+    if _kind in measures.COUNT_KINDS:
+        _RollupBase.add_to_class(_kind, models.BigIntegerField(default=0))
+    else:
+        _RollupBase.add_to_class(f"{_kind}_n", models.BigIntegerField(default=0))
+        _RollupBase.add_to_class(f"{_kind}_sum", models.FloatField(default=0))
+    if _kind in measures.DURATION_KINDS:
+        _RollupBase.add_to_class(
+            f"{_kind}_hist", ArrayField(models.IntegerField(), null=True, blank=True)
+        )
+
+
+class HourlyRollup(_RollupBase):
+    hour = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("hourly rollup")
+        verbose_name_plural = _("hourly rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["dim", "hour", "queue_id", "value"],
+                                    name="analytics_hourly_key", nulls_distinct=False),
+        ]  # fmt: skip
+        indexes = [
+            # The backlog by age reads only the hours that still hold open tickets.
+            models.Index(fields=["dim", "hour"], name="analytics_hourly_backlog_idx",
+                         condition=~Q(open=0)),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}h {self.dim}={self.value} queue {self.queue_id}"
+
+
+class DailyRollup(_RollupBase):
+    """The same per local day in each of ANALYTICS_DAY_ZONES: long ranges read these
+    (24 times fewer rows) when the viewer's time zone is one of them."""
+
+    zone = models.CharField(max_length=64)
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = _("daily rollup")
+        verbose_name_plural = _("daily rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "dim", "day", "queue_id", "value"],
+                                    name="analytics_daily_key", nulls_distinct=False),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.day} ({self.zone}) {self.dim}={self.value} queue {self.queue_id}"
+
+
+class BackfillState(models.Model):
+    """Where ``analytics_backfill`` is (one row): it resumes after ``last_ticket_id``.
+    Facts with ids above ``live_since`` were written by the hooks while it ran; for a
+    ticket it replays, those are taken back (the replay holds them)."""
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_ticket_id = models.BigIntegerField(default=0)
+    live_since = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("analytics backfill")
+        verbose_name_plural = _("analytics backfills")
+
+    def __str__(self) -> str:
+        return f"backfill to ticket {self.last_ticket_id} of {self.total}"
+
+
+class SpikeCount(models.Model):
+    """Tickets created per ten minutes in each watched series: a contact reason in one
+    language (``dim`` "reason", ``value`` "<category>/<language>") or a queue (``dim``
+    "queue", ``value`` its id). Kept by the fold for 36 days: what spike detection reads."""
+
+    dim = models.CharField(max_length=12)
+    value = models.CharField(max_length=96)
+    bucket = models.DateTimeField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("spike count")
+        verbose_name_plural = _("spike counts")
+        constraints = [
+            models.UniqueConstraint(fields=["bucket", "dim", "value"], name="analytics_spike_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dim}={self.value} {self.bucket:%Y-%m-%d %H:%M} {self.n}"
+
+
+class SpikeAlert(models.Model):
+    """A surge detected in one series over the hour before ``detected_at``."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        INCIDENT = "incident", _("Incident opened")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    dim = models.CharField(_("series"), max_length=12)
+    value = models.CharField(_("value"), max_length=96)
+    window_start = models.DateTimeField(_("from"))
+    detected_at = models.DateTimeField(_("detected"), default=timezone.now, db_index=True)
+    count = models.IntegerField(_("tickets"))
+    expected = models.FloatField(_("expected"))
+    z = models.FloatField(_("score"))
+    p_value = models.FloatField(_("Poisson p"))
+    state = models.CharField(_("state"), max_length=16, choices=State.choices,
+                             default=State.OPEN)  # fmt: skip
+    incident = models.ForeignKey("escalations.Incident", verbose_name=_("incident"),
+                                 on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+")  # fmt: skip
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")  # fmt: skip
+    handled_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("spike alert")
+        verbose_name_plural = _("spike alerts")
+        ordering = ["-detected_at", "-id"]
+        indexes = [models.Index(fields=["dim", "value", "-detected_at"],
+                                name="analytics_spike_series_idx")]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.dim}={self.value}: {self.count} vs {self.expected:.0f}"
