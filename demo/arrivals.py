@@ -125,9 +125,13 @@ def spike_arrivals(rng: random.Random, spike: SpikeSpec, model: ArrivalModel, *,
         part = (end - begin).total_seconds() / HOUR
         usual = model.expected(base_count, begin, end, queue_shares)
         wanted = max(spike.multiplier * usual, spike.min_per_hour * part)
-        for _n in range(max(0, round(wanted - usual))):
-            at = begin + timedelta(seconds=rng.random() * (end - begin).total_seconds())
-            extra.append(Arrival(at, rng.choice(queues), spike=True))
+        # Spread evenly (each in its own slice of the hour), so that any hour-long window
+        # of the surge holds its rate, give or take one: a detector reading the trailing
+        # hour sees the same surge whenever it looks.
+        added = max(0, round(wanted - usual))
+        for k in range(added):
+            offset = (k + rng.uniform(0.1, 0.9)) * (end - begin).total_seconds() / added
+            extra.append(Arrival(begin + timedelta(seconds=offset), rng.choice(queues), spike=True))
     return extra
 
 

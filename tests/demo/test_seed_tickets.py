@@ -271,3 +271,17 @@ def test_the_same_seed_gives_the_same_tickets():
         return rows
 
     assert run() == run()
+
+
+@pytest.mark.django_db
+def test_the_first_demo_set_has_analytics_and_a_spike_the_watch_alerts_on(capsys):
+    from django.core.management import call_command
+
+    from analytics import watch
+    from analytics.models import SpikeAlert
+
+    call_command("seed_demo", "--quiet-logins")
+    assert "Analytics rebuilt from the history of 400 tickets." in capsys.readouterr().out
+    alerts = watch.evaluate()
+    assert ("reason", "account/es") in [(a.dim, a.value) for a in alerts]
+    assert SpikeAlert.objects.get(dim="reason").count >= 20
