@@ -55,7 +55,7 @@ def main() -> None:
     out = manage(env, "seed_demo", "--quiet-logins", "--tickets", str(args.tickets),
                  "--open-share", str(args.open_share), "--seed", "1")  # fmt: skip
     seconds = time.monotonic() - started
-    print(out.strip().splitlines()[-1] if out.strip() else "")
+    print("\n".join(line for line in out.splitlines() if line.startswith("Added")))
     after = {t: sql(env, f"SELECT count(*) FROM {t}")[0][0] for t in before}
     tickets = after["tickets_ticket"] - before["tickets_ticket"]
     rate = tickets / seconds
