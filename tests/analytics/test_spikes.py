@@ -2,7 +2,9 @@
 
 On the Anscombe scale y = 2·sqrt(x + 3/8) used by the detector, a flat series of 10 an hour
 is y = 2·sqrt(10.375) = 6.442 everywhere: every residual is 0, so the MAD is 0 and the scale is
-its floor, 0.5; the expected count comes back as 10.375 - 1/8 = 10.25.
+the Poisson floor, the standard deviation of y for Poisson counts at the expected 10.25 (1.0004,
+`anscombe_sd`); the expected count comes back as 10.375 - 1/8 = 10.25. `MAD_ONLY` turns that
+floor off, leaving the old floor of 0.5, to show what the Poisson test guards against.
 """
 
 import math
@@ -17,6 +19,7 @@ from analytics.spikes import (
     DEFAULT_THRESHOLDS,
     Reason,
     anscombe,
+    anscombe_sd,
     detect_spike,
     detect_spikes,
     may_alert,
@@ -24,6 +27,11 @@ from analytics.spikes import (
 )
 
 DAY = 24
+MAD_ONLY = replace(DEFAULT_THRESHOLDS, poisson_scale=False)
+
+
+def sd(mean: float) -> float:
+    return float(anscombe_sd(np.array([mean]))[0])
 
 
 def flat(value: float, days: int = 21) -> np.ndarray:
@@ -64,15 +72,23 @@ def test_flat_series_expects_its_level_and_scores_zero():
     assert result.reason == Reason.BELOW_COUNT
 
 
+def test_poisson_noise_at_the_expected_count_is_the_scale_floor():
+    assert anscombe_sd(np.array([0.0]))[0] == 0.0
+    assert sd(1.0) == pytest.approx(0.847, abs=1e-3)  # quieter than 1 at tiny means
+    assert [sd(m) for m in (3, 10, 29.9, 30, 500)] == pytest.approx([1.0] * 5, abs=0.01)
+
+
 def test_zero_mad_uses_the_scale_floor_instead_of_dividing_by_zero():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a division by zero would warn
         quiet = detect_spike(flat(0))
         result = detect_spike(with_current(flat(10), 40))
+        mad_only = detect_spike(with_current(flat(10), 40), MAD_ONLY)
 
-    assert quiet.z == 0.0 and quiet.is_spike is False
-    assert result.z == pytest.approx((anscombe(40) - anscombe(10)) / 0.5)  # 12.53
+    assert quiet.z == 0.0 and quiet.is_spike is False  # sd(0) = 0: the floor of 0.5 holds
+    assert result.z == pytest.approx((anscombe(40) - anscombe(10)) / sd(10.25))  # 6.26
     assert result.is_spike is True
+    assert mad_only.z == pytest.approx((anscombe(40) - anscombe(10)) / 0.5)  # 12.53
     assert result.reason == Reason.SPIKE
 
 
@@ -99,9 +115,9 @@ def test_seasonal_series_a_1_2_times_bump_is_not_a_spike():
     series = with_current(office_hours()[: 32 * DAY + 14 + 1], 108)
     result = detect_spike(series)
 
-    # 108 < 1.5 × 90.25, and z = (y(108) - y(90)) / 0.5 = 3.6 would not pass either.
+    # 108 < 1.5 × 90.25, and z = (y(108) - y(90)) / 1.0 = 1.8 would not pass either.
     assert result.reason == Reason.BELOW_RATIO
-    assert result.z == pytest.approx((anscombe(108) - anscombe(90)) / 0.5)
+    assert result.z == pytest.approx((anscombe(108) - anscombe(90)) / sd(90.25))
     assert result.z < 4
 
 
@@ -131,9 +147,55 @@ def test_noisy_seasonal_series_flags_3x_and_not_1_2x_at_any_hour_of_a_day():
     assert not any(r.is_spike for r in bump)
 
 
+def test_neighbouring_hours_cut_the_baseline_error_of_a_noisy_series():
+    counts, rate = poisson_seasonal(mean=20, days=42, seed=7)
+    ends = range(len(counts) - 7 * DAY, len(counts))  # a week of windows, 35 days behind each
+    rows = np.vstack([counts[end - 35 * DAY : end + 1] for end in ends])
+    same_hour = replace(DEFAULT_THRESHOLDS, neighbour_hours=0)  # the median of 4 values
+
+    def rmse(thresholds):
+        expected = [result.expected for result in detect_spikes(rows, thresholds)]
+        return np.sqrt(np.mean((anscombe(expected) - anscombe(rate[list(ends)])) ** 2))
+
+    # On the Anscombe scale, where the counts' own noise is 1.0: 0.44 against 0.60.
+    assert rmse(DEFAULT_THRESHOLDS) < 0.85 * rmse(same_hour)
+
+
+@pytest.mark.parametrize(
+    ("day", "hour", "expected"),
+    [
+        (28, 7, 30.25),  # Monday 07:00, the hour before the weekdays open
+        (28, 8, 90.25),  # Monday 08:00, the first open hour, after a flat weekend
+        (32, 20, 30.25),  # Friday 20:00, the first closed hour
+        (33, 7, 30.25),  # Saturday 07:00: weekends stay flat at 30 all day
+        (33, 8, 30.25),
+        (34, 10, 30.25),  # Sunday 10:00
+    ],
+)
+def test_neighbouring_hours_keep_the_steps_of_the_week(day, hour, expected):
+    # The neighbours (two hours each side, four weeks back) are carried over to this hour by
+    # the ratio of the daily profile, so a step every day (08:00, 20:00) stays sharp; the
+    # median keeps the steps the profile does not know (weekend mornings are not weekday
+    # mornings): at Saturday 08:00, 8 of the 20 neighbours say 90 and 12 say 30.
+    result = detect_spike(office_hours(days=36)[: day * DAY + hour + 1])
+
+    assert result.expected == pytest.approx(expected)
+    assert result.is_spike is False
+
+
+def test_level_ignores_a_recent_surge():
+    # 60 an hour, with a two-hour surge to 180 five hours ago: the level leaves out the 3 of its
+    # 12 windows with the highest ratio (and the 3 lowest), so the surge does not lift it.
+    series = flat(60)
+    series[-6:-4] = 180
+
+    assert detect_spike(series).expected == pytest.approx(60.25)
+    assert detect_spike(series, replace(DEFAULT_THRESHOLDS, level_trim=0)).expected > 70
+
+
 def test_low_counts_under_the_floor_do_not_alert_however_unlikely():
-    # Four times a flat 4 an hour: z and the Poisson tail both say spike; the floor says no.
-    result = detect_spike(with_current(flat(4), 16))
+    # 4.5 times a flat 4 an hour: z (4.39) and the Poisson tail both say spike; the floor no.
+    result = detect_spike(with_current(flat(4), 18))
 
     assert result.z >= 4
     assert result.p_value < 1e-4
@@ -142,9 +204,9 @@ def test_low_counts_under_the_floor_do_not_alert_however_unlikely():
 
 
 def test_poisson_test_vetoes_a_high_z_on_a_quiet_series():
-    # Flat 12: z = (y(21) - y(12)) / 0.5 = 4.42 and 21 >= 1.5 × 12.25, but 21 tickets against
-    # 12.25 expected is no surprise for Poisson counts: P(X >= 21) = 1.2 %.
-    result = detect_spike(with_current(flat(12), 21))
+    # Flat 12 with the MAD alone: z = (y(21) - y(12)) / 0.5 = 4.42 and 21 >= 1.5 × 12.25, but
+    # 21 tickets against 12.25 expected is no surprise for Poisson counts: P(X >= 21) = 1.2 %.
+    result = detect_spike(with_current(flat(12), 21), MAD_ONLY)
     tail = 1 - sum(math.exp(-12.25) * 12.25**k / math.factorial(k) for k in range(21))
 
     assert result.z == pytest.approx((anscombe(21) - anscombe(12)) / 0.5)
@@ -152,6 +214,14 @@ def test_poisson_test_vetoes_a_high_z_on_a_quiet_series():
     assert result.p_value == pytest.approx(tail)
     assert result.reason == Reason.POISSON
     assert result.is_spike is False
+
+
+def test_poisson_scale_floor_keeps_z_honest_on_a_series_with_no_variance():
+    # The same window with the default Poisson floor under the scale: z = 2.2, not 4.4.
+    result = detect_spike(with_current(flat(12), 21))
+
+    assert result.z == pytest.approx((anscombe(21) - anscombe(12)) / sd(12.25))
+    assert result.reason == Reason.BELOW_Z
 
 
 def test_poisson_test_passes_a_real_surge_on_a_quiet_series():
@@ -164,18 +234,19 @@ def test_poisson_test_passes_a_real_surge_on_a_quiet_series():
 def test_poisson_test_applies_only_below_its_expected_count():
     series = with_current(flat(12), 21)
 
-    assert detect_spike(series, replace(DEFAULT_THRESHOLDS, poisson_below=0)).is_spike is True
-    assert detect_spike(series, replace(DEFAULT_THRESHOLDS, poisson_alpha=0.05)).is_spike is True
+    assert detect_spike(series, replace(MAD_ONLY, poisson_below=0)).is_spike is True
+    assert detect_spike(series, replace(MAD_ONLY, poisson_alpha=0.05)).is_spike is True
 
 
 def test_thresholds_are_configurable():
-    series = with_current(flat(10), 18)  # z = 4.6, ratio 1.76, but under 20
+    series = with_current(flat(10), 18)  # z = 4.6 on the MAD alone, ratio 1.76, but under 20
 
-    assert detect_spike(series).reason == Reason.BELOW_COUNT
-    lower_floor = replace(DEFAULT_THRESHOLDS, min_count=15, poisson_alpha=0.05)
+    assert detect_spike(series, MAD_ONLY).reason == Reason.BELOW_COUNT
+    lower_floor = replace(MAD_ONLY, min_count=15, poisson_alpha=0.05)
     assert detect_spike(series, lower_floor).is_spike is True
     assert detect_spike(series, replace(lower_floor, min_z=5)).reason == Reason.BELOW_Z
     assert detect_spike(series, replace(lower_floor, min_ratio=2)).reason == Reason.BELOW_RATIO
+    assert detect_spike(series, replace(lower_floor, poisson_scale=True)).z < 4
 
 
 def test_short_history_never_alerts():
