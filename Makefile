@@ -7,7 +7,7 @@ export PATH := $(BIN):$(PATH)
 RUN_DEBUG ?= 1
 
 .DEFAULT_GOAL := help
-PY_DIRS := accounts analytics core escalations helpdesk sops tickets tests bench scripts manage.py conftest.py
+PY_DIRS := accounts analytics core escalations exports helpdesk sops tickets tests bench scripts manage.py conftest.py
 .PHONY: help install run test test-fast lint stop clean-data messages
 
 help:
@@ -38,12 +38,17 @@ install: $(VENV)/.installed node_modules/.installed
 run: install
 	@DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(BIN)/python -m helpdesk.launcher
 
+# Tests run side by side in pytest-xdist worker processes, each with its own test database
+# and Redis database (README, "Tests"). PYTEST_WORKERS=0 runs them in this one process.
+PYTEST_WORKERS ?= 3
+PYTEST_XDIST := -n $(PYTEST_WORKERS)
+
 test: install
 	@scripts/ensure-chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 test-fast: install
-	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) -m "not e2e" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

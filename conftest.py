@@ -1,9 +1,16 @@
-"""Root fixtures: a clean test Redis database, and people in every role."""
+"""Root fixtures: a clean test Redis database, and people in every role.
+
+`make test` runs the suite in pytest-xdist workers (gw0, gw1, ...): each has its own test
+database (pytest-django appends the worker's id to its name) and its own Redis database
+(helpdesk/settings_test.py), and a test marked `exclusive` runs while no other test does
+(tests/support/parallel.py)."""
 
 import pytest
 from django.conf import settings
 
 from core import heartbeats
+
+pytest_plugins = ["tests.support.parallel"]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -13,8 +20,12 @@ def _clean_test_redis():
     assert settings.REDIS_URL.endswith(
         f"db={settings.TEST_REDIS_DB}"
     ) or settings.REDIS_URL.endswith(f"/{settings.TEST_REDIS_DB}")
+    from tests.support.parallel import claim_redis_database
+
+    claim = claim_redis_database(settings.REDIS_URL, settings.TEST_REDIS_DB)
     heartbeats.client().flushdb()
     yield
+    claim.close()
 
 
 @pytest.fixture(autouse=True)

@@ -26,7 +26,7 @@ from accounts.services import (
     api_token_rotate,
     user_update_preferences,
 )
-from core import cursors
+from core import cursors, navigation
 
 _CURSOR_SALT = "accounts.roster"
 logger = logging.getLogger(__name__)
@@ -36,6 +36,11 @@ class SignInView(LoginView):
     form_class = SignInForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        """Without a ?next=: the page an app makes this person's landing (a lead's
+        dashboard, core.navigation.register_landing), else LOGIN_REDIRECT_URL."""
+        return navigation.landing_url(self.request.user) or super().get_default_redirect_url()
 
 
 def _reset_email_key(group: str, request: HttpRequest) -> str:

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core import navigation
+
 
 class AnalyticsConfig(AppConfig):
     """Operations analytics: facts from the ticket hooks, rollups, dashboards, spikes."""
@@ -10,5 +12,11 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from analytics import handlers
+        from analytics.selectors import can_view
 
         handlers.connect()
+        navigation.register(navigation.NavEntry(
+            key="dashboard", label=_("Dashboard"), url_name="analytics:dashboard", order=400,
+            visible_to=can_view))  # fmt: skip
+        # A lead's (and an admin's) home is their dashboard: where they land on signing in.
+        navigation.register_landing("dashboard", "analytics:dashboard", can_view)

@@ -24,6 +24,8 @@ from analytics.replay import EventRow, TicketRow, replay
 from tickets.models import Queue
 from tickets.sla import services as sla
 
+FOLD_EVERY = 200_000
+
 
 @dataclass
 class Progress:
@@ -57,7 +59,10 @@ def start() -> BackfillState:
     """Begin a fresh run: no facts, no rollups, position 0."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("LOCK TABLE analytics_fact IN EXCLUSIVE MODE")
-        cursor.execute("TRUNCATE analytics_fact, analytics_hourlyrollup, analytics_dailyrollup")
+        cursor.execute(
+            "TRUNCATE analytics_fact, analytics_hourlyrollup, analytics_dailyrollup, "
+            "analytics_spikecount"
+        )
         cursor.execute("SELECT count(*) FROM tickets_ticket")
         (total,) = cursor.fetchone()
         cursor.execute("SELECT last_value FROM analytics_fact_id_seq")
@@ -119,15 +124,21 @@ def run(*, fresh: bool, batch: int = 2000,
                        [state.last_ticket_id])  # fmt: skip
         (done,) = cursor.fetchone()
     progress = Progress(done=done, total=state.total, facts=0)
+    waiting = 0
     while True:
         count, written = _batch(state, batch, context)
         if not count:
             break
         progress.done += count
         progress.facts += written
-        fold.fold_all()
+        waiting += written
+        # Folded in large batches: many facts share an hour and slice, so a big batch
+        # writes each rollup row once where small ones would update it many times.
+        if waiting >= FOLD_EVERY:
+            fold.fold_all(batch=FOLD_EVERY * 2)
+            waiting = 0
         report(progress)
-    fold.fold_all()
+    fold.fold_all(batch=FOLD_EVERY * 2)
     state.finished_at = timezone.now()
     state.save(update_fields=["finished_at"])
     return progress

@@ -73,6 +73,18 @@ DAILY_SQL = _upsert_sql("analytics_dailyrollup", ["zone", "day"],
                         "analytics_daily_key")  # fmt: skip
 
 # Dropped first too: inside an outer transaction (tests, backfill) there is no commit.
+# New tickets per ten minutes in the series spike detection watches (analytics.watch).
+SPIKE_COUNTS_SQL = """
+INSERT INTO analytics_spikecount AS r (dim, value, bucket, n)
+SELECT s.dim, s.value, to_timestamp(floor(extract(epoch FROM b.at) / 600) * 600), sum(b.sign)
+  FROM pg_temp.analytics_fold_batch AS b
+ CROSS JOIN LATERAL (VALUES ('reason', b.category || '/' || b.language),
+                            ('queue', b.queue_id::text)) AS s (dim, value)
+ WHERE b.kind = 'created' AND s.value IS NOT NULL
+ GROUP BY 1, 2, 3
+ON CONFLICT ON CONSTRAINT analytics_spike_key DO UPDATE SET n = r.n + excluded.n
+"""
+
 _BATCH_SQL = (
     "DROP TABLE IF EXISTS pg_temp.analytics_fold_batch; "
     "CREATE TEMP TABLE analytics_fold_batch (LIKE analytics_fact) ON COMMIT DROP"
@@ -105,6 +117,7 @@ def fold(*, batch: int = 20_000) -> int:
         if taken <= 0:
             return 0
         cursor.execute(HOURLY_SQL)
+        cursor.execute(SPIKE_COUNTS_SQL)
         for zone in day_zones():
             cursor.execute(DAILY_SQL, {"zone": zone})
         return taken

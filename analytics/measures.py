@@ -44,8 +44,7 @@ ALL_KINDS = COUNT_KINDS + VALUE_KINDS + DURATION_KINDS
 
 # The slices a fact is counted under besides the total ("" = all): each rollup row is
 # one slice's value. One slice at a time combines with the queue filter and scoping.
-SLICES = ("language", "channel", "category", "priority", "tag", "vendor", "team", "agent",
-          "reason")
+SLICES = ("language", "channel", "category", "priority", "tag", "vendor", "team", "agent", "reason")
 # "reason" is the contact reason in one language ("<category>/<language>"): the series
 # spike detection watches (analytics.spikes).
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
@@ -132,3 +133,61 @@ class BackfillState(models.Model):
 
     def __str__(self) -> str:
         return f"backfill to ticket {self.last_ticket_id} of {self.total}"
+
+
+class SpikeCount(models.Model):
+    """Tickets created per ten minutes in each watched series: a contact reason in one
+    language (``dim`` "reason", ``value`` "<category>/<language>") or a queue (``dim``
+    "queue", ``value`` its id). Kept by the fold for 36 days: what spike detection reads."""
+
+    dim = models.CharField(max_length=12)
+    value = models.CharField(max_length=96)
+    bucket = models.DateTimeField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("spike count")
+        verbose_name_plural = _("spike counts")
+        constraints = [
+            models.UniqueConstraint(fields=["bucket", "dim", "value"], name="analytics_spike_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dim}={self.value} {self.bucket:%Y-%m-%d %H:%M} {self.n}"
+
+
+class SpikeAlert(models.Model):
+    """A surge detected in one series over the hour before ``detected_at``."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        INCIDENT = "incident", _("Incident opened")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    dim = models.CharField(_("series"), max_length=12)
+    value = models.CharField(_("value"), max_length=96)
+    window_start = models.DateTimeField(_("from"))
+    detected_at = models.DateTimeField(_("detected"), default=timezone.now, db_index=True)
+    count = models.IntegerField(_("tickets"))
+    expected = models.FloatField(_("expected"))
+    z = models.FloatField(_("score"))
+    p_value = models.FloatField(_("Poisson p"))
+    state = models.CharField(_("state"), max_length=16, choices=State.choices,
+                             default=State.OPEN)  # fmt: skip
+    incident = models.ForeignKey("escalations.Incident", verbose_name=_("incident"),
+                                 on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+")  # fmt: skip
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")  # fmt: skip
+    handled_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("spike alert")
+        verbose_name_plural = _("spike alerts")
+        ordering = ["-detected_at", "-id"]
+        indexes = [models.Index(fields=["dim", "value", "-detected_at"],
+                                name="analytics_spike_series_idx")]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.dim}={self.value}: {self.count} vs {self.expected:.0f}"

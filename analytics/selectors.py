@@ -7,18 +7,21 @@ page, table, export and report of analytics goes through it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
+from django.db.models import Value
 
 from accounts.models import Role, User
-from accounts.selectors import visible_users
+from accounts.selectors import visible_teams, visible_users, visible_vendors
 from analytics import measures, metrics
 from analytics.fold import day_zones
 from analytics.metrics import Totals
-from tickets.selectors import visible_queue_ids
+from tickets.models import ACTIVE_STATUSES, urgency
+from tickets.selectors import visible_queue_ids, visible_tickets
 
 
 @dataclass(frozen=True)
@@ -107,35 +110,67 @@ class Slice:
             raise ValueError(f"unknown slice {self.dim!r}")
 
 
-def _columns(histograms: tuple[str, ...]) -> list[str]:
-    exprs = []
-    for kind in measures.ALL_KINDS:
-        exprs += [f"coalesce(sum({column}), 0)" for column in measures.columns(kind)
-                  if not column.endswith("_hist")]  # fmt: skip
-    for kind in histograms:
-        exprs += [f"coalesce(sum({kind}_hist[{i + 1}]), 0)" for i in range(measures.HIST_SIZE)]
-    return exprs
+def _sums() -> tuple[list[str], list[str]]:
+    """(names, sum expressions) of every count and value column."""
+    names = [column for kind in measures.ALL_KINDS for column in measures.columns(kind)
+             if not column.endswith("_hist")]  # fmt: skip
+    return names, [f"coalesce(sum({name}), 0)" for name in names]
 
 
-def _names(histograms: tuple[str, ...]) -> list[str]:
-    return [column for kind in measures.ALL_KINDS for column in measures.columns(kind)
-            if not column.endswith("_hist")]  # fmt: skip
+def _read(table: str, where: str, params: dict, group: list[str],
+          histograms: tuple[str, ...]) -> dict[tuple, Totals]:  # fmt: skip
+    """The measures summed per ``group`` (SQL expressions; none: one total), and the
+    requested histograms summed bucket by bucket, in one statement: each row's array is
+    read once and unnested (subscripting it 150 times would detoast it 150 times)."""
+    names, sums = _sums()
+    keys = [f"g{n}" for n in range(len(group))]
+    picked = ", ".join([*(f"{expr} AS {key}" for expr, key in zip(group, keys, strict=True)),
+                        "*"])  # fmt: skip
+    head = "".join(f"{key}, " for key in keys)
+    by = f" GROUP BY {', '.join(keys)}" if keys else ""
+    if histograms:
+        pairs = ", ".join(f"('{kind}', r.{kind}_hist)" for kind in histograms)
+        match = " AND ".join(f"h.{key} IS NOT DISTINCT FROM s.{key}" for key in keys) or "true"
+        sql = f"""
+        WITH r AS MATERIALIZED (SELECT {picked} FROM {table} WHERE {where}),
+        s AS (SELECT {head}{", ".join(sums)} FROM r{by}),
+        b AS (SELECT {head}k.kind, u.i, sum(u.v) AS n FROM r
+              CROSS JOIN LATERAL (VALUES {pairs}) AS k (kind, hist)
+              CROSS JOIN LATERAL unnest(k.hist) WITH ORDINALITY AS u (v, i)
+              WHERE k.hist IS NOT NULL GROUP BY {head}k.kind, u.i HAVING sum(u.v) <> 0),
+        h AS (SELECT {head}json_agg(json_build_array(kind, i, n)) AS buckets FROM b{by})
+        SELECT s.*, h.buckets FROM s LEFT JOIN h ON {match}
+        """  # noqa: S608 - names from the measures
+    else:
+        sql = f"SELECT {head}{', '.join(sums)}, NULL FROM (SELECT {picked} FROM {table} WHERE {where}) AS r{by}"  # noqa: S608, E501
+    out: dict[tuple, Totals] = {}
+    width = len(group)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            values = dict(zip(names, (float(v) for v in row[width:-1]), strict=True))
+            totals = Totals(values=values)
+            buckets = row[-1]
+            if isinstance(buckets, str):
+                buckets = json.loads(buckets)
+            for kind, index, count in buckets or ():
+                hist = totals.hists.setdefault(kind, [0] * measures.HIST_SIZE)
+                hist[int(index) - 1] += int(count)
+            out[tuple(row[:width])] = totals
+    return out
 
 
-def _totals(row: tuple, histograms: tuple[str, ...]) -> Totals:
-    names = _names(histograms)
-    values = dict(zip(names, row[: len(names)], strict=True))
-    hists, offset = {}, len(names)
-    for kind in histograms:
-        hists[kind] = [int(v) for v in row[offset : offset + measures.HIST_SIZE]]
-        offset += measures.HIST_SIZE
-    return Totals(values={k: float(v) for k, v in values.items()}, hists=hists)
-
-
-def _where(scope: Scope, period: Period, slice_: Slice) -> tuple[str, str, dict]:
-    """(table, WHERE clause, parameters) for the rows a question reads."""
+def _where(scope: Scope, period: Period, slice_: Slice,
+           dims: tuple[str, ...] | None = None) -> tuple[str, str, dict]:  # fmt: skip
+    """(table, WHERE clause, parameters) for the rows a question reads: one slice's, or
+    with ``dims`` the rows of several slices at once."""
     params: dict = {"dim": slice_.dim, "tz": period.tz}
-    clauses = ["dim = %(dim)s"]
+    if dims is None:
+        clauses = ["dim = %(dim)s"]
+        dims = (slice_.dim,)
+    else:
+        clauses = ["dim = ANY(%(dims)s)"]
+        params["dims"] = list(dims)
     if period.uses_days():
         days = period.local_days() or (period.start.date(), period.end.date())
         table = "analytics_dailyrollup"
@@ -154,49 +189,41 @@ def _where(scope: Scope, period: Period, slice_: Slice) -> tuple[str, str, dict]
     if slice_.queue_id is not None:
         clauses.append("queue_id = %(queue)s")
         params["queue"] = slice_.queue_id
-    if scope.vendor_id is not None and slice_.dim == "vendor":
-        clauses.append("value = %(own_vendor)s")
+    if scope.vendor_id is not None and "vendor" in dims:
+        clauses.append("(dim <> 'vendor' OR value = %(own_vendor)s)")
         params["own_vendor"] = str(scope.vendor_id)
-    if scope.user_ids is not None and slice_.dim == "agent":
-        clauses.append("value = ANY(%(people)s)")
+    if scope.user_ids is not None and "agent" in dims:
+        clauses.append("(dim <> 'agent' OR value = ANY(%(people)s))")
         params["people"] = [str(pk) for pk in scope.user_ids]
     return table, " AND ".join(clauses), params
 
 
-def totals(scope: Scope, period: Period, slice_: Slice = Slice(), *,
+def totals(scope: Scope, period: Period, slice_: Slice | None = None, *,
            histograms: tuple[str, ...] = metrics.TILE_HISTOGRAMS) -> Totals:  # fmt: skip
-    """Every measure summed over the period (one statement)."""
+    """Every measure summed over the period (two statements, one without histograms)."""
     if scope.empty:
         return Totals()
-    table, where, params = _where(scope, period, slice_)
-    with connection.cursor() as cursor:
-        sql = f"SELECT {', '.join(_columns(histograms))} FROM {table} WHERE {where}"  # noqa: S608
-        cursor.execute(sql, params)
-        return _totals(cursor.fetchone(), histograms)
+    table, where, params = _where(scope, period, slice_ or Slice())
+    return _read(table, where, params, [], histograms).get((), Totals())
 
 
-def series(scope: Scope, period: Period, slice_: Slice = Slice(), *,
+def series(scope: Scope, period: Period, slice_: Slice | None = None, *,
            histograms: tuple[str, ...] = metrics.TILE_HISTOGRAMS,
            ) -> list[tuple[datetime, Totals]]:  # fmt: skip
     """The measures per hour, day or week of the period, in the viewer's time zone, with
-    the empty buckets in place (one statement)."""
+    the empty buckets in place (two statements)."""
     if scope.empty:
         return []
-    table, where, params = _where(scope, period, slice_)
+    table, where, params = _where(scope, period, slice_ or Slice())
     unit = {"hour": "hour", "day": "day", "week": "week"}[period.bucket]
     daily = table == "analytics_dailyrollup"
     moment = "day::timestamp" if daily else "(hour AT TIME ZONE %(tz)s)"
     params["unit"] = unit
-    with connection.cursor() as cursor:
-        columns = ", ".join(_columns(histograms))
-        sql = (f"SELECT date_trunc(%(unit)s, {moment}) AS bucket, {columns} "  # noqa: S608
-               f"FROM {table} WHERE {where} GROUP BY 1 ORDER BY 1")  # fmt: skip
-        cursor.execute(sql, params)
-        found = {row[0]: _totals(row[1:], histograms) for row in cursor.fetchall()}
+    read = _read(table, where, params, [f"date_trunc(%(unit)s, {moment})"], histograms)
+    found = {key[0]: totals for key, totals in read.items()}
     zone = ZoneInfo(period.tz)
     out = []
-    local = period.start.astimezone(zone).replace(tzinfo=None)
-    local = _truncate(local, unit)
+    local = _truncate(period.start.astimezone(zone).replace(tzinfo=None), unit)
     end = period.end.astimezone(zone).replace(tzinfo=None)
     while local < end:
         out.append((local.replace(tzinfo=zone), found.get(local, Totals())))
@@ -224,12 +251,9 @@ def breakdown(scope: Scope, period: Period, dim: str, *, by_queue: bool = False,
     if scope.empty:
         return []
     table, where, params = _where(scope, period, Slice(dim=dim, queue_id=queue_id))
-    queue = "queue_id" if by_queue else "NULL::bigint"
-    with connection.cursor() as cursor:
-        sql = (f"SELECT {queue}, value, {', '.join(_columns(histograms))} "  # noqa: S608
-               f"FROM {table} WHERE {where} GROUP BY 1, 2")  # fmt: skip
-        cursor.execute(sql, params)
-        rows = [(row[0], row[1], _totals(row[2:], histograms)) for row in cursor.fetchall()]
+    group = ["queue_id" if by_queue else "NULL::bigint", "value"]
+    found = _read(table, where, params, group, histograms)
+    rows = [(key[0], key[1], totals) for key, totals in found.items()]
     rows.sort(key=lambda r: (-(r[2]["created"] + r[2]["solved"] + r[2]["replies"]), str(r[1])))
     return rows
 
@@ -265,3 +289,135 @@ def backlog(scope: Scope, *, now: datetime, slice_: Slice = Slice()) -> dict[str
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return {key: int(value) for (key, *_rest), value in zip(metrics.AGE_BUCKETS, row, strict=True)}
+
+
+# ------------------------------------------------------------------ the pages' reads
+
+
+Rows = list[tuple[int | None, str, Totals]]
+
+
+def breakdowns(scope: Scope, period: Period, dims: tuple[str, ...], *,
+               by_queue: tuple[str, ...] = (), values: dict[str, str] | None = None,
+               queue_id: int | None = None,
+               histograms: tuple[str, ...] = metrics.TILE_HISTOGRAMS,
+               choices: tuple[str, ...] = (), per_dim: int = 40,
+               ) -> tuple[dict[str, Rows], dict[str, list[str]]]:  # fmt: skip
+    """``breakdown`` for several slices, and what a slice filter offers (three statements).
+
+    Per slice in ``dims``: its rows (per queue for the slices in ``by_queue``; only
+    ``values[dim]`` where given; in ``queue_id`` if given), biggest first. Per slice in
+    ``choices``: the values it takes in the whole scope over the period (neither the
+    queue nor the values narrow these), the busiest ``per_dim``, by value."""
+    found: dict[str, Rows] = {dim: [] for dim in dims}
+    offered: dict[str, list[str]] = {dim: [] for dim in choices}
+    if scope.empty or not (dims or choices):
+        return found, offered
+    if dims:
+        table, where, own = _where(scope, period, Slice(queue_id=queue_id), dims=dims)
+        clauses = [where]
+        for n, (dim, value) in enumerate((values or {}).items()):
+            clauses.append(f"(dim <> %(only_dim_{n})s OR value = %(only_value_{n})s)")
+            own.update({f"only_dim_{n}": dim, f"only_value_{n}": value})
+        own["by_queue"] = list(by_queue)
+        group = ["dim", "CASE WHEN dim = ANY(%(by_queue)s) THEN queue_id END", "value"]
+        read = _read(table, " AND ".join(clauses), own, group, histograms)
+        for (dim, queue, value), totals in read.items():
+            found[dim].append((queue, value, totals))
+    if choices:
+        table, where, params = _where(scope, period, Slice(), dims=choices)
+        params["per_dim"] = per_dim
+        sql = (
+            f"SELECT dim, value FROM (SELECT dim, value, row_number() OVER (PARTITION BY dim "  # noqa: S608
+            f"ORDER BY sum(created) + sum(solved) + sum(replies) DESC, value) AS rank "
+            f"FROM {table} WHERE {where} AND value <> '' GROUP BY dim, value) AS ranked "
+            f"WHERE rank <= %(per_dim)s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for dim, value in cursor.fetchall():
+                offered[dim].append(value)
+    for rows in found.values():
+        rows.sort(key=lambda r: (-(r[2]["created"] + r[2]["solved"] + r[2]["replies"]),
+                                 str(r[1]), r[0] or 0))  # fmt: skip
+    for listed in offered.values():
+        listed.sort()
+    return found, offered
+
+
+@dataclass(frozen=True)
+class AtRiskRow:
+    reference: str
+    subject: str
+    priority: int
+    queue_name: str
+    due: datetime
+    assignee: str
+
+
+AT_RISK_WITHIN = timedelta(hours=1)
+
+
+def at_risk(user: User, *, now: datetime, slice_: Slice = Slice(), limit: int = 10,
+            within: timedelta = AT_RISK_WITHIN) -> tuple[list[AtRiskRow], bool]:  # fmt: skip
+    """Active tickets this person may see whose next SLA target falls due within the next
+    hour (clocks running, not yet due), soonest first, at most ``limit``, and whether
+    there are more. One statement: a range of the urgency index (``urgency()`` over the
+    active tickets), never a scan of the backlog."""
+    tickets = (visible_tickets(user).filter(status__in=ACTIVE_STATUSES, sla_paused=False)
+               .alias(due=urgency()).filter(due__gte=now, due__lt=now + within))  # fmt: skip
+    if slice_.queue_id is not None:
+        tickets = tickets.filter(queue_id=slice_.queue_id)
+    if slice_.dim and slice_.value is not None:
+        tickets = tickets.filter(**_ticket_lookup(slice_.dim, slice_.value))
+    columns = ("reference", "subject", "priority", "queue__name", "sla_due_at",
+               "assignee__full_name")  # fmt: skip
+    rows = list(tickets.order_by(urgency(), "priority", "created_at", "id")
+                .values_list(*columns)[: limit + 1])  # fmt: skip
+    found = [AtRiskRow(reference=reference, subject=subject, priority=priority, queue_name=queue,
+                       due=due, assignee=assignee or "")
+             for reference, subject, priority, queue, due, assignee in rows[:limit]]  # fmt: skip
+    return found, len(rows) > limit
+
+
+_TICKET_COLUMNS = {"priority": "priority", "agent": "assignee_id", "team": "assignee__team_id",
+                   "vendor": "assignee__team__vendor_id"}  # fmt: skip
+
+
+def _ticket_lookup(dim: str, value: str) -> dict[str, object]:
+    """A slice as a filter on tickets (the person slices by the assignee's now)."""
+    if dim == "tag":
+        return {"tags__contains": [value]}
+    if dim in ("language", "channel", "category"):
+        return {dim: value}
+    return {_TICKET_COLUMNS[dim]: int(value) if value.isdigit() else 0}
+
+
+@dataclass(frozen=True)
+class Names:
+    """Teams and vendors this person may see named, by id."""
+
+    teams: dict[int, str]
+    vendors: dict[int, str]
+
+
+def visible_names(user: User) -> Names:
+    """``visible_teams`` and ``visible_vendors`` in one statement (the slice filter's
+    choices, the vendor table's names)."""
+    teams = visible_teams(user).annotate(kind=Value("team")).values_list("kind", "pk", "name")
+    vendors = visible_vendors(user).annotate(kind=Value("vendor")).values_list("kind", "pk",
+                                                                               "name")  # fmt: skip
+    names: dict[str, dict[int, str]] = {"team": {}, "vendor": {}}
+    for kind, pk, name in teams.union(vendors, all=True):
+        names[kind][pk] = name
+    return Names(teams=_by_name(names["team"]), vendors=_by_name(names["vendor"]))
+
+
+def _by_name(names: dict[int, str]) -> dict[int, str]:
+    return dict(sorted(names.items(), key=lambda item: (item[1].lower(), item[0])))
+
+
+def people_named(user: User, ids: list[int]) -> dict[int, User]:
+    """The people among ``ids`` this person may see, with their team (one statement)."""
+    return {person.pk: person for person in
+            visible_users(user).filter(pk__in=ids).select_related("team")}  # fmt: skip

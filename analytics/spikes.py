@@ -152,7 +152,7 @@ from enum import StrEnum
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import norm, poisson
+from scipy.stats import norm, poisson  # type: ignore[import-untyped]  # no stubs for scipy 1.17
 
 HOURS_PER_WEEK = 168
 MAD_TO_SD = 1.4826
@@ -278,9 +278,9 @@ def anscombe_sd(mean: NDArray[np.float64]) -> NDArray[np.float64]:
 
 def _scores(
     x: NDArray[np.float64], t: Thresholds
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.intp]]:
-    """Expected (Anscombe scale), robust z, and residual count for the last window of each
-    row of x (series × windows, NaN = no data)."""
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.intp], NDArray[np.float64]]:
+    """Expected (Anscombe scale), robust z, residual count and the scale z was divided by,
+    for the last window of each row of x (series × windows, NaN = no data)."""
     n_series, n = x.shape
     now = n - 1
     first = max(0, now - t.residual_hours - t.level_hours)
@@ -331,7 +331,8 @@ def _scores(
     if t.poisson_scale:
         scale = np.maximum(scale, anscombe_sd(inverse_anscombe(expected[:, -1])))
     z = (current - centre) / scale
-    return expected[:, -1], z, np.sum(~np.isnan(history), axis=1), scale
+    counted: NDArray[np.intp] = np.sum(~np.isnan(history), axis=1)
+    return expected[:, -1], z, counted, scale
 
 
 def detect_spikes(

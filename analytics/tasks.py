@@ -7,3 +7,17 @@ from analytics import fold as folding
 def fold() -> int:
     """Beat: fold the facts written since the last fold into the rollups."""
     return folding.fold_all()
+
+
+@shared_task(ignore_result=True)
+def schedule_spike_watch() -> None:
+    """Beat, on each ten-minute boundary: watch 30 s later, once what was in flight at the
+    boundary has committed."""
+    watch_spikes.apply_async(countdown=30)
+
+
+@shared_task(ignore_result=True)
+def watch_spikes() -> int:
+    from analytics import watch
+
+    return len(watch.evaluate())

@@ -12,6 +12,10 @@ Administration 900. ``visible_to`` is a predicate on the user (None: everyone si
 in); ``badge``, a count shown beside the label (None or 0: nothing), is called only when
 the header is rendered, never for htmx fragments, so it may cost a query.
 
+``register_landing`` makes an app's page where the people it applies to land after
+signing in (a lead's dashboard); the first registered that applies wins, and everyone
+else lands on LOGIN_REDIRECT_URL (the project's Home).
+
 ``register_page_value`` gives every signed-in page's template context a value computed
 for the person (the SOP banner's pending list); return a callable to defer the work to
 the template that uses it.
@@ -41,6 +45,7 @@ class NavEntry:
 
 
 _entries: dict[str, NavEntry] = {}
+_landings: dict[str, tuple[str, Callable[[Any], bool]]] = {}
 _page_values: dict[str, Callable[[Any], object]] = {}
 # script prefix -> the entries in order with their URLs, reversed once per process.
 _resolved: dict[str, list[tuple[NavEntry, str]]] = {}
@@ -50,6 +55,19 @@ def register(entry: NavEntry) -> None:
     """Add an entry, or replace the one with the same key."""
     _entries[entry.key] = entry
     _resolved.clear()
+
+
+def register_landing(key: str, url_name: str, applies_to: Callable[[Any], bool]) -> None:
+    """Send the people ``applies_to`` accepts to ``url_name`` after they sign in."""
+    _landings[key] = (url_name, applies_to)
+
+
+def landing_url(user: Any) -> str | None:
+    """Where this person lands after signing in, if an app claims them; None otherwise."""
+    for url_name, applies_to in _landings.values():
+        if applies_to(user):
+            return reverse(url_name)
+    return None
 
 
 def register_page_value(name: str, factory: Callable[[Any], object]) -> None:

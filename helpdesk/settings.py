@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 from kombu import Exchange as KombuExchange
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "tickets",
     "sops",
     "escalations",
+    "exports",
     "analytics",
     "demo",
     "django_ratelimit",
@@ -200,6 +202,7 @@ CELERY_TASK_ROUTES = {
     "tickets.tasks.sweep_notifications": {"queue": "timers"},
     "tickets.tasks.sweep_sla": {"queue": "timers"},
     "escalations.tasks.sweep_pages": {"queue": "timers"},
+    "exports.tasks.sweep_exports": {"queue": "timers"},
 }
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -232,6 +235,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "analytics.tasks.fold",
         "schedule": env.float("ANALYTICS_FOLD_SECONDS", default=10.0),
     },
+    "analytics-watch-spikes": {
+        "task": "analytics.tasks.schedule_spike_watch",
+        "schedule": crontab(minute="*/10"),
+    },
     "tickets-refresh-queue-counts": {
         "task": "tickets.tasks.refresh_queue_counts",
         "schedule": 5.0,
@@ -261,6 +268,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "escalations-sweep-pages": {
         "task": "escalations.tasks.sweep_pages",
         "schedule": env.float("PAGE_SWEEP_SECONDS", default=20.0),
+    },
+    "exports-sweep": {
+        "task": "exports.tasks.sweep_exports",
+        "schedule": env.float("EXPORT_SWEEP_SECONDS", default=60.0),
     },
 }
 # Escalations fall due this many minutes after they are raised, by severity
@@ -296,6 +307,15 @@ WEBHOOK_SECRET_GRACE_HOURS = env.int("WEBHOOK_SECRET_GRACE_HOURS", default=24)
 # One SLA sweep works through due clocks for at most this long; the next goes on.
 SLA_SWEEP_BUDGET_SECONDS = env.float("SLA_SWEEP_BUDGET_SECONDS", default=50.0)
 EMAIL_MESSAGE_ID_DOMAIN = env.str("EMAIL_MESSAGE_ID_DOMAIN", default="helpdesk.localhost")
+# CSV exports: how long a finished file (and its signed download links) is kept, the most
+# rows one file may hold, how many of a person's exports may be waiting or running at once,
+# every how many rows the progress is saved, and after how many seconds a job still
+# waiting for a worker is handed over again (its hand-over was lost).
+EXPORT_EXPIRY_HOURS = env.float("EXPORT_EXPIRY_HOURS", default=24.0)
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=1_000_000)
+EXPORT_MAX_UNFINISHED = env.int("EXPORT_MAX_UNFINISHED", default=3)
+EXPORT_PROGRESS_ROWS = env.int("EXPORT_PROGRESS_ROWS", default=2000)
+EXPORT_REQUEUE_SECONDS = env.int("EXPORT_REQUEUE_SECONDS", default=120)
 # Solved tickets close after this many hours without a requester reply.
 TICKET_AUTO_CLOSE_HOURS = env.int("TICKET_AUTO_CLOSE_HOURS", default=96)
 # Largest attachment accepted, in bytes.
@@ -552,8 +572,10 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
 }
 
-# Analytics (docs/metrics.md). Long ranges read daily rollups kept per local day in each
-# of these time zones; a viewer in another zone reads the hourly ones (slower, as exact).
-ANALYTICS_DAY_ZONES = env.list("ANALYTICS_DAY_ZONES", default=["UTC", "Europe/Madrid",
-                                                               "America/New_York",
-                                                               "Asia/Tokyo"])  # fmt: skip
+# Analytics (docs/metrics.md). A team whose on-call rotation is paged for each spike alert
+# (its slug; empty: none).
+ANALYTICS_SPIKE_PAGE_TEAM = env.str("ANALYTICS_SPIKE_PAGE_TEAM", default="")
+# Long ranges read daily rollups kept per local day in each of these time zones (each
+# costs the fold as much as the hourly rollups); a viewer in another zone reads the
+# hourly ones (slower, as exact).
+ANALYTICS_DAY_ZONES = env.list("ANALYTICS_DAY_ZONES", default=["UTC"])

@@ -16,7 +16,23 @@ def _with_db(url: str, db: int) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{db}"))
 
 
-TEST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "15"))
+def _test_redis_db(base: int, xdist_worker: str) -> int:
+    """The Redis database of this test process: TEST_REDIS_DB itself, or under pytest-xdist
+    (`make test` runs `pytest -n N`) one per worker counting down from it: gw0 takes the
+    base, gw1 the base minus one, and so on. A run with N workers so uses the N databases
+    from TEST_REDIS_DB down; give runs that share a Redis server bases N apart."""
+    db = base - int(xdist_worker.removeprefix("gw") or 0)
+    if db < 1:  # database 0 holds the development data that tests flush
+        raise ValueError(
+            f"TEST_REDIS_DB={base} leaves xdist worker {xdist_worker} no Redis database above 0;"
+            " raise TEST_REDIS_DB or run fewer workers."
+        )
+    return db
+
+
+TEST_REDIS_DB = _test_redis_db(
+    int(os.environ.get("TEST_REDIS_DB", "15")), os.environ.get("PYTEST_XDIST_WORKER", "")
+)
 REDIS_URL = _with_db(REDIS_URL, TEST_REDIS_DB)
 CACHES = {
     "default": {
@@ -52,6 +68,7 @@ HEARTBEAT_MAX_AGE = 3.0
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Two test runs on one machine (a developer's and a helper's) each need their own test
 # database and Redis database: TEST_DATABASE_NAME and TEST_REDIS_DB keep them apart.
+# Under pytest-xdist, pytest-django appends the worker's id to the name (test_helpdesk_gw0).
 DATABASES["default"]["TEST"] = {  # noqa: F405
     "NAME": os.environ.get("TEST_DATABASE_NAME", "test_helpdesk")
 }

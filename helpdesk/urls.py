@@ -48,6 +48,8 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("sops/", include("sops.urls")),
     path("escalations/", include("escalations.urls")),
+    path("exports/", include("exports.urls")),
+    path("analytics/", include("analytics.urls")),
     path("help/", include("tickets.intake.help_urls")),
     # Django's language switcher, which also saves a signed-in person's choice.
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),

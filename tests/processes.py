@@ -10,15 +10,19 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = dict(os.environ)
+    # The test process's own databases: under pytest-xdist each worker has its own
+    # (test_helpdesk_gw1, Redis database TEST_REDIS_DB - 1), and its children must use them.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")}
     env["DJANGO_SETTINGS_MODULE"] = "helpdesk.settings_test"
     env["HELPDESK_TEST_DATABASE_NAME"] = connection.settings_dict["NAME"]
+    env["TEST_REDIS_DB"] = str(settings.TEST_REDIS_DB)
     env.update(extra or {})
     return env
 

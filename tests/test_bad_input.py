@@ -46,7 +46,7 @@ LONG = 5000  # for API strings: longer than every column and every published lim
 OVER = 300  # over the limit of a field that gives none (a number, a choice)
 DEEP = 50_000
 WEBHOOK_TOKEN = "bad-input-webhook-token"  # a test value
-APPS = ("accounts", "tickets", "sops", "escalations", "helpdesk")
+APPS = ("accounts", "tickets", "sops", "escalations", "exports", "helpdesk")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -114,6 +114,7 @@ def _field_limits() -> dict[str, list[int | None]]:
     """Every form field name in the project, with the limits its forms give it."""
     import accounts.forms  # noqa: F401 - load every form class
     import escalations.forms  # noqa: F401
+    import exports.forms  # noqa: F401
     import sops.forms  # noqa: F401
     import tickets.forms
     import tickets.intake.help_center_views  # noqa: F401

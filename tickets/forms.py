@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import StyledFormMixin
 from tickets import bulk
 from tickets.models import Channel, Priority, Status
-from tickets.selectors import SORTS, VIEWS, QueueFilters
+from tickets.selectors import ANY_SORTS, SORTS, VIEWS, QueueFilters
 
 _LANGUAGE_CHOICES = [("", _("Any language"))]
 
@@ -27,6 +27,14 @@ class QueueFilterForm(StyledFormMixin, forms.Form):
     assignee = forms.CharField(label=_("Assignee"), max_length=12, required=False)
     sort = forms.ChoiceField(label=_("Sort"), choices=[(s, s) for s in SORTS], required=False)
     cursor = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+    # Reached from a number on a dashboard (analytics): kept as hidden fields.
+    category = forms.CharField(label=_("Category"), max_length=64, required=False)
+    team = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    vendor = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    created_from = forms.DateTimeField(required=False)
+    created_to = forms.DateTimeField(required=False)
+    solved_from = forms.DateTimeField(required=False)
+    solved_to = forms.DateTimeField(required=False)
 
     def __init__(self, data: QueryDict | None = None, *args: Any, **kwargs: Any) -> None:
         # "Any status" / "Any priority" submit an empty value; it means no filter.
@@ -44,6 +52,9 @@ class QueueFilterForm(StyledFormMixin, forms.Form):
         if assignee not in ("", "me", "none") and not assignee.isdigit():
             assignee = ""
         view = data.get("view") or ("queue" if data.get("queue") else "mine")
+        sort = data.get("sort") or ("newest" if view == "any" else "urgency")
+        if view == "any" and sort not in ANY_SORTS:
+            sort = "newest"
         return QueueFilters(
             view=view,
             queue=data.get("queue"),
@@ -54,7 +65,14 @@ class QueueFilterForm(StyledFormMixin, forms.Form):
             channel=data.get("channel") or "",
             tag=(data.get("tag") or "").strip().lower(),
             assignee=assignee,
-            sort=data.get("sort") or "urgency",
+            sort=sort,
+            category=(data.get("category") or "").strip(),
+            team=data.get("team"),
+            vendor=data.get("vendor"),
+            created_from=data.get("created_from"),
+            created_to=data.get("created_to"),
+            solved_from=data.get("solved_from"),
+            solved_to=data.get("solved_to"),
         )
 
 

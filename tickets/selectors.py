@@ -191,14 +191,19 @@ def assignable_agents(user: User, queue: Queue) -> QuerySet[User]:
 
 # ---------------------------------------------------------------- queue view
 
-VIEWS = ("mine", "unassigned", "pending", "all", "solved", "queue")
+# "any": every ticket whatever its status, for lists reached from a number (analytics'
+# drill-down narrows it by when tickets were created or solved).
+VIEWS = ("mine", "unassigned", "pending", "all", "solved", "queue", "any")
 # The orders an index serves on every active view (migration 0018_queue_sort_indexes).
 # "Recently solved" keeps its own order (newest solved first) whatever the sort.
 SORTS = ("urgency", "newest", "oldest", "updated")
+# Every ticket whatever its status is ordered by an index on creation only.
+ANY_SORTS = ("newest", "oldest")
 # The statuses each view can hold: what its status filter offers.
 VIEW_STATUSES: dict[str, tuple[str, ...]] = {
     "mine": ACTIVE_STATUSES, "unassigned": WORKABLE_STATUSES, "pending": (Status.PENDING,),
     "all": ACTIVE_STATUSES, "queue": ACTIVE_STATUSES, "solved": DONE_STATUSES,
+    "any": tuple(Status.values),
 }  # fmt: skip
 
 
@@ -213,6 +218,15 @@ class QueueFilters:
     tag: str = ""
     assignee: str = ""  # "", "me", "none", or a user id
     sort: str = "urgency"
+    # Reached from a number (analytics): the ticket's category, its assignee's team or
+    # vendor now, and when it was created or last solved ([from, to)).
+    category: str = ""
+    team: int | None = None
+    vendor: int | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    solved_from: datetime | None = None
+    solved_to: datetime | None = None
 
     def as_query(self) -> str:
         """The filters as the queue page's query string, in a fixed order and without
@@ -222,9 +236,12 @@ class QueueFilters:
             pairs.append(("queue", self.queue))
         pairs += [("status", status) for status in self.statuses]
         pairs += [("priority", priority) for priority in self.priorities]
-        for name in ("language", "channel", "tag", "assignee"):
+        for name in ("language", "channel", "tag", "assignee", "category", "team", "vendor"):
             if getattr(self, name):
                 pairs.append((name, getattr(self, name)))
+        for name in ("created_from", "created_to", "solved_from", "solved_to"):
+            if getattr(self, name) is not None:
+                pairs.append((name, getattr(self, name).isoformat()))
         if self.sort != "urgency" and self.view != "solved":
             pairs.append(("sort", self.sort))
         return urlencode(pairs)
@@ -313,8 +330,12 @@ def _filtered(user: User, filters: QueueFilters) -> QuerySet[Ticket]:
     elif view == "pending":
         tickets = tickets.filter(status=Status.PENDING)
     elif view == "solved":
-        since = timezone.now() - timedelta(days=RECENTLY_SOLVED_DAYS)
-        tickets = tickets.filter(status__in=DONE_STATUSES, solved_at__gte=since)
+        tickets = tickets.filter(status__in=DONE_STATUSES)
+        if filters.solved_from is None:  # recently solved, unless a range says otherwise
+            since = timezone.now() - timedelta(days=RECENTLY_SOLVED_DAYS)
+            tickets = tickets.filter(solved_at__gte=since)
+    elif view == "any":
+        pass
     else:  # "all" and "queue": every active ticket (a queue narrows below)
         tickets = tickets.filter(status__in=ACTIVE_STATUSES)
     if filters.queue:
@@ -335,6 +356,17 @@ def _filtered(user: User, filters: QueueFilters) -> QuerySet[Ticket]:
         tickets = tickets.filter(assignee__isnull=True)
     elif filters.assignee.isdigit():
         tickets = tickets.filter(assignee_id=int(filters.assignee))
+    if filters.category:
+        tickets = tickets.filter(category=filters.category)
+    if filters.team:
+        tickets = tickets.filter(assignee__team_id=filters.team)
+    if filters.vendor:
+        tickets = tickets.filter(assignee__team__vendor_id=filters.vendor)
+    bounds = (("created_from", "created_at__gte"), ("created_to", "created_at__lt"),
+              ("solved_from", "solved_at__gte"), ("solved_to", "solved_at__lt"))  # fmt: skip
+    for bound, lookup in bounds:
+        if getattr(filters, bound) is not None:
+            tickets = tickets.filter(**{lookup: getattr(filters, bound)})
     return tickets
 
 
@@ -400,6 +432,23 @@ def _cursor_values(cursor: str, sort: str) -> list[Any] | None:
     return values[1:]
 
 
+def _sort_of(filters: QueueFilters) -> str:
+    if filters.view == "solved":
+        return "solved"
+    return filters.sort if filters.sort in SORTS else "urgency"
+
+
+def queue_tickets(user: User, filters: QueueFilters) -> QuerySet[Ticket]:
+    """Every ticket of a queue view with its filters, in the view's order: what the
+    queue's pages show one after another (exports read it whole)."""
+    tickets = _filtered(user, filters)
+    sort = _sort_of(filters)
+    order = _ORDERS[sort]
+    if sort == "urgency":
+        return tickets.order_by(urgency().asc(), *order.order_by[1:])
+    return tickets.order_by(*order.order_by)
+
+
 def queue_page(
     user: User, filters: QueueFilters, cursor: str = "", *, full_rows: bool = False
 ) -> Page:
@@ -410,16 +459,11 @@ def queue_page(
     loaded: at 50 rows a page, building whole objects for four tables cost more
     than the query. ``full_rows`` loads every field (the API returns them all).
     """
-    tickets = _filtered(user, filters)
+    tickets = queue_tickets(user, filters)
     if full_rows:
         tickets = tickets.select_related("requester", "queue", "assignee").defer("search_vector")
-    sort = "solved" if filters.view == "solved" else (
-        filters.sort if filters.sort in SORTS else "urgency")  # fmt: skip
+    sort = _sort_of(filters)
     order = _ORDERS[sort]
-    if sort == "urgency":
-        tickets = tickets.order_by(urgency().asc(), *order.order_by[1:])
-    else:
-        tickets = tickets.order_by(*order.order_by)
     after = _cursor_values(cursor, sort)
     if after is not None:
         tickets = tickets.filter(

@@ -3,6 +3,7 @@ one service or selector call, a page or fragment out."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.http import AuthenticatedRequest
 from accounts.models import User
+from accounts.selectors import visible_teams, visible_users, visible_vendors
 from core.errors import DomainError
 from tickets import bulk as bulk_actions
 from tickets import panels, presence, presenters, selectors, services
@@ -64,6 +66,7 @@ def _queue_context(
     }
     if not full_page:
         return context
+    narrowed = _narrowed(user, filters)
     facets = selectors.queue_facets(user)
     view_statuses = selectors.VIEW_STATUSES.get(filters.view, ())
     context.update({
@@ -72,7 +75,13 @@ def _queue_context(
         "statuses": [(v, label) for v, label in Status.choices if v in view_statuses],
         "priorities": Priority.choices,
         "channels": Channel.choices,
-        "sorts": _sort_choices(),
+        "sorts": [(sort, label) for sort, label in _sort_choices()
+                  if filters.view != "any" or sort in selectors.ANY_SORTS],
+        "narrowed": narrowed,
+        "assignee_person": (
+            visible_users(user).filter(pk=int(filters.assignee)).first()
+            if filters.assignee.isdigit() else None),
+        "unnarrowed_query": _unnarrowed(filters) if narrowed else "",
         "languages": _language_choices(facets.languages, filters.language),
         "tags": sorted({*facets.tags, *([filters.tag] if filters.tag else [])}),
         "bulk_people": list(selectors.bulk_assignees(user)[: selectors.MAX_BULK_ASSIGNEES]),
@@ -82,6 +91,44 @@ def _queue_context(
         "save_form": SavedViewForm(),
     })  # fmt: skip
     return context
+
+
+_NARROWING = ("category", "team", "vendor", "created_from", "created_to", "solved_from",
+              "solved_to")  # fmt: skip
+
+
+def _narrowed(user: User, filters: selectors.QueueFilters) -> list[dict[str, str]]:
+    """The filters a dashboard's number brought (not offered by the filter form): each
+    as a hidden field to keep and a sentence to show."""
+    found = []
+    for name in _NARROWING:
+        value = getattr(filters, name)
+        if value in ("", None):
+            continue
+        if name == "category":
+            text = _("Category: %(name)s") % {"name": value}
+        elif name in ("team", "vendor"):
+            scoped = visible_teams(user) if name == "team" else visible_vendors(user)
+            label = scoped.filter(pk=value).values_list("name", flat=True).first() or value
+            text = _("Assigned to someone in %(name)s") % {"name": label}
+        else:
+            words = {"created_from": _("Created from %(when)s"),
+                     "created_to": _("Created before %(when)s"),
+                     "solved_from": _("Solved from %(when)s"),
+                     "solved_to": _("Solved before %(when)s")}  # fmt: skip
+            text = words[name] % {"when": timeline_words.when(value)}
+            value = value.isoformat()
+        found.append({"name": name, "value": str(value), "text": text})
+    return found
+
+
+def _unnarrowed(filters: selectors.QueueFilters) -> str:
+    """The same view without what a dashboard's number added."""
+    plain = dataclasses.replace(
+        filters, category="", team=None, vendor=None, created_from=None, created_to=None,
+        solved_from=None, solved_to=None, view="all" if filters.view == "any" else filters.view,
+    )  # fmt: skip
+    return plain.as_query()
 
 
 def _sort_choices() -> list[tuple[str, str]]:

@@ -6,152 +6,243 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='BackfillState',
+            name="BackfillState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('last_ticket_id', models.BigIntegerField(default=0)),
-                ('live_since', models.BigIntegerField(default=0)),
-                ('total', models.BigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("last_ticket_id", models.BigIntegerField(default=0)),
+                ("live_since", models.BigIntegerField(default=0)),
+                ("total", models.BigIntegerField(default=0)),
             ],
             options={
-                'verbose_name': 'analytics backfill',
-                'verbose_name_plural': 'analytics backfills',
+                "verbose_name": "analytics backfill",
+                "verbose_name_plural": "analytics backfills",
             },
         ),
         migrations.CreateModel(
-            name='DailyRollup',
+            name="DailyRollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('queue_id', models.BigIntegerField(blank=True, null=True)),
-                ('dim', models.CharField(blank=True, max_length=12)),
-                ('value', models.CharField(blank=True, max_length=96)),
-                ('created', models.BigIntegerField(default=0)),
-                ('solved', models.BigIntegerField(default=0)),
-                ('reopened', models.BigIntegerField(default=0)),
-                ('open', models.BigIntegerField(default=0)),
-                ('reopened_7d', models.BigIntegerField(default=0)),
-                ('replies', models.BigIntegerField(default=0)),
-                ('one_touch', models.BigIntegerField(default=0)),
-                ('escalated', models.BigIntegerField(default=0)),
-                ('incident_linked', models.BigIntegerField(default=0)),
-                ('sla_met_first_reply', models.BigIntegerField(default=0)),
-                ('sla_breached_first_reply', models.BigIntegerField(default=0)),
-                ('sla_met_next_reply', models.BigIntegerField(default=0)),
-                ('sla_breached_next_reply', models.BigIntegerField(default=0)),
-                ('sla_met_resolution', models.BigIntegerField(default=0)),
-                ('sla_breached_resolution', models.BigIntegerField(default=0)),
-                ('replies_per_solved_n', models.BigIntegerField(default=0)),
-                ('replies_per_solved_sum', models.FloatField(default=0)),
-                ('csat_n', models.BigIntegerField(default=0)),
-                ('csat_sum', models.FloatField(default=0)),
-                ('qa_n', models.BigIntegerField(default=0)),
-                ('qa_sum', models.FloatField(default=0)),
-                ('first_reply_n', models.BigIntegerField(default=0)),
-                ('first_reply_sum', models.FloatField(default=0)),
-                ('first_reply_hist', django.contrib.postgres.fields.ArrayField(base_field=models.IntegerField(), blank=True, null=True, size=None)),
-                ('first_reply_business_n', models.BigIntegerField(default=0)),
-                ('first_reply_business_sum', models.FloatField(default=0)),
-                ('first_reply_business_hist', django.contrib.postgres.fields.ArrayField(base_field=models.IntegerField(), blank=True, null=True, size=None)),
-                ('resolution_n', models.BigIntegerField(default=0)),
-                ('resolution_sum', models.FloatField(default=0)),
-                ('resolution_hist', django.contrib.postgres.fields.ArrayField(base_field=models.IntegerField(), blank=True, null=True, size=None)),
-                ('wait_n', models.BigIntegerField(default=0)),
-                ('wait_sum', models.FloatField(default=0)),
-                ('wait_hist', django.contrib.postgres.fields.ArrayField(base_field=models.IntegerField(), blank=True, null=True, size=None)),
-                ('zone', models.CharField(max_length=64)),
-                ('day', models.DateField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("queue_id", models.BigIntegerField(blank=True, null=True)),
+                ("dim", models.CharField(blank=True, max_length=12)),
+                ("value", models.CharField(blank=True, max_length=96)),
+                ("created", models.BigIntegerField(default=0)),
+                ("solved", models.BigIntegerField(default=0)),
+                ("reopened", models.BigIntegerField(default=0)),
+                ("open", models.BigIntegerField(default=0)),
+                ("reopened_7d", models.BigIntegerField(default=0)),
+                ("replies", models.BigIntegerField(default=0)),
+                ("one_touch", models.BigIntegerField(default=0)),
+                ("escalated", models.BigIntegerField(default=0)),
+                ("incident_linked", models.BigIntegerField(default=0)),
+                ("sla_met_first_reply", models.BigIntegerField(default=0)),
+                ("sla_breached_first_reply", models.BigIntegerField(default=0)),
+                ("sla_met_next_reply", models.BigIntegerField(default=0)),
+                ("sla_breached_next_reply", models.BigIntegerField(default=0)),
+                ("sla_met_resolution", models.BigIntegerField(default=0)),
+                ("sla_breached_resolution", models.BigIntegerField(default=0)),
+                ("replies_per_solved_n", models.BigIntegerField(default=0)),
+                ("replies_per_solved_sum", models.FloatField(default=0)),
+                ("csat_n", models.BigIntegerField(default=0)),
+                ("csat_sum", models.FloatField(default=0)),
+                ("qa_n", models.BigIntegerField(default=0)),
+                ("qa_sum", models.FloatField(default=0)),
+                ("first_reply_n", models.BigIntegerField(default=0)),
+                ("first_reply_sum", models.FloatField(default=0)),
+                (
+                    "first_reply_hist",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.IntegerField(), blank=True, null=True, size=None
+                    ),
+                ),
+                ("first_reply_business_n", models.BigIntegerField(default=0)),
+                ("first_reply_business_sum", models.FloatField(default=0)),
+                (
+                    "first_reply_business_hist",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.IntegerField(), blank=True, null=True, size=None
+                    ),
+                ),
+                ("resolution_n", models.BigIntegerField(default=0)),
+                ("resolution_sum", models.FloatField(default=0)),
+                (
+                    "resolution_hist",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.IntegerField(), blank=True, null=True, size=None
+                    ),
+                ),
+                ("wait_n", models.BigIntegerField(default=0)),
+                ("wait_sum", models.FloatField(default=0)),
+                (
+                    "wait_hist",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.IntegerField(), blank=True, null=True, size=None
+                    ),
+                ),
+                ("zone", models.CharField(max_length=64)),
+                ("day", models.DateField()),
             ],
             options={
-                'verbose_name': 'daily rollup',
-                'verbose_name_plural': 'daily rollups',
-                'constraints': [models.UniqueConstraint(fields=('zone', 'dim', 'day', 'queue_id', 'value'), name='analytics_daily_key', nulls_distinct=False)],
+                "verbose_name": "daily rollup",
+                "verbose_name_plural": "daily rollups",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("zone", "dim", "day", "queue_id", "value"),
+                        name="analytics_daily_key",
+                        nulls_distinct=False,
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Fact',
+            name="Fact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=32)),
-                ('at', models.DateTimeField()),
-                ('sign', models.SmallIntegerField(default=1)),
-                ('value', models.FloatField(blank=True, null=True)),
-                ('bucket', models.SmallIntegerField(blank=True, null=True)),
-                ('ticket_id', models.BigIntegerField()),
-                ('queue_id', models.BigIntegerField(blank=True, null=True)),
-                ('vendor_id', models.BigIntegerField(blank=True, null=True)),
-                ('team_id', models.BigIntegerField(blank=True, null=True)),
-                ('agent_id', models.BigIntegerField(blank=True, null=True)),
-                ('language', models.CharField(blank=True, max_length=16)),
-                ('channel', models.CharField(blank=True, max_length=16)),
-                ('category', models.CharField(blank=True, max_length=64)),
-                ('priority', models.SmallIntegerField(blank=True, null=True)),
-                ('tags', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=64), blank=True, default=list, size=None)),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('folded', models.BooleanField(default=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=32)),
+                ("at", models.DateTimeField()),
+                ("sign", models.SmallIntegerField(default=1)),
+                ("value", models.FloatField(blank=True, null=True)),
+                ("bucket", models.SmallIntegerField(blank=True, null=True)),
+                ("ticket_id", models.BigIntegerField()),
+                ("queue_id", models.BigIntegerField(blank=True, null=True)),
+                ("vendor_id", models.BigIntegerField(blank=True, null=True)),
+                ("team_id", models.BigIntegerField(blank=True, null=True)),
+                ("agent_id", models.BigIntegerField(blank=True, null=True)),
+                ("language", models.CharField(blank=True, max_length=16)),
+                ("channel", models.CharField(blank=True, max_length=16)),
+                ("category", models.CharField(blank=True, max_length=64)),
+                ("priority", models.SmallIntegerField(blank=True, null=True)),
+                (
+                    "tags",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=64),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("folded", models.BooleanField(default=False)),
             ],
             options={
-                'verbose_name': 'analytics fact',
-                'verbose_name_plural': 'analytics facts',
-                'indexes': [models.Index(fields=['ticket_id', 'kind'], name='analytics_fact_ticket_idx'), models.Index(condition=models.Q(('folded', False)), fields=['id'], name='analytics_fact_unfolded_idx')],
+                "verbose_name": "analytics fact",
+                "verbose_name_plural": "analytics facts",
+                "indexes": [
+                    models.Index(fields=["ticket_id", "kind"], name="analytics_fact_ticket_idx"),
+                    models.Index(
+                        condition=models.Q(("folded", False)),
+                        fields=["id"],
+                        name="analytics_fact_unfolded_idx",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HourlyRollup',
+            name="HourlyRollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('queue_id', models.BigIntegerField(blank=True, null=True)),
-                ('dim', models.CharField(blank=True, max_length=12)),
-                ('value', models.CharField(blank=True, max_length=96)),
-                ('created', models.BigIntegerField(default=0)),
-                ('solved', models.BigIntegerField(default=0)),
-                ('reopened', models.BigIntegerField(default=0)),
-                ('open', models.BigIntegerField(default=0)),
-                ('reopened_7d', models.BigIntegerField(default=0)),
-                ('replies', models.BigIntegerField(default=0)),
-                ('one_touch', models.BigIntegerField(default=0)),
-                ('escalated', models.BigIntegerField(default=0)),
-                ('incident_linked', models.BigIntegerField(default=0)),
-                ('sla_met_first_reply', models.BigIntegerField(default=0)),
-                ('sla_breached_first_reply', models.BigIntegerField(default=0)),
-                ('sla_met_next_reply', models.BigIntegerField(default=0)),
-                ('sla_breached_next_reply', models.BigIntegerField(default=0)),
-                ('sla_met_resolution', models.BigIntegerField(default=0)),
-                ('sla_breached_resolution', models.BigIntegerField(default=0)),
-                ('replies_per_solved_n', models.BigIntegerField(default=0)),
-                ('replies_per_solved_sum', models.FloatField(default=0)),
-                ('csat_n', models.BigIntegerField(default=0)),
-                ('csat_sum', models.FloatField(default=0)),
-                ('qa_n', models.BigIntegerField(default=0)),
-                ('qa_sum', models.FloatField(default=0)),
-                ('first_reply_n', models.BigIntegerField(default=0)),
-                ('first_reply_sum', models.FloatField(default=0)),
-                ('first_reply_hist', django.contrib.postgres.fields.ArrayField(base_field=models.IntegerField(), blank=True, null=True, size=None)),
-                ('first_reply_business_n', models.BigIntegerField(default=0)),
-                ('first_reply_business_sum', models.FloatField(default=0)),
-                ('first_reply_business_hist', django.contrib.postgres.fields.ArrayField(base_field=models.IntegerField(), blank=True, null=True, size=None)),
-                ('resolution_n', models.BigIntegerField(default=0)),
-                ('resolution_sum', models.FloatField(default=0)),
-                ('resolution_hist', django.contrib.postgres.fields.ArrayField(base_field=models.IntegerField(), blank=True, null=True, size=None)),
-                ('wait_n', models.BigIntegerField(default=0)),
-                ('wait_sum', models.FloatField(default=0)),
-                ('wait_hist', django.contrib.postgres.fields.ArrayField(base_field=models.IntegerField(), blank=True, null=True, size=None)),
-                ('hour', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("queue_id", models.BigIntegerField(blank=True, null=True)),
+                ("dim", models.CharField(blank=True, max_length=12)),
+                ("value", models.CharField(blank=True, max_length=96)),
+                ("created", models.BigIntegerField(default=0)),
+                ("solved", models.BigIntegerField(default=0)),
+                ("reopened", models.BigIntegerField(default=0)),
+                ("open", models.BigIntegerField(default=0)),
+                ("reopened_7d", models.BigIntegerField(default=0)),
+                ("replies", models.BigIntegerField(default=0)),
+                ("one_touch", models.BigIntegerField(default=0)),
+                ("escalated", models.BigIntegerField(default=0)),
+                ("incident_linked", models.BigIntegerField(default=0)),
+                ("sla_met_first_reply", models.BigIntegerField(default=0)),
+                ("sla_breached_first_reply", models.BigIntegerField(default=0)),
+                ("sla_met_next_reply", models.BigIntegerField(default=0)),
+                ("sla_breached_next_reply", models.BigIntegerField(default=0)),
+                ("sla_met_resolution", models.BigIntegerField(default=0)),
+                ("sla_breached_resolution", models.BigIntegerField(default=0)),
+                ("replies_per_solved_n", models.BigIntegerField(default=0)),
+                ("replies_per_solved_sum", models.FloatField(default=0)),
+                ("csat_n", models.BigIntegerField(default=0)),
+                ("csat_sum", models.FloatField(default=0)),
+                ("qa_n", models.BigIntegerField(default=0)),
+                ("qa_sum", models.FloatField(default=0)),
+                ("first_reply_n", models.BigIntegerField(default=0)),
+                ("first_reply_sum", models.FloatField(default=0)),
+                (
+                    "first_reply_hist",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.IntegerField(), blank=True, null=True, size=None
+                    ),
+                ),
+                ("first_reply_business_n", models.BigIntegerField(default=0)),
+                ("first_reply_business_sum", models.FloatField(default=0)),
+                (
+                    "first_reply_business_hist",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.IntegerField(), blank=True, null=True, size=None
+                    ),
+                ),
+                ("resolution_n", models.BigIntegerField(default=0)),
+                ("resolution_sum", models.FloatField(default=0)),
+                (
+                    "resolution_hist",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.IntegerField(), blank=True, null=True, size=None
+                    ),
+                ),
+                ("wait_n", models.BigIntegerField(default=0)),
+                ("wait_sum", models.FloatField(default=0)),
+                (
+                    "wait_hist",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.IntegerField(), blank=True, null=True, size=None
+                    ),
+                ),
+                ("hour", models.DateTimeField()),
             ],
             options={
-                'verbose_name': 'hourly rollup',
-                'verbose_name_plural': 'hourly rollups',
-                'indexes': [models.Index(condition=models.Q(('open', 0), _negated=True), fields=['dim', 'hour'], name='analytics_hourly_backlog_idx')],
-                'constraints': [models.UniqueConstraint(fields=('dim', 'hour', 'queue_id', 'value'), name='analytics_hourly_key', nulls_distinct=False)],
+                "verbose_name": "hourly rollup",
+                "verbose_name_plural": "hourly rollups",
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("open", 0), _negated=True),
+                        fields=["dim", "hour"],
+                        name="analytics_hourly_backlog_idx",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("dim", "hour", "queue_id", "value"),
+                        name="analytics_hourly_key",
+                        nulls_distinct=False,
+                    )
+                ],
             },
         ),
     ]

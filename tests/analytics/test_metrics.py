@@ -203,7 +203,8 @@ def test_a_vendor_lead_reads_only_their_vendors_queues(floor):
     assert read(floor["people"]["north_agent"])["created"] == 0  # agents have no dashboard
 
 
-def test_a_day_in_the_viewers_time_zone_reads_the_same_from_hours_and_days(floor):
+def test_a_day_in_the_viewers_time_zone_reads_the_same_from_hours_and_days(floor, settings):
+    settings.ANALYTICS_DAY_ZONES = ["UTC", "Asia/Tokyo", "America/New_York"]
     queue = floor["queues"]["inhouse"]
     admin = floor["people"]["admin"]
     for hours in (-20, -10, -2, 1, 5, 20):

@@ -41,8 +41,10 @@ def test_each_role_sees_the_header_it_saw_before_the_apps_registered_their_entri
     ("role", "expected"),
     [
         (Role.AGENT, []),
-        (Role.LEAD, [("people", "People", "/accounts/people/")]),
-        (Role.ADMIN, [("people", "People", "/accounts/people/"),
+        (Role.LEAD, [("dashboard", "Dashboard", "/analytics/"),
+                     ("people", "People", "/accounts/people/")]),
+        (Role.ADMIN, [("dashboard", "Dashboard", "/analytics/"),
+                      ("people", "People", "/accounts/people/"),
                       ("admin", "Administration", "/admin/")]),
     ],
 )  # fmt: skip

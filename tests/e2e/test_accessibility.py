@@ -15,6 +15,7 @@ from urllib.parse import quote
 from django.conf import settings
 
 from accounts.models import User
+from analytics.fold import fold_all
 from escalations.selectors import visible_escalations, visible_incidents
 from sops.models import SOPVersion
 from sops.selectors import visible_sops
@@ -80,6 +81,10 @@ def main_pages(user: User) -> list[tuple[str, str, bool]]:
         ("on-call", "/escalations/on-call/", True),
         ("preferences", "/accounts/preferences/", True),
         ("people", "/accounts/people/", True),
+        ("dashboard", "/analytics/", True),
+        ("dashboard by language, 30 days", "/analytics/?range=30&slice=language:en", True),
+        ("agent table", "/analytics/agents/", True),
+        ("vendor comparison", "/analytics/vendors/", True),
     ]
 
 
@@ -125,6 +130,7 @@ def test_every_main_page_has_no_serious_accessibility_violations_in_english_and_
     browser, live_server, demo_org, console_errors
 ):
     assert AXE.exists(), "axe-core is missing: run npm ci (package-lock.json)"
+    fold_all()  # the dashboards show what the demo's changes through the services recorded
     pages = main_pages(User.objects.get(email=EMAIL))
     found = []
     # One test for both languages: the demo is seeded once.

@@ -21,8 +21,11 @@ def nav_keys(response):
     ("role", "expected"),
     [
         (Role.AGENT, ["home", "queue", "sops", "escalations", "incidents"]),
-        (Role.LEAD, ["home", "queue", "sops", "escalations", "incidents", "people"]),
-        (Role.ADMIN, ["home", "queue", "sops", "escalations", "incidents", "people", "admin"]),
+        (Role.LEAD, ["home", "queue", "sops", "escalations", "incidents", "dashboard", "people"]),
+        (
+            Role.ADMIN,
+            ["home", "queue", "sops", "escalations", "incidents", "dashboard", "people", "admin"],
+        ),
     ],
 )
 def test_navigation_follows_the_role(client, role, expected):

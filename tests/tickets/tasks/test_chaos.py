@@ -17,6 +17,9 @@ ENV = {
 }
 
 
+# It restarts the Redis server that every test shares, and its timings assume workers
+# that no other test competes with: under pytest-xdist it runs alone.
+@pytest.mark.exclusive
 @pytest.mark.django_db(transaction=True)
 def test_no_notification_is_lost_when_workers_die_and_redis_restarts(settings, tmp_path):
     settings.WEBHOOK_ALLOWED_PRIVATE_HOSTS = ["127.0.0.1"]
