@@ -202,10 +202,10 @@ def evaluate(
                 alerts.append((s, boundary * BUCKET_MINUTES))
         window = slice(boundary - PER_HOUR, boundary)
         flags = ideal_spikes(counts[:, window].sum(axis=1), rate[:, window].sum(axis=1), thresholds)
-        for s in np.flatnonzero(flags):
+        for s in map(int, np.flatnonzero(flags)):
             if may_alert(last_ideal[s], now, thresholds.cooldown):
                 last_ideal[s] = now
-                ideal.append((int(s), boundary * BUCKET_MINUTES))
+                ideal.append((s, boundary * BUCKET_MINUTES))
     return alerts, ideal, cpu, n_buckets + 1 - WARMUP_DAYS * PER_DAY
 
 
