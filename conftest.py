@@ -24,13 +24,16 @@ def _clean_test_redis():
 
     claim = claim_redis_database(settings.REDIS_URL, settings.TEST_REDIS_DB)
     heartbeats.client().flushdb()
-    yield
+    yield claim
     claim.close()
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
+def _clear_cache(_clean_test_redis):
     from django.core.cache import cache
 
+    from tests.support.parallel import keep_claim
+
+    keep_claim(_clean_test_redis)
     cache.clear()
     yield

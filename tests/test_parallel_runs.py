@@ -6,12 +6,13 @@ import sys
 import threading
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 
 from helpdesk.settings_test import _test_redis_db
 from tests import processes
-from tests.support.parallel import RunLock, claim_redis_database
+from tests.support.parallel import RunLock, claim_redis_database, keep_claim
 
 
 def test_each_xdist_worker_counts_down_from_the_base_redis_database():
@@ -39,6 +40,16 @@ def test_a_second_run_on_the_same_redis_database_is_stopped():
     # This session holds its claim (the root conftest); another one is refused.
     with pytest.raises(pytest.fail.Exception, match="is in use by another test run"):
         claim_redis_database(settings.REDIS_URL, settings.TEST_REDIS_DB)
+
+
+def test_the_claim_holds_after_its_connection_is_dropped(_clean_test_redis):
+    # As when the chaos test restarts Redis: the next test's set-up reconnects the claim.
+    other = redis.Redis.from_url(settings.REDIS_URL)
+    other.client_kill_filter(_id=_clean_test_redis.client_id())
+    keep_claim(_clean_test_redis)
+    with pytest.raises(pytest.fail.Exception, match="is in use by another test run"):
+        claim_redis_database(settings.REDIS_URL, settings.TEST_REDIS_DB)
+    other.close()
 
 
 def test_an_exclusive_test_waits_for_running_ones_and_goes_before_new_ones(tmp_path):

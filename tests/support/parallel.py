@@ -23,10 +23,12 @@ CLIENT_NAME = "helpdesk-tests"
 
 def claim_redis_database(url: str, db: int) -> redis.Redis:
     """One connection, to be held for the session, that marks Redis database ``db`` as
-    this run's; fails the caller if another test process holds one there."""
-    claim = redis.Redis.from_url(url, single_connection_client=True)
+    this run's; fails the caller if another test process holds one there. The name is
+    a connection setting, so a reconnection (see `keep_claim`) names itself again."""
+    claim = redis.Redis.from_url(
+        url, single_connection_client=True, client_name=f"{CLIENT_NAME}-{os.getpid()}"
+    )
     try:
-        claim.client_setname(f"{CLIENT_NAME}-{os.getpid()}")
         own_id = claim.client_id()
         clients = claim.client_list()
     except redis.ResponseError:  # a hosted Redis may refuse CLIENT commands
@@ -47,6 +49,15 @@ def claim_redis_database(url: str, db: int) -> redis.Redis:
             pytrace=False,
         )
     return claim
+
+
+def keep_claim(claim: redis.Redis) -> None:
+    """Reconnect the claim if Redis was restarted since (the chaos test restarts the
+    embedded one), so the run stays marked as this database's for the next tests."""
+    try:
+        claim.ping()
+    except redis.ConnectionError:
+        claim.ping()  # the failed command dropped the connection; this one reconnects
 
 
 class RunLock:
