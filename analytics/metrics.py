@@ -48,8 +48,9 @@ def percentile(hist: Sequence[int] | None, q: float) -> float | None:
             continue
         if seen + count >= rank:
             low, high = measures.bucket_bounds(index)
-            # Each of the bucket's durations sits at the middle of its share of it.
-            share = min(1.0, max(0.0, (rank - seen - 0.5) / count))
+            # The bucket's durations spread evenly across it: the rank's share of them.
+            # (One duration alone is read at the bucket's middle, within ±6% of it.)
+            share = min(1.0, max(0.0, (rank - seen) / count))
             if index == 0:
                 return low + (high - low) * share
             return low * (high / low) ** share
