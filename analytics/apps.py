@@ -15,6 +15,13 @@ class AnalyticsConfig(AppConfig):
         from analytics.selectors import can_view
 
         handlers.connect()
+        from analytics import export_sources
+
+        export_sources.register()
+        from analytics.reports import webhook_endpoint
+        from tickets import outbox
+
+        outbox.register_webhook_endpoint("analytics_report", webhook_endpoint)
         navigation.register(navigation.NavEntry(
             key="dashboard", label=_("Dashboard"), url_name="analytics:dashboard", order=400,
             visible_to=can_view))  # fmt: skip

@@ -8,7 +8,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from analytics.fold import day_zones
+from analytics.models import WEEKDAYS
 from analytics.selectors import Names, Period, Slice
 from core.forms import StyledFormMixin
 from tickets.models import Channel, Priority
@@ -107,6 +108,15 @@ class Controls:
         return urlencode(pairs)
 
 
+    @property
+    def full_query(self) -> str:
+        """Every control as a query string: what an export of the page's tables reads."""
+        pairs = [("range", self.range), ("bucket", self.bucket), ("tz", self.tz)]
+        if self.slice_dim:
+            pairs.append(("slice", self.slice_key))
+        return urlencode(pairs)
+
+
 class DashboardForm(StyledFormMixin, forms.Form):
     range = forms.ChoiceField(label=_("Range"), required=False, choices=list(RANGE_LABELS.items()))
     bucket = forms.ChoiceField(
@@ -190,3 +200,63 @@ class DashboardForm(StyledFormMixin, forms.Form):
         ranges), and the one shown if it is neither."""
         own = default_zone(self.user)
         return list(dict.fromkeys([own, *sorted({*day_zones(), current} - {own})]))
+
+
+def _person_label(person: User) -> str:
+    name = person.get_full_name()
+    return f"{name} ({person.email})" if name else person.email
+
+
+class ReportForm(StyledFormMixin, forms.Form):
+    """A scheduled report's settings. The slice's options are those of the dashboard
+    filter (``slice_options``); the recipients those ``reports.recipient_choices`` gives;
+    the webhook field is an admin's only."""
+
+    name = forms.CharField(label=_("Name"), max_length=120)
+    page = forms.ChoiceField(label=_("Page"))
+    slice = forms.ChoiceField(label=_("Show only"), required=False)
+    cadence = forms.ChoiceField(label=_("How often"))
+    weekday = forms.TypedChoiceField(label=_("Day of the week (weekly reports)"), coerce=int,
+                                     choices=WEEKDAYS, initial=0)  # fmt: skip
+    hour = forms.TypedChoiceField(label=_("Hour"), coerce=int, initial=7,
+                                  choices=[(h, f"{h:02d}:00") for h in range(24)])  # fmt: skip
+    time_zone = forms.CharField(label=_("Time zone"), max_length=64)
+    recipients = forms.ModelMultipleChoiceField(
+        label=_("Recipients"), queryset=User.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Each gets the numbers they may see, in their own language."),
+    )  # fmt: skip
+    webhook_url = forms.URLField(
+        label=_("Webhook URL (optional)"), required=False, max_length=500, assume_scheme="https",
+        help_text=_("Also post the numbers, signed, to this address."),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, pages: list[tuple[str, Any]], cadences: list[tuple[str, Any]],
+                 slices: list[tuple[str, Any]], people: Any, webhook: bool,
+                 **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(*args, **kwargs)
+        self.fields["page"].choices = pages
+        self.fields["cadence"].choices = cadences
+        self.fields["slice"].choices = [("", _("Everything you can see")), *slices]
+        recipients = cast("forms.ModelMultipleChoiceField", self.fields["recipients"])
+        recipients.queryset = people
+        recipients.label_from_instance = _person_label  # type: ignore[method-assign]
+        recipients.widget.attrs["class"] = ""
+        if not webhook:
+            del self.fields["webhook_url"]
+
+    def clean_time_zone(self) -> str:
+        zone = self.cleaned_data["time_zone"].strip()
+        if zone not in _zones():
+            raise forms.ValidationError(
+                _("“%(zone)s” is not a time zone we know."), params={"zone": zone}
+            )
+        return zone
+
+    def clean_webhook_url(self) -> str:
+        from core.webhook_targets import validate_webhook_url
+
+        url = self.cleaned_data["webhook_url"].strip()
+        if url:
+            validate_webhook_url(url)
+        return url

@@ -191,3 +191,93 @@ class SpikeAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dim}={self.value}: {self.count} vs {self.expected:.0f}"
+
+
+WEEKDAYS = [
+    (0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")),
+    (4, _("Friday")), (5, _("Saturday")), (6, _("Sunday")),
+]  # fmt: skip
+
+
+class ScheduledReport(models.Model):
+    """A saved dashboard (its page and slice) sent daily or weekly: by email to each
+    recipient as they may see it, in their language, with the page's table as a CSV;
+    and, if an admin set one, as a signed webhook of the owner's numbers.
+
+    A daily report covers the local day before the one it is sent on, a weekly one the
+    seven days before; ``hour`` and ``weekday`` are in ``time_zone``. Deleting keeps
+    the row (``deleted_at``) for its audit trail."""
+
+    class Page(models.TextChoices):
+        DASHBOARD = "dashboard", _("Dashboard")
+        AGENTS = "agents", _("Agents")
+        VENDORS = "vendors", _("Vendors side by side")
+
+    class Cadence(models.TextChoices):
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                              related_name="scheduled_reports")  # fmt: skip
+    name = models.CharField(_("name"), max_length=120)
+    page = models.CharField(_("page"), max_length=16, choices=Page.choices,
+                            default=Page.DASHBOARD)  # fmt: skip
+    # The dashboard's slice as its filter writes it ("language:es", "queue:3"), or "".
+    slice = models.CharField(_("show only"), max_length=100, blank=True)
+    cadence = models.CharField(_("how often"), max_length=8, choices=Cadence.choices,
+                               default=Cadence.WEEKLY)  # fmt: skip
+    weekday = models.PositiveSmallIntegerField(_("day of the week"), default=0,
+                                               choices=WEEKDAYS)  # fmt: skip
+    hour = models.PositiveSmallIntegerField(_("hour"), default=7)
+    time_zone = models.CharField(_("time zone"), max_length=64)
+    recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+",
+                                        verbose_name=_("recipients"))  # fmt: skip
+    webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True)
+    webhook_secret = models.CharField(max_length=100, blank=True)
+    active = models.BooleanField(default=True)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The beat task's question: which reports are due?
+            models.Index(
+                fields=["next_run_at"],
+                name="report_due_idx",
+                condition=Q(active=True, deleted_at__isnull=True),
+            ),  # fmt: skip
+            models.Index(fields=["owner", "-created_at", "-id"], name="report_owner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ScheduledReportEvent(models.Model):
+    """Append-only audit of scheduled reports: made, changed, paused, resumed, deleted,
+    and each sending (its period and whom it reached). A database trigger refuses edits."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created"
+        CHANGED = "changed"
+        PAUSED = "paused"
+        RESUMED = "resumed"
+        DELETED = "deleted"
+        SENT = "sent"
+        TEST_SENT = "test_sent"
+
+    report = models.ForeignKey(ScheduledReport, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+")  # fmt: skip
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["report", "created_at", "id"], name="report_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on report {self.report_id}"

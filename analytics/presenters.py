@@ -574,7 +574,7 @@ def _queue_table(frame: Frame, dim: str, rows: list[tuple[int | None, str, Total
     return table
 
 
-def _by_value(rows: list[tuple[int | None, str, Totals]]) -> list[tuple[str, Totals]]:
+def by_value(rows: list[tuple[int | None, str, Totals]]) -> list[tuple[str, Totals]]:
     grouped: dict[str, list[Totals]] = {}
     for _queue, value, totals in rows:
         grouped.setdefault(value, []).append(totals)
@@ -666,9 +666,7 @@ def dashboard(frame: Frame) -> dict[str, Any]:
         "more_at_risk": more_at_risk,
         "at_risk_link": frame.drill.at_risk(),
         "queue_table": _queue_table(frame, dim, tables[dim]),
-        "vendor_table": _vendor_table(frame, _by_value(tables["vendor"]))
-        if vendors_shown
-        else None,
+        "vendor_table": _vendor_table(frame, by_value(tables["vendor"])) if vendors_shown else None,
         "vendors_hidden": can_compare_vendors(frame) and not vendors_shown,
         "chart_data": chart_data,
         "chart_tables": chart_tables,

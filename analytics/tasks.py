@@ -21,3 +21,11 @@ def watch_spikes() -> int:
     from analytics import watch
 
     return len(watch.evaluate())
+
+
+@shared_task(ignore_result=True)
+def send_reports() -> int:
+    """Beat, every minute: send the scheduled reports that are due."""
+    from analytics import reports
+
+    return reports.reports_run_due()

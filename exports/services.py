@@ -163,7 +163,7 @@ def _write(job: ExportJob, zone: tzinfo) -> tuple[str, int, int]:
         # time (a text wrapper over the file encoded row by row, a fifth of the time).
         buffer = io.StringIO(newline="")
         writer = csv.writer(buffer)
-        writer.writerow(cells.row(source.header_for(owner)))
+        writer.writerow(cells.row(source.header_for(owner, job.params)))
         done = 0
         for row in source.rows(owner, job.params):
             if done == limit:
@@ -222,6 +222,18 @@ class _Cells:
         if isinstance(value, list | tuple):
             return self.row([", ".join(str(item) for item in value)])[0]
         return self.row([str(value)])[0]  # lazy translations, choices, anything else
+
+
+def csv_text(header: Iterable[object], rows: Iterable[Iterable[object]], *, zone: tzinfo) -> str:
+    """A small table as CSV text with the byte-order mark, its cells written as an
+    export writes them (a report's attachment; an export of any size goes through
+    ``export_start``)."""
+    cells = _Cells(zone)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(cells.row(header))
+    writer.writerows(cells.row(row) for row in rows)
+    return codecs.BOM_UTF8.decode() + buffer.getvalue()
 
 
 def _finish(job: ExportJob, name: str, rows: int, size: int) -> str:

@@ -79,9 +79,15 @@ class ExportSource:
     # Who may export it at all (None: everyone who is signed in); the page's own rule.
     visible_to: Callable[[User], bool] | None = None
     filename: str = ""  # the download's name without date and ".csv"; default the key
+    # The header when it depends on the parameters too (a column named after the slice
+    # chosen); it replaces ``header``.
+    heading: Callable[[User, Params], Sequence[str | StrPromise]] | None = None
 
-    def header_for(self, user: User) -> list[str]:
-        labels = self.header(user) if callable(self.header) else self.header
+    def header_for(self, user: User, params: Params | None = None) -> list[str]:
+        if self.heading is not None:
+            labels = self.heading(user, params or {})
+        else:
+            labels = self.header(user) if callable(self.header) else self.header
         return [str(label) for label in labels]
 
     def offered_to(self, user: User) -> bool:

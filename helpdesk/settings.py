@@ -235,6 +235,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "analytics.tasks.fold",
         "schedule": env.float("ANALYTICS_FOLD_SECONDS", default=10.0),
     },
+    # Scheduled reports go out at whole hours; checking each minute sends them on time.
+    "analytics-send-reports": {
+        "task": "analytics.tasks.send_reports",
+        "schedule": env.float("ANALYTICS_REPORTS_SECONDS", default=60.0),
+    },
     "analytics-watch-spikes": {
         "task": "analytics.tasks.schedule_spike_watch",
         "schedule": crontab(minute="*/10"),

@@ -15,3 +15,12 @@ ALERT_ROUTES = {
     "analytics:alert_incident": ["post"],
     "analytics:alert_dismiss": ["post"],
 }
+# Scheduled reports are read through analytics.reports.visible_reports: admins every
+# report, a lead their own, agents none; another's report is 404 for every method
+# (tests/analytics/views/test_reports.py). The list and the new-report form are for
+# leads and admins (404 for agents).
+REPORT_ROUTES = {
+    "analytics:report_edit": ["get", "post"],
+    "analytics:report_action": ["post"],
+}
+REPORT_LISTS = {"analytics:reports": ["get"], "analytics:report_new": ["get", "post"]}

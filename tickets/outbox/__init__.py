@@ -8,7 +8,8 @@ Writing (the one way every app queues mail and webhooks)
   hands it to a worker on commit. ``automatic`` is the RFC 3834 Auto-Submitted value for
   mail no person wrote ("auto-replied" for a receipt, "auto-generated" for a
   notification); ``from_email`` the sender ("" = the default); ``ticket`` and ``message``
-  tie the mail to its thread (a message's files go with it).
+  tie the mail to its thread (a message's files go with it); ``files`` are small text
+  files made for the mail (``TextFile``: a report's CSV), kept in the row.
 - ``queue_webhook(kind=, key=, url=, payload=, ...)`` writes a signed POST of ``payload``.
   ``url`` is shown as the recipient; the delivery reads the endpoint (URL and secret) from
   ``vendor`` when given, else from the resolver registered for ``kind``
@@ -101,6 +102,15 @@ def _times(now: datetime | None) -> dict[str, datetime]:
     return {"created_at": now, "next_attempt_at": now} if now is not None else {}
 
 
+@dataclass(frozen=True)
+class TextFile:
+    """A small text file attached to one mail (``Batch.email(files=...)``)."""
+
+    name: str
+    content_type: str
+    text: str
+
+
 class Batch:
     """Notifications written together: one INSERT, one hand-over after commit. A row whose
     key the batch already holds is dropped (one person in two roles: one mail)."""
@@ -120,19 +130,24 @@ class Batch:
         self, *, kind: str, key: Sequence[object], to: str, template: str, context: dict,
         language: str, automatic: str = "", from_email: str = "", ticket: Ticket | None = None,
         message: Message | None = None, now: datetime | None = None,
+        files: Sequence[TextFile] = (),
     ) -> bool:  # fmt: skip
         """Add an email rendered from ``templates/email/<template>.*``; False (and nothing
-        rendered) when the batch already holds its key."""
+        rendered) when the batch already holds its key. ``files`` are small text files
+        made for this mail (a report's CSV), kept in the row and attached when sent."""
         derived = self._new_key(kind, key)
         if derived is None:
             return False
         rendered = mail.render(template, context, language=language)
+        payload: dict = {"headers": {"Auto-Submitted": automatic}} if automatic else {}
+        if files:
+            payload["files"] = [{"name": f.name, "type": f.content_type, "text": f.text}
+                                for f in files]  # fmt: skip
         self.rows.append(Notification(
             kind=kind, channel=Notification.Channel.EMAIL, recipient=to,
             subject=rendered.subject, body=rendered.text, body_html=rendered.html,
             from_email=from_email, idempotency_key=derived, ticket=ticket, message=message,
-            payload={"headers": {"Auto-Submitted": automatic}} if automatic else {},
-            **_times(now),
+            payload=payload, **_times(now),
         ))  # fmt: skip
         return True
 
@@ -149,6 +164,17 @@ class Batch:
             vendor=vendor, ticket=ticket, idempotency_key=derived, **_times(now),
         ))  # fmt: skip
         return True
+
+    def drop_queued(self) -> int:
+        """Leave out the rows whose key an earlier transaction already queued (work done
+        again after a crash, or late); how many. One statement."""
+        keys = [row.idempotency_key for row in self.rows]
+        if not keys:
+            return 0
+        done = set(Notification.objects.filter(idempotency_key__in=keys)
+                   .values_list("idempotency_key", flat=True))  # fmt: skip
+        self.rows = [row for row in self.rows if row.idempotency_key not in done]
+        return len(done)
 
     def queue_if(self, condition: str, params: Sequence[object]) -> list[Notification]:
         """``queue``, but the rows are written only if the SQL ``condition`` holds, decided
@@ -194,13 +220,13 @@ class Batch:
 def queue_email(
     *, kind: str, key: Sequence[object], to: str, template: str, context: dict, language: str,
     automatic: str = "", from_email: str = "", ticket: Ticket | None = None,
-    message: Message | None = None, now: datetime | None = None,
+    message: Message | None = None, now: datetime | None = None, files: Sequence[TextFile] = (),
 ) -> Notification:  # fmt: skip
     """One email (see ``Batch.email``): one INSERT, handed to a worker on commit."""
     batch = Batch()
     batch.email(kind=kind, key=key, to=to, template=template, context=context,
                 language=language, automatic=automatic, from_email=from_email, ticket=ticket,
-                message=message, now=now)  # fmt: skip
+                message=message, now=now, files=files)  # fmt: skip
     return batch.queue()[0]
 
 
@@ -278,6 +304,8 @@ def _send_email(notification: Notification) -> str:
     for item in email_attachments(notification.message_id)[0]:
         with item.file.open("rb") as handle:
             email.attach(item.filename, handle.read(), item.content_type)
+    for made in (notification.payload or {}).get("files", []):
+        email.attach(made["name"], made["text"], made["type"])
     email.send(fail_silently=False)
     return headers["Message-ID"]
 
