@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from analytics.fold import day_zones
@@ -106,7 +107,6 @@ class Controls:
         if self.slice_dim == "queue":
             pairs.append(("slice", self.slice_key))
         return urlencode(pairs)
-
 
     @property
     def full_query(self) -> str:
@@ -212,8 +212,8 @@ class ReportForm(StyledFormMixin, forms.Form):
     filter (``slice_options``); the recipients those ``reports.recipient_choices`` gives;
     the webhook field is an admin's only."""
 
-    name = forms.CharField(label=_("Name"), max_length=120)
-    page = forms.ChoiceField(label=_("Page"))
+    name = forms.CharField(label=pgettext_lazy("a report's", "Name"), max_length=120)
+    page = forms.ChoiceField(label=pgettext_lazy("a dashboard's", "Page"))
     slice = forms.ChoiceField(label=_("Show only"), required=False)
     cadence = forms.ChoiceField(label=_("How often"))
     weekday = forms.TypedChoiceField(label=_("Day of the week (weekly reports)"), coerce=int,
@@ -235,12 +235,15 @@ class ReportForm(StyledFormMixin, forms.Form):
                  slices: list[tuple[str, Any]], people: Any, webhook: bool,
                  **kwargs: Any) -> None:  # fmt: skip
         super().__init__(*args, **kwargs)
-        self.fields["page"].choices = pages
-        self.fields["cadence"].choices = cadences
-        self.fields["slice"].choices = [("", _("Everything you can see")), *slices]
+        for name, choices in (
+            ("page", pages),
+            ("cadence", cadences),
+            ("slice", [("", _("Everything you can see")), *slices]),
+        ):
+            cast("forms.ChoiceField", self.fields[name]).choices = choices
         recipients = cast("forms.ModelMultipleChoiceField", self.fields["recipients"])
         recipients.queryset = people
-        recipients.label_from_instance = _person_label  # type: ignore[method-assign]
+        recipients.label_from_instance = _person_label  # type: ignore[method-assign,assignment]
         recipients.widget.attrs["class"] = ""
         if not webhook:
             del self.fields["webhook_url"]
