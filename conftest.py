@@ -29,6 +29,17 @@ def _clean_test_redis():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # A request through the test client leaves its language active in the thread; a
+    # sentence made by the next test would come out in it.
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache(_clean_test_redis):
     from django.core.cache import cache
 
