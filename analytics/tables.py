@@ -29,7 +29,7 @@ from tickets.selectors import visible_queue_list
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
-Value = int | float | str | None
+Value = int | float | str | datetime | None
 
 RAW_LABELS: dict[str, StrPromise] = {
     "created": gettext_lazy("Created"),

@@ -209,9 +209,9 @@ def bench_http(env: dict[str, str], samples: int) -> None:
         session = Session(f"127.0.0.1:{port}")
         session.sign_in("lead@example.com", PASSWORD)
         for days in (30, 365):
-            stats = measure(lambda days=days: session.timed("GET", f"/analytics/?days={days}"),
+            stats = measure(lambda days=days: session.timed("GET", f"/analytics/?range={days}"),
                             samples)  # fmt: skip
-            print(row(f"GET /analytics/?days={days}", stats))
+            print(row(f"GET /analytics/?range={days}", stats))
 
 
 def main() -> None:
