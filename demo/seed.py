@@ -294,3 +294,19 @@ def seed_escalation_examples() -> int:
         esc.incident_open(actor=people["lead@example.com"], title="Video uploads failing",
                           severity=3, tickets=outage, tracker_key="ENG-1042")  # fmt: skip
     return made
+
+
+def seed_report_example() -> int:
+    """A weekly report of the demo lead's dashboard to themselves, the first time (through
+    the service, audited as a lead's own would be)."""
+    from analytics import reports
+    from analytics.models import ScheduledReport
+
+    lead = User.objects.filter(email="lead@example.com", is_active=True).first()
+    if lead is None or ScheduledReport.objects.exists():
+        return 0
+    reports.report_save(actor=lead, data=reports.ReportInput(
+        name="Monday numbers", page="dashboard", slice="", cadence="weekly", weekday=0,
+        hour=8, time_zone=lead.time_zone or "UTC", recipients=[lead],
+    ))  # fmt: skip
+    return 1

@@ -85,6 +85,8 @@ def main_pages(user: User) -> list[tuple[str, str, bool]]:
         ("dashboard by language, 30 days", "/analytics/?range=30&slice=language:en", True),
         ("agent table", "/analytics/agents/", True),
         ("vendor comparison", "/analytics/vendors/", True),
+        ("scheduled reports", "/analytics/reports/", True),
+        ("new scheduled report", "/analytics/reports/new/?slice=language:en", True),
     ]
 
 

@@ -79,6 +79,8 @@ class Command(BaseCommand):
             )  # fmt: skip
         if demo.seed_escalation_examples():
             self.stdout.write("Added demo escalations and an incident.")
+        if demo.seed_report_example():
+            self.stdout.write("Added a weekly scheduled report for the demo lead.")
         if first_set:
             # The seed writes with COPY, past the hooks that keep the analytics: they are
             # rebuilt from the audit trail, so the dashboards (and the spike) show at once.
