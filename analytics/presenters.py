@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -114,10 +115,16 @@ class Drill:
     page's slice (``base``) and a row's own (``row``)."""
 
     base: dict[str, str]
+    # A page links a few hundred numbers to a few dozen lists: each list's URL is made
+    # once (the queue's path, and each (list, period, row) link).
+    _path: str = field(default="", repr=False)
+    _links: dict[tuple, Link] = field(default_factory=dict, repr=False)
 
     def _url(self, first: list[tuple[str, str]], row: dict[str, str] | None) -> str:
         params = {**self.base, **(row or {})}
-        return f"{reverse('tickets:queue')}?{urlencode([*first, *sorted(params.items())])}"
+        if not self._path:
+            self._path = reverse("tickets:queue")
+        return f"{self._path}?{urlencode([*first, *sorted(params.items())])}"
 
     def created(self, start: datetime, end: datetime, row: dict[str, str] | None = None) -> Link:
         return Link(
@@ -170,9 +177,13 @@ class Drill:
     ) -> Link:
         """The tickets a metric is computed over: created in the period (volumes, first
         replies, SLA targets), or last solved in it (solves, reopens, one-touch)."""
-        if metric in ("solved", "reopen_rate", "one_touch"):
-            return self.solved(start, end, row)
-        return self.created(start, end, row)
+        solved = metric in ("solved", "reopen_rate", "one_touch")
+        key = (solved, start, end, tuple(sorted((row or {}).items())))
+        link = self._links.get(key)
+        if link is None:
+            link = self.solved(start, end, row) if solved else self.created(start, end, row)
+            self._links[key] = link
+        return link
 
 
 # ------------------------------------------------------------------ the page's frame
@@ -191,7 +202,7 @@ class Frame:
     names: Names
     queues: dict[int, str]
 
-    @property
+    @cached_property
     def drill(self) -> Drill:
         return Drill(slice_params(self.controls.slice_dim, self.controls.slice_value))
 
