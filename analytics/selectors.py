@@ -117,6 +117,18 @@ def _sums() -> tuple[list[str], list[str]]:
     return names, [f"coalesce(sum({name}), 0)" for name in names]
 
 
+# The histograms kept sparse by a generated column (migration 0005); any other is packed
+# the same way while it is read.
+SPARSE_KINDS = ("first_reply",)
+
+
+def _sparse(kind: str) -> str:
+    """The SQL of ``kind``'s sparse histogram, as a column of the read's rows."""
+    if kind in SPARSE_KINDS:
+        return f"{kind}_sparse"
+    return f"analytics_hist_sparse({kind}_hist) AS {kind}_sparse"
+
+
 def _read(table: str, where: str, params: dict, group: list[str],
           histograms: tuple[str, ...]) -> dict[tuple, Totals]:  # fmt: skip
     """The measures summed per ``group`` (SQL expressions; none: one total), and the
@@ -126,7 +138,7 @@ def _read(table: str, where: str, params: dict, group: list[str],
     keys = [f"g{n}" for n in range(len(group))]
     # Only the columns summed: the dense histograms (150 buckets each) stay unread.
     picked = ", ".join([*(f"{expr} AS {key}" for expr, key in zip(group, keys, strict=True)),
-                        *names, *(f"{kind}_sparse" for kind in histograms)])  # fmt: skip
+                        *names, *(_sparse(kind) for kind in histograms)])  # fmt: skip
     head = "".join(f"{key}, " for key in keys)
     by = f" GROUP BY {', '.join(keys)}" if keys else ""
     if histograms:
