@@ -244,7 +244,7 @@ class ReportForm(StyledFormMixin, forms.Form):
         recipients = cast("forms.ModelMultipleChoiceField", self.fields["recipients"])
         recipients.queryset = people
         recipients.label_from_instance = _person_label  # type: ignore[method-assign,assignment]
-        recipients.widget.attrs["class"] = ""
+        recipients.widget.attrs["class"] = "form-check-input"
         if not webhook:
             del self.fields["webhook_url"]
 

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.http import AuthenticatedRequest
 from accounts.models import User
-from analytics import presenters, reports, selectors
-from analytics.forms import DashboardForm, ReportForm, default_zone
+from analytics import presenters, reports, selectors, tables
+from analytics.forms import ReportForm, default_zone
 from analytics.models import ScheduledReport
 from core.errors import DomainError
 from tickets.selectors import visible_queue_list
@@ -37,19 +37,22 @@ def report_list(request: AuthenticatedRequest) -> HttpResponse:
         reports.visible_reports(request.user)
         .select_related("owner").prefetch_related("recipients").order_by("name", "id")[:200]
     )  # fmt: skip
-    return render(request, "analytics/reports.html", {"reports": found})
+    # Each slice as its filter names it ("Spanish (es)", a queue's name).
+    names = selectors.visible_names(request.user)
+    queues = {queue.pk: queue.name for queue in visible_queue_list(request.user)}
+    labels = {report.pk: presenters.value_label(dim, value, names=names, queues=queues)
+              for report in found if report.slice
+              for dim, _colon, value in [report.slice.partition(":")]}  # fmt: skip
+    return render(request, "analytics/reports.html", {
+        "reports": [(report, labels.get(report.pk, "")) for report in found]})  # fmt: skip
 
 
 def _slice_options(user: User, chosen: str) -> list[tuple[str, Any]]:
     """The dashboard filter's options for ``user`` (30 days of values), ``chosen`` kept."""
-    names = selectors.visible_names(user)
-    queues = {queue.pk: queue.name for queue in visible_queue_list(user)}
-    form = DashboardForm({"range": "30", "slice": chosen}, user=user, queues=queues,
-                         names=names)  # fmt: skip
-    frame = presenters.frame(user, form.controls(), names=names, queues=queues,
-                             now=timezone.now())  # fmt: skip
-    _tables, offered = selectors.breakdowns(frame.scope, frame.period, (),
-                                            choices=presenters.CHOICE_DIMS)  # fmt: skip
+    frame, _errors = tables.frame_for(user, {"range": "30", "slice": chosen},
+                                      slices=tables.SLICE_DIMS, now=timezone.now())  # fmt: skip
+    _found, offered = selectors.breakdowns(frame.scope, frame.period, (),
+                                           choices=presenters.CHOICE_DIMS)  # fmt: skip
     return list(presenters.slice_choices(frame, offered))
 
 

@@ -38,7 +38,6 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.selectors import visible_users
 from analytics import presenters, selectors, tables
-from analytics.forms import Controls, DashboardForm
 from analytics.models import ScheduledReport, ScheduledReportEvent
 from analytics.presenters import Frame
 from analytics.selectors import Period
@@ -49,7 +48,6 @@ from exports.services import csv_text
 from tickets import outbox
 from tickets.models import Notification
 from tickets.outbox import mail
-from tickets.selectors import visible_queue_list
 
 log = logging.getLogger(__name__)
 Kind = ScheduledReportEvent.Kind
@@ -96,29 +94,23 @@ def recipient_choices(owner: User) -> QuerySet[User]:
         "full_name", "email", "id")  # fmt: skip
 
 
-def _controls_for(report: ScheduledReport, user: User) -> tuple[Controls, Frame] | None:
-    """The controls and frame of ``report`` as ``user`` may see it now, for the period
-    of a run at ``now`` set later; None if its slice or page is not theirs to see."""
+def _frame_for(report: ScheduledReport, user: User) -> Frame | None:
+    """``report``'s page as ``user`` may see it now (a run sets the period); None if its
+    slice or page is not theirs to see."""
     if not selectors.can_view(user):
         return None
-    names = selectors.visible_names(user)
-    queues = {queue.pk: queue.name for queue in visible_queue_list(user)}
     data = {"slice": report.slice, "tz": report.time_zone,
             "range": "today" if report.cadence == Cadence.DAILY else "7"}  # fmt: skip
-    form = DashboardForm(data, user=user, queues=queues, names=names,
-                         slices=PAGE_SLICES[Page(report.page)])  # fmt: skip
-    if not form.is_valid():
+    frame, errors = tables.frame_for(user, data, slices=PAGE_SLICES[Page(report.page)],
+                                     now=timezone.now())  # fmt: skip
+    if errors or (report.page == Page.VENDORS and not presenters.can_compare_vendors(frame)):
         return None
-    controls = form.controls()
-    frame = presenters.frame(user, controls, names=names, queues=queues, now=timezone.now())
-    if report.page == Page.VENDORS and not presenters.can_compare_vendors(frame):
-        return None
-    return controls, frame
+    return frame
 
 
 def unable_to_read(report: ScheduledReport, people: list[User]) -> list[User]:
     """Those among ``people`` who may not see ``report`` (its slice, the vendor page)."""
-    return [person for person in people if _controls_for(report, person) is None]
+    return [person for person in people if _frame_for(report, person) is None]
 
 
 # ------------------------------------------------------------------ the schedule
@@ -320,10 +312,9 @@ def _numbers(frame: Frame, previous: Frame) -> tuple[list[Number], dict[str, Any
 
 
 def _frames(report: ScheduledReport, user: User, run_at: datetime) -> tuple[Frame, Frame] | None:
-    found = _controls_for(report, user)
-    if found is None:
+    frame = _frame_for(report, user)
+    if frame is None:
         return None
-    controls, frame = found
     period = period_for(report, run_at)
     span = period.end - period.start
     earlier = Period(start=period.start - span, end=period.start, tz=period.tz, bucket="day")
