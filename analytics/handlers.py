@@ -16,6 +16,7 @@ from django.utils import timezone
 from analytics import facts
 from analytics.facts import FactRow
 from escalations import hooks as escalation_hooks
+from quality import hooks as quality_hooks
 from tickets import hooks
 from tickets.models import ACTIVE_STATUSES, Message, SLAClock, Status, Ticket
 from tickets.sla import services as sla
@@ -234,6 +235,46 @@ def on_incident_tickets_linked(event: escalation_hooks.TicketsLinked) -> None:
                  for ticket in event.tickets])  # fmt: skip
 
 
+def on_surveys_sent(event: quality_hooks.SurveysSent) -> None:
+    """A survey sent counts for the response rate, credited as its rating would be."""
+    facts.write([facts.of_ticket(survey.ticket, "csat_sent", survey.sent_at or timezone.now(),
+                                 agent_id=survey.agent_id)
+                 for survey in event.surveys])  # fmt: skip
+
+
+_RATING_SQL = """
+SELECT at, value, agent_id, queue_id, priority, tags, sum(sign) FROM analytics_fact
+ WHERE ticket_id = %s AND kind = 'csat'
+ GROUP BY at, value, agent_id, queue_id, priority, tags
+HAVING sum(sign) > 0
+"""
+
+
+def on_rated(event: quality_hooks.Rated) -> None:
+    """A rating counts at the moment it was first given, at its latest value (1 if good,
+    0 if not): a changed rating takes back what the ticket's ratings counted before,
+    exactly as they were counted, and counts the new value at the same moment."""
+    survey, ticket = event.survey, event.ticket
+    rows: list[FactRow] = []
+    if not event.first:
+        with connection.cursor() as cursor:
+            cursor.execute(_RATING_SQL, [ticket.pk])
+            found = cursor.fetchall()
+        rows.extend(
+            FactRow(kind="csat", at=at, ticket_id=ticket.pk, queue_id=queue,
+                    language=ticket.language or "", channel=ticket.channel or "",
+                    category=ticket.category or "", priority=priority, tags=list(tags),
+                    agent_id=agent, sign=-1, value=value)
+            for at, value, agent, queue, priority, tags, count in found
+            if at == survey.rated_at
+            for _n in range(count)
+        )  # fmt: skip
+    at = survey.rated_at or timezone.now()
+    rows.append(facts.of_ticket(ticket, "csat", at, agent_id=survey.agent_id,
+                                value=1.0 if survey.positive else 0.0))  # fmt: skip
+    facts.write(rows)
+
+
 def connect() -> None:
     hooks.ticket_created.connect(on_ticket_created)
     hooks.message_added.connect(on_message_added)
@@ -244,3 +285,5 @@ def connect() -> None:
     hooks.sla_stopped.connect(on_sla_stopped)
     escalation_hooks.escalation_raised.connect(on_escalation_raised)
     escalation_hooks.incident_tickets_linked.connect(on_incident_tickets_linked)
+    quality_hooks.surveys_sent.connect(on_surveys_sent)
+    quality_hooks.rated.connect(on_rated)

@@ -6,7 +6,8 @@ facts per hour and slice into one column (or three) per kind:
 
 - a **count** kind sums the signs into one column (``created``, ``solved`` …);
 - a **value** kind keeps ``<kind>_n`` and ``<kind>_sum`` (a mean: replies per solved
-  ticket; the CSAT and QA slots the quality app fills);
+  ticket; CSAT, a rating's value 1 if good and 0 if not, so the mean is the good share;
+  the QA slot);
 - a **duration** kind (seconds) keeps ``_n``, ``_sum`` and ``_hist``, a log-scale
   histogram from which medians and p90s are read (``analytics.metrics``).
 
@@ -37,6 +38,9 @@ COUNT_KINDS = (
     "sla_breached_next_reply",
     "sla_met_resolution",
     "sla_breached_resolution",
+    # Satisfaction surveys sent (the quality app), at the hour they went out: the
+    # response rate's denominator.
+    "csat_sent",
 )
 VALUE_KINDS = ("replies_per_solved", "csat", "qa")
 DURATION_KINDS = ("first_reply", "first_reply_business", "resolution", "wait")

@@ -120,8 +120,18 @@ def incident_share(totals: Totals) -> float | None:
 
 
 def csat(totals: Totals) -> float | None:
-    """Slot for the quality app: mean satisfaction score of ratings in the period."""
+    """CSAT: of the ratings given in the period (dated by their first rating, counted at
+    their latest value), the share that are good (4 or 5 of 5, or "good")."""
     return mean(totals, "csat")
+
+
+def csat_responses(totals: Totals) -> int:
+    return int(totals["csat_n"])
+
+
+def csat_response_rate(totals: Totals) -> float | None:
+    """Ratings given in the period over surveys sent in it."""
+    return ratio(totals["csat_n"], totals["csat_sent"])
 
 
 def qa(totals: Totals) -> float | None:
@@ -155,6 +165,7 @@ TILES = (
     Tile("sla", _("SLA attainment"), sla_attainment, "percent"),
     Tile("reopen_rate", _("Reopen rate"), reopen_rate, "percent"),
     Tile("one_touch", _("One-touch"), one_touch_rate, "percent"),
+    Tile("csat", _("CSAT"), csat, "percent"),
 )
 
 # Columns whose histograms a page needs (each costs HIST_SIZE sums in the query).

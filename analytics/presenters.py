@@ -269,8 +269,11 @@ def metric_cells(
         "breaches": count(metrics.breaches(totals)),
         "reopen_rate": percent(metrics.reopen_rate(totals)),
         "one_touch": percent(metrics.one_touch_rate(totals)),
+        "csat": percent(metrics.csat(totals)),
     }
-    unlinked = ("replies",)  # no ticket list holds "the tickets someone replied to"
+    # No ticket list holds "the tickets someone replied to"; ratings are read on their own
+    # page (quality), not as a ticket list.
+    unlinked = ("replies", "csat")
     population = {
         "first_reply_p90": "first_reply",
         "first_reply_mean": "first_reply",
@@ -298,6 +301,7 @@ METRIC_LABELS = {
     "breaches": gettext_lazy("SLA breaches"),
     "reopen_rate": gettext_lazy("Reopen rate"),
     "one_touch": gettext_lazy("One-touch"),
+    "csat": gettext_lazy("CSAT"),
 }
 
 
@@ -436,12 +440,13 @@ def charts(frame: Frame, found: list[Bucket]) -> tuple[dict[str, Any], list[Char
 
 # ------------------------------------------------------------------ the dashboard
 
-TILE_METRICS = ("created", "solved", "first_reply", "sla", "reopen_rate", "one_touch")
+TILE_METRICS = ("created", "solved", "first_reply", "sla", "reopen_rate", "one_touch", "csat")
 # Backlog facts name no person: the backlog is counted by queue and ticket slices only.
 BACKLOG_DIMS = ("", "language", "channel", "category", "priority", "tag")
 CHOICE_DIMS = ("language", "category", "tag")
 TABLE_METRICS = ("created", "solved", "first_reply", "sla", "reopen_rate")
-VENDOR_METRICS = ("created", "solved", "replies", "first_reply", "sla", "reopen_rate", "one_touch")
+VENDOR_METRICS = ("created", "solved", "replies", "first_reply", "sla", "reopen_rate", "one_touch",
+                  "csat")  # fmt: skip
 TABLE_ROWS = 50
 
 
@@ -463,6 +468,11 @@ def tiles(frame: Frame, total: Totals, backlog: dict[str, int] | None) -> list[T
             detail = _("p90 %(p90)s · mean %(mean)s") % {
                 "p90": duration(first.p90),
                 "mean": duration(first.mean),
+            }
+        if name == "csat":
+            detail = _("%(count)s responses · %(rate)s response rate") % {
+                "count": count(metrics.csat_responses(total)),
+                "rate": percent(metrics.csat_response_rate(total)),
             }
         found.append(Tile(name, str(METRIC_LABELS[name]), cell.text, cell.link, detail))
     if backlog is None:
@@ -687,7 +697,7 @@ def dashboard(frame: Frame) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ agents and vendors
 
-AGENT_METRICS = ("solved", "replies", "first_reply", "sla", "reopen_rate")
+AGENT_METRICS = ("solved", "replies", "first_reply", "sla", "reopen_rate", "csat")
 
 
 def agents(frame: Frame) -> dict[str, Any]:
@@ -732,6 +742,7 @@ VENDOR_COMPARISON = (
     "breaches",
     "reopen_rate",
     "one_touch",
+    "csat",
 )
 
 

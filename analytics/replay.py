@@ -231,6 +231,29 @@ class _Replay:
     def on_incident_linked(self, event: EventRow) -> None:
         self.fact("incident_linked", event.at, agent=self.assignee)
 
+    def on_csat_sent(self, event: EventRow) -> None:
+        self.fact("csat_sent", event.at, agent=event.after.get("agent"))
+
+    def on_csat_rated(self, event: EventRow) -> None:
+        after = event.after
+        rated_at = datetime.fromisoformat(after["rated_at"]) if after.get("rated_at") else event.at
+        if event.before:
+            net: dict[tuple, int] = {}
+            for row in self.rows:
+                if row.kind == "csat" and row.at == rated_at:
+                    key = (row.value, row.agent_id, row.queue_id, row.priority, tuple(row.tags))
+                    net[key] = net.get(key, 0) + row.sign
+            for (value, agent, queue, priority, tags), count in net.items():
+                for _n in range(max(0, count)):
+                    self.rows.append(FactRow(
+                        kind="csat", at=rated_at, ticket_id=self.t.id, queue_id=queue,
+                        language=self.t.language, channel=self.t.channel,
+                        category=self.t.category, priority=priority, tags=list(tags),
+                        agent_id=agent, sign=-1, value=value,
+                    ))  # fmt: skip
+        self.fact("csat", rated_at, agent=after.get("agent"),
+                  value=1.0 if after.get("positive") else 0.0)  # fmt: skip
+
 
 def replay(ticket: TicketRow, events: list[EventRow], *, queue_ids: dict[str, int],
            queues: dict[int, Any], policies: list[SLAPolicy]) -> list[FactRow]:  # fmt: skip

@@ -42,10 +42,13 @@ RAW_LABELS: dict[str, StrPromise] = {
     "breaches": gettext_lazy("SLA breaches"),
     "reopen_rate": gettext_lazy("Reopen rate (%)"),
     "one_touch": gettext_lazy("One-touch (%)"),
+    "csat": gettext_lazy("CSAT, good ratings (%)"),
+    "csat_responses": gettext_lazy("CSAT responses"),
+    "csat_response_rate": gettext_lazy("CSAT response rate (%)"),
 }
 # The metrics a report's key numbers and every table hold, in their order.
 KEY_METRICS = ("created", "solved", "first_reply", "first_reply_p90", "sla", "reopen_rate",
-               "one_touch")  # fmt: skip
+               "one_touch", "csat", "csat_responses", "csat_response_rate")  # fmt: skip
 
 
 def _minutes(seconds: float | None) -> float | None:
@@ -70,6 +73,9 @@ def raw_values(totals: Totals, names: tuple[str, ...]) -> list[Value]:
         "breaches": metrics.breaches(totals),
         "reopen_rate": _per_cent(metrics.reopen_rate(totals)),
         "one_touch": _per_cent(metrics.one_touch_rate(totals)),
+        "csat": _per_cent(metrics.csat(totals)),
+        "csat_responses": metrics.csat_responses(totals),
+        "csat_response_rate": _per_cent(metrics.csat_response_rate(totals)),
     }
     return [values[name] for name in names]
 

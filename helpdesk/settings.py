@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "sops",
     "escalations",
     "exports",
+    "quality",
     "analytics",
     "demo",
     "django_ratelimit",
@@ -273,6 +274,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "escalations-sweep-pages": {
         "task": "escalations.tasks.sweep_pages",
         "schedule": env.float("PAGE_SWEEP_SECONDS", default=20.0),
+    },
+    # Satisfaction surveys fall due a delay after each solve; sent within the minute.
+    "quality-send-surveys": {
+        "task": "quality.tasks.send_surveys",
+        "schedule": env.float("CSAT_SEND_SECONDS", default=60.0),
     },
     "exports-sweep": {
         "task": "exports.tasks.sweep_exports",

@@ -50,12 +50,14 @@ urlpatterns = [
     path("escalations/", include("escalations.urls")),
     path("exports/", include("exports.urls")),
     path("analytics/", include("analytics.urls")),
+    path("quality/", include("quality.urls")),
     path("help/", include("tickets.intake.help_urls")),
     # Django's language switcher, which also saves a signed-in person's choice.
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/email/inbound", email_webhook.inbound_email, name="email-inbound"),
     path("api/v1/", include("tickets.api.urls")),
+    path("api/v1/", include("quality.api_urls")),
     path(
         "api/schema/",
         SpectacularAPIView.as_view(permission_classes=[SignedInUnlessDebug]),

@@ -19,6 +19,10 @@ the registry, so ``tickets`` names no other app::
   most tickets have no escalation or incident, and their panels cost nothing.
 - ``slot`` is ``"banner"`` (above the conversation) or ``"sidebar"``; ``order`` sorts
   panels within a slot.
+
+The requester's own page in the help center has panels too (``RequesterPanel``, below
+the conversation): their ``context(request, ticket)`` may run a query; they are shown to
+whoever holds the page's signed link, so they show only what the requester may see.
 """
 
 from __future__ import annotations
@@ -104,3 +108,33 @@ def page_context(page: PanelPage) -> dict[str, Any]:
     context["banner_panels"] = slots["banner"]
     context["sidebar_panels"] = slots["sidebar"]
     return context
+
+
+@dataclass(frozen=True)
+class RequesterPanel:
+    name: str
+    template: str
+    context: Callable[[HttpRequest, Ticket], dict[str, Any] | None]
+    order: int = 100
+
+
+_requester_panels: dict[str, RequesterPanel] = {}
+
+
+def register_requester_panel(panel: RequesterPanel) -> RequesterPanel:
+    existing = _requester_panels.get(panel.name)
+    if existing is not None and existing != panel:
+        raise ValueError(f"a requester panel named {panel.name!r} is already registered")
+    _requester_panels[panel.name] = panel
+    return panel
+
+
+def requester_panels(request: HttpRequest, ticket: Ticket) -> list[tuple[str, dict[str, Any]]]:
+    """The help-center panels that have something to show: (template, context) each. A
+    context function returns None to show nothing."""
+    shown = []
+    for panel in sorted(_requester_panels.values(), key=lambda p: (p.order, p.name)):
+        context = panel.context(request, ticket)
+        if context is not None:
+            shown.append((panel.template, context))
+    return shown

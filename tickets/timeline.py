@@ -12,7 +12,7 @@ meeting a target) are told in the same entry as the change itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -481,6 +481,15 @@ TICKET_SENTENCES: dict[str, Sentence] = {
     "sop_step_done": _sop_step,
     "sop_step_undone": _sop_step,
 }
+
+
+def register_sentences(sentences: Mapping[str, Sentence]) -> None:
+    """An app above tickets tells its own event kinds (from its ``AppConfig.ready``)."""
+    for kind, sentence in sentences.items():
+        existing = TICKET_SENTENCES.setdefault(kind, sentence)
+        if existing is not sentence:
+            raise ValueError(f"the event kind {kind!r} already has a sentence")
+
 
 # The SLA clock events a change sets off are told with that change: same person, same
 # moment, and the change that moves that clock (a status change names its new status in

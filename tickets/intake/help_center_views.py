@@ -17,7 +17,7 @@ from django_ratelimit.core import is_ratelimited
 
 from core import config_cache
 from core.forms import StyledFormMixin
-from tickets import selectors
+from tickets import panels, selectors
 from tickets.intake.help_center import help_center_queue, help_center_submit, ticket_for_link
 from tickets.models import Message, Status, Ticket
 from tickets.services import TicketConflict, TicketError, ticket_requester_reply
@@ -142,4 +142,5 @@ def requester_ticket(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "tickets/help/ticket.html", {
         "ticket": ticket, "conversation": requesters_conversation(ticket), "form": form,
         "closed": ticket.status == Status.CLOSED,
+        "panels": panels.requester_panels(request, ticket),
     }, status=status)  # fmt: skip

@@ -1,0 +1,35 @@
+"""What happened to satisfaction surveys, announced to the apps above quality (analytics
+counts the surveys sent and the ratings). Same rule as ``tickets.hooks``: sent inside the
+change's transaction; a handler writes through its own services and does no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tickets.hooks import Hook
+
+if TYPE_CHECKING:
+    from quality.models import Survey
+    from tickets.models import Ticket
+
+
+@dataclass(frozen=True, slots=True)
+class SurveysSent:
+    """Surveys that went out in one batch (their tickets loaded)."""
+
+    surveys: tuple[Survey, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rated:
+    """A survey was rated, or its rating changed (``first`` says which). ``survey`` holds
+    the new rating; the facts of an earlier one are the app's to take back."""
+
+    survey: Survey
+    ticket: Ticket
+    first: bool
+
+
+surveys_sent: Hook[SurveysSent] = Hook("surveys_sent")
+rated: Hook[Rated] = Hook("rated")
