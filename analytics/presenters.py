@@ -22,7 +22,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from analytics import metrics, selectors
@@ -470,10 +470,11 @@ def tiles(frame: Frame, total: Totals, backlog: dict[str, int] | None) -> list[T
                 "mean": duration(first.mean),
             }
         if name == "csat":
-            detail = _("%(count)s responses · %(rate)s response rate") % {
-                "count": count(metrics.csat_responses(total)),
-                "rate": percent(metrics.csat_response_rate(total)),
-            }
+            responses = metrics.csat_responses(total)
+            detail = ngettext("%(count)s response · %(rate)s response rate",
+                              "%(count)s responses · %(rate)s response rate", responses) % {
+                "count": count(responses), "rate": percent(metrics.csat_response_rate(total)),
+            }  # fmt: skip
         found.append(Tile(name, str(METRIC_LABELS[name]), cell.text, cell.link, detail))
     if backlog is None:
         found.insert(

@@ -310,3 +310,74 @@ def seed_report_example() -> int:
         hour=8, time_zone=lead.time_zone or "UTC", recipients=[lead],
     ))  # fmt: skip
     return 1
+
+
+_SOLVED_WITH_CREDIT_SQL = """
+SELECT DISTINCT ON (t.id) t.id, t.requester_id, t.language, t.solved_at, m.author_id
+  FROM tickets_ticket AS t
+  JOIN tickets_requester AS r ON r.id = t.requester_id AND r.email <> ''
+  JOIN tickets_message AS m ON m.ticket_id = t.id AND m.kind = 'public'
+                           AND m.author_type = 'agent' AND m.created_at <= t.solved_at
+ WHERE t.solved_at >= %s AND t.solved_at < %s AND t.status IN ('solved', 'closed')
+ ORDER BY t.id, m.created_at DESC, m.id DESC
+"""
+_DEMO_COMMENTS = {
+    "en": ["Quick and clear, thank you.", "Still waiting for my refund.", ""],
+    "es": ["Muy amables, gracias.", "Tardaron demasiado.", ""],
+    "ar": ["شكراً على المساعدة.", ""],
+    "ja": ["丁寧な対応でした。", ""],
+}
+
+
+def seed_survey_examples(*, days: int = 60, limit: int = 3000) -> int:
+    """Satisfaction surveys on tickets solved in the last ``days``, the first time: sent a
+    day after the solve, about two in five rated (mostly good), with the rows and
+    timeline events the quality services write, so the analytics rebuild counts them."""
+    import random
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from quality.models import Survey, TicketEventKind
+    from tickets import events
+
+    if Survey.objects.exists():
+        return 0
+    rng, now = random.Random(20261130), timezone.now()  # noqa: S311 - demo data, not secrets
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SOLVED_WITH_CREDIT_SQL, [now - timedelta(days=days), now - timedelta(days=1)]
+        )
+        solved = cursor.fetchall()[-limit:]
+    surveys = []
+    for ticket_id, requester_id, language, solved_at, agent_id in solved:
+        sent_at = solved_at + timedelta(hours=24)
+        survey = Survey(ticket_id=ticket_id, requester_id=requester_id, agent_id=agent_id,
+                        state=Survey.State.SENT, language=language or "en", solved_at=solved_at,
+                        due_at=sent_at, sent_at=sent_at, created_at=solved_at)  # fmt: skip
+        if rng.random() < 0.4:
+            score = rng.choices([5, 4, 3, 2, 1], weights=[50, 28, 8, 6, 8])[0]
+            survey.score, survey.positive = score, score >= 4
+            survey.reason = "" if score >= 4 else rng.choice(["slow", "unresolved", "unclear"])
+            survey.comment = rng.choice(_DEMO_COMMENTS.get(language, _DEMO_COMMENTS["en"]))
+            survey.rated_at = survey.changed_at = sent_at + timedelta(minutes=rng.randint(3, 900))
+            survey.channel, survey.revisions = Survey.Channel.EMAIL, 1
+            if not survey.positive and survey.rated_at > now - timedelta(days=7):
+                survey.follow_up = Survey.FollowUp.OPEN
+        surveys.append(survey)
+    Survey.objects.bulk_create(surveys, batch_size=1000)
+    audit = []
+    for survey in surveys:
+        audit.append(events.build(survey.ticket_id, None, TicketEventKind.CSAT_SENT,
+                                  at=survey.sent_at, after={"survey": survey.pk, "by_email": True,
+                                                            "agent": survey.agent_id}))  # fmt: skip
+        if survey.rated_at is not None:
+            audit.append(events.build(survey.ticket_id, None, TicketEventKind.CSAT_RATED,
+                                      at=survey.rated_at, after={
+                "survey": survey.pk, "agent": survey.agent_id, "scale": survey.scale,
+                "score": survey.score, "positive": survey.positive, "reason": survey.reason,
+                "comment": survey.comment, "channel": survey.channel,
+                "rated_at": survey.rated_at.isoformat()}))  # fmt: skip
+    events.record_many(audit)
+    return len(surveys)

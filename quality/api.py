@@ -46,18 +46,18 @@ class InAppRatingApi(APIView):
     permission_classes = [IsAppClient]
     throttle_classes = [AppRateThrottle]
 
-    class QuerySerializer(serializers.Serializer):
+    class RatingQuerySerializer(serializers.Serializer):
         user_id = serializers.CharField(max_length=128)
         reference = serializers.CharField(max_length=16)
 
-    class InputSerializer(QuerySerializer):
+    class RatingInputSerializer(RatingQuerySerializer):
         score = serializers.IntegerField(min_value=1, max_value=5)
         reason = serializers.CharField(max_length=32, required=False, allow_blank=True,
                                        default="")  # fmt: skip
         comment = serializers.CharField(max_length=services.COMMENT_MAX, required=False,
                                         allow_blank=True, default=None)  # fmt: skip
 
-    class OutputSerializer(serializers.Serializer):
+    class RatingOutputSerializer(serializers.Serializer):
         reference = serializers.CharField()
         scale = serializers.CharField()
         scores = serializers.ListField(child=serializers.IntegerField())
@@ -69,16 +69,16 @@ class InAppRatingApi(APIView):
         reason = serializers.CharField()
         comment = serializers.CharField()
 
-    @extend_schema(parameters=[QuerySerializer], responses={200: OutputSerializer})
+    @extend_schema(parameters=[RatingQuerySerializer], responses={200: RatingOutputSerializer})
     def get(self, request: AppRequest) -> Response:
-        query = self.QuerySerializer(data=request.query_params)
+        query = self.RatingQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         survey = _survey(query.validated_data["reference"], query.validated_data["user_id"])
         return Response(_describe(survey))
 
-    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    @extend_schema(request=RatingInputSerializer, responses={200: RatingOutputSerializer})
     def post(self, request: AppRequest) -> Response:
-        data = self.InputSerializer(data=request.data)
+        data = self.RatingInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         survey = _survey(values["reference"], values["user_id"])

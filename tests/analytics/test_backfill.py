@@ -15,6 +15,7 @@ from analytics import backfill
 from analytics.fold import fold_all
 from escalations import services as esc
 from escalations.models import EscalationReason
+from quality import services as quality
 from tests.analytics.conftest import T0
 from tests.tickets import factories as tf
 from tickets import services
@@ -64,8 +65,13 @@ def test_random_operations_then_a_rebuild_give_the_same_rollups(floor):
         with time_machine.travel(now, tick=False):
             op = rng.choices(["create", "reply", "note", "requester", "status", "assign",
                               "move", "priority", "tags", "escalate", "incident", "sweep",
-                              "merge"],
-                             weights=[14, 14, 3, 6, 12, 6, 3, 3, 3, 1, 1, 4, 1])[0]  # fmt: skip
+                              "merge", "surveys", "rate"],
+                             weights=[14, 14, 3, 6, 12, 6, 3, 3, 3, 1, 1, 4, 1, 2,
+                                      4])[0]  # fmt: skip
+            if op == "surveys":
+                quality.surveys_send_due()
+                done["ok"] += 1
+                continue
             if op == "create" or not tickets:
                 tickets.append(tf.ticket(
                     rng.choice(queues), language=rng.choice(["en", "es", "ar"]),
@@ -106,15 +112,29 @@ def test_random_operations_then_a_rebuild_give_the_same_rollups(floor):
                     esc.incident_add_tickets(actor=admin, incident=incident, tickets=[ticket])
                 elif op == "sweep":
                     sla_sweep()
+                elif op == "rate":
+                    survey = ticket.surveys.filter(state="sent").order_by("-id").first()
+                    score = rng.choice([1, 2, 3, 4, 5])
+                    quality.csat_rate(survey_id=survey.pk if survey else 0, score=score,
+                                      channel="email",
+                                      reason=rng.choice(["", "slow"]) if score < 4 else "",
+                                      )  # fmt: skip
                 elif op == "merge":
                     target = rng.choice(tickets)
                     services.ticket_merge(actor=admin, source=ticket, target=target,
                                           confirm_different_requesters=True)  # fmt: skip
                 done["ok"] += 1
-            except (TicketError, TicketConflict, esc.EscalationError):
+            except (TicketError, TicketConflict, esc.EscalationError, quality.QualityError):
                 done["refused"] += 1  # not allowed in the ticket's state: nothing changed
     assert done["ok"] > OPERATIONS / 2 and len(tickets) > OPERATIONS / 15
     fold_all()
+    with connection.cursor() as cursor:  # the ratings were counted, some of them changed
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE revisions > 0), "
+            "count(*) FILTER (WHERE revisions > 1) FROM quality_survey"
+        )
+        rated, changed = cursor.fetchone()
+    assert rated > 10 and changed > 2, (rated, changed)
     live = {t: snapshot(t) for t in ("analytics_hourlyrollup", "analytics_dailyrollup")}
     assert live["analytics_hourlyrollup"]
     call_command("analytics_backfill", "--fresh", "--batch", "100")

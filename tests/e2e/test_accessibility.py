@@ -17,6 +17,8 @@ from django.conf import settings
 from accounts.models import User
 from analytics.fold import fold_all
 from escalations.selectors import visible_escalations, visible_incidents
+from quality.models import Survey
+from quality.services import rating_url
 from sops.models import SOPVersion
 from sops.selectors import visible_sops
 from tests.e2e.conftest import ARTIFACTS
@@ -87,7 +89,17 @@ def main_pages(user: User) -> list[tuple[str, str, bool]]:
         ("vendor comparison", "/analytics/vendors/", True),
         ("scheduled reports", "/analytics/reports/", True),
         ("new scheduled report", "/analytics/reports/new/?slice=language:en", True),
+        ("ratings", "/quality/ratings/", True),
+        ("ratings to follow up", "/quality/ratings/?show=follow_up", True),
     ]
+
+
+def rating_page(language: str) -> tuple[str, str, bool]:
+    """A requester's rating page, which is in its survey's language: one of this language
+    (the demo surveys its solved tickets; the page takes no sign-in)."""
+    survey = Survey.objects.filter(state="sent", language=language).order_by("-sent_at").first()
+    assert survey is not None, f"the demo has no survey in {language}"
+    return ("requester's rating page", "/" + rating_url(survey).split("/", 3)[3], True)
 
 
 def sign_in_any_language(page, email: str, password: str = "helpdesk-demo") -> None:  # noqa: S107
@@ -143,7 +155,7 @@ def test_every_main_page_has_no_serious_accessibility_violations_in_english_and_
         page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
         page.on("pageerror", lambda exc: console_errors.append(str(exc)))
         try:
-            violations = audit(page, language, pages)
+            violations = audit(page, language, [*pages, rating_page(language)])
             if violations:
                 ARTIFACTS.mkdir(exist_ok=True)
                 page.screenshot(path=str(ARTIFACTS / f"axe-{language}.png"), full_page=True)

@@ -169,8 +169,8 @@ def test_a_lead_follows_up_a_bad_rating_and_it_is_audited(survey_sent):
 def test_settings_changes_are_audited_and_the_cache_follows_them(desk):
     admin = desk["people"]["admin"]
     assert quality.survey_settings().delay_hours == 24
-    quality.survey_settings_save(actor=admin, values={"delay_hours": 2,
-                                                      "webhook_url": "https://x.example.com/h"})  # fmt: skip
+    values = {"delay_hours": 2, "webhook_url": "https://x.example.com/h"}
+    quality.survey_settings_save(actor=admin, values=values)
     assert quality.survey_settings().delay_hours == 2
     assert quality.survey_settings().webhook_secret.startswith("whsec_")
     event = QualityEvent.objects.get(kind="settings_changed")

@@ -34,6 +34,9 @@ def test_the_queue_table_exports_every_row_in_numbers(busy):
         "SLA attainment (%)",
         "Reopen rate (%)",
         "One-touch (%)",
+        "CSAT, good ratings (%)",
+        "CSAT responses",
+        "CSAT response rate (%)",
     ]
     # A language as people read it, its code beside: "Spanish (es)".
     by_key = {(row[0], row[1].rpartition("(")[2].rstrip(")")): row for row in rows[1:]}
