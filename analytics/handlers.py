@@ -275,6 +275,39 @@ def on_rated(event: quality_hooks.Rated) -> None:
     facts.write(rows)
 
 
+_QA_SQL = """
+SELECT at, value, agent_id, queue_id, priority, tags, sum(sign) FROM analytics_fact
+ WHERE ticket_id = %s AND kind = 'qa' AND at = %s
+ GROUP BY at, value, agent_id, queue_id, priority, tags
+HAVING sum(sign) > 0
+"""
+
+
+def on_reviewed(event: quality_hooks.Reviewed) -> None:
+    """A QA review's score counts at its submission (the IQS is the mean of them); a
+    dispute that changes it takes back what was counted there and counts the new score."""
+    review, ticket = event.review, event.ticket
+    if review.submitted_at is None:
+        return
+    rows: list[FactRow] = []
+    if event.previous is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(_QA_SQL, [ticket.pk, review.submitted_at])
+            found = cursor.fetchall()
+        rows.extend(
+            FactRow(kind="qa", at=at, ticket_id=ticket.pk, queue_id=queue,
+                    language=ticket.language or "", channel=ticket.channel or "",
+                    category=ticket.category or "", priority=priority, tags=list(tags),
+                    agent_id=agent, sign=-1, value=value)
+            for at, value, agent, queue, priority, tags, count in found
+            for _n in range(count)
+        )  # fmt: skip
+    if review.score is not None:
+        rows.append(facts.of_ticket(ticket, "qa", review.submitted_at,
+                                    agent_id=review.agent_id, value=review.score))  # fmt: skip
+    facts.write(rows)
+
+
 def connect() -> None:
     hooks.ticket_created.connect(on_ticket_created)
     hooks.message_added.connect(on_message_added)
@@ -287,3 +320,4 @@ def connect() -> None:
     escalation_hooks.incident_tickets_linked.connect(on_incident_tickets_linked)
     quality_hooks.surveys_sent.connect(on_surveys_sent)
     quality_hooks.rated.connect(on_rated)
+    quality_hooks.reviewed.connect(on_reviewed)

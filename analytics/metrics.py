@@ -135,8 +135,14 @@ def csat_response_rate(totals: Totals) -> float | None:
 
 
 def qa(totals: Totals) -> float | None:
-    """Slot for the quality app: mean QA review score of reviews in the period."""
+    """IQS (internal quality score): the mean score (0–100) of the QA reviews submitted in
+    the period, at their latest score (a dispute's decision replaces it); calibration
+    reviews are not counted."""
     return mean(totals, "qa")
+
+
+def qa_reviews(totals: Totals) -> int:
+    return int(totals["qa_n"])
 
 
 # Backlog age buckets: (key, label, lower bound in hours, upper bound in hours or None).

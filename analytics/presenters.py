@@ -45,6 +45,11 @@ def percent(value: float | None) -> str:
     return _("%(value)s%%") % {"value": formats.number_format(round(value * 100, 1), 1)}
 
 
+def score(value: float | None) -> str:
+    """A score out of 100, one decimal."""
+    return "—" if value is None else formats.number_format(round(value, 1), 1)
+
+
 def duration(seconds: float | None) -> str:
     return "—" if seconds is None else timeline.duration(seconds)
 
@@ -270,10 +275,11 @@ def metric_cells(
         "reopen_rate": percent(metrics.reopen_rate(totals)),
         "one_touch": percent(metrics.one_touch_rate(totals)),
         "csat": percent(metrics.csat(totals)),
+        "qa": score(metrics.qa(totals)),
     }
     # No ticket list holds "the tickets someone replied to"; ratings are read on their own
     # page (quality), not as a ticket list.
-    unlinked = ("replies", "csat")
+    unlinked = ("replies", "csat", "qa")
     population = {
         "first_reply_p90": "first_reply",
         "first_reply_mean": "first_reply",
@@ -302,6 +308,7 @@ METRIC_LABELS = {
     "reopen_rate": gettext_lazy("Reopen rate"),
     "one_touch": gettext_lazy("One-touch"),
     "csat": gettext_lazy("CSAT"),
+    "qa": gettext_lazy("IQS"),
 }
 
 
@@ -440,13 +447,14 @@ def charts(frame: Frame, found: list[Bucket]) -> tuple[dict[str, Any], list[Char
 
 # ------------------------------------------------------------------ the dashboard
 
-TILE_METRICS = ("created", "solved", "first_reply", "sla", "reopen_rate", "one_touch", "csat")
+TILE_METRICS = ("created", "solved", "first_reply", "sla", "reopen_rate", "one_touch", "csat",
+                "qa")  # fmt: skip
 # Backlog facts name no person: the backlog is counted by queue and ticket slices only.
 BACKLOG_DIMS = ("", "language", "channel", "category", "priority", "tag")
 CHOICE_DIMS = ("language", "category", "tag")
 TABLE_METRICS = ("created", "solved", "first_reply", "sla", "reopen_rate")
 VENDOR_METRICS = ("created", "solved", "replies", "first_reply", "sla", "reopen_rate", "one_touch",
-                  "csat")  # fmt: skip
+                  "csat", "qa")  # fmt: skip
 TABLE_ROWS = 50
 
 
@@ -475,6 +483,10 @@ def tiles(frame: Frame, total: Totals, backlog: dict[str, int] | None) -> list[T
                               "%(count)s responses · %(rate)s response rate", responses) % {
                 "count": count(responses), "rate": percent(metrics.csat_response_rate(total)),
             }  # fmt: skip
+        if name == "qa":
+            reviews = metrics.qa_reviews(total)
+            detail = ngettext("%(count)s review", "%(count)s reviews", reviews) % {
+                "count": count(reviews)}  # fmt: skip
         found.append(Tile(name, str(METRIC_LABELS[name]), cell.text, cell.link, detail))
     if backlog is None:
         found.insert(
@@ -698,7 +710,7 @@ def dashboard(frame: Frame) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ agents and vendors
 
-AGENT_METRICS = ("solved", "replies", "first_reply", "sla", "reopen_rate", "csat")
+AGENT_METRICS = ("solved", "replies", "first_reply", "sla", "reopen_rate", "csat", "qa")
 
 
 def agents(frame: Frame) -> dict[str, Any]:
@@ -744,6 +756,7 @@ VENDOR_COMPARISON = (
     "reopen_rate",
     "one_touch",
     "csat",
+    "qa",
 )
 
 

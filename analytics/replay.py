@@ -234,6 +234,34 @@ class _Replay:
     def on_csat_sent(self, event: EventRow) -> None:
         self.fact("csat_sent", event.at, agent=event.after.get("agent"))
 
+    def _take_back(self, kind: str, at: datetime) -> None:
+        """Take back the facts of ``kind`` counted at ``at``, exactly as counted."""
+        net: dict[tuple, int] = {}
+        for row in self.rows:
+            if row.kind == kind and row.at == at:
+                key = (row.value, row.agent_id, row.queue_id, row.priority, tuple(row.tags))
+                net[key] = net.get(key, 0) + row.sign
+        for (value, agent, queue, priority, tags), count in net.items():
+            for _n in range(max(0, count)):
+                self.rows.append(FactRow(
+                    kind=kind, at=at, ticket_id=self.t.id, queue_id=queue,
+                    language=self.t.language, channel=self.t.channel, category=self.t.category,
+                    priority=priority, tags=list(tags), agent_id=agent, sign=-1, value=value,
+                ))  # fmt: skip
+
+    def on_qa_reviewed(self, event: EventRow) -> None:
+        after = event.after
+        at = datetime.fromisoformat(after["at"]) if after.get("at") else event.at
+        if after.get("score") is not None:
+            self.fact("qa", at, agent=after.get("agent"), value=float(after["score"]))
+
+    def on_qa_rescored(self, event: EventRow) -> None:
+        after = event.after
+        at = datetime.fromisoformat(after["at"]) if after.get("at") else event.at
+        self._take_back("qa", at)
+        if after.get("score") is not None:
+            self.fact("qa", at, agent=after.get("agent"), value=float(after["score"]))
+
     def on_csat_rated(self, event: EventRow) -> None:
         after = event.after
         rated_at = datetime.fromisoformat(after["rated_at"]) if after.get("rated_at") else event.at

@@ -45,10 +45,13 @@ RAW_LABELS: dict[str, StrPromise] = {
     "csat": gettext_lazy("CSAT, good ratings (%)"),
     "csat_responses": gettext_lazy("CSAT responses"),
     "csat_response_rate": gettext_lazy("CSAT response rate (%)"),
+    "qa": gettext_lazy("IQS (0–100)"),
+    "qa_reviews": gettext_lazy("QA reviews"),
 }
 # The metrics a report's key numbers and every table hold, in their order.
 KEY_METRICS = ("created", "solved", "first_reply", "first_reply_p90", "sla", "reopen_rate",
-               "one_touch", "csat", "csat_responses", "csat_response_rate")  # fmt: skip
+               "one_touch", "csat", "csat_responses", "csat_response_rate", "qa",
+               "qa_reviews")  # fmt: skip
 
 
 def _minutes(seconds: float | None) -> float | None:
@@ -76,6 +79,8 @@ def raw_values(totals: Totals, names: tuple[str, ...]) -> list[Value]:
         "csat": _per_cent(metrics.csat(totals)),
         "csat_responses": metrics.csat_responses(totals),
         "csat_response_rate": _per_cent(metrics.csat_response_rate(totals)),
+        "qa": None if metrics.qa(totals) is None else round(metrics.qa(totals) or 0, 1),
+        "qa_reviews": metrics.qa_reviews(totals),
     }
     return [values[name] for name in names]
 

@@ -280,6 +280,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "quality.tasks.send_surveys",
         "schedule": env.float("CSAT_SEND_SECONDS", default=60.0),
     },
+    "quality-remind-disputes": {
+        "task": "quality.tasks.remind_disputes",
+        "schedule": 3600.0,
+    },
     "exports-sweep": {
         "task": "exports.tasks.sweep_exports",
         "schedule": env.float("EXPORT_SWEEP_SECONDS", default=60.0),

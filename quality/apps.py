@@ -28,3 +28,6 @@ class QualityConfig(AppConfig):
         navigation.register(navigation.NavEntry(
             key="ratings", label=_("Ratings"), url_name="quality:ratings", order=450,
             visible_to=lambda user: user.is_authenticated))  # fmt: skip
+        navigation.register(navigation.NavEntry(
+            key="reviews", label=_("QA reviews"), url_name="quality:reviews", order=460,
+            visible_to=lambda user: user.is_authenticated))  # fmt: skip

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from tickets.hooks import Hook
 
 if TYPE_CHECKING:
-    from quality.models import Survey
+    from quality.models import Review, Survey
     from tickets.models import Ticket
 
 
@@ -31,5 +31,16 @@ class Rated:
     first: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Reviewed:
+    """A QA review was scored (``previous`` None), or a dispute changed its score from
+    ``previous``. Calibration reviews are not announced: they count toward nothing."""
+
+    review: Review
+    ticket: Ticket
+    previous: float | None
+
+
 surveys_sent: Hook[SurveysSent] = Hook("surveys_sent")
+reviewed: Hook[Reviewed] = Hook("reviewed")
 rated: Hook[Rated] = Hook("rated")

@@ -5,6 +5,13 @@ from accounts.roles import Declaration
 
 ROLE_PERMISSIONS: Declaration = {
     Role.ADMIN: {
-        "quality": {"survey": ("view",), "surveysettings": ("view",), "qualityevent": ("view",)}
+        "quality": {
+            "survey": ("view",),
+            "surveysettings": ("view",),
+            "qualityevent": ("view",),
+            "review": ("view",),
+            "cycle": ("view",),
+            "dispute": ("view",),
+        }
     },
 }

@@ -6,11 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Role, User
+from accounts.selectors import visible_users
 from core import cursors
-from quality.models import Survey
+from quality.models import Cycle, Review, Survey
+from sops.models import SOP, SOPVersion
+from tickets.models import Ticket
 from tickets.selectors import visible_queue_ids
 
 CURSOR_SALT = "quality.ratings"
@@ -20,8 +23,9 @@ FILTERS = ("all", "negative", "follow_up", "comments")
 
 def can_manage(user: User) -> bool:
     """Leads and admins read everyone's ratings in their scope and follow them up."""
-    return bool(user.is_authenticated and user.is_active
-                and (user.is_admin or user.role == Role.LEAD))  # fmt: skip
+    return bool(
+        user.is_authenticated and user.is_active and (user.is_admin or user.role == Role.LEAD)
+    )
 
 
 def visible_surveys(user: User) -> QuerySet[Survey]:
@@ -47,8 +51,9 @@ class RatingsPage:
     next_cursor: str | None
 
 
-def ratings_page(user: User, *, show: str = "all", cursor: str = "",
-                 size: int = PAGE_SIZE) -> RatingsPage:  # fmt: skip
+def ratings_page(
+    user: User, *, show: str = "all", cursor: str = "", size: int = PAGE_SIZE
+) -> RatingsPage:
     """Rated surveys, latest change first, a page at a time (one query)."""
     surveys = visible_surveys(user).filter(rated_at__isnull=False)
     if show == "negative":
@@ -63,10 +68,14 @@ def ratings_page(user: User, *, show: str = "all", cursor: str = "",
     except (TypeError, ValueError, IndexError):
         pass  # no cursor, or not one of ours: the first page
     else:
-        surveys = surveys.filter(Q(changed_at__lt=changed_at)
-                                 | Q(changed_at=changed_at, id__lt=survey_id))  # fmt: skip
-    rows = list(surveys.select_related("ticket", "agent", "follow_up_by")
-                .order_by("-changed_at", "-id")[: size + 1])  # fmt: skip
+        surveys = surveys.filter(
+            Q(changed_at__lt=changed_at) | Q(changed_at=changed_at, id__lt=survey_id)
+        )
+    rows = list(
+        surveys.select_related("ticket", "agent", "follow_up_by").order_by("-changed_at", "-id")[
+            : size + 1
+        ]
+    )
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
@@ -77,8 +86,7 @@ def ratings_page(user: User, *, show: str = "all", cursor: str = "",
 
 
 def survey_for_token(survey_id: int) -> Survey | None:
-    return (Survey.objects.select_related("ticket", "requester")
-            .filter(pk=survey_id).first())  # fmt: skip
+    return Survey.objects.select_related("ticket", "requester").filter(pk=survey_id).first()
 
 
 def open_follow_ups(user: User) -> int:
@@ -89,10 +97,122 @@ def open_follow_ups(user: User) -> int:
 
 
 def latest_rated(ticket_id: int) -> Survey | None:
-    return (Survey.objects.filter(ticket_id=ticket_id, rated_at__isnull=False)
-            .select_related("agent").order_by("-changed_at", "-id").first())  # fmt: skip
+    return (
+        Survey.objects.filter(ticket_id=ticket_id, rated_at__isnull=False)
+        .select_related("agent")
+        .order_by("-changed_at", "-id")
+        .first()
+    )
 
 
 def latest_sent(ticket_id: int) -> Survey | None:
-    return (Survey.objects.filter(ticket_id=ticket_id, state=Survey.State.SENT)
-            .select_related("ticket").order_by("-sent_at", "-id").first())  # fmt: skip
+    return (
+        Survey.objects.filter(ticket_id=ticket_id, state=Survey.State.SENT)
+        .select_related("ticket")
+        .order_by("-sent_at", "-id")
+        .first()
+    )
+
+
+# ---------------------------------------------------------------------- QA reviews
+
+REVIEW_TABS = ("todo", "mine", "disputes", "all")
+REVIEW_CURSOR_SALT = "quality.reviews"
+
+
+def visible_reviews(user: User) -> QuerySet[Review]:
+    """Admins: every review. Anyone: the reviews assigned to them to do, and their own
+    reviews once submitted (never one being written: reviews are blind until then). A
+    lead: the reviews of the people they see (``visible_users``: a vendor's lead their
+    vendor's, an in-house lead their team's), and those their team's reviewers wrote
+    (their disputes are theirs to decide)."""
+    if not (user.is_authenticated and user.is_active):
+        return Review.objects.none()
+    if user.is_admin:
+        return Review.objects.all()
+    mine = Q(reviewer_id=user.pk) | Q(agent_id=user.pk, submitted_at__isnull=False)
+    if user.role == Role.LEAD:
+        people = visible_users(user).values("pk")
+        mine |= Q(agent_id__in=people, submitted_at__isnull=False)
+        if user.team_id is not None:
+            mine |= Q(reviewer__team_id=user.team_id, submitted_at__isnull=False)
+    return Review.objects.filter(mine)
+
+
+@dataclass(frozen=True)
+class ReviewsPage:
+    rows: list[Review]
+    next_cursor: str | None
+
+
+def reviews_page(
+    user: User, *, tab: str = "todo", cursor: str = "", size: int = PAGE_SIZE
+) -> ReviewsPage:
+    """A tab of reviews, newest first, a page at a time (one query)."""
+    reviews = visible_reviews(user)
+    if tab == "todo":
+        reviews = reviews.filter(reviewer_id=user.pk, state=Review.State.TODO)
+    elif tab == "mine":
+        reviews = reviews.filter(agent_id=user.pk, submitted_at__isnull=False)
+    elif tab == "disputes":
+        reviews = reviews.filter(state=Review.State.DISPUTED)
+    else:
+        reviews = reviews.filter(submitted_at__isnull=False)
+    after = cursors.decode(cursor, salt=REVIEW_CURSOR_SALT) if cursor else None
+    if after and isinstance(after[0], int):
+        reviews = reviews.filter(id__lt=after[0])
+    rows = list(
+        reviews.select_related("ticket", "agent", "reviewer", "version__scorecard").order_by("-id")[
+            : size + 1
+        ]
+    )
+    next_cursor = None
+    if len(rows) > size:
+        rows = rows[:size]
+        next_cursor = cursors.encode([rows[-1].pk], salt=REVIEW_CURSOR_SALT)
+    return ReviewsPage(rows=rows, next_cursor=next_cursor)
+
+
+def review_for(user: User, pk: int) -> Review | None:
+    """One review the person may see, with what its page shows (one query)."""
+    return (
+        visible_reviews(user)
+        .select_related(
+            "ticket__queue",
+            "ticket__requester",
+            "agent__team",
+            "reviewer__team",
+            "version__scorecard",
+            "cycle",
+            "dispute",
+            "dispute__decided_by",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def visible_cycles(user: User) -> QuerySet[Cycle]:
+    """Admins and in-house leads: every cycle; a vendor's lead: their vendor's; others none."""
+    if not can_manage(user):
+        return Cycle.objects.none()
+    vendor_id = user.team.vendor_id if user.team_id and user.team else None
+    if user.is_admin or vendor_id is None:
+        return Cycle.objects.all()
+    return Cycle.objects.filter(vendor_id=vendor_id)
+
+
+def sop_versions_at(ticket: Ticket) -> list[SOPVersion]:
+    """The SOPs that applied to the ticket (its queue, language and category), each in the
+    version published last before the ticket was solved: what the agent was to follow."""
+    moment = ticket.solved_at or ticket.updated_at
+    links = SOP.queues.through.objects.filter(sop_id=OuterRef("sop_id"))
+    return list(
+        SOPVersion.objects.filter(published_at__isnull=False, published_at__lte=moment)
+        .filter(~Exists(links) | Exists(links.filter(queue_id=ticket.queue_id)))
+        .filter(Q(sop__languages=[]) | Q(sop__languages__contains=[ticket.language or ""]))
+        .filter(Q(sop__categories=[]) | Q(sop__categories__contains=[ticket.category or ""]))
+        .select_related("sop")
+        .order_by("sop_id", "-published_at")
+        .distinct("sop_id")[:10]
+    )

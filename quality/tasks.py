@@ -14,3 +14,11 @@ def send_surveys() -> int:
         total += done
         if done < BATCH:
             return total
+
+
+@shared_task(ignore_result=True)
+def remind_disputes() -> int:
+    """Beat, hourly: disputes past their due time go to their deciders again, once."""
+    from quality import qa
+
+    return qa.disputes_remind()

@@ -57,5 +57,14 @@ def _rated(event: Any, c: Any) -> str:
     return text
 
 
+def _reviewed(event: Any, c: Any) -> str:
+    return _("A QA review of this ticket was submitted.")
+
+
+def _rescored(event: Any, c: Any) -> str:
+    return _("%(actor)s changed the score of this ticket's QA review after a dispute.") % {
+        "actor": c.actor}  # fmt: skip
+
+
 SENTENCES = {"csat_sent": _sent, "csat_skipped": _skipped, "csat_cancelled": _cancelled,
-             "csat_rated": _rated}  # fmt: skip
+             "csat_rated": _rated, "qa_reviewed": _reviewed, "qa_rescored": _rescored}  # fmt: skip

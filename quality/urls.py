@@ -1,6 +1,6 @@
 from django.urls import path
 
-from quality import views
+from quality import qa_views, views
 
 app_name = "quality"
 
@@ -9,4 +9,12 @@ urlpatterns = [
     path("ratings/", views.ratings, name="ratings"),
     path("ratings/<int:pk>/follow-up/", views.follow_up, name="follow_up"),
     path("settings/", views.survey_settings, name="settings"),
+    path("reviews/", qa_views.reviews, name="reviews"),
+    path("reviews/<int:pk>/", qa_views.review, name="review"),
+    path("reviews/<int:pk>/<slug:action>/", qa_views.review_action, name="review_action"),
+    path("cycles/", qa_views.cycles, name="cycles"),
+    path("reviewers/", qa_views.reviewers, name="reviewers"),
+    path("scorecards/", qa_views.scorecards, name="scorecards"),
+    path("scorecards/new/", qa_views.scorecard_edit, name="scorecard_new"),
+    path("scorecards/<int:pk>/", qa_views.scorecard_edit, name="scorecard_edit"),
 ]

@@ -1,0 +1,121 @@
+"""QA forms: a sampling cycle, a scorecard and its categories."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User, Vendor
+from accounts.selectors import visible_vendors
+from core.forms import StyledFormMixin
+from quality.models import Scorecard
+from quality.scoring import SCALES
+from tickets.models import Queue
+from tickets.selectors import visible_queue_list
+
+SCALE_LABELS = {
+    "pass_fail": gettext_lazy("Pass or fail"),
+    "three": gettext_lazy("3 points"),
+    "five": gettext_lazy("5 points"),
+}
+
+
+class CycleForm(StyledFormMixin, forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
+    starts_on = forms.DateField(
+        label=gettext_lazy("Tickets solved from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        label=gettext_lazy("Up to and including"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    quota = forms.IntegerField(
+        label=gettext_lazy("Reviews per agent"), min_value=1, max_value=100, initial=5
+    )
+    vendor = forms.ModelChoiceField(
+        label=gettext_lazy("Agents of"),
+        required=False,
+        queryset=Vendor.objects.none(),
+        empty_label=gettext_lazy("Everyone"),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        today = timezone.localdate()
+        last_monday = today - timedelta(days=today.weekday() + 7)
+        self.fields["starts_on"].initial = last_monday
+        self.fields["ends_on"].initial = last_monday + timedelta(days=6)
+        self.fields["name"].initial = _("Week of %(date)s") % {"date": last_monday.isoformat()}
+        vendor_field = self.fields["vendor"]
+        assert isinstance(vendor_field, forms.ModelChoiceField)  # noqa: S101 - declared above
+        vendor_field.queryset = visible_vendors(user)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("starts_on"), data.get("ends_on")
+        if start and end:
+            if end < start:
+                self.add_error("ends_on", _("The period must end after it starts."))
+            zone = timezone.get_current_timezone()
+            data["starts_at"] = datetime.combine(start, time.min, zone)
+            data["ends_at"] = datetime.combine(end + timedelta(days=1), time.min, zone)
+        return data
+
+
+class ScorecardForm(StyledFormMixin, forms.ModelForm):
+    languages = forms.MultipleChoiceField(
+        label=gettext_lazy("Languages"),
+        required=False,
+        choices=settings.LANGUAGES,
+        help_text=gettext_lazy("None chosen: every language."),
+    )
+
+    class Meta:
+        model = Scorecard
+        fields = ["name", "description", "queues", "vendors", "pass_mark", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        queues = self.fields["queues"]
+        vendors = self.fields["vendors"]
+        assert isinstance(queues, forms.ModelMultipleChoiceField)  # noqa: S101
+        assert isinstance(vendors, forms.ModelMultipleChoiceField)  # noqa: S101
+        queues.queryset = Queue.objects.filter(pk__in=[q.pk for q in visible_queue_list(user)])
+        vendors.queryset = visible_vendors(user)
+        queues.help_text = _("None chosen: every queue.")
+        vendors.help_text = _("None chosen: in-house agents and every vendor's.")
+        if self.instance.pk and not self.is_bound:
+            self.initial["languages"] = list(self.instance.languages)
+
+    def clean_pass_mark(self) -> int:
+        value = int(self.cleaned_data["pass_mark"])
+        if not 0 <= value <= 100:
+            raise ValidationError(
+                _("Enter a number from %(low)d to %(high)d.") % {"low": 0, "high": 100}
+            )
+        return value
+
+
+class CategoryForm(StyledFormMixin, forms.Form):
+    name = forms.CharField(label=gettext_lazy("Category"), max_length=120, required=False)
+    weight = forms.FloatField(
+        label=gettext_lazy("Weight"), min_value=0.1, max_value=100, initial=1, required=False
+    )
+    scale = forms.ChoiceField(
+        label=gettext_lazy("Scale"), initial="five", choices=[(k, SCALE_LABELS[k]) for k in SCALES]
+    )
+    allow_na = forms.BooleanField(label=gettext_lazy("Not applicable allowed"), required=False)
+    critical = forms.BooleanField(
+        label=gettext_lazy("Critical (a fail fails the review)"), required=False
+    )
+
+
+CategoryFormSet = forms.formset_factory(CategoryForm, extra=3, max_num=30, absolute_max=30)

@@ -1,0 +1,326 @@
+"""QA reviews through the services: a cycle samples each agent's quota spread across queue
+× language plus the tickets rules pull in, frozen, assigned to reviewers who never get
+their own tickets (a vendor's reviewers only their vendor's agents); a review with a
+critical fail scores 0; the agent acknowledges or disputes within seven days; the
+reviewer's lead accepts, partly accepts or rejects; the IQS follows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from accounts.models import Role
+from analytics import metrics, selectors
+from analytics.fold import fold_all
+from analytics.selectors import Period, Slice
+from escalations.models import EscalationReason
+from escalations.services import escalation_raise
+from quality import qa
+from quality.models import Dispute, QualityEvent, Review
+from tests.quality.conftest import CARD, DAY, GOOD, HOUR, PERIOD, T0, _cycle, at, solved_ticket
+from tests.tickets import factories as tf
+from tickets import services
+from tickets.models import Event, Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_cycle_samples_each_agents_quota_across_queue_and_language_plus_rule_pulls(programme):
+    people, queues = programme["people"], programme["queues"]
+    north, atlas = people["north_agent"], people["atlas_agent"]
+    spread = [
+        solved_ticket(queues["north"], north, delta=n * HOUR, language=language)
+        for n, language in enumerate(["en", "en", "en", "es", "es", "es"])
+    ]
+    breached = spread[0]
+    type(breached).objects.filter(pk=breached.pk).update(sla_breached=True)
+    for n in range(3):
+        solved_ticket(queues["atlas"], atlas, delta=(10 + n) * HOUR, language="ar")
+    later = solved_ticket(queues["north"], north, delta=8 * DAY)  # after the period
+    cycle, sample = _cycle(programme)
+    reviews = list(Review.objects.filter(cycle=cycle))
+    by_agent = {agent: [r for r in reviews if r.agent_id == agent.pk] for agent in (north, atlas)}
+    quota_north = [r for r in by_agent[north] if r.pulled_by == "quota"]
+    languages = {r.ticket.language for r in quota_north}
+    assert len(quota_north) == 2 and languages == {"en", "es"}  # one from each stratum
+    assert len([r for r in by_agent[atlas] if r.pulled_by == "quota"]) == 2
+    pulled = [r for r in by_agent[north] if r.pulled_by != "quota"]
+    assert all(r.pulled_by == "sla_breached" for r in pulled)
+    assert breached.pk in {r.ticket_id for r in by_agent[north]}  # pulled if not sampled
+    assert later.pk not in {r.ticket_id for r in reviews}
+    assert sample.agents == 2 and sample.without_scorecard == 0
+    # Frozen: a ticket solved in the period afterwards does not join this cycle.
+    solved_ticket(queues["north"], north, delta=2 * HOUR, language="fr")
+    assert Review.objects.filter(cycle=cycle).count() == len(reviews)
+    assert QualityEvent.objects.get(kind="cycle_started").after["reviews"] == len(reviews)
+
+
+def test_reviewers_never_get_their_own_tickets_and_vendor_reviewers_only_their_vendor(programme):
+    people, queues = programme["people"], programme["queues"]
+    reviewer, north_reviewer = programme["reviewer"], programme["north_reviewer"]
+    solved_ticket(queues["inhouse"], reviewer)  # the in-house reviewer's own ticket
+    for n in range(4):
+        solved_ticket(queues["north"], people["north_agent"], delta=n * HOUR)
+        solved_ticket(queues["atlas"], people["atlas_agent"], delta=n * HOUR)
+    cycle, sample = _cycle(programme, quota=4)
+    for review in Review.objects.filter(cycle=cycle).select_related("agent__team"):
+        assert review.reviewer_id != review.agent_id
+        if review.reviewer_id == north_reviewer.pk:
+            assert review.agent.team.vendor_id == programme["vendors"]["north"].pk
+    own = Review.objects.get(cycle=cycle, agent=reviewer)
+    assert own.reviewer == north_reviewer or own.reviewer is None
+    assert sample.unassigned == Review.objects.filter(cycle=cycle, reviewer=None).count()
+
+
+def test_rule_pulls_bring_in_escalated_and_reopened_tickets(programme):
+    people, queues = programme["people"], programme["queues"]
+    agent = people["inhouse_agent"]
+    plain = [solved_ticket(queues["inhouse"], agent, delta=n * HOUR) for n in range(3)]
+    reason = EscalationReason.objects.create(
+        name="Legal", target_team=programme["teams"]["inhouse"], severity=3
+    )
+    with at(5 * HOUR):
+        escalated = tf.ticket(queues["inhouse"])
+        services.ticket_reply(actor=agent, ticket=escalated, body="Looking.")
+        escalation_raise(actor=agent, ticket=escalated, reason=reason, severity=3, summary="Legal")
+        services.ticket_change_status(actor=agent, ticket=escalated, status="solved")
+    reopened = solved_ticket(queues["inhouse"], agent, delta=6 * HOUR)
+    with at(7 * HOUR):
+        services.ticket_requester_reply(ticket=reopened, body="Not fixed.")
+        services.ticket_change_status(actor=agent, ticket=reopened, status="solved")
+    cycle, _sample = _cycle(programme, quota=2)
+    pulls = {r.ticket_id: r.pulled_by for r in Review.objects.filter(cycle=cycle)}
+    assert pulls.get(escalated.pk) in ("escalated", "quota")
+    assert pulls.get(reopened.pk) in ("reopened", "quota")
+    assert len([t for t in plain if t.pk in pulls]) <= 2  # the quota, then what rules pull
+
+
+@pytest.fixture
+def submitted(programme):
+    """A Northwind agent's ticket reviewed by the in-house reviewer with a critical fail."""
+    ticket = solved_ticket(programme["queues"]["north"], programme["people"]["north_agent"])
+    cycle, _sample = _cycle(programme, quota=1)
+    review = Review.objects.get(cycle=cycle, ticket=ticket)
+    Review.objects.filter(pk=review.pk).update(reviewer=programme["reviewer"])
+    with at(8 * DAY):
+        qa.review_submit(
+            actor=programme["reviewer"],
+            review_id=review.pk,
+            values={**GOOD, "privacy": 0},
+            comments={"privacy": "Shared an email."},
+            comment="Careful with personal data.",
+        )
+    review.refresh_from_db()
+    return {**programme, "review": review, "ticket": ticket}
+
+
+def _iqs(user, slice_=None):  # type: ignore[no-untyped-def]
+    fold_all()
+    period = Period.last_days(10, tz="UTC", now=T0 + 9 * DAY)
+    totals = selectors.totals(selectors.metric_scope(user), period, slice_ or Slice())
+    return metrics.qa(totals), metrics.qa_reviews(totals)
+
+
+def test_a_critical_fail_scores_zero_the_agent_is_told_and_the_iqs_counts_it(submitted):
+    review, admin = submitted["review"], submitted["people"]["admin"]
+    assert (review.state, review.score, review.auto_failed, review.passed) == (
+        "submitted",
+        0.0,
+        True,
+        False,
+    )
+    assert review.category_scores["accuracy"] == 75 and review.values["privacy"]["comment"]
+    mail = Notification.objects.get(kind="qa_reviewed")
+    assert mail.recipient == submitted["people"]["north_agent"].email
+    assert Event.objects.filter(ticket=submitted["ticket"], kind="qa_reviewed").exists()
+    assert _iqs(admin) == (0.0, 1)
+    agent = submitted["people"]["north_agent"]
+    assert _iqs(admin, Slice("agent", str(agent.pk))) == (0.0, 1)
+
+
+def test_a_review_needs_every_category_and_only_its_reviewer_submits_it(programme):
+    ticket = solved_ticket(programme["queues"]["north"], programme["people"]["north_agent"])
+    cycle, _sample = _cycle(programme, quota=1)
+    review = Review.objects.get(cycle=cycle, ticket=ticket)
+    reviewer = review.reviewer
+    assert reviewer is not None
+    with pytest.raises(qa.QualityError, match="Score Accuracy"):
+        qa.review_submit(
+            actor=reviewer, review_id=review.pk, values={"greeting": 1, "privacy": 1}, comments={}
+        )
+    with pytest.raises(qa.QualityError, match="scores offered for Accuracy"):
+        qa.review_submit(
+            actor=reviewer, review_id=review.pk, values={**GOOD, "accuracy": 9}, comments={}
+        )
+    with pytest.raises(qa.QualityError, match="assigned to someone else"):
+        qa.review_submit(
+            actor=programme["people"]["admin"], review_id=review.pk, values=GOOD, comments={}
+        )
+    done = qa.review_submit(
+        actor=reviewer, review_id=review.pk, values={**GOOD, "tone": None}, comments={}
+    )
+    assert done.score == pytest.approx(87.5) and done.passed is True
+
+
+def test_the_agent_disputes_and_the_reviewers_lead_partly_accepts_and_the_iqs_changes(submitted):
+    review, people = submitted["review"], submitted["people"]
+    agent, lead = people["north_agent"], people["inhouse_lead"]
+    with pytest.raises(qa.QualityError, match="Only the agent"):
+        qa.dispute_open(actor=lead, review_id=review.pk, comment="x", proposed={})
+    with at(9 * DAY):
+        dispute = qa.dispute_open(
+            actor=agent,
+            review_id=review.pk,
+            comment="The email was the requester's own.",
+            proposed={"privacy": 1, "accuracy": 5},
+        )
+    assert dispute.due_at == T0 + 9 * DAY + timedelta(hours=72)
+    assert Notification.objects.filter(kind="qa_dispute", recipient=lead.email).exists()
+    assert [u.pk for u in qa.deciders(review)] == [lead.pk]  # the reviewer's team's lead
+    with pytest.raises(qa.QualityError, match="reviewer's lead"):
+        qa.dispute_decide(actor=people["north_lead"], review_id=review.pk, decision="accepted")
+    with at(9 * DAY + HOUR):
+        decided = qa.dispute_decide(
+            actor=lead,
+            review_id=review.pk,
+            decision="partly",
+            note="Privacy was fine; accuracy stands.",
+            values={"privacy": 1},
+        )
+    assert decided.score == pytest.approx(78.125) and decided.state == "decided"
+    assert not decided.locked and decided.dispute.state == "partly"
+    assert _iqs(people["admin"]) == (pytest.approx(78.125), 1)  # taken back, counted again
+    assert Event.objects.filter(ticket=submitted["ticket"], kind="qa_rescored").exists()
+    assert Notification.objects.filter(kind="qa_decided", recipient=agent.email).exists()
+
+
+def test_a_rejected_dispute_locks_the_scores_and_disputes_close_after_seven_days(submitted):
+    review, people = submitted["review"], submitted["people"]
+    agent, lead = people["north_agent"], people["inhouse_lead"]
+    with at(9 * DAY):
+        qa.dispute_open(actor=agent, review_id=review.pk, comment="Unfair.", proposed={})
+    with pytest.raises(qa.QualityError, match="Say why"):
+        qa.dispute_decide(actor=lead, review_id=review.pk, decision="rejected")
+    decided = qa.dispute_decide(
+        actor=lead, review_id=review.pk, decision="rejected", note="The policy is clear."
+    )
+    assert decided.locked and decided.score == 0.0
+    with pytest.raises(qa.SurveyClosed):
+        qa.dispute_open(actor=agent, review_id=review.pk, comment="Again.", proposed={})
+    other = Review.objects.create(
+        ticket=review.ticket,
+        agent=agent,
+        version=review.version,
+        reviewer=programme_reviewer(submitted),
+        state="submitted",
+        submitted_at=T0,
+        score=50.0,
+    )
+    with at(8 * DAY), pytest.raises(qa.SurveyClosed, match="no longer be disputed"):
+        qa.dispute_open(actor=agent, review_id=other.pk, comment="Late.", proposed={})
+
+
+def programme_reviewer(data):  # type: ignore[no-untyped-def]
+    return data["reviewer"]
+
+
+def test_the_agent_acknowledges_and_overdue_disputes_are_reminded_once(submitted):
+    review, people = submitted["review"], submitted["people"]
+    agent = people["north_agent"]
+    with pytest.raises(qa.QualityError):
+        qa.review_acknowledge(actor=people["inhouse_lead"], review_id=review.pk)
+    qa.review_acknowledge(actor=agent, review_id=review.pk)
+    with at(9 * DAY):
+        qa.dispute_open(actor=agent, review_id=review.pk, comment="Hm.", proposed={})
+    with at(13 * DAY):
+        assert qa.disputes_remind() == 1
+        assert qa.disputes_remind() == 0
+    assert Notification.objects.filter(kind="qa_dispute_reminder").count() == 1
+    assert Dispute.objects.get(review=review).reminded_at is not None
+
+
+def test_a_sampled_ticket_is_skipped_or_replaced_only_with_a_reason(programme):
+    agent = programme["people"]["north_agent"]
+    for n in range(3):
+        solved_ticket(programme["queues"]["north"], agent, delta=n * HOUR)
+    cycle, _sample = _cycle(programme, quota=1)
+    review = Review.objects.get(cycle=cycle)
+    with pytest.raises(qa.QualityError, match="Say why"):
+        qa.review_skip(actor=programme["people"]["admin"], review_id=review.pk, reason=" ")
+    replacement = qa.review_skip(
+        actor=programme["people"]["admin"],
+        review_id=review.pk,
+        reason="A test ticket.",
+        replace=True,
+    )
+    assert replacement is not None and replacement.ticket_id != review.ticket_id
+    assert replacement.pulled_by == "replacement" and replacement.agent_id == agent.pk
+    review.refresh_from_db()
+    assert review.state == "skipped" and review.skip_reason == "A test ticket."
+
+
+def test_a_changed_scorecard_is_a_new_version_and_earlier_reviews_keep_theirs(submitted):
+    admin = submitted["people"]["admin"]
+    card = submitted["review"].version.scorecard
+    qa.scorecard_save(
+        actor=admin,
+        scorecard=card,
+        name=card.name,
+        description="",
+        queues=[],
+        languages=[],
+        vendors=[],
+        pass_mark=80,
+        categories=CARD[:2],
+    )
+    card.refresh_from_db()
+    assert card.current_version.number == 2
+    assert submitted["review"].version.number == 1
+    with pytest.raises(qa.QualityError, match="cannot change scorecards"):
+        qa.scorecard_save(
+            actor=submitted["people"]["north_lead"],
+            scorecard=card,
+            name="x",
+            description="",
+            queues=[],
+            languages=[],
+            vendors=[],
+            pass_mark=80,
+            categories=CARD,
+        )
+
+
+def test_the_iqs_survives_a_rebuild_from_the_audit_trail(submitted):
+    from django.core.management import call_command
+
+    from tests.analytics.test_backfill import snapshot
+
+    people = submitted["people"]
+    with at(9 * DAY):
+        qa.dispute_open(
+            actor=people["north_agent"],
+            review_id=submitted["review"].pk,
+            comment="Fine.",
+            proposed={"privacy": 1},
+        )
+        qa.dispute_decide(
+            actor=people["inhouse_lead"], review_id=submitted["review"].pk, decision="accepted"
+        )
+    fold_all()
+    live = snapshot("analytics_hourlyrollup")
+    call_command("analytics_backfill", "--fresh", "--batch", "100")
+    assert snapshot("analytics_hourlyrollup") == live
+    assert _iqs(people["admin"])[1] == 1
+
+
+def test_only_leads_and_admins_run_cycles(programme):
+    agent = programme["people"]["north_agent"]
+    with pytest.raises(qa.QualityError, match="cannot start"):
+        qa.cycle_start(actor=agent, name="x", starts_at=PERIOD[0], ends_at=PERIOD[1], quota=1)
+    lead = programme["people"]["north_lead"]
+    assert lead.role == Role.LEAD
+    cycle, _sample = qa.cycle_start(
+        actor=lead, name="Northwind", starts_at=PERIOD[0], ends_at=PERIOD[1], quota=1
+    )
+    assert cycle.vendor == programme["vendors"]["north"]  # a vendor's lead samples their own
