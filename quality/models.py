@@ -216,6 +216,9 @@ class QualityEvent(models.Model):
         REVIEW_REPLACED = "review_replaced", _("Sampled ticket replaced")
         REVIEW_SUBMITTED = "review_submitted", _("Review submitted")
         REVIEW_ACKNOWLEDGED = "review_acknowledged", _("Review acknowledged")
+        CALIBRATION_STARTED = "calibration_started", _("Calibration session started")
+        COACHING_OPENED = "coaching_opened", _("Coaching task opened")
+        COACHING_DONE = "coaching_done", _("Coaching task done")
         DISPUTE_OPENED = "dispute_opened", _("Dispute opened")
         DISPUTE_DECIDED = "dispute_decided", _("Dispute decided")
 
@@ -382,6 +385,14 @@ class Review(models.Model):
     cycle = models.ForeignKey(
         Cycle, on_delete=models.CASCADE, null=True, blank=True, related_name="reviews"
     )
+    # A calibration review: scored blind by several reviewers, counted toward nothing.
+    session = models.ForeignKey(
+        "CalibrationSession",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reviews",
+    )
     pulled_by = models.CharField(max_length=16, choices=Pull.choices, default=Pull.QUOTA)
     state = models.CharField(max_length=16, choices=State.choices, default=State.TODO)
     # {category key: {"value": int or None (not applicable), "comment": str}}
@@ -419,6 +430,76 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"review {self.pk} of ticket {self.ticket_id}"
+
+
+class CalibrationSession(models.Model):
+    """Tickets scored blind by three or more reviewers on one scorecard version; when all
+    have submitted, the scores are shown side by side with Krippendorff's alpha per
+    category and each reviewer's alignment with the benchmark reviewer."""
+
+    name = models.CharField(_("name"), max_length=120)
+    version = models.ForeignKey(ScorecardVersion, on_delete=models.PROTECT, related_name="+")
+    benchmark = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("benchmark reviewer"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    revealed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calibration session")
+        verbose_name_plural = _("calibration sessions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CoachingTask(models.Model):
+    """Coaching after a failed category: for the agent, with a due date and notes, and
+    perhaps an SOP version to read again."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="coaching")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coaching_tasks"
+    )
+    category = models.CharField(max_length=64)
+    note = models.TextField(max_length=5000)
+    due_on = models.DateField()
+    sop_version = models.ForeignKey(
+        "sops.SOPVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_note = models.TextField(blank=True, max_length=5000)
+    sop_read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("coaching task")
+        verbose_name_plural = _("coaching tasks")
+        indexes = [
+            models.Index(fields=["agent", "done_at", "due_on"], name="quality_coaching_agent_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"coaching on review {self.review_id}"
 
 
 class Dispute(models.Model):

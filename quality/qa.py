@@ -27,6 +27,8 @@ from core.urls import absolute_url
 from escalations.models import Escalation
 from quality import hooks
 from quality.models import (
+    CalibrationSession,
+    CoachingTask,
     Cycle,
     Dispute,
     QualityEvent,
@@ -44,7 +46,7 @@ from tickets.outbox.mail import language_for
 
 if TYPE_CHECKING:
     from accounts.models import Vendor
-    from tickets.models import Queue
+    from tickets.models import Queue, Ticket
 
 DISPUTE_DAYS = 7  # an agent may dispute a review for this long after it is submitted
 DECIDE_HOURS = 72  # a lead's decision falls due this long after a dispute
@@ -622,6 +624,21 @@ def review_submit(
     now = timezone.now()
     review.comment, review.state, review.submitted_at = comment, Review.State.SUBMITTED, now
     review.save()
+    if review.session_id is not None:
+        # Calibration counts toward nothing: no IQS, no mail to the agent. The session
+        # reveals the scores when the last reviewer submits.
+        waiting = Review.objects.filter(
+            session_id=review.session_id, state=Review.State.TODO
+        ).exists()
+        if not waiting:
+            CalibrationSession.objects.filter(pk=review.session_id).update(revealed_at=now)
+        _audit(
+            QualityEvent.Kind.REVIEW_SUBMITTED,
+            actor,
+            review=review,
+            after={"score": review.score, "calibration": review.session_id},
+        )
+        return review
     if review.score is not None:
         events.record(
             review.ticket,
@@ -691,7 +708,7 @@ def dispute_open(
     """The agent disputes a review within seven days, saying why and perhaps proposing
     scores; it goes to the reviewer's lead, due in three days."""
     review = _locked_review(review_id)
-    if review.agent_id != actor.pk:
+    if review.agent_id != actor.pk or review.session_id is not None:
         raise QualityError(_("Only the agent reviewed can dispute a review."))
     now = timezone.now()
     until = dispute_open_until(review)
@@ -833,3 +850,227 @@ def disputes_remind(*, now: datetime | None = None) -> int:
     Dispute.objects.bulk_update(due, ["reminded_at"])
     batch.queue()
     return len(due)
+
+
+# ------------------------------------------------------------------ calibration
+
+
+@transaction.atomic
+def calibration_start(
+    *,
+    actor: User,
+    name: str,
+    version: ScorecardVersion,
+    tickets: Sequence[Ticket],
+    reviewers: Sequence[User],
+    benchmark: User,
+) -> CalibrationSession:
+    """Each reviewer scores each ticket blind on ``version``; ``benchmark`` (one of them)
+    is the reference their alignment is measured against."""
+    if not can_run_cycles(actor):
+        raise QualityError(_("You cannot start calibration sessions."))
+    people = list({person.pk: person for person in reviewers}.values())
+    if len(people) < 3:
+        raise QualityError(_("A calibration session needs at least three reviewers."))
+    if benchmark.pk not in {person.pk for person in people}:
+        raise QualityError(_("The benchmark reviewer must be one of the session's reviewers."))
+    if not tickets:
+        raise QualityError(_("Choose at least one ticket."))
+    if len(tickets) > 50:
+        raise QualityError(_("A calibration session has at most 50 tickets."))
+    session = CalibrationSession.objects.create(
+        name=name, version=version, benchmark=benchmark, created_by=actor
+    )
+    credited = _credited_agents([ticket.pk for ticket in tickets])
+    reviews = [
+        Review(
+            ticket=ticket,
+            agent_id=credited.get(ticket.pk) or actor.pk,
+            reviewer=person,
+            version=version,
+            session=session,
+        )
+        for ticket in tickets
+        for person in people
+    ]
+    Review.objects.bulk_create(reviews)
+    _audit(
+        QualityEvent.Kind.CALIBRATION_STARTED,
+        actor,
+        after={"session": session.pk, "tickets": len(tickets), "reviewers": [p.pk for p in people]},
+    )
+    return session
+
+
+_CREDIT_SQL = """
+SELECT DISTINCT ON (t.id) t.id, m.author_id FROM tickets_ticket AS t
+  JOIN tickets_message AS m ON m.ticket_id = t.id AND m.kind = 'public'
+                           AND m.author_type = 'agent'
+ WHERE t.id = ANY(%s)
+ ORDER BY t.id, m.created_at DESC, m.id DESC
+"""
+
+
+def _credited_agents(ticket_ids: list[int]) -> dict[int, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(_CREDIT_SQL, [ticket_ids])
+        return dict(cursor.fetchall())
+
+
+@dataclass
+class CategoryAgreement:
+    category: Category
+    alpha: float | None
+    # per ticket: the reviewers' values in the session's reviewer order
+    rows: list[tuple[Any, list[int | None]]]
+
+
+@dataclass
+class Calibration:
+    session: CalibrationSession
+    reviewers: list[User]
+    submitted: dict[int, int]  # reviewer id -> reviews submitted
+    total: int  # reviews per reviewer
+    categories: list[CategoryAgreement]
+    alignment: dict[int, float | None]  # reviewer id -> alignment with the benchmark
+
+
+def calibration_results(session: CalibrationSession) -> Calibration:
+    """Who has submitted, and once all have: the scores side by side, alpha per
+    category, and each reviewer's weighted alignment with the benchmark (the mean over
+    the tickets)."""
+    from quality.scoring import alignment, alpha
+
+    reviews = list(
+        Review.objects.filter(session=session)
+        .select_related("reviewer", "ticket")
+        .order_by("ticket_id", "reviewer_id")
+    )
+    reviewers = sorted(
+        {r.reviewer_id: r.reviewer for r in reviews if r.reviewer}.values(),
+        key=lambda person: person.pk,
+    )
+    submitted: dict[int, int] = defaultdict(int)
+    by_ticket: dict[int, dict[int, Review]] = defaultdict(dict)
+    for review in reviews:
+        if review.reviewer_id is None:
+            continue
+        by_ticket[review.ticket_id][review.reviewer_id] = review
+        if review.state != Review.State.TODO:
+            submitted[review.reviewer_id] += 1
+    categories = [Category.from_json(c) for c in session.version.categories]
+    agreement: list[CategoryAgreement] = []
+    aligned: dict[int, float | None] = {}
+    if session.revealed_at is not None:
+        for category in categories:
+            rows = []
+            for ticket_reviews in by_ticket.values():
+                values = [
+                    (ticket_reviews[p.pk].values.get(category.key) or {}).get("value")
+                    if p.pk in ticket_reviews
+                    else None
+                    for p in reviewers
+                ]
+                ticket = next(iter(ticket_reviews.values())).ticket
+                rows.append((ticket, values))
+            agreement.append(
+                CategoryAgreement(
+                    category=category,
+                    rows=rows,
+                    alpha=alpha([values for _ticket, values in rows], values=category.values()),
+                )
+            )
+        benchmark = session.benchmark_id
+        for person in reviewers:
+            found = []
+            for ticket_reviews in by_ticket.values():
+                mine, reference = ticket_reviews.get(person.pk), ticket_reviews.get(benchmark or 0)
+                if mine is None or reference is None:
+                    continue
+                score = alignment(
+                    categories,
+                    {k: v.get("value") for k, v in mine.values.items()},
+                    {k: v.get("value") for k, v in reference.values.items()},
+                )
+                if score is not None:
+                    found.append(score)
+            aligned[person.pk] = sum(found) / len(found) if found else None
+    total = len(by_ticket)
+    return Calibration(
+        session=session,
+        reviewers=reviewers,
+        submitted=dict(submitted),
+        total=total,
+        categories=agreement,
+        alignment=aligned,
+    )
+
+
+# ------------------------------------------------------------------ coaching
+
+
+@transaction.atomic
+def coaching_open(
+    *, actor: User, review_id: int, category: str, note: str, due_on: Any, sop_version: Any = None
+) -> CoachingTask:
+    """After a failed category (its score below 100), the reviewer or a lead opens a
+    coaching task for the agent, perhaps asking them to read an SOP version again."""
+    review = _locked_review(review_id)
+    if review.submitted_at is None or review.session_id is not None:
+        raise QualityError(_("Coaching follows a submitted review."))
+    if not (
+        actor.pk == review.reviewer_id
+        or may_decide(actor, review)
+        or (actor.role == Role.LEAD and actor.pk != review.agent_id)
+    ):
+        raise QualityError(_("Only the reviewer or a lead opens coaching."))
+    score = review.category_scores.get(category)
+    if score is None or score >= 100:
+        raise QualityError(_("Coaching follows a category that was not met."))
+    note = note.strip()
+    if not note or len(note) > 5000:
+        raise QualityError(_("Say what to work on (at most 5000 characters)."))
+    task = CoachingTask.objects.create(
+        review=review,
+        agent=review.agent,
+        category=category,
+        note=note,
+        due_on=due_on,
+        sop_version=sop_version,
+        created_by=actor,
+    )
+    _audit(
+        QualityEvent.Kind.COACHING_OPENED,
+        actor,
+        review=review,
+        after={"task": task.pk, "category": category, "due_on": str(due_on)},
+    )
+    batch = outbox.Batch()
+    _mail(batch, review.agent, review, "qa_coaching", [task.pk], "qa_coaching", task=task)
+    batch.queue()
+    return task
+
+
+@transaction.atomic
+def coaching_done(*, actor: User, task_id: int, note: str, read_sop: bool = False) -> CoachingTask:
+    """The agent marks a coaching task done; one that names an SOP version needs them to
+    say they have read it again."""
+    task = CoachingTask.objects.select_for_update().filter(pk=task_id).first()
+    if task is None or task.agent_id != actor.pk:
+        raise QualityError(_("This coaching task is not yours."))
+    if task.done_at is not None:
+        raise SurveyClosed(_("This coaching task is already done."))
+    if task.sop_version_id is not None and not read_sop:
+        raise QualityError(_("Confirm that you have read the SOP again."))
+    now = timezone.now()
+    task.done_at, task.done_note = now, note.strip()[:5000]
+    if task.sop_version_id is not None:
+        task.sop_read_at = now
+    task.save()
+    _audit(
+        QualityEvent.Kind.COACHING_DONE,
+        actor,
+        review=task.review,
+        after={"task": task.pk, "sop_read": task.sop_read_at is not None},
+    )
+    return task

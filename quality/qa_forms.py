@@ -15,9 +15,10 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User, Vendor
 from accounts.selectors import visible_vendors
 from core.forms import StyledFormMixin
-from quality.models import Scorecard
+from quality.models import Review, Scorecard
 from quality.scoring import SCALES
-from tickets.models import Queue
+from sops.models import SOPVersion
+from tickets.models import Queue, Ticket
 from tickets.selectors import visible_queue_list
 
 SCALE_LABELS = {
@@ -119,3 +120,95 @@ class CategoryForm(StyledFormMixin, forms.Form):
 
 
 CategoryFormSet = forms.formset_factory(CategoryForm, extra=3, max_num=30, absolute_max=30)
+
+
+class CalibrationForm(StyledFormMixin, forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
+    scorecard = forms.ModelChoiceField(
+        label=gettext_lazy("Scorecard"), queryset=Scorecard.objects.none()
+    )
+    tickets = forms.CharField(
+        label=gettext_lazy("Tickets"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("References, separated by spaces or commas (at most 50)."),
+    )
+    reviewers = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Reviewers (three or more)"), queryset=User.objects.none()
+    )
+    benchmark = forms.ModelChoiceField(
+        label=gettext_lazy("Benchmark reviewer"), queryset=User.objects.none()
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        people = User.objects.filter(qa_reviewer__is_active=True, is_active=True).order_by(
+            "full_name"
+        )
+        for name, queryset in (
+            (
+                "scorecard",
+                Scorecard.objects.filter(is_active=True, current_version__isnull=False).order_by(
+                    "name"
+                ),
+            ),
+            ("reviewers", people),
+            ("benchmark", people),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - declared above
+            field.queryset = queryset
+
+    def clean_tickets(self) -> list[Ticket]:
+        from tickets.selectors import visible_tickets
+
+        raw = self.cleaned_data.get("tickets") or ""
+        references = [part.strip().upper() for part in raw.replace(",", " ").split() if part]
+        if not references:
+            raise ValidationError(_("Give at least one ticket reference."))
+        if len(references) > 50:
+            raise ValidationError(_("At most 50 tickets."))
+        found = {
+            t.reference: t for t in visible_tickets(self.user).filter(reference__in=references)
+        }
+        unknown = [ref for ref in references if ref not in found]
+        if unknown:
+            raise ValidationError(
+                _("No ticket you can see has the reference %(refs)s.")
+                % {"refs": ", ".join(unknown[:5])}
+            )
+        return [found[ref] for ref in dict.fromkeys(references)]
+
+
+class CoachingForm(StyledFormMixin, forms.Form):
+    category = forms.ChoiceField(label=gettext_lazy("Category to work on"))
+    note = forms.CharField(
+        label=gettext_lazy("What to work on"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    due_on = forms.DateField(
+        label=gettext_lazy("Due"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sop_version = forms.ModelChoiceField(
+        label=gettext_lazy("SOP to read again (optional)"),
+        required=False,
+        queryset=SOPVersion.objects.none(),
+    )
+
+    def __init__(self, *args: Any, review: Review, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        names = {c["key"]: c["name"] for c in review.version.categories}
+        category = self.fields["category"]
+        assert isinstance(category, forms.ChoiceField)  # noqa: S101 - declared above
+        category.choices = [
+            (key, names.get(key, key))
+            for key, score in review.category_scores.items()
+            if score is not None and score < 100
+        ]
+        self.fields["due_on"].initial = timezone.localdate() + timedelta(days=7)
+        sop = self.fields["sop_version"]
+        assert isinstance(sop, forms.ModelChoiceField)  # noqa: S101 - declared above
+        sop.queryset = SOPVersion.objects.filter(state="published").select_related("sop")
+        sop.label_from_instance = lambda v: f"{v.sop.title} v{v.number}"  # type: ignore[method-assign,assignment]

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,7 +21,13 @@ from accounts.selectors import visible_users
 from core.errors import DomainError
 from quality import qa, selectors
 from quality.models import Review, Reviewer, Scorecard
-from quality.qa_forms import CategoryFormSet, CycleForm, ScorecardForm
+from quality.qa_forms import (
+    CalibrationForm,
+    CategoryFormSet,
+    CoachingForm,
+    CycleForm,
+    ScorecardForm,
+)
 from quality.scoring import Category
 from tickets import timeline
 from tickets.selectors import ticket_conversation, ticket_timeline
@@ -37,7 +44,12 @@ def reviews(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "quality/reviews.html",
-        {"page": page, "tab": tab, "can_manage": selectors.can_manage(user)},
+        {
+            "page": page,
+            "tab": tab,
+            "can_manage": selectors.can_manage(user),
+            "coaching": selectors.coaching_for(user) if tab == "mine" else [],
+        },
     )
 
 
@@ -172,6 +184,9 @@ def review_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpRe
                 comments=comments,
                 comment=post.get("comment", ""),
             )
+            if item.session_id is not None:
+                messages.success(request, _("Calibration review submitted."))
+                return redirect("quality:calibration", item.session_id)
             messages.success(request, _("Review submitted: the agent has been told."))
             nxt = selectors.reviews_page(user, tab="todo", size=1).rows
             return redirect("quality:review", nxt[0].pk) if nxt else redirect("quality:reviews")
@@ -194,6 +209,25 @@ def review_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpRe
                 values=values,
             )
             messages.success(request, _("Decision recorded."))
+        elif action == "coach":
+            form = CoachingForm(post, review=item)
+            if not form.is_valid():
+                return _page(
+                    request,
+                    item,
+                    status=400,
+                    error=" ".join(str(e) for errors in form.errors.values() for e in errors),
+                )
+            data = form.cleaned_data
+            qa.coaching_open(
+                actor=user,
+                review_id=item.pk,
+                category=data["category"],
+                note=data["note"],
+                due_on=data["due_on"],
+                sop_version=data.get("sop_version"),
+            )
+            messages.success(request, _("Coaching task opened for the agent."))
         elif action in ("skip", "replace"):
             if not (item.reviewer_id == user.pk or selectors.can_manage(user)):
                 raise Http404
@@ -366,3 +400,81 @@ def scorecard_edit(request: AuthenticatedRequest, pk: int | None = None) -> Http
         {"form": form, "formset": formset, "scorecard": card},
         status=status,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calibrations(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
+    if not selectors.can_manage(user):
+        raise Http404
+    form = CalibrationForm(request.POST or None, user=user)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                session = qa.calibration_start(
+                    actor=user,
+                    name=data["name"],
+                    version=data["scorecard"].current_version,
+                    tickets=data["tickets"],
+                    reviewers=list(data["reviewers"]),
+                    benchmark=data["benchmark"],
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+                status = exc.status
+            else:
+                return redirect("quality:calibration", session.pk)
+        else:
+            status = 400
+    sessions = list(
+        selectors.visible_sessions(user)
+        .select_related("version__scorecard")
+        .order_by("-created_at")[:50]
+    )
+    return render(
+        request, "quality/calibrations.html", {"form": form, "sessions": sessions}, status=status
+    )
+
+
+@login_required
+@require_GET
+def calibration(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    session = (
+        selectors.visible_sessions(request.user)
+        .select_related("version__scorecard", "benchmark")
+        .filter(pk=pk)
+        .first()
+    )
+    if session is None:
+        raise Http404
+    results = qa.calibration_results(session)
+    mine = list(
+        Review.objects.filter(session=session, reviewer_id=request.user.pk)
+        .select_related("ticket")
+        .order_by("ticket_id")
+    )
+    return render(
+        request, "quality/calibration.html", {"session": session, "results": results, "mine": mine}
+    )
+
+
+@login_required
+@require_POST
+def coaching_done(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    try:
+        qa.coaching_done(
+            actor=request.user,
+            task_id=pk,
+            note=request.POST.get("note", ""),
+            read_sop=request.POST.get("read_sop") == "on",
+        )
+    except DomainError as exc:
+        if "not yours" in str(exc) or exc.status == 404:
+            raise Http404 from exc
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Coaching task done."))
+    return redirect(reverse("quality:reviews") + "?tab=mine")

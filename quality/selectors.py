@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from accounts.models import Role, User
 from accounts.selectors import visible_users
 from core import cursors
-from quality.models import Cycle, Review, Survey
+from quality.models import CalibrationSession, CoachingTask, Cycle, Review, Survey
 from sops.models import SOP, SOPVersion
 from tickets.models import Ticket
 from tickets.selectors import visible_queue_ids
@@ -130,12 +130,15 @@ def visible_reviews(user: User) -> QuerySet[Review]:
         return Review.objects.none()
     if user.is_admin:
         return Review.objects.all()
-    mine = Q(reviewer_id=user.pk) | Q(agent_id=user.pk, submitted_at__isnull=False)
+    # Calibration reviews are seen by their own reviewer only (the session's page shows
+    # them side by side once all are in); they are about the graders, not the agent.
+    theirs = Q(agent_id=user.pk, submitted_at__isnull=False)
     if user.role == Role.LEAD:
         people = visible_users(user).values("pk")
-        mine |= Q(agent_id__in=people, submitted_at__isnull=False)
+        theirs |= Q(agent_id__in=people, submitted_at__isnull=False)
         if user.team_id is not None:
-            mine |= Q(reviewer__team_id=user.team_id, submitted_at__isnull=False)
+            theirs |= Q(reviewer__team_id=user.team_id, submitted_at__isnull=False)
+    mine = Q(reviewer_id=user.pk) | (Q(session__isnull=True) & theirs)
     return Review.objects.filter(mine)
 
 
@@ -153,11 +156,11 @@ def reviews_page(
     if tab == "todo":
         reviews = reviews.filter(reviewer_id=user.pk, state=Review.State.TODO)
     elif tab == "mine":
-        reviews = reviews.filter(agent_id=user.pk, submitted_at__isnull=False)
+        reviews = reviews.filter(agent_id=user.pk, submitted_at__isnull=False, session=None)
     elif tab == "disputes":
         reviews = reviews.filter(state=Review.State.DISPUTED)
     else:
-        reviews = reviews.filter(submitted_at__isnull=False)
+        reviews = reviews.filter(submitted_at__isnull=False, session=None)
     after = cursors.decode(cursor, salt=REVIEW_CURSOR_SALT) if cursor else None
     if after and isinstance(after[0], int):
         reviews = reviews.filter(id__lt=after[0])
@@ -215,4 +218,29 @@ def sop_versions_at(ticket: Ticket) -> list[SOPVersion]:
         .select_related("sop")
         .order_by("sop_id", "-published_at")
         .distinct("sop_id")[:10]
+    )
+
+
+def visible_sessions(user: User) -> QuerySet[CalibrationSession]:
+    """Admins and in-house leads: every calibration session; others: those they started
+    or review in."""
+    if not (user.is_authenticated and user.is_active):
+        return CalibrationSession.objects.none()
+    vendor_id = user.team.vendor_id if user.team_id and user.team else None
+    if user.is_admin or (can_manage(user) and vendor_id is None):
+        return CalibrationSession.objects.all()
+    mine = Q(created_by_id=user.pk) | Q(
+        pk__in=Review.objects.filter(reviewer_id=user.pk, session__isnull=False).values(
+            "session_id"
+        )
+    )
+    return CalibrationSession.objects.filter(mine)
+
+
+def coaching_for(user: User) -> list[CoachingTask]:
+    """The person's open coaching tasks, soonest due first."""
+    return list(
+        CoachingTask.objects.filter(agent_id=user.pk, done_at__isnull=True)
+        .select_related("review__ticket", "sop_version__sop")
+        .order_by("due_on", "id")[:50]
     )

@@ -17,4 +17,7 @@ urlpatterns = [
     path("scorecards/", qa_views.scorecards, name="scorecards"),
     path("scorecards/new/", qa_views.scorecard_edit, name="scorecard_new"),
     path("scorecards/<int:pk>/", qa_views.scorecard_edit, name="scorecard_edit"),
+    path("calibration/", qa_views.calibrations, name="calibrations"),
+    path("calibration/<int:pk>/", qa_views.calibration, name="calibration"),
+    path("coaching/<int:pk>/done/", qa_views.coaching_done, name="coaching_done"),
 ]

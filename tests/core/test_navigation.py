@@ -16,7 +16,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 # The header each role saw at 75e8664 (the last commit with one list), CSRF token blanked,
-# with the entries apps registered since (the quality app's Ratings).
+# with the entries apps registered since (the quality app's Ratings and QA reviews).
 HEADERS = Path(__file__).parent / "headers"
 
 
@@ -41,12 +41,15 @@ def test_each_role_sees_the_header_it_saw_before_the_apps_registered_their_entri
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        (Role.AGENT, [("ratings", "Ratings", "/quality/ratings/")]),
+        (Role.AGENT, [("ratings", "Ratings", "/quality/ratings/"),
+                      ("reviews", "QA reviews", "/quality/reviews/")]),
         (Role.LEAD, [("dashboard", "Dashboard", "/analytics/"),
                      ("ratings", "Ratings", "/quality/ratings/"),
+                     ("reviews", "QA reviews", "/quality/reviews/"),
                      ("people", "People", "/accounts/people/")]),
         (Role.ADMIN, [("dashboard", "Dashboard", "/analytics/"),
                       ("ratings", "Ratings", "/quality/ratings/"),
+                      ("reviews", "QA reviews", "/quality/reviews/"),
                       ("people", "People", "/accounts/people/"),
                       ("admin", "Administration", "/admin/")]),
     ],

@@ -5,10 +5,21 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import sign_in
 
-LEAD_NAV = ["Home", "Queue", "SOPs", "Escalations", "Incidents", "Dashboard", "People"]
+LEAD_NAV = [
+    "Home",
+    "Queue",
+    "SOPs",
+    "Escalations",
+    "Incidents",
+    "Dashboard",
+    "Ratings",
+    "QA reviews",
+    "People",
+]
+AGENT_NAV = ["Home", "Queue", "SOPs", "Escalations", "Incidents", "Ratings", "QA reviews"]
 NAV = {
-    "agent@example.com": ["Home", "Queue", "SOPs", "Escalations", "Incidents"],
-    "northwind.agent@example.com": ["Home", "Queue", "SOPs", "Escalations", "Incidents"],
+    "agent@example.com": AGENT_NAV,
+    "northwind.agent@example.com": AGENT_NAV,
     "lead@example.com": LEAD_NAV,
     "atlas.lead@example.com": LEAD_NAV,
     "admin@example.com": [
@@ -18,6 +29,8 @@ NAV = {
         "Escalations",
         "Incidents",
         "Dashboard",
+        "Ratings",
+        "QA reviews",
         "People",
         "Administration",
     ],

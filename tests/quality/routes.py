@@ -22,5 +22,11 @@ EDITOR_ROUTES = {
     "quality:cycles": ["get", "post"],
     "quality:scorecards": ["get"],
     "quality:scorecard_new": ["get", "post"],
+    "quality:calibrations": ["get", "post"],
 }
 SCORECARD_ROUTES = {"quality:scorecard_edit": ["get", "post"]}
+# A calibration session: quality.selectors.visible_sessions (admins and in-house leads,
+# else its creator and its reviewers); 404 otherwise. A coaching task: only its agent
+# marks it done (404 for anyone else). Tested in tests/quality/test_qa_views.py.
+CALIBRATION_ROUTES = {"quality:calibration": ["get"]}
+COACHING_ROUTES = {"quality:coaching_done": ["post"]}

@@ -18,6 +18,7 @@ from escalations.models import EscalationReason
 from escalations.services import escalation_raise
 from quality import qa
 from quality.models import Dispute, QualityEvent, Review
+from tests import factories
 from tests.quality.conftest import CARD, DAY, GOOD, HOUR, PERIOD, T0, _cycle, at, solved_ticket
 from tests.tickets import factories as tf
 from tickets import services
@@ -324,3 +325,107 @@ def test_only_leads_and_admins_run_cycles(programme):
         actor=lead, name="Northwind", starts_at=PERIOD[0], ends_at=PERIOD[1], quota=1
     )
     assert cycle.vendor == programme["vendors"]["north"]  # a vendor's lead samples their own
+
+
+def test_a_calibration_session_is_blind_until_all_submit_then_shows_alpha_and_alignment(
+    programme,
+):
+    import krippendorff
+    import numpy as np
+
+    from quality.selectors import visible_reviews
+
+    people, queues = programme["people"], programme["queues"]
+    extra = factories.user(
+        team=programme["teams"]["inhouse"], email="qa3@example.com", full_name="Third QA"
+    )
+    reviewers = [programme["reviewer"], programme["north_reviewer"], extra]
+    qa.reviewers_set(actor=people["admin"], users=reviewers)
+    tickets = [
+        solved_ticket(queues["north"], people["north_agent"], delta=n * HOUR) for n in range(3)
+    ]
+    version = Review._meta.get_field("version").related_model.objects.get()
+    session = qa.calibration_start(
+        actor=people["inhouse_lead"],
+        name="March",
+        version=version,
+        tickets=tickets,
+        reviewers=reviewers,
+        benchmark=programme["reviewer"],
+    )
+    accuracy = {  # reviewer -> accuracy per ticket (the other categories agree)
+        programme["reviewer"].pk: [5, 4, 2],
+        programme["north_reviewer"].pk: [5, 3, 2],
+        extra.pk: [4, 4, 1],
+    }
+    for position, ticket in enumerate(tickets):
+        for person in reviewers:
+            review = Review.objects.get(session=session, ticket=ticket, reviewer=person)
+            assert qa.calibration_results(session).categories == []  # blind until all are in
+            others = visible_reviews(person).filter(session=session).exclude(reviewer=person)
+            assert not others.exists()
+            qa.review_submit(
+                actor=person,
+                review_id=review.pk,
+                comments={},
+                values={**GOOD, "accuracy": accuracy[person.pk][position]},
+            )
+    session.refresh_from_db()
+    assert session.revealed_at is not None
+    results = qa.calibration_results(session)
+    by_key = {a.category.key: a for a in results.categories}
+    data = np.array([accuracy[p.pk] for p in results.reviewers], dtype=float)
+    expected = krippendorff.alpha(
+        reliability_data=data, level_of_measurement="ordinal", value_domain=[1, 2, 3, 4, 5]
+    )
+    assert by_key["accuracy"].alpha == pytest.approx(expected)
+    assert by_key["greeting"].alpha is None  # every value the same: nothing to measure
+    assert results.alignment[programme["reviewer"].pk] == pytest.approx(1.0)
+    # north: accuracy off by 1 of 4 on one ticket: (1 + (1 − 0.25·3/8) + 1) / 3
+    assert results.alignment[programme["north_reviewer"].pk] == pytest.approx(
+        (1 + (1 - 0.25 * 3 / 8) + 1) / 3
+    )
+    assert not visible_reviews(people["north_agent"]).filter(session=session).exists()
+    assert _iqs(people["admin"]) == (None, 0)  # calibration counts toward no IQS
+    with pytest.raises(qa.QualityError, match="at least three"):
+        qa.calibration_start(
+            actor=people["inhouse_lead"],
+            name="x",
+            version=version,
+            tickets=tickets,
+            reviewers=reviewers[:2],
+            benchmark=reviewers[0],
+        )
+
+
+def test_coaching_follows_a_failed_category_and_may_ask_to_read_an_sop_again(submitted):
+    from tests.sops import factories as sf
+
+    review, people = submitted["review"], submitted["people"]
+    agent, reviewer = people["north_agent"], submitted["reviewer"]
+    with pytest.raises(qa.QualityError, match="not met"):
+        qa.coaching_open(
+            actor=reviewer,
+            review_id=review.pk,
+            category="greeting",
+            note="x",
+            due_on=(T0 + 14 * DAY).date(),
+        )
+    version = sf.published(people["admin"], title="Personal data").current_version
+    assert version is not None
+    task = qa.coaching_open(
+        actor=reviewer,
+        review_id=review.pk,
+        category="privacy",
+        note="Never paste an email address into a reply.",
+        due_on=(T0 + 14 * DAY).date(),
+        sop_version=version,
+    )
+    assert Notification.objects.filter(kind="qa_coaching", recipient=agent.email).exists()
+    with pytest.raises(qa.QualityError, match="not yours"):
+        qa.coaching_done(actor=people["north_lead"], task_id=task.pk, note="")
+    with pytest.raises(qa.QualityError, match="read the SOP again"):
+        qa.coaching_done(actor=agent, task_id=task.pk, note="")
+    done = qa.coaching_done(actor=agent, task_id=task.pk, note="Done.", read_sop=True)
+    assert done.done_at is not None and done.sop_read_at is not None
+    assert QualityEvent.objects.filter(kind="coaching_done").exists()

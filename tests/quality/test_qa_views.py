@@ -167,3 +167,56 @@ def test_cycles_reviewers_and_scorecards_are_for_those_who_run_the_programme(pro
     assert [c["key"] for c in card.current_version.categories] == ["empathy", "policy"]
     bad_weight = client.post(f"/quality/scorecards/{card.pk}/", {**form, "cat-0-weight": "0"})
     assert bad_weight.status_code == 400
+
+
+def test_a_calibration_session_and_a_coaching_task_are_404_to_outsiders(todo, client):
+    from quality import qa
+    from tests import factories
+
+    people = todo["people"]
+    third = factories.user(team=todo["teams"]["inhouse"], email="qa3@example.com")
+    reviewers = [todo["reviewer"], todo["north_reviewer"], third]
+    qa.reviewers_set(actor=people["admin"], users=reviewers)
+    client.force_login(people["admin"])
+    page = client.post(
+        "/quality/calibration/",
+        {
+            "name": "March",
+            "scorecard": todo["review"].version.scorecard_id,
+            "tickets": todo["ticket"].reference,
+            "reviewers": [p.pk for p in reviewers],
+            "benchmark": reviewers[0].pk,
+        },
+    )
+    assert page.status_code == 302, page.content.decode()[-3000:]
+    path = page["Location"]
+    assert client.get(path).status_code == 200
+    client.force_login(third)  # a reviewer in the session
+    assert b"my-calibration-reviews" in client.get(path).content
+    client.force_login(people["atlas_lead"])
+    assert client.get(path).status_code == 404
+    client.force_login(people["north_agent"])
+    assert client.get(path).status_code == 404
+    bad = client.post(
+        "/quality/calibration/", {"name": "x", "tickets": "NOPE", "reviewers": [reviewers[0].pk]}
+    )
+    assert bad.status_code == 404  # an agent runs no calibration
+
+    client.force_login(todo["reviewer"])
+    client.post(
+        f"/quality/reviews/{todo['review'].pk}/submit/",
+        {f"value-{k}": str(v) for k, v in {**GOOD, "privacy": 0}.items()},
+    )
+    page = client.post(
+        f"/quality/reviews/{todo['review'].pk}/coach/",
+        {"category": "privacy", "note": "Mind personal data.", "due_on": "2026-03-20"},
+    )
+    assert page.status_code == 302
+    task = todo["review"].coaching.get()
+    client.force_login(people["atlas_agent"])
+    assert client.post(f"/quality/coaching/{task.pk}/done/").status_code == 404
+    client.force_login(people["north_agent"])
+    assert b"Mind personal data." in client.get("/quality/reviews/?tab=mine").content
+    assert client.post(f"/quality/coaching/{task.pk}/done/", {"note": "ok"}).status_code == 302
+    task.refresh_from_db()
+    assert task.done_at is not None

@@ -20,11 +20,35 @@ def nav_keys(response):
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        (Role.AGENT, ["home", "queue", "sops", "escalations", "incidents"]),
-        (Role.LEAD, ["home", "queue", "sops", "escalations", "incidents", "dashboard", "people"]),
+        (Role.AGENT, ["home", "queue", "sops", "escalations", "incidents", "ratings", "reviews"]),
+        (
+            Role.LEAD,
+            [
+                "home",
+                "queue",
+                "sops",
+                "escalations",
+                "incidents",
+                "dashboard",
+                "ratings",
+                "reviews",
+                "people",
+            ],
+        ),
         (
             Role.ADMIN,
-            ["home", "queue", "sops", "escalations", "incidents", "dashboard", "people", "admin"],
+            [
+                "home",
+                "queue",
+                "sops",
+                "escalations",
+                "incidents",
+                "dashboard",
+                "ratings",
+                "reviews",
+                "people",
+                "admin",
+            ],
         ),
     ],
 )

@@ -37,6 +37,8 @@ def test_the_queue_table_exports_every_row_in_numbers(busy):
         "CSAT, good ratings (%)",
         "CSAT responses",
         "CSAT response rate (%)",
+        "IQS (0–100)",
+        "QA reviews",
     ]
     # A language as people read it, its code beside: "Spanish (es)".
     by_key = {(row[0], row[1].rpartition("(")[2].rstrip(")")): row for row in rows[1:]}
