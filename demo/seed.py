@@ -381,3 +381,69 @@ def seed_survey_examples(*, days: int = 60, limit: int = 3000) -> int:
                 "rated_at": survey.rated_at.isoformat()}))  # fmt: skip
     events.record_many(audit)
     return len(surveys)
+
+
+def seed_quality_examples() -> int:
+    """A QA programme the first time: a scorecard, two reviewers (the in-house agent, and
+    Northwind's lead for Northwind's agents), a cycle over the last seven days, and the
+    in-house reviewer's first reviews submitted (through the services, as people would).
+    Returns the reviews sampled."""
+    import random
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from quality import qa
+    from quality.models import Review, Scorecard
+    from quality.scoring import Category
+
+    if Scorecard.objects.exists():
+        return 0
+    people = {u.email: u for u in User.objects.filter(email__endswith="@example.com")}
+    admin = people.get("admin@example.com")
+    if admin is None:
+        return 0
+    categories = [
+        Category("greeting", "Greeting and name", 1, "pass_fail"),
+        Category("understanding", "Understood the request", 2, "five"),
+        Category("accuracy", "Accurate and complete answer", 3, "five"),
+        Category("tone", "Tone and empathy", 2, "three", allow_na=True),
+        Category("privacy", "Personal data protected", 2, "pass_fail", critical=True),
+    ]
+    qa.scorecard_save(
+        actor=admin,
+        scorecard=None,
+        name="Support quality",
+        description="The standard for every queue.",
+        queues=[],
+        languages=[],
+        vendors=[],
+        pass_mark=80,
+        categories=categories,
+    )
+    reviewers = [
+        people[e] for e in ("agent@example.com", "northwind.lead@example.com") if e in people
+    ]
+    qa.reviewers_set(actor=admin, users=reviewers)
+    now = timezone.now()
+    _cycle, sample = qa.cycle_start(
+        actor=admin, name="Last seven days", starts_at=now - timedelta(days=7), ends_at=now, quota=3
+    )
+    rng = random.Random(7)  # noqa: S311 - demo data, not secrets
+    first = people.get("agent@example.com")
+    todo = Review.objects.filter(reviewer=first, state=Review.State.TODO).order_by("id")[:4]
+    for review in todo:
+        values = {
+            "greeting": 1,
+            "understanding": rng.choice([3, 4, 5]),
+            "accuracy": rng.choice([2, 4, 5]),
+            "tone": rng.choice([2, 3, None]),
+            "privacy": rng.choice([1, 1, 1, 0]),
+        }
+        qa.review_submit(
+            actor=review.reviewer,
+            review_id=review.pk,
+            values=values,
+            comments={"accuracy": "The refund steps were complete."},
+        )
+    return len(sample.reviews)

@@ -18,6 +18,7 @@ from accounts.models import User
 from analytics.fold import fold_all
 from escalations.selectors import visible_escalations, visible_incidents
 from quality.models import Survey
+from quality.selectors import visible_reviews
 from quality.services import rating_url
 from sops.models import SOPVersion
 from sops.selectors import visible_sops
@@ -63,6 +64,9 @@ def main_pages(user: User) -> list[tuple[str, str, bool]]:
     draft = (SOPVersion.objects.filter(sop__in=sops, state__in=["draft", "in_review"])
              .select_related("sop").order_by("id").first())  # fmt: skip
     assert escalation and incident and sop and draft, "the demo lacks escalations or SOPs"
+    review = (visible_reviews(user).filter(submitted_at__isnull=False)
+              .select_related("version").order_by("id").first())  # fmt: skip
+    assert review is not None, "the demo has no submitted QA review the lead may see"
     word = max(ticket.subject.split(), key=len)
     requester_page = "/" + requester_link(ticket).split("/", 3)[3]
     return [
@@ -91,6 +95,12 @@ def main_pages(user: User) -> list[tuple[str, str, bool]]:
         ("new scheduled report", "/analytics/reports/new/?slice=language:en", True),
         ("ratings", "/quality/ratings/", True),
         ("ratings to follow up", "/quality/ratings/?show=follow_up", True),
+        ("QA reviews", "/quality/reviews/?tab=all", True),
+        ("QA review", f"/quality/reviews/{review.pk}/", True),
+        ("sampling cycles", "/quality/cycles/", True),
+        ("scorecards", "/quality/scorecards/", True),
+        ("scorecard editor", f"/quality/scorecards/{review.version.scorecard_id}/", True),
+        ("calibration", "/quality/calibration/", True),
     ]
 
 

@@ -85,6 +85,11 @@ class Command(BaseCommand):
             # Before the rebuild, which counts them (they are written past the hooks too).
             surveys = demo.seed_survey_examples()
             self.stdout.write(f"Added {surveys} satisfaction surveys on recently solved tickets.")
+            reviews = demo.seed_quality_examples()
+            self.stdout.write(
+                f"Added a QA scorecard, two reviewers and a cycle of {reviews} "
+                "reviews, a few of them submitted."
+            )
             # The seed writes with COPY, past the hooks that keep the analytics: they are
             # rebuilt from the audit trail, so the dashboards (and the spike) show at once.
             rebuilt = backfill.run(fresh=True)
