@@ -431,6 +431,8 @@ def seed_quality_examples() -> int:
     )
     rng = random.Random(7)  # noqa: S311 - demo data, not secrets
     first = people.get("agent@example.com")
+    if first is None:
+        return len(sample.reviews)
     todo = Review.objects.filter(reviewer=first, state=Review.State.TODO).order_by("id")[:4]
     for review in todo:
         values = {
@@ -441,7 +443,7 @@ def seed_quality_examples() -> int:
             "privacy": rng.choice([1, 1, 1, 0]),
         }
         qa.review_submit(
-            actor=review.reviewer,
+            actor=first,
             review_id=review.pk,
             values=values,
             comments={"accuracy": "The refund steps were complete."},

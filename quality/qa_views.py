@@ -49,6 +49,7 @@ def reviews(request: AuthenticatedRequest) -> HttpResponse:
             "tab": tab,
             "can_manage": selectors.can_manage(user),
             "coaching": selectors.coaching_for(user) if tab == "mine" else [],
+            "by_category": selectors.quality_by_category(user) if tab == "all" else [],
         },
     )
 

@@ -4,14 +4,16 @@ list of surveys goes through it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.selectors import visible_users
 from core import cursors
-from quality.models import CalibrationSession, CoachingTask, Cycle, Review, Survey
+from quality.models import CalibrationSession, CoachingTask, Cycle, Review, ScorecardVersion, Survey
 from sops.models import SOP, SOPVersion
 from tickets.models import Ticket
 from tickets.selectors import visible_queue_ids
@@ -244,3 +246,45 @@ def coaching_for(user: User) -> list[CoachingTask]:
         .select_related("review__ticket", "sop_version__sop")
         .order_by("due_on", "id")[:50]
     )
+
+
+@dataclass(frozen=True)
+class CategoryQuality:
+    name: str
+    reviews: int
+    mean: float
+    failed: int  # reviews where the category scored 0
+
+
+_BY_CATEGORY_SQL = """
+SELECT part.key, count(*), avg(part.value::float), count(*) FILTER (WHERE part.value::float = 0)
+  FROM ({reviews}) AS review, jsonb_each_text(review.category_scores) AS part
+ WHERE part.value IS NOT NULL
+ GROUP BY part.key
+"""
+
+
+def quality_by_category(user: User, *, days: int = 30) -> list[CategoryQuality]:
+    """The mean category score (0–100) of the reviews submitted in the last ``days`` that
+    the person may see, by scorecard category (named as in the newest version that has
+    it), worst first. Reads reviews, a few per agent a week, never tickets."""
+    since = timezone.now() - timedelta(days=days)
+    reviews = (
+        visible_reviews(user)
+        .filter(submitted_at__gte=since, session__isnull=True)
+        .values("category_scores")
+    )
+    compiled, params = reviews.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(_BY_CATEGORY_SQL.format(reviews=compiled), params)
+        rows = cursor.fetchall()
+    names: dict[str, str] = {}
+    for categories in ScorecardVersion.objects.order_by("created_at").values_list(
+        "categories", flat=True
+    ):
+        names.update({c["key"]: c["name"] for c in categories})
+    found = [
+        CategoryQuality(name=names.get(key, key), reviews=count, mean=mean, failed=failed)
+        for key, count, mean, failed in rows
+    ]
+    return sorted(found, key=lambda row: row.mean)

@@ -429,3 +429,16 @@ def test_coaching_follows_a_failed_category_and_may_ask_to_read_an_sop_again(sub
     done = qa.coaching_done(actor=agent, task_id=task.pk, note="Done.", read_sop=True)
     assert done.done_at is not None and done.sop_read_at is not None
     assert QualityEvent.objects.filter(kind="coaching_done").exists()
+
+
+def test_quality_by_category_reads_the_reviews_one_may_see(submitted):
+    from quality.selectors import quality_by_category
+
+    people = submitted["people"]
+    with at(9 * DAY):
+        rows = {row.name: row for row in quality_by_category(people["admin"])}
+        # GOOD with privacy 0: privacy failed, accuracy 75, tone 50, greeting 100.
+        assert (rows["Privacy"].mean, rows["Privacy"].failed) == (0.0, 1)
+        assert rows["Accuracy"].mean == 75.0 and rows["Greeting"].reviews == 1
+        assert list(rows)[0] == "Privacy"  # worst first
+        assert quality_by_category(people["atlas_lead"]) == []
