@@ -47,10 +47,13 @@ now = timezone.now()
 with connection.cursor() as cursor:
     cursor.execute('''
       SELECT t.id, t.requester_id, t.language FROM tickets_ticket t
-       WHERE t.status = 'solved' AND NOT EXISTS (SELECT 1 FROM quality_survey s
-                                                 WHERE s.ticket_id = t.id)
+       WHERE t.status IN ('solved', 'closed') AND NOT EXISTS (
+             SELECT 1 FROM quality_survey s WHERE s.ticket_id = t.id)
        ORDER BY t.id DESC LIMIT %s''', [{count}])
     rows = cursor.fetchall()
+    # Solved again (the seed closes most): a closed ticket's survey takes no rating.
+    cursor.execute("UPDATE tickets_ticket SET status = 'solved' WHERE id = ANY(%s)",
+                   [[row[0] for row in rows]])
 state = "{state}"
 made = Survey.objects.bulk_create([
     Survey(ticket_id=t, requester_id=r, language=l or "en", state=state, solved_at=now,
@@ -87,9 +90,11 @@ if not Scorecard.objects.filter(name="Bench").exists():
                           Category("accuracy", "Accuracy", 3, "five"),
                           Category("privacy", "Privacy", 2, "pass_fail", critical=True)])
 if not User.objects.filter(email__startswith="bench.reviewer.").exists():
+    from django.contrib.auth.hashers import make_password
+    password = make_password("helpdesk-demo")
     User.objects.bulk_create([User(email=f"bench.reviewer.{{n}}@example.com",
                                    full_name=f"Bench Reviewer {{n}}", role="lead",
-                                   team=inhouse) for n in range(20)])
+                                   team=inhouse, password=password) for n in range(20)])
 qa.reviewers_set(actor=admin, users=User.objects.filter(email__startswith="bench.reviewer."))
 print(json.dumps({{"agents": len(ids)}}))
 """
@@ -118,7 +123,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from accounts.models import User
-client = Client()
+client = Client(SERVER_NAME="localhost")
 client.force_login(User.objects.get(email="{email}"))
 client.get("{path}")
 with CaptureQueriesContext(connection) as captured:
@@ -182,7 +187,10 @@ def main() -> None:
             "11",
         )
         print(f"seeded {args.tickets - have} tickets in {time.monotonic() - started:.0f}s")
-    solved = sql(env, "SELECT count(*) FROM tickets_ticket WHERE status = 'solved'")[0][0]
+    have = sql(env, "SELECT count(*) FROM tickets_ticket")[0][0]
+    solved = sql(env, "SELECT count(*) FROM tickets_ticket WHERE status IN ('solved', 'closed')")[
+        0
+    ][0]
     surveys = sql(env, "SELECT count(*) FROM quality_survey")[0][0]
     print(f"database {database}: {have:,} tickets, {solved:,} solved, {surveys:,} surveys")
 

@@ -505,9 +505,9 @@ class CoachingTask(models.Model):
 class Dispute(models.Model):
     class State(models.TextChoices):
         OPEN = "open", _("Waiting for the lead")
-        ACCEPTED = "accepted", _("Accepted")
-        PARTLY = "partly", _("Partly accepted")
-        REJECTED = "rejected", _("Rejected")
+        ACCEPTED = "accepted", pgettext_lazy("a dispute's decision", "Accepted")
+        PARTLY = "partly", pgettext_lazy("a dispute's decision", "Partly accepted")
+        REJECTED = "rejected", pgettext_lazy("a dispute's decision", "Rejected")
 
     review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="dispute")
     comment = models.TextField(max_length=5000)
