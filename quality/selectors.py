@@ -73,10 +73,26 @@ def ratings_page(
         surveys = surveys.filter(
             Q(changed_at__lt=changed_at) | Q(changed_at=changed_at, id__lt=survey_id)
         )
+    # Only what the list shows: a ticket and a person are dozens of columns each.
+    shown = (
+        "scale",
+        "score",
+        "positive",
+        "reason",
+        "comment",
+        "changed_at",
+        "follow_up",
+        "follow_up_note",
+        "ticket__reference",
+        "ticket__subject",
+        "agent__full_name",
+        "agent__email",
+        "follow_up_by__full_name",
+    )
     rows = list(
-        surveys.select_related("ticket", "agent", "follow_up_by").order_by("-changed_at", "-id")[
-            : size + 1
-        ]
+        surveys.select_related("ticket", "agent", "follow_up_by")
+        .only(*shown)
+        .order_by("-changed_at", "-id")[: size + 1]
     )
     next_cursor = None
     if len(rows) > size:

@@ -82,6 +82,8 @@ def ratings(request: AuthenticatedRequest) -> HttpResponse:
     if show not in selectors.FILTERS:
         show = "all"
     page = selectors.ratings_page(request.user, show=show, cursor=request.GET.get("after", ""))
+    for survey in page.rows:
+        survey.reason_label = REASONS.get(survey.reason, "")  # type: ignore[attr-defined]
     return render(request, "quality/ratings.html", {
         "page": page, "show": show, "can_manage": selectors.can_manage(request.user),
         "reasons": REASONS, "follow_up_form": FollowUpForm(),
