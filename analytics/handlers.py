@@ -242,45 +242,41 @@ def on_surveys_sent(event: quality_hooks.SurveysSent) -> None:
                  for survey in event.surveys])  # fmt: skip
 
 
-_RATING_SQL = """
-SELECT at, value, agent_id, queue_id, priority, tags, sum(sign) FROM analytics_fact
- WHERE ticket_id = %s AND kind = 'csat'
- GROUP BY at, value, agent_id, queue_id, priority, tags
+_COUNTED_SQL = """
+SELECT value, agent_id, queue_id, priority, tags, sum(sign) FROM analytics_fact
+ WHERE ticket_id = %s AND kind = %s AND at = %s
+ GROUP BY value, agent_id, queue_id, priority, tags
 HAVING sum(sign) > 0
 """
+
+
+def _taken_back(ticket: Ticket, kind: str, at: datetime) -> list[FactRow]:
+    """What the ticket's facts of ``kind`` counted at ``at``, with the opposite sign:
+    exactly as they were counted (their agent, queue and tags then), whatever changed
+    since. A changed rating or review score takes its old value back this way."""
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNTED_SQL, [ticket.pk, kind, at])
+        found = cursor.fetchall()
+    return [
+        FactRow(kind=kind, at=at, ticket_id=ticket.pk, queue_id=queue,
+                language=ticket.language or "", channel=ticket.channel or "",
+                category=ticket.category or "", priority=priority, tags=list(tags),
+                agent_id=agent, sign=-1, value=value)
+        for value, agent, queue, priority, tags, count in found
+        for _n in range(count)
+    ]  # fmt: skip
 
 
 def on_rated(event: quality_hooks.Rated) -> None:
     """A rating counts at the moment it was first given, at its latest value (1 if good,
-    0 if not): a changed rating takes back what the ticket's ratings counted before,
-    exactly as they were counted, and counts the new value at the same moment."""
+    0 if not): a changed rating takes back what was counted there and counts the new
+    value at the same moment."""
     survey, ticket = event.survey, event.ticket
-    rows: list[FactRow] = []
-    if not event.first:
-        with connection.cursor() as cursor:
-            cursor.execute(_RATING_SQL, [ticket.pk])
-            found = cursor.fetchall()
-        rows.extend(
-            FactRow(kind="csat", at=at, ticket_id=ticket.pk, queue_id=queue,
-                    language=ticket.language or "", channel=ticket.channel or "",
-                    category=ticket.category or "", priority=priority, tags=list(tags),
-                    agent_id=agent, sign=-1, value=value)
-            for at, value, agent, queue, priority, tags, count in found
-            if at == survey.rated_at
-            for _n in range(count)
-        )  # fmt: skip
     at = survey.rated_at or timezone.now()
+    rows = [] if event.first else _taken_back(ticket, "csat", at)
     rows.append(facts.of_ticket(ticket, "csat", at, agent_id=survey.agent_id,
                                 value=1.0 if survey.positive else 0.0))  # fmt: skip
     facts.write(rows)
-
-
-_QA_SQL = """
-SELECT at, value, agent_id, queue_id, priority, tags, sum(sign) FROM analytics_fact
- WHERE ticket_id = %s AND kind = 'qa' AND at = %s
- GROUP BY at, value, agent_id, queue_id, priority, tags
-HAVING sum(sign) > 0
-"""
 
 
 def on_reviewed(event: quality_hooks.Reviewed) -> None:
@@ -289,22 +285,11 @@ def on_reviewed(event: quality_hooks.Reviewed) -> None:
     review, ticket = event.review, event.ticket
     if review.submitted_at is None:
         return
-    rows: list[FactRow] = []
-    if event.previous is not None:
-        with connection.cursor() as cursor:
-            cursor.execute(_QA_SQL, [ticket.pk, review.submitted_at])
-            found = cursor.fetchall()
-        rows.extend(
-            FactRow(kind="qa", at=at, ticket_id=ticket.pk, queue_id=queue,
-                    language=ticket.language or "", channel=ticket.channel or "",
-                    category=ticket.category or "", priority=priority, tags=list(tags),
-                    agent_id=agent, sign=-1, value=value)
-            for at, value, agent, queue, priority, tags, count in found
-            for _n in range(count)
-        )  # fmt: skip
+    at = review.submitted_at
+    rows = [] if event.previous is None else _taken_back(ticket, "qa", at)
     if review.score is not None:
-        rows.append(facts.of_ticket(ticket, "qa", review.submitted_at,
-                                    agent_id=review.agent_id, value=review.score))  # fmt: skip
+        rows.append(facts.of_ticket(ticket, "qa", at, agent_id=review.agent_id,
+                                    value=review.score))  # fmt: skip
     facts.write(rows)
 
 

@@ -266,19 +266,7 @@ class _Replay:
         after = event.after
         rated_at = datetime.fromisoformat(after["rated_at"]) if after.get("rated_at") else event.at
         if event.before:
-            net: dict[tuple, int] = {}
-            for row in self.rows:
-                if row.kind == "csat" and row.at == rated_at:
-                    key = (row.value, row.agent_id, row.queue_id, row.priority, tuple(row.tags))
-                    net[key] = net.get(key, 0) + row.sign
-            for (value, agent, queue, priority, tags), count in net.items():
-                for _n in range(max(0, count)):
-                    self.rows.append(FactRow(
-                        kind="csat", at=rated_at, ticket_id=self.t.id, queue_id=queue,
-                        language=self.t.language, channel=self.t.channel,
-                        category=self.t.category, priority=priority, tags=list(tags),
-                        agent_id=agent, sign=-1, value=value,
-                    ))  # fmt: skip
+            self._take_back("csat", rated_at)
         self.fact("csat", rated_at, agent=after.get("agent"),
                   value=1.0 if after.get("positive") else 0.0)  # fmt: skip
 
