@@ -321,11 +321,12 @@ SELECT DISTINCT ON (t.id) t.id, t.requester_id, t.language, t.solved_at, m.autho
  WHERE t.solved_at >= %s AND t.solved_at < %s AND t.status IN ('solved', 'closed')
  ORDER BY t.id, m.created_at DESC, m.id DESC
 """
+# Comments by language, for a good and for a bad rating ("" = none given).
 _DEMO_COMMENTS = {
-    "en": ["Quick and clear, thank you.", "Still waiting for my refund.", ""],
-    "es": ["Muy amables, gracias.", "Tardaron demasiado.", ""],
-    "ar": ["شكراً على المساعدة.", ""],
-    "ja": ["丁寧な対応でした。", ""],
+    "en": (["Quick and clear, thank you.", ""], ["Still waiting for my refund.", ""]),
+    "es": (["Muy amables, gracias.", ""], ["Tardaron demasiado.", ""]),
+    "ar": (["شكراً على المساعدة.", ""], ["لم تُحل مشكلتي بعد.", ""]),
+    "ja": (["丁寧な対応でした。", ""], ["まだ解決していません。", ""]),
 }
 
 
@@ -360,7 +361,8 @@ def seed_survey_examples(*, days: int = 60, limit: int = 3000) -> int:
             score = rng.choices([5, 4, 3, 2, 1], weights=[50, 28, 8, 6, 8])[0]
             survey.score, survey.positive = score, score >= 4
             survey.reason = "" if score >= 4 else rng.choice(["slow", "unresolved", "unclear"])
-            survey.comment = rng.choice(_DEMO_COMMENTS.get(language, _DEMO_COMMENTS["en"]))
+            good, bad = _DEMO_COMMENTS.get(language, _DEMO_COMMENTS["en"])
+            survey.comment = rng.choice(good if survey.positive else bad)
             survey.rated_at = survey.changed_at = sent_at + timedelta(minutes=rng.randint(3, 900))
             survey.channel, survey.revisions = Survey.Channel.EMAIL, 1
             if not survey.positive and survey.rated_at > now - timedelta(days=7):

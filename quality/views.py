@@ -57,7 +57,10 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
                 status = 400
         else:
             score = request.GET.get("score", "")
-            if score.isdigit() and len(score) < 3 and int(score) != survey.score:
+            clicked = score.isdigit() and len(score) < 3 and int(score) != survey.score
+            if clicked and not services.rating_window(survey).open:
+                status = 409  # the page says the survey is closed
+            elif clicked:
                 try:
                     survey = services.csat_rate(survey_id=survey.pk, score=int(score),
                                                 channel=channel)  # fmt: skip
