@@ -365,6 +365,7 @@ class Review(models.Model):
         REOPENED = "reopened", _("Reopened")
         ESCALATED = "escalated", _("Escalated")
         SLA_BREACHED = "sla_breached", _("SLA breached")
+        SOP_UNFINISHED = "sop_unfinished", _("SOP checklist left unfinished")
         REPLACEMENT = "replacement", _("Replacement")
 
     ticket = models.ForeignKey(

@@ -267,6 +267,18 @@ SELECT DISTINCT ON (t.id) t.id, t.queue_id, t.language, m.author_id, team.vendor
  WHERE t.solved_at >= %s AND t.solved_at < %s AND t.status IN ('solved', 'closed')
  ORDER BY t.id, m.created_at DESC, m.id DESC
 """
+# A checklist started and left unfinished: some of an SOP version's steps ticked on the
+# ticket, not all. (One never started cannot be told from an SOP that did not apply.)
+_SOP_UNFINISHED_SQL = """
+SELECT DISTINCT done.ticket_id
+  FROM (SELECT tick.ticket_id, step.version_id, count(*) AS ticked
+          FROM sops_checklisttick AS tick JOIN sops_sopstep AS step ON step.id = tick.step_id
+         WHERE tick.ticket_id = ANY(%s)
+         GROUP BY tick.ticket_id, step.version_id) AS done
+  JOIN (SELECT version_id, count(*) AS steps FROM sops_sopstep GROUP BY version_id) AS card
+    ON card.version_id = done.version_id
+ WHERE done.ticked < card.steps
+"""
 _REOPENED_SQL = """
 SELECT DISTINCT ticket_id FROM tickets_event
  WHERE ticket_id = ANY(%s) AND kind = 'status_changed'
@@ -304,6 +316,8 @@ def _rule_pulls(solved: list[_Solved]) -> dict[int, str]:
     with connection.cursor() as cursor:
         cursor.execute(_REOPENED_SQL, [ids])
         reopened = {row[0] for row in cursor.fetchall()}
+        cursor.execute(_SOP_UNFINISHED_SQL, [ids])
+        unfinished = {row[0] for row in cursor.fetchall()}
     escalated = set(
         Escalation.objects.filter(ticket_id__in=ids).values_list("ticket_id", flat=True)
     )
@@ -313,6 +327,7 @@ def _rule_pulls(solved: list[_Solved]) -> dict[int, str]:
             (Review.Pull.REOPENED, row.ticket_id in reopened),
             (Review.Pull.ESCALATED, row.ticket_id in escalated),
             (Review.Pull.SLA_BREACHED, row.sla_breached),
+            (Review.Pull.SOP_UNFINISHED, row.ticket_id in unfinished),
         ):
             if hit:
                 pulls[row.ticket_id] = rule
@@ -387,8 +402,9 @@ def cycle_start(
 ) -> tuple[Cycle, Sample]:
     """Sample the tickets solved in the period: ``quota`` per agent spread across queue ×
     language, plus every ticket a rule pulls (a bad rating, a reopen, an escalation, a
-    breached SLA) up to ``quota`` more, each under the scorecard that applies, assigned
-    to reviewers. The sample is frozen: reviews are created now."""
+    breached SLA, an SOP checklist left unfinished) up to ``quota`` more, each under the
+    scorecard that applies, assigned to reviewers. The sample is frozen: reviews are
+    created now."""
     if not can_run_cycles(actor):
         raise QualityError(_("You cannot start sampling cycles."))
     own_vendor = actor.team.vendor_id if actor.team_id and actor.team else None

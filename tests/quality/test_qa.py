@@ -442,3 +442,23 @@ def test_quality_by_category_reads_the_reviews_one_may_see(submitted):
         assert rows["Accuracy"].mean == 75.0 and rows["Greeting"].reviews == 1
         assert list(rows)[0] == "Privacy"  # worst first
         assert quality_by_category(people["atlas_lead"]) == []
+
+
+def test_a_checklist_started_and_left_unfinished_pulls_the_ticket_in(programme):
+    from sops import services as sop_services
+    from tests.sops import factories as sf
+
+    people, queues = programme["people"], programme["queues"]
+    agent = people["north_agent"]
+    sop = sf.published(people["admin"], title="Refunds")
+    steps = list(sop.current_version.steps.order_by("position"))
+    assert len(steps) >= 2
+    tickets = [solved_ticket(queues["north"], agent, delta=n * HOUR) for n in range(4)]
+    half, whole = tickets[0], tickets[1]
+    sop_services.sop_step_tick(actor=agent, ticket=half, step=steps[0], done=True)
+    for step in steps:
+        sop_services.sop_step_tick(actor=agent, ticket=whole, step=step, done=True)
+    cycle, _sample = _cycle(programme, quota=1)
+    pulls = {r.ticket_id: r.pulled_by for r in Review.objects.filter(cycle=cycle)}
+    assert pulls.get(half.pk) in ("sop_unfinished", "quota")
+    assert pulls.get(whole.pk, "quota") == "quota"  # finished: no rule pulls it in
