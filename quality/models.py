@@ -455,6 +455,17 @@ class CalibrationSession(models.Model):
         blank=True,
         related_name="+",
     )
+    # Grading the graders: the reviewer whose submitted reviews the session regrades (their
+    # scores copied in, the benchmark scoring the same tickets blind); None for a session
+    # every reviewer scores.
+    graded = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewer graded"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
     revealed_at = models.DateTimeField(null=True, blank=True)
 

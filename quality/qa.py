@@ -918,6 +918,80 @@ def calibration_start(
     return session
 
 
+@transaction.atomic
+def regrade_start(
+    *, actor: User, name: str, reviewer: User, grader: User, count: int = 10
+) -> CalibrationSession:
+    """Grade the graders: an in-house reviewer scores, blind, the tickets of another
+    reviewer's latest submitted reviews (on one scorecard version); the session then
+    shows how well the two agree. The reviews regraded keep their scores and count."""
+    if not can_edit_scorecards(actor):
+        raise QualityError(_("Only admins and in-house leads grade the graders."))
+    if reviewer.pk == grader.pk:
+        raise QualityError(_("Choose another reviewer to grade with."))
+    if grader.team is not None and grader.team.vendor_id is not None:
+        raise QualityError(_("The grading reviewer must be in-house."))
+    if not 1 <= count <= 50:
+        raise QualityError(_("Regrade from 1 to 50 reviews."))
+    latest = (
+        Review.objects.filter(reviewer=reviewer, submitted_at__isnull=False, session__isnull=True)
+        .order_by("-submitted_at", "-id")
+        .first()
+    )
+    if latest is None:
+        raise QualityError(_("This reviewer has submitted no review yet."))
+    sources = list(
+        Review.objects.filter(
+            reviewer=reviewer,
+            submitted_at__isnull=False,
+            session__isnull=True,
+            version=latest.version,
+        ).order_by("-submitted_at", "-id")[:count]
+    )
+    session = CalibrationSession.objects.create(
+        name=name, version=latest.version, benchmark=grader, graded=reviewer, created_by=actor
+    )
+    copies: list[Review] = []
+    for source in sources:
+        copies.append(
+            Review(
+                ticket_id=source.ticket_id,
+                agent_id=source.agent_id,
+                reviewer=reviewer,
+                version=source.version,
+                session=session,
+                state=Review.State.SUBMITTED,
+                values=source.values,
+                category_scores=source.category_scores,
+                score=source.score,
+                passed=source.passed,
+                auto_failed=source.auto_failed,
+                submitted_at=source.submitted_at,
+            )
+        )
+        copies.append(
+            Review(
+                ticket_id=source.ticket_id,
+                agent_id=source.agent_id,
+                reviewer=grader,
+                version=source.version,
+                session=session,
+            )
+        )
+    Review.objects.bulk_create(copies)
+    _audit(
+        QualityEvent.Kind.CALIBRATION_STARTED,
+        actor,
+        after={
+            "session": session.pk,
+            "regrade": reviewer.pk,
+            "grader": grader.pk,
+            "reviews": len(sources),
+        },
+    )
+    return session
+
+
 _CREDIT_SQL = """
 SELECT DISTINCT ON (t.id) t.id, m.author_id FROM tickets_ticket AS t
   JOIN tickets_message AS m ON m.ticket_id = t.id AND m.kind = 'public'

@@ -212,3 +212,30 @@ class CoachingForm(StyledFormMixin, forms.Form):
         assert isinstance(sop, forms.ModelChoiceField)  # noqa: S101 - declared above
         sop.queryset = SOPVersion.objects.filter(state="published").select_related("sop")
         sop.label_from_instance = lambda v: f"{v.sop.title} v{v.number}"  # type: ignore[method-assign,assignment]
+
+
+class RegradeForm(StyledFormMixin, forms.Form):
+    """Grade the graders: an in-house reviewer rescores another reviewer's latest reviews."""
+
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
+    reviewer = forms.ModelChoiceField(
+        label=gettext_lazy("Reviewer to grade"), queryset=User.objects.none()
+    )
+    grader = forms.ModelChoiceField(
+        label=gettext_lazy("Graded by (in-house)"), queryset=User.objects.none()
+    )
+    count = forms.IntegerField(
+        label=gettext_lazy("Their latest reviews"), min_value=1, max_value=50, initial=10
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="regrade", **kwargs)
+        people = User.objects.filter(qa_reviewer__is_active=True, is_active=True).order_by(
+            "full_name"
+        )
+        reviewer = self.fields["reviewer"]
+        grader = self.fields["grader"]
+        assert isinstance(reviewer, forms.ModelChoiceField)  # noqa: S101 - declared above
+        assert isinstance(grader, forms.ModelChoiceField)  # noqa: S101 - declared above
+        reviewer.queryset = people
+        grader.queryset = people.filter(team__vendor__isnull=True)

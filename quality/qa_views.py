@@ -26,6 +26,7 @@ from quality.qa_forms import (
     CategoryFormSet,
     CoachingForm,
     CycleForm,
+    RegradeForm,
     ScorecardForm,
 )
 from quality.scoring import Category
@@ -409,22 +410,36 @@ def calibrations(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     if not selectors.can_manage(user):
         raise Http404
-    form = CalibrationForm(request.POST or None, user=user)
+    regrading = request.method == "POST" and request.POST.get("action") == "regrade"
+    form = CalibrationForm(
+        request.POST if request.method == "POST" and not regrading else None, user=user
+    )
+    regrade = RegradeForm(request.POST if regrading else None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
+        chosen = regrade if regrading else form
+        if chosen.is_valid():
+            data = chosen.cleaned_data
             try:
-                session = qa.calibration_start(
-                    actor=user,
-                    name=data["name"],
-                    version=data["scorecard"].current_version,
-                    tickets=data["tickets"],
-                    reviewers=list(data["reviewers"]),
-                    benchmark=data["benchmark"],
-                )
+                if regrading:
+                    session = qa.regrade_start(
+                        actor=user,
+                        name=data["name"],
+                        reviewer=data["reviewer"],
+                        grader=data["grader"],
+                        count=data["count"],
+                    )
+                else:
+                    session = qa.calibration_start(
+                        actor=user,
+                        name=data["name"],
+                        version=data["scorecard"].current_version,
+                        tickets=data["tickets"],
+                        reviewers=list(data["reviewers"]),
+                        benchmark=data["benchmark"],
+                    )
             except DomainError as exc:
-                form.add_error(None, str(exc))
+                chosen.add_error(None, str(exc))
                 status = exc.status
             else:
                 return redirect("quality:calibration", session.pk)
@@ -436,7 +451,15 @@ def calibrations(request: AuthenticatedRequest) -> HttpResponse:
         .order_by("-created_at")[:50]
     )
     return render(
-        request, "quality/calibrations.html", {"form": form, "sessions": sessions}, status=status
+        request,
+        "quality/calibrations.html",
+        {
+            "form": form,
+            "regrade": regrade,
+            "sessions": sessions,
+            "can_regrade": qa.can_edit_scorecards(user),
+        },
+        status=status,
     )
 
 
@@ -445,7 +468,7 @@ def calibrations(request: AuthenticatedRequest) -> HttpResponse:
 def calibration(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     session = (
         selectors.visible_sessions(request.user)
-        .select_related("version__scorecard", "benchmark")
+        .select_related("version__scorecard", "benchmark", "graded")
         .filter(pk=pk)
         .first()
     )

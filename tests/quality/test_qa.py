@@ -462,3 +462,48 @@ def test_a_checklist_started_and_left_unfinished_pulls_the_ticket_in(programme):
     pulls = {r.ticket_id: r.pulled_by for r in Review.objects.filter(cycle=cycle)}
     assert pulls.get(half.pk) in ("sop_unfinished", "quota")
     assert pulls.get(whole.pk, "quota") == "quota"  # finished: no rule pulls it in
+
+
+def test_an_in_house_reviewer_grades_a_vendor_reviewers_reviews_blind(programme):
+    from quality.selectors import visible_reviews
+
+    people, queues = programme["people"], programme["queues"]
+    vendor_reviewer, grader = programme["north_reviewer"], programme["reviewer"]
+    tickets = [
+        solved_ticket(queues["north"], people["north_agent"], delta=n * HOUR) for n in range(3)
+    ]
+    cycle, _sample = _cycle(programme, quota=3)
+    Review.objects.filter(cycle=cycle).update(reviewer=vendor_reviewer)
+    for review in Review.objects.filter(cycle=cycle):
+        qa.review_submit(actor=vendor_reviewer, review_id=review.pk, values=GOOD, comments={})
+    with pytest.raises(qa.QualityError, match="in-house"):
+        qa.regrade_start(actor=people["admin"], name="x", reviewer=grader, grader=vendor_reviewer)
+    with pytest.raises(qa.QualityError, match="in-house leads"):
+        qa.regrade_start(
+            actor=people["north_lead"], name="x", reviewer=vendor_reviewer, grader=grader
+        )
+    session = qa.regrade_start(
+        actor=people["inhouse_lead"],
+        name="Nora, March",
+        reviewer=vendor_reviewer,
+        grader=grader,
+        count=2,
+    )
+    todo = list(Review.objects.filter(session=session, reviewer=grader))
+    assert len(todo) == 2 and all(r.state == "todo" for r in todo)
+    # Blind: the grader sees only their own entries until they have scored them all.
+    assert not visible_reviews(grader).filter(session=session, reviewer=vendor_reviewer).exists()
+    for n, review in enumerate(todo):
+        qa.review_submit(
+            actor=grader,
+            review_id=review.pk,
+            comments={},
+            values={**GOOD, "accuracy": 4 if n == 0 else 2},
+        )
+    session.refresh_from_db()
+    results = qa.calibration_results(session)
+    assert session.revealed_at is not None and session.graded == vendor_reviewer
+    # Agreed on the first ticket; accuracy 4 against 2 on the second: 1 − 0.5·3/8.
+    assert results.alignment[vendor_reviewer.pk] == pytest.approx((1 + (1 - 0.5 * 3 / 8)) / 2)
+    assert tickets  # the regraded reviews keep their scores and still count
+    assert Review.objects.filter(cycle=cycle, score__isnull=False).count() == 3

@@ -220,3 +220,36 @@ def test_a_calibration_session_and_a_coaching_task_are_404_to_outsiders(todo, cl
     assert client.post(f"/quality/coaching/{task.pk}/done/", {"note": "ok"}).status_code == 302
     task.refresh_from_db()
     assert task.done_at is not None
+
+
+def test_grading_a_reviewer_from_the_calibration_page(todo, client):
+    people = todo["people"]
+    client.force_login(todo["north_reviewer"])
+    Review.objects.filter(pk=todo["review"].pk).update(reviewer=todo["north_reviewer"])
+    client.post(f"/quality/reviews/{todo['review'].pk}/submit/", _form(GOOD))
+    client.force_login(people["north_lead"])  # a vendor's lead: no grading form
+    assert b"regrade-form" not in client.get("/quality/calibration/").content
+    client.force_login(people["admin"])
+    same = client.post(
+        "/quality/calibration/",
+        {
+            "action": "regrade",
+            "regrade-name": "Nora",
+            "regrade-reviewer": todo["reviewer"].pk,
+            "regrade-grader": todo["reviewer"].pk,
+            "regrade-count": "5",
+        },
+    )
+    assert same.status_code == 400 and b"another reviewer" in same.content
+    made = client.post(
+        "/quality/calibration/",
+        {
+            "action": "regrade",
+            "regrade-name": "Nora",
+            "regrade-reviewer": todo["north_reviewer"].pk,
+            "regrade-grader": todo["reviewer"].pk,
+            "regrade-count": "5",
+        },
+    )
+    assert made.status_code == 302
+    assert b"grading the reviews of" in client.get(made["Location"]).content
