@@ -239,7 +239,7 @@ def on_surveys_sent(event: quality_hooks.SurveysSent) -> None:
     """A survey sent counts for the response rate, credited as its rating would be."""
     facts.write([facts.of_ticket(survey.ticket, "csat_sent", survey.sent_at or timezone.now(),
                                  agent_id=survey.agent_id)
-                 for survey in event.surveys])  # fmt: skip
+                 for survey in event.surveys if survey.kind == "support"])  # fmt: skip
 
 
 _COUNTED_SQL = """
@@ -272,6 +272,8 @@ def on_rated(event: quality_hooks.Rated) -> None:
     0 if not): a changed rating takes back what was counted there and counts the new
     value at the same moment."""
     survey, ticket = event.survey, event.ticket
+    if survey.kind != "support":
+        return  # a survey about a decision (enforcement) counts toward no CSAT
     at = survey.rated_at or timezone.now()
     rows = [] if event.first else _taken_back(ticket, "csat", at)
     rows.append(facts.of_ticket(ticket, "csat", at, agent_id=survey.agent_id,

@@ -232,6 +232,8 @@ class _Replay:
         self.fact("incident_linked", event.at, agent=self.assignee)
 
     def on_csat_sent(self, event: EventRow) -> None:
+        if event.after.get("kind", "support") != "support":
+            return
         self.fact("csat_sent", event.at, agent=event.after.get("agent"))
 
     def _take_back(self, kind: str, at: datetime) -> None:
@@ -264,6 +266,8 @@ class _Replay:
 
     def on_csat_rated(self, event: EventRow) -> None:
         after = event.after
+        if after.get("kind", "support") != "support":
+            return
         rated_at = datetime.fromisoformat(after["rated_at"]) if after.get("rated_at") else event.at
         if event.before:
             self._take_back("csat", rated_at)

@@ -82,6 +82,14 @@ class SurveySettings(models.Model):
         blank=True,
         verbose_name=_("categories never surveyed"),
     )
+    # Tickets in these categories (enforcement outcomes, say) get a survey about the decision
+    # instead: its ratings are kept apart and count toward no CSAT.
+    decision_categories = ArrayField(
+        models.CharField(max_length=64),
+        default=list,
+        blank=True,
+        verbose_name=_("categories surveyed about the decision"),
+    )
     reasons = ArrayField(
         models.CharField(max_length=32),
         default=_default_reasons,
@@ -127,6 +135,10 @@ class Survey(models.Model):
         OPEN = "open", _("To follow up")
         DONE = "done", _("Followed up")
 
+    class Kind(models.TextChoices):
+        SUPPORT = "support", _("Support")
+        DECISION = "decision", _("About a decision")
+
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="surveys")
     requester = models.ForeignKey(
         "tickets.Requester", on_delete=models.CASCADE, related_name="surveys"
@@ -139,6 +151,7 @@ class Survey(models.Model):
         blank=True,
         related_name="surveys",
     )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SUPPORT)
     state = models.CharField(max_length=16, choices=State.choices, default=State.SCHEDULED)
     # Why it was not sent (recent, sample, category, no_address, disabled).
     skip_reason = models.CharField(max_length=16, blank=True)

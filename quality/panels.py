@@ -14,9 +14,12 @@ from quality.models import REASONS
 from tickets import panels
 from tickets.models import Ticket
 
-FLAG: tuple[str, str, list] = ("has_rating",
-        "SELECT 1 FROM quality_survey s WHERE s.ticket_id = tickets_ticket.id "
-        "AND s.rated_at IS NOT NULL", [])  # fmt: skip
+FLAG: tuple[str, str, list] = (
+    "has_rating",
+    "SELECT 1 FROM quality_survey s WHERE s.ticket_id = tickets_ticket.id "
+    "AND s.rated_at IS NOT NULL",
+    [],
+)
 
 
 def ticket_panel(page: panels.PanelPage) -> dict[str, Any]:
@@ -31,16 +34,30 @@ def requester_panel(request: HttpRequest, ticket: Ticket) -> dict[str, Any] | No
     if survey is None or not services.rating_window(survey).open:
         return None
     conf = services.survey_settings()
-    form = RatingForm(initial={"score": survey.score, "reason": survey.reason,
-                               "comment": survey.comment},
-                      scale=survey.scale, reasons=conf.reasons)  # fmt: skip
+    form = RatingForm(
+        initial={"score": survey.score, "reason": survey.reason, "comment": survey.comment},
+        scale=survey.scale,
+        reasons=conf.reasons,
+        decision=survey.kind == "decision",
+    )
     return {"survey": survey, "form": form, "token": services.survey_token(survey)}
 
 
 def register() -> None:
-    panels.register(panels.TicketPanel(
-        name="csat", template="quality/partials/ticket_panel.html", context=ticket_panel,
-        slot="sidebar", order=30, flag=FLAG))  # fmt: skip
-    panels.register_requester_panel(panels.RequesterPanel(
-        name="csat", template="quality/partials/help_panel.html", context=requester_panel,
-    ))  # fmt: skip
+    panels.register(
+        panels.TicketPanel(
+            name="csat",
+            template="quality/partials/ticket_panel.html",
+            context=ticket_panel,
+            slot="sidebar",
+            order=30,
+            flag=FLAG,
+        )
+    )
+    panels.register_requester_panel(
+        panels.RequesterPanel(
+            name="csat",
+            template="quality/partials/help_panel.html",
+            context=requester_panel,
+        )
+    )

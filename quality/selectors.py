@@ -20,7 +20,7 @@ from tickets.selectors import visible_queue_ids
 
 CURSOR_SALT = "quality.ratings"
 PAGE_SIZE = 50
-FILTERS = ("all", "negative", "follow_up", "comments")
+FILTERS = ("all", "negative", "follow_up", "comments", "decisions")
 
 
 def can_manage(user: User) -> bool:
@@ -64,6 +64,8 @@ def ratings_page(
         surveys = surveys.filter(follow_up=Survey.FollowUp.OPEN)
     elif show == "comments":
         surveys = surveys.exclude(comment="")
+    elif show == "decisions":
+        surveys = surveys.filter(kind=Survey.Kind.DECISION)
     after = cursors.decode(cursor, salt=CURSOR_SALT) if cursor else None
     try:
         changed_at, survey_id = datetime.fromisoformat(after[0]), int(after[1])  # type: ignore[index]
@@ -75,6 +77,7 @@ def ratings_page(
         )
     # Only what the list shows: a ticket and a person are dozens of columns each.
     shown = (
+        "kind",
         "scale",
         "score",
         "positive",

@@ -66,9 +66,19 @@ def survey_settings() -> SurveySettings:
     return config_cache.cached("quality-survey-settings", _load_settings)
 
 
-SETTING_FIELDS = ("enabled", "delay_hours", "per_requester_days", "sample_percent", "scale",
-                  "excluded_categories", "reasons", "negative_action", "change_days",
-                  "webhook_url")  # fmt: skip
+SETTING_FIELDS = (
+    "enabled",
+    "delay_hours",
+    "per_requester_days",
+    "sample_percent",
+    "scale",
+    "excluded_categories",
+    "decision_categories",
+    "reasons",
+    "negative_action",
+    "change_days",
+    "webhook_url",
+)
 
 
 @transaction.atomic
@@ -89,9 +99,11 @@ def survey_settings_save(*, actor: User, values: dict[str, Any]) -> SurveySettin
     changed = [name for name in SETTING_FIELDS if before[name] != after[name]]
     if changed:
         QualityEvent.objects.create(
-            kind=QualityEvent.Kind.SETTINGS_CHANGED, actor=actor,
+            kind=QualityEvent.Kind.SETTINGS_CHANGED,
+            actor=actor,
             before={name: before[name] for name in changed},
-            after={name: after[name] for name in changed})  # fmt: skip
+            after={name: after[name] for name in changed},
+        )
     return row
 
 
@@ -119,7 +131,7 @@ def rating_url(survey: Survey, score: int | None = None) -> str:
 _SCHEDULE_SQL = """
 INSERT INTO quality_survey (ticket_id, requester_id, agent_id, state, skip_reason, language,
                             scale, solved_at, due_at, created_at, reason, comment, channel,
-                            revisions, follow_up, follow_up_note)
+                            revisions, follow_up, follow_up_note, kind)
 SELECT %(ticket)s, %(requester)s,
        (SELECT m.author_id FROM tickets_message AS m
          WHERE m.ticket_id = %(ticket)s AND m.kind = 'public' AND m.author_type = 'agent'
@@ -127,7 +139,9 @@ SELECT %(ticket)s, %(requester)s,
          ORDER BY m.created_at DESC, m.id DESC LIMIT 1),
        'scheduled', '', %(language)s, coalesce(s.scale, 'five'), %(now)s,
        %(now)s + make_interval(hours => coalesce(s.delay_hours, 24)), %(now)s, '', '', '', 0,
-       '', ''
+       '', '',
+       CASE WHEN %(category)s = ANY (coalesce(s.decision_categories, '{}')) THEN 'decision'
+            ELSE 'support' END
   FROM (SELECT 1) AS one LEFT JOIN quality_surveysettings AS s ON s.id = 1
  WHERE coalesce(s.enabled, true)
    AND NOT (%(category)s = ANY (coalesce(s.excluded_categories, '{}')))
@@ -140,23 +154,36 @@ def survey_schedule(*, ticket: Ticket, now: datetime | None = None) -> None:
     the last public reply before the solve. One statement, which reads the settings
     itself: a solve pays for no configuration read. Called by the status hook."""
     with connection.cursor() as cursor:
-        cursor.execute(_SCHEDULE_SQL, {
-            "ticket": ticket.pk, "requester": ticket.requester_id, "now": now or timezone.now(),
-            "language": (ticket.language or getattr(ticket.requester, "language", "") or "")[:16],
-            "category": ticket.category or "",
-        })  # fmt: skip
+        cursor.execute(
+            _SCHEDULE_SQL,
+            {
+                "ticket": ticket.pk,
+                "requester": ticket.requester_id,
+                "now": now or timezone.now(),
+                "language": (ticket.language or getattr(ticket.requester, "language", "") or "")[
+                    :16
+                ],
+                "category": ticket.category or "",
+            },
+        )
 
 
 def survey_cancel(*, ticket: Ticket, reason: str) -> int:
     """A reopened (or merged) ticket's waiting survey is not sent; how many were waiting."""
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE quality_survey SET state = 'cancelled', skip_reason = %s "
-                       "WHERE ticket_id = %s AND state = 'scheduled' RETURNING id",
-                       [reason, ticket.pk])  # fmt: skip
+        cursor.execute(
+            "UPDATE quality_survey SET state = 'cancelled', skip_reason = %s "
+            "WHERE ticket_id = %s AND state = 'scheduled' RETURNING id",
+            [reason, ticket.pk],
+        )
         cancelled = [row[0] for row in cursor.fetchall()]
     for survey_id in cancelled:
-        events.record(ticket, None, TicketEventKind.CSAT_CANCELLED,
-                      after={"survey": survey_id, "reason": reason})  # fmt: skip
+        events.record(
+            ticket,
+            None,
+            TicketEventKind.CSAT_CANCELLED,
+            after={"survey": survey_id, "reason": reason},
+        )
     return len(cancelled)
 
 
@@ -173,8 +200,13 @@ def score_choices(scale: str) -> list[tuple[int, str]]:
     """The scores a survey offers, best first, with their words (in the active language)."""
     if scale == Scale.TWO:
         return [(5, _("Good, I'm satisfied")), (1, _("Bad, I'm not satisfied"))]
-    return [(5, _("Very satisfied")), (4, _("Satisfied")), (3, _("Neither")),
-            (2, _("Dissatisfied")), (1, _("Very dissatisfied"))]  # fmt: skip
+    return [
+        (5, _("Very satisfied")),
+        (4, _("Satisfied")),
+        (3, _("Neither")),
+        (2, _("Dissatisfied")),
+        (1, _("Very dissatisfied")),
+    ]
 
 
 def is_positive(score: int) -> bool:
@@ -215,36 +247,62 @@ def surveys_send_due(*, now: datetime | None = None, limit: int = 500) -> dict[s
         return {}
     surveys = list(
         Survey.objects.filter(pk__in=ids)
-        .select_related("ticket", "requester", "agent").order_by("due_at", "id")
-    )  # fmt: skip
+        .select_related("ticket", "requester", "agent")
+        .order_by("due_at", "id")
+    )
     conf = survey_settings()
     window = now - timedelta(days=conf.per_requester_days)
-    recent = set(Survey.objects.filter(requester_id__in={s.requester_id for s in surveys},
-                                       sent_at__gt=window)
-                 .values_list("requester_id", flat=True))  # fmt: skip
+    recent = set(
+        Survey.objects.filter(
+            requester_id__in={s.requester_id for s in surveys}, sent_at__gt=window
+        ).values_list("requester_id", flat=True)
+    )
     batch, audit, sent = outbox.Batch(), [], []
     counts: dict[str, int] = {}
     for survey in surveys:
         ticket = survey.ticket
         if ticket.status not in DONE:
             survey.state, survey.skip_reason = Survey.State.CANCELLED, "reopened"
-            audit.append(events.build(
-                ticket, None, TicketEventKind.CSAT_CANCELLED, at=now,
-                after={"survey": survey.pk, "reason": "reopened"}))  # fmt: skip
+            audit.append(
+                events.build(
+                    ticket,
+                    None,
+                    TicketEventKind.CSAT_CANCELLED,
+                    at=now,
+                    after={"survey": survey.pk, "reason": "reopened"},
+                )
+            )
         elif reason := _skip_reason(survey, conf, recent):
             survey.state, survey.skip_reason = Survey.State.SKIPPED, reason
-            audit.append(events.build(
-                ticket, None, TicketEventKind.CSAT_SKIPPED, at=now,
-                after={"survey": survey.pk, "reason": reason}))  # fmt: skip
+            audit.append(
+                events.build(
+                    ticket,
+                    None,
+                    TicketEventKind.CSAT_SKIPPED,
+                    at=now,
+                    after={"survey": survey.pk, "reason": reason},
+                )
+            )
         else:
             survey.state, survey.sent_at = Survey.State.SENT, now
             recent.add(survey.requester_id)
             sent.append(survey)
             if survey.requester.email:
                 _queue_mail(batch, survey, now)
-            audit.append(events.build(ticket, None, TicketEventKind.CSAT_SENT, at=now, after={
-                "survey": survey.pk, "by_email": bool(survey.requester.email),
-                "agent": survey.agent_id}))  # fmt: skip
+            audit.append(
+                events.build(
+                    ticket,
+                    None,
+                    TicketEventKind.CSAT_SENT,
+                    at=now,
+                    after={
+                        "survey": survey.pk,
+                        "by_email": bool(survey.requester.email),
+                        "agent": survey.agent_id,
+                        "kind": survey.kind,
+                    },
+                )
+            )
         counts[survey.state] = counts.get(survey.state, 0) + 1
     Survey.objects.bulk_update(surveys, ["state", "skip_reason", "sent_at"])
     events.record_many(audit)
@@ -258,15 +316,28 @@ def _queue_mail(batch: outbox.Batch, survey: Survey, now: datetime) -> None:
     ticket = survey.ticket
     language = survey.language or settings.LANGUAGE_CODE
     with translation.override(language):
-        choices = [(score, label, rating_url(survey, score))
-                   for score, label in score_choices(survey.scale)]  # fmt: skip
+        choices = [
+            (score, label, rating_url(survey, score))
+            for score, label in score_choices(survey.scale)
+        ]
     batch.email(
-        kind="csat_survey", key=[survey.pk], to=survey.requester.email, template="csat_survey",
-        language=language, automatic="auto-generated", ticket=ticket, now=now,
-        context={"ticket": ticket, "requester_name": survey.requester.name,
-                 "choices": choices, "page_url": rating_url(survey),
-                 "two_point": survey.scale == Scale.TWO},
-    )  # fmt: skip
+        kind="csat_survey",
+        key=[survey.pk],
+        to=survey.requester.email,
+        template="csat_survey",
+        language=language,
+        automatic="auto-generated",
+        ticket=ticket,
+        now=now,
+        context={
+            "ticket": ticket,
+            "requester_name": survey.requester.name,
+            "choices": choices,
+            "page_url": rating_url(survey),
+            "two_point": survey.scale == Scale.TWO,
+            "decision": survey.kind == Survey.Kind.DECISION,
+        },
+    )
 
 
 # ------------------------------------------------------------------ rating
@@ -293,31 +364,50 @@ def _clean_comment(comment: str) -> str:
         raise QualityError(_("The comment contains a NUL character."))
     comment = comment.strip()
     if len(comment) > COMMENT_MAX:
-        raise QualityError(_("The comment is too long (at most %(max)d characters).")
-                           % {"max": COMMENT_MAX})  # fmt: skip
+        raise QualityError(
+            _("The comment is too long (at most %(max)d characters).") % {"max": COMMENT_MAX}
+        )
     return comment
 
 
 def _rating(survey: Survey) -> dict[str, Any]:
-    return {"score": survey.score, "positive": survey.positive, "reason": survey.reason,
-            "comment": survey.comment, "channel": survey.channel,
-            "rated_at": survey.rated_at.isoformat() if survey.rated_at else None}  # fmt: skip
+    return {
+        "kind": survey.kind,
+        "score": survey.score,
+        "positive": survey.positive,
+        "reason": survey.reason,
+        "comment": survey.comment,
+        "channel": survey.channel,
+        "rated_at": survey.rated_at.isoformat() if survey.rated_at else None,
+    }
 
 
 @transaction.atomic
-def csat_rate(*, survey_id: int, score: int, channel: str, reason: str = "",
-              comment: str | None = None, now: datetime | None = None) -> Survey:  # fmt: skip
+def csat_rate(
+    *,
+    survey_id: int,
+    score: int,
+    channel: str,
+    reason: str = "",
+    comment: str | None = None,
+    now: datetime | None = None,
+) -> Survey:
     """Record (or change) a survey's rating. ``comment`` None keeps the one given before
     (a one-click link carries none). A bad rating can open a follow-up for the lead or
     reopen the ticket, as the settings say; every rating sends ``csat.submitted``."""
     now = now or timezone.now()
-    survey = (Survey.objects.select_for_update(of=("self",))
-              .select_related("ticket", "requester").filter(pk=survey_id).first())  # fmt: skip
+    survey = (
+        Survey.objects.select_for_update(of=("self",))
+        .select_related("ticket", "requester")
+        .filter(pk=survey_id)
+        .first()
+    )
     if survey is None:
         raise QualityError(_("This survey does not exist."))
     if not rating_window(survey, now=now).open:
-        raise SurveyClosed(_("This survey is closed: its rating can no longer be given or "
-                             "changed."))  # fmt: skip
+        raise SurveyClosed(
+            _("This survey is closed: its rating can no longer be given or changed.")
+        )
     if score not in dict(score_choices(survey.scale)):
         raise QualityError(_("Choose one of the ratings offered."))
     conf = survey_settings()
@@ -343,31 +433,63 @@ def csat_rate(*, survey_id: int, score: int, channel: str, reason: str = "",
         survey.follow_up = Survey.FollowUp.OPEN
     elif positive and survey.follow_up == Survey.FollowUp.OPEN:
         survey.follow_up = Survey.FollowUp.NONE  # the requester took the bad rating back
-    survey.save(update_fields=["score", "positive", "channel", "reason", "comment", "rated_at",
-                               "changed_at", "revisions", "follow_up"])  # fmt: skip
+    survey.save(
+        update_fields=[
+            "score",
+            "positive",
+            "channel",
+            "reason",
+            "comment",
+            "rated_at",
+            "changed_at",
+            "revisions",
+            "follow_up",
+        ]
+    )
     ticket = survey.ticket
-    events.record(ticket, None, TicketEventKind.CSAT_RATED, before=before,
-                  after={"survey": survey.pk, "agent": survey.agent_id, "scale": survey.scale,
-                         **_rating(survey)}, at=now)  # fmt: skip
+    events.record(
+        ticket,
+        None,
+        TicketEventKind.CSAT_RATED,
+        before=before,
+        after={
+            "survey": survey.pk,
+            "agent": survey.agent_id,
+            "scale": survey.scale,
+            **_rating(survey),
+        },
+        at=now,
+    )
     hooks.rated.send(hooks.Rated(survey=survey, ticket=ticket, first=first))
     if conf.webhook_url:
-        outbox.queue_webhook(kind="csat_submitted", key=[survey.pk, survey.revisions],
-                             url=conf.webhook_url, payload=_webhook_payload(survey),
-                             ticket=ticket, now=now)  # fmt: skip
-    if (newly_negative and conf.negative_action == NegativeAction.REOPEN
-            and ticket.status == Status.SOLVED):  # fmt: skip
+        outbox.queue_webhook(
+            kind="csat_submitted",
+            key=[survey.pk, survey.revisions],
+            url=conf.webhook_url,
+            payload=_webhook_payload(survey),
+            ticket=ticket,
+            now=now,
+        )
+    if (
+        newly_negative
+        and conf.negative_action == NegativeAction.REOPEN
+        and ticket.status == Status.SOLVED
+    ):
         ticket_change_status(actor=None, ticket=ticket, status=Status.OPEN)
     return survey
 
 
 def _webhook_payload(survey: Survey) -> dict[str, Any]:
     return {
-        "survey_id": survey.pk, "ticket": survey.ticket.reference,
+        "survey_id": survey.pk,
+        "ticket": survey.ticket.reference,
         "requester_external_id": survey.requester.external_id or None,
-        "agent_id": survey.agent_id, "scale": survey.scale, "revision": survey.revisions,
+        "agent_id": survey.agent_id,
+        "scale": survey.scale,
+        "revision": survey.revisions,
         "changed_at": survey.changed_at.isoformat() if survey.changed_at else None,
         **_rating(survey),
-    }  # fmt: skip
+    }
 
 
 def webhook_endpoint(notification: Any) -> outbox.WebhookEndpoint | None:
@@ -395,6 +517,10 @@ def csat_follow_up_done(*, actor: User, survey: Survey, note: str) -> Survey:
     survey.follow_up_by, survey.follow_up_at = actor, now
     survey.save(update_fields=["follow_up", "follow_up_note", "follow_up_by", "follow_up_at"])
     QualityEvent.objects.create(
-        kind=QualityEvent.Kind.FOLLOW_UP_DONE, actor=actor, survey_id=survey.pk,
-        after={"note": note}, created_at=now)  # fmt: skip
+        kind=QualityEvent.Kind.FOLLOW_UP_DONE,
+        actor=actor,
+        survey_id=survey.pk,
+        after={"note": note},
+        created_at=now,
+    )
     return survey

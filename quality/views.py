@@ -41,13 +41,22 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         if channel not in Survey.Channel.values:
             channel = Survey.Channel.EMAIL
         if request.method == "POST":
-            form = RatingForm(request.POST, scale=survey.scale, reasons=conf.reasons)
+            form = RatingForm(
+                request.POST,
+                scale=survey.scale,
+                reasons=conf.reasons,
+                decision=survey.kind == Survey.Kind.DECISION,
+            )
             if form.is_valid():
                 data = form.cleaned_data
                 try:
                     survey = services.csat_rate(
-                        survey_id=survey.pk, score=data["score"], channel=channel,
-                        reason=data["reason"], comment=data["comment"])  # fmt: skip
+                        survey_id=survey.pk,
+                        score=data["score"],
+                        channel=channel,
+                        reason=data["reason"],
+                        comment=data["comment"],
+                    )
                 except DomainError as exc:
                     form.add_error(None, str(exc))
                     status = exc.status
@@ -62,18 +71,33 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
                 status = 409  # the page says the survey is closed
             elif clicked:
                 try:
-                    survey = services.csat_rate(survey_id=survey.pk, score=int(score),
-                                                channel=channel)  # fmt: skip
+                    survey = services.csat_rate(
+                        survey_id=survey.pk, score=int(score), channel=channel
+                    )
                 except DomainError as exc:
                     messages.error(request, str(exc))
                     status = exc.status
             initial = {"score": survey.score, "reason": survey.reason, "comment": survey.comment}
-            form = RatingForm(initial=initial, scale=survey.scale, reasons=conf.reasons)
+            form = RatingForm(
+                initial=initial,
+                scale=survey.scale,
+                reasons=conf.reasons,
+                decision=survey.kind == Survey.Kind.DECISION,
+            )
         window = services.rating_window(survey)
-        response = render(request, "quality/rate.html", {
-            "survey": survey, "ticket": survey.ticket, "form": form, "saved": saved,
-            "window": window, "reason_label": REASONS.get(survey.reason, ""),
-        }, status=status)  # fmt: skip
+        response = render(
+            request,
+            "quality/rate.html",
+            {
+                "survey": survey,
+                "ticket": survey.ticket,
+                "form": form,
+                "saved": saved,
+                "window": window,
+                "reason_label": REASONS.get(survey.reason, ""),
+            },
+            status=status,
+        )
         response["Content-Language"] = language
     return response
 
@@ -87,10 +111,17 @@ def ratings(request: AuthenticatedRequest) -> HttpResponse:
     page = selectors.ratings_page(request.user, show=show, cursor=request.GET.get("after", ""))
     for survey in page.rows:
         survey.reason_label = REASONS.get(survey.reason, "")  # type: ignore[attr-defined]
-    return render(request, "quality/ratings.html", {
-        "page": page, "show": show, "can_manage": selectors.can_manage(request.user),
-        "reasons": REASONS, "follow_up_form": FollowUpForm(),
-    })  # fmt: skip
+    return render(
+        request,
+        "quality/ratings.html",
+        {
+            "page": page,
+            "show": show,
+            "can_manage": selectors.can_manage(request.user),
+            "reasons": REASONS,
+            "follow_up_form": FollowUpForm(),
+        },
+    )
 
 
 @login_required
@@ -104,8 +135,9 @@ def follow_up(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = FollowUpForm(request.POST)
     if form.is_valid():
         try:
-            services.csat_follow_up_done(actor=request.user, survey=survey,
-                                         note=form.cleaned_data["note"])  # fmt: skip
+            services.csat_follow_up_done(
+                actor=request.user, survey=survey, note=form.cleaned_data["note"]
+            )
         except DomainError as exc:
             messages.error(request, str(exc))
         else:
@@ -129,5 +161,6 @@ def survey_settings(request: AuthenticatedRequest) -> HttpResponse:
             messages.success(request, _("Survey settings saved."))
             return redirect("quality:settings")
         status = 400
-    return render(request, "quality/settings.html", {"form": form, "settings": instance},
-                  status=status)  # fmt: skip
+    return render(
+        request, "quality/settings.html", {"form": form, "settings": instance}, status=status
+    )

@@ -67,3 +67,25 @@ def test_the_dashboard_shows_the_csat_tile_with_responses_and_rate(desk, client)
         page = client.get("/analytics/?range=7").content.decode()
     assert 'data-testid="tile-csat"' in page
     assert "1 response · 100.0% response rate" in page
+
+
+def test_a_decision_survey_is_kept_apart_from_csat(desk):
+    from quality.models import Survey, SurveySettings
+    from tickets.models import Notification
+
+    SurveySettings.objects.update_or_create(pk=1, defaults={"decision_categories": ["enforcement"]})
+    people, queues = desk["people"], desk["queues"]
+    agent = people["inhouse_agent"]
+    support = solved_ticket(queues["inhouse"], agent)
+    decision = solved_ticket(queues["inhouse"], agent, delta=HOUR, category="enforcement")
+    assert decision.surveys.get().kind == Survey.Kind.DECISION
+    assert support.surveys.get().kind == Survey.Kind.SUPPORT
+    with at(2 * DAY):
+        assert quality.surveys_send_due() == {"sent": 2}
+        quality.csat_rate(survey_id=support.surveys.get().pk, score=5, channel="email")
+        quality.csat_rate(survey_id=decision.surveys.get().pk, score=1, channel="email")
+    mail = Notification.objects.get(kind="csat_survey", ticket=decision)
+    assert "How clear and fair was it?" in mail.body
+    total = read(people["admin"])
+    assert metrics.csat_responses(total) == 1 and metrics.csat(total) == 1.0
+    assert metrics.csat_response_rate(total) == 1.0  # the decision survey is not counted
