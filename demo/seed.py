@@ -435,8 +435,8 @@ def seed_quality_examples() -> int:
     first = people.get("agent@example.com")
     if first is None:
         return len(sample.reviews)
-    todo = Review.objects.filter(reviewer=first, state=Review.State.TODO).order_by("id")[:4]
-    for review in todo:
+    assigned = Review.objects.filter(reviewer=first, state=Review.State.ASSIGNED).order_by("id")[:4]
+    for review in assigned:
         values = {
             "greeting": 1,
             "understanding": rng.choice([3, 4, 5]),

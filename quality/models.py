@@ -365,7 +365,7 @@ class Cycle(models.Model):
 
 class Review(models.Model):
     class State(models.TextChoices):
-        TODO = "todo", _("To review")
+        ASSIGNED = "todo", _("To review")
         SUBMITTED = "submitted", _("Submitted")
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
         DISPUTED = "disputed", _("Disputed")
@@ -408,7 +408,7 @@ class Review(models.Model):
         related_name="reviews",
     )
     pulled_by = models.CharField(max_length=16, choices=Pull.choices, default=Pull.QUOTA)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.TODO)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.ASSIGNED)
     # {category key: {"value": int or None (not applicable), "comment": str}}
     values = models.JSONField(default=dict, blank=True)
     category_scores = models.JSONField(default=dict, blank=True)

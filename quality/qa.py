@@ -506,7 +506,7 @@ def review_skip(
     """Skip a sampled ticket (with a reason); ``replace`` samples another of the same
     agent's tickets from the cycle's period in its place. Returns the replacement."""
     review = _locked_review(review_id)
-    if review.state != Review.State.TODO or review.cycle_id is None:
+    if review.state != Review.State.ASSIGNED or review.cycle_id is None:
         raise SurveyClosed(_("Only a sampled ticket not yet reviewed can be skipped."))
     reason = _reason(reason)
     review.state, review.skip_reason = Review.State.SKIPPED, reason
@@ -626,7 +626,7 @@ def review_submit(
     """The reviewer scores the ticket: the score, the agent told (by mail, and on their
     reviews), the score counted in the IQS."""
     review = _locked_review(review_id)
-    if review.state != Review.State.TODO:
+    if review.state != Review.State.ASSIGNED:
         raise SurveyClosed(_("This review has already been submitted."))
     if review.reviewer_id != actor.pk:
         raise QualityError(_("This review is assigned to someone else."))
@@ -644,7 +644,7 @@ def review_submit(
         # Calibration counts toward nothing: no IQS, no mail to the agent. The session
         # reveals the scores when the last reviewer submits.
         waiting = Review.objects.filter(
-            session_id=review.session_id, state=Review.State.TODO
+            session_id=review.session_id, state=Review.State.ASSIGNED
         ).exists()
         if not waiting:
             CalibrationSession.objects.filter(pk=review.session_id).update(revealed_at=now)
@@ -1046,7 +1046,7 @@ def calibration_results(session: CalibrationSession) -> Calibration:
         if review.reviewer_id is None:
             continue
         by_ticket[review.ticket_id][review.reviewer_id] = review
-        if review.state != Review.State.TODO:
+        if review.state != Review.State.ASSIGNED:
             submitted[review.reviewer_id] += 1
     categories = [Category.from_json(c) for c in session.version.categories]
     agreement: list[CategoryAgreement] = []

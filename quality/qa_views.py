@@ -129,7 +129,7 @@ def _page(
             "timeline": timeline.ticket_entries(events[:50]),
             "sop_versions": selectors.sop_versions_at(ticket),
             "dispute": dispute,
-            "may_score": review.state == Review.State.TODO and review.reviewer_id == user.pk,
+            "may_score": review.state == Review.State.ASSIGNED and review.reviewer_id == user.pk,
             "may_acknowledge": review.state == Review.State.SUBMITTED
             and review.agent_id == user.pk,
             "may_dispute": (
@@ -142,7 +142,7 @@ def _page(
             "dispute_until": until,
             "may_decide": (review.state == Review.State.DISPUTED and qa.may_decide(user, review)),
             "may_skip": (
-                review.state == Review.State.TODO
+                review.state == Review.State.ASSIGNED
                 and review.cycle_id is not None
                 and (review.reviewer_id == user.pk or selectors.can_manage(user))
             ),

@@ -175,7 +175,7 @@ def reviews_page(
     """A tab of reviews, newest first, a page at a time (one query)."""
     reviews = visible_reviews(user)
     if tab == "todo":
-        reviews = reviews.filter(reviewer_id=user.pk, state=Review.State.TODO)
+        reviews = reviews.filter(reviewer_id=user.pk, state=Review.State.ASSIGNED)
     elif tab == "mine":
         reviews = reviews.filter(agent_id=user.pk, submitted_at__isnull=False, session=None)
     elif tab == "disputes":
