@@ -7,7 +7,7 @@ export PATH := $(BIN):$(PATH)
 RUN_DEBUG ?= 1
 
 .DEFAULT_GOAL := help
-PY_DIRS := accounts analytics core escalations exports helpdesk sops tickets tests bench scripts manage.py conftest.py
+PY_DIRS := accounts analytics core identity quality escalations exports helpdesk sops tickets tests bench scripts manage.py conftest.py
 .PHONY: help install run test test-fast lint stop clean-data messages
 
 help:

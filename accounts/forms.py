@@ -3,7 +3,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
@@ -11,26 +11,6 @@ from accounts.models import User
 from core.forms import StyledFormMixin
 
 _TIME_ZONES = sorted(zoneinfo.available_timezones())
-
-
-class SignInForm(StyledFormMixin, AuthenticationForm):
-    """Sign in with an email address; addresses are compared case-insensitively."""
-
-    # 254: the longest address there is, and what django-axes can record of an attempt.
-    username = forms.EmailField(
-        label=_("Email address"),
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
-    )
-    error_messages = {
-        "invalid_login": _(
-            "That email address and password do not match an account. Check them and try again."
-        ),
-        "inactive": _("This account is inactive. Ask your lead or an admin to reactivate it."),
-    }
-
-    def clean_username(self) -> str:
-        return self.cleaned_data["username"].strip().lower()
 
 
 def _ui_language_choices() -> list[tuple[str, str]]:

@@ -26,23 +26,60 @@ from django.http import HttpRequest
 
 
 def client_address(request: HttpRequest) -> str:
-    """The address a request came from, for sign-in lockouts (AXES_CLIENT_IP_CALLABLE) and
-    rate limits (RATELIMIT_IP_META_KEY). With TRUSTED_PROXY_COUNT (env AXES_PROXY_COUNT)
-    proxies in front, each appended the address it was reached from to X-Forwarded-For,
-    so the client's is that many entries from the right (as DRF's NUM_PROXIES reads it);
-    without one, only the connection's address counts, whatever X-Forwarded-For a client
-    sends. (django-axes reads the forwarded header only through django-ipware, which is
-    not installed, so behind a proxy every sign-in looked as if it came from the proxy.)"""
-    proxies = settings.TRUSTED_PROXY_COUNT
+    """The address a request came from, for sign-in lockouts (AXES_CLIENT_IP_CALLABLE),
+    rate limits (RATELIMIT_IP_META_KEY) and network allow-lists (identity).
+
+    X-Forwarded-For is believed only from a proxy we run:
+
+    - with TRUSTED_PROXIES (address ranges), only when the connection comes from one of
+      them; the client is then the right-most forwarded address that is not a proxy;
+    - else with TRUSTED_PROXY_COUNT (env AXES_PROXY_COUNT) proxies in front, each
+      appended the address it was reached from, so the client's is that many entries from
+      the right (as DRF's NUM_PROXIES reads it);
+    - else only the connection's address counts, whatever X-Forwarded-For a client sends.
+    (django-axes reads the forwarded header only through django-ipware, which is not
+    installed, so behind a proxy every sign-in looked as if it came from the proxy.)"""
+    remote = request.META.get("REMOTE_ADDR", "")
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            try:
-                return str(ipaddress.ip_address(hops[-min(proxies, len(hops))]))
-            except ValueError:
-                pass  # not an address: the proxies are not as configured
-    return request.META.get("REMOTE_ADDR", "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    trusted = _trusted_proxies()
+    if trusted:
+        if not hops or not _within(remote, trusted):
+            return remote
+        for hop in reversed(hops):
+            if not _within(hop, trusted):
+                try:
+                    return str(ipaddress.ip_address(hop))
+                except ValueError:
+                    return remote  # not an address: the proxies are not as configured
+        return remote
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies and hops:
+        try:
+            return str(ipaddress.ip_address(hops[-min(proxies, len(hops))]))
+        except ValueError:
+            pass  # not an address: the proxies are not as configured
+    return remote
+
+
+_proxy_cache: dict[tuple[str, ...], tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]] = {}
+
+
+def _trusted_proxies() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    ranges = tuple(getattr(settings, "TRUSTED_PROXIES", ()) or ())
+    if ranges not in _proxy_cache:
+        _proxy_cache[ranges] = tuple(ipaddress.ip_network(r, strict=False) for r in ranges)
+    return _proxy_cache[ranges]
+
+
+def _within(
+    address: str, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
 
 
 def attempted_username(request: HttpRequest, credentials: dict | None) -> str | None:

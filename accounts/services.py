@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from accounts import hooks
 from accounts.models import (
     AccountEvent,
     Role,
@@ -189,6 +190,7 @@ def user_change_role(*, actor: User | None, user: User, role: Role) -> User:
     user.save(update_fields=["role", "is_staff"])
     _audit(action=AccountEvent.Action.ROLE_CHANGED, actor=actor, target=user,
            before={"role": old}, after={"role": role})  # fmt: skip
+    hooks.access_changed.send(hooks.AccessChanged(user=user, actor=actor, what="role"))
     return user
 
 
@@ -279,8 +281,6 @@ def user_update(
             before={"is_active": not is_active},
             after={"is_active": bool(is_active)},
         )
-        if not is_active:
-            _api_token_delete(actor=actor, user=user, reason="deactivated")
     if full_name is not _UNSET:
         full_name = bidi.clean_name(str(full_name))
     if full_name is not _UNSET and full_name != user.full_name:
@@ -290,31 +290,8 @@ def user_update(
         changed.append("full_name")
     if changed:
         user.save(update_fields=changed)
+    if "team" in changed:
+        hooks.access_changed.send(hooks.AccessChanged(user=user, actor=actor, what="team"))
+    if "is_active" in changed and not user.is_active:
+        hooks.access_changed.send(hooks.AccessChanged(user=user, actor=actor, what="deactivated"))
     return user
-
-
-@transaction.atomic
-def api_token_rotate(*, actor: User) -> str:
-    """A new API token for the actor (the old one stops working). Returns the key once."""
-    from rest_framework.authtoken.models import Token
-
-    had_one = Token.objects.filter(user=actor).delete()[0] > 0
-    token = Token.objects.create(user=actor)
-    _audit(action=AccountEvent.Action.API_TOKEN_ROTATED, actor=actor, target=actor,
-           after={"replaced": had_one})  # fmt: skip
-    return token.key
-
-
-def _api_token_delete(*, actor: User | None, user: User, reason: str = "") -> bool:
-    from rest_framework.authtoken.models import Token
-
-    deleted = Token.objects.filter(user=user).delete()[0] > 0
-    if deleted:
-        _audit(action=AccountEvent.Action.API_TOKEN_REVOKED, actor=actor, target=user,
-               after={"reason": reason} if reason else None)  # fmt: skip
-    return deleted
-
-
-@transaction.atomic
-def api_token_revoke(*, actor: User) -> bool:
-    return _api_token_delete(actor=actor, user=actor)

@@ -6,8 +6,6 @@ from accounts import views
 app_name = "accounts"
 
 urlpatterns = [
-    path("sign-in/", views.SignInView.as_view(), name="login"),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",
@@ -30,6 +28,5 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("preferences/", views.preferences, name="preferences"),
-    path("preferences/api-token/", views.api_token, name="api_token"),
     path("people/", views.roster, name="roster"),
 ]

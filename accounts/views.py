@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
-from django.contrib.auth.views import LoginView
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -18,29 +17,13 @@ from django.views.decorators.vary import vary_on_headers
 from django_ratelimit.core import is_ratelimited
 
 from accounts import permissions, selectors
-from accounts.forms import PreferencesForm, RosterSearchForm, SignInForm
+from accounts.forms import PreferencesForm, RosterSearchForm
 from accounts.http import AuthenticatedRequest
-from accounts.services import (
-    AccountError,
-    api_token_revoke,
-    api_token_rotate,
-    user_update_preferences,
-)
-from core import cursors, navigation
+from accounts.services import AccountError, user_update_preferences
+from core import cursors
 
 _CURSOR_SALT = "accounts.roster"
 logger = logging.getLogger(__name__)
-
-
-class SignInView(LoginView):
-    form_class = SignInForm
-    template_name = "accounts/login.html"
-    redirect_authenticated_user = True
-
-    def get_default_redirect_url(self) -> str:
-        """Without a ?next=: the page an app makes this person's landing (a lead's
-        dashboard, core.navigation.register_landing), else LOGIN_REDIRECT_URL."""
-        return navigation.landing_url(self.request.user) or super().get_default_redirect_url()
 
 
 def _reset_email_key(group: str, request: HttpRequest) -> str:
@@ -91,23 +74,7 @@ def preferences(request: AuthenticatedRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your preferences are saved."))
             return redirect("accounts:preferences")
-    from rest_framework.authtoken.models import Token
-
-    has_token = Token.objects.filter(user=user).exists()
-    return render(request, "accounts/preferences.html", {"form": form, "has_token": has_token})
-
-
-@login_required
-@require_http_methods(["POST"])
-def api_token(request: AuthenticatedRequest) -> HttpResponse:
-    """Create or replace (action=rotate) or revoke (action=revoke) the person's API token."""
-    if request.POST.get("action") == "revoke":
-        api_token_revoke(actor=request.user)
-        messages.success(request, _("Your API token is revoked."))
-        return redirect("accounts:preferences")
-    key = api_token_rotate(actor=request.user)
-    # Shown once, on this response only; it is never displayed again.
-    return render(request, "accounts/api_token.html", {"key": key})
+    return render(request, "accounts/preferences.html", {"form": form})
 
 
 @login_required

@@ -30,4 +30,4 @@ class StyledFormMixin(_FormBase):
                 attrs = self.fields[name].widget.attrs
                 attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
                 attrs["aria-invalid"] = "true"
-                attrs["aria-describedby"] = f"id_{name}_error"
+                attrs["aria-describedby"] = f"{self[name].auto_id}_error"

@@ -100,7 +100,25 @@ def seed_organisation(*, random_passwords: bool = False) -> SeedReport:
     _seed_sla(report)
     _seed_sops(report)
     _seed_escalation_setup(report)
+    if not random_passwords and any(item.startswith("user ") for item in report.created):
+        _relax_second_factor_for_the_demo(report)
     return report
+
+
+def _relax_second_factor_for_the_demo(report: SeedReport) -> None:
+    """The printed demo logins sign in at once: a second factor is optional for every
+    role in a laptop's demo (the product's default, set by identity's migration, needs
+    one for admins and leads; an admin turns it back on at Access → Policies). With
+    random passwords (a demo reachable by others) the default stays."""
+    from identity.models import RolePolicy
+    from identity.services import role_policy_save
+
+    admin = User.objects.filter(role=Role.ADMIN).order_by("pk").first()
+    if admin is None:
+        return
+    for row in RolePolicy.objects.filter(require_second_factor=True):
+        role_policy_save(actor=admin, role=row.role, require_second_factor=False)
+        report.created.append(f"second factor optional for {row.role}s (demo)")
 
 
 def _seed_escalation_setup(report: SeedReport) -> None:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.settings import api_settings
 
 if TYPE_CHECKING:  # DRF's settings import this module while rest_framework.views loads
-    from rest_framework.authtoken.models import Token
     from rest_framework.request import Request
     from rest_framework.views import APIView
 
@@ -44,9 +44,25 @@ def charge_anonymous_call(request: Request, view: Any = None) -> None:
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    def authenticate(self, request: Request) -> tuple[Any, Token] | None:
+    """``Authorization: Token <key>`` (or ``Bearer <key>``): a named API token
+    (identity.auth: its scope, expiry and the owner's allowed networks)."""
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        from identity.auth import authenticate_key
+
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() not in (b"token", b"bearer"):
+            return None
         try:
-            return super().authenticate(request)
+            if len(header) != 2:
+                raise exceptions.AuthenticationFailed(
+                    _("Invalid token header: send Authorization: Token <key>.")
+                )
+            try:
+                key = header[1].decode()
+            except UnicodeError as exc:
+                raise exceptions.AuthenticationFailed(_("Invalid token header.")) from exc
+            return authenticate_key(request, key)
         except exceptions.AuthenticationFailed:
             charge_anonymous_call(request)
             raise

@@ -72,6 +72,10 @@ INSTALLED_APPS = [
     "exports",
     "quality",
     "analytics",
+    "identity",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "demo",
     "django_ratelimit",
 ]
@@ -91,6 +95,8 @@ MIDDLEWARE = [
     "helpdesk.middleware.UserTimezoneMiddleware",
     "helpdesk.middleware.ConfigVersionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A signed-in request's session limits, networks and hold for second-factor enrolment.
+    "identity.middleware.AccessMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # One page's "Load remote images" adds those images' origins to its img-src.
@@ -356,9 +362,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "accounts:login"
+LOGIN_URL = "identity:sign_in"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "accounts:login"
+LOGOUT_REDIRECT_URL = "identity:sign_in"
 
 # Brute-force protection (accounts/lockout.py): failed sign-ins are counted for one
 # account from one address (AXES_FAILURE_LIMIT), for one account from any address
@@ -377,11 +383,22 @@ AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 TRUSTED_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# The proxies (address ranges) whose X-Forwarded-For is believed; when set, it replaces
+# the count above (accounts.lockout.client_address).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # The client's address behind TRUSTED_PROXY_COUNT proxies, for lockouts and rate limits
 # (django-ratelimit: the help center, password resets) alike.
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
 RATELIMIT_IP_META_KEY = "accounts.lockout.client_address"
 AXES_VERBOSE = False
+# Sign-in (identity/). Wrong second-factor codes per person, on top of django-otp's
+# per-device backoff and the five tries each sign-in gets (django-ratelimit's rate).
+SECOND_FACTOR_RATE = env.str("SECOND_FACTOR_RATE", default="10/15m")
+# How old the per-process copy of the access policies may be (identity.policy).
+IDENTITY_POLICY_SECONDS = env.float("IDENTITY_POLICY_SECONDS", default=5.0)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Helpdesk")
+# WebAuthn: the relying party is this site's host name (SITE_URL) unless set.
+WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default="")
 # Password-reset mail (accounts.views.PasswordResetView): at most this many requests per
 # address and per account (django-ratelimit's "count/period"); past that the page says
 # the link was sent and nothing is sent.
@@ -445,6 +462,7 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
+    ("vendor/simplewebauthn", NODE_MODULES / "@simplewebauthn" / "browser" / "dist" / "bundle"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

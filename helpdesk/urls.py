@@ -44,6 +44,7 @@ def api_docs(request: HttpRequest, *args: object, **kwargs: object) -> HttpRespo
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("identity.urls")),
     path("accounts/", include("accounts.urls")),
     path("tickets/", include("tickets.urls")),
     path("sops/", include("sops.urls")),

@@ -2,6 +2,7 @@ import pytest
 
 from accounts.models import Role
 from tests import factories
+from tests.support.idp.fixtures import oidc_provider  # noqa: F401 (a fixture)
 
 
 @pytest.fixture

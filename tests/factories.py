@@ -41,3 +41,10 @@ def user(
         time_zone=time_zone,
         password=PASSWORD,
     )
+
+
+def api_key(user: User, *, scope: str = "write", name: str = "test") -> str:
+    """A named API token for the person; returns its key."""
+    from identity.services import token_create
+
+    return token_create(actor=user, name=name, scope=scope, expires_in_days=None)[1]

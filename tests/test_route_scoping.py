@@ -32,8 +32,8 @@ import pytest
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
-from rest_framework.authtoken.models import Token
 
+from tests import factories
 from tests.tickets import factories as tf
 from tickets.models import Attachment
 
@@ -172,8 +172,8 @@ def test_an_attachment_is_downloaded_never_rendered(desk, client):
 @pytest.mark.django_db
 def test_lists_counts_search_and_bulk_never_show_other_vendors_tickets(outsider):
     ticket, client = outsider["ticket"], outsider["client"]
-    token = Token.objects.create(user=outsider["people"]["atlas_agent"])
-    api = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    token = factories.api_key(outsider["people"]["atlas_agent"])
+    api = {"HTTP_AUTHORIZATION": f"Token {token}"}
     pages = [
         client.get(_path("tickets:queue"), {"view": "all"}),
         client.get(_path("tickets:queue"), {"view": "queue", "queue": ticket.queue_id}),

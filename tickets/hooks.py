@@ -23,41 +23,15 @@ Handlers run in the order they connected (the order of ``INSTALLED_APPS``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING
+
+from core.hooks import Hook
 
 if TYPE_CHECKING:
     from accounts.models import User
     from tickets.models import Message, SLAClock, Ticket
 
-E = TypeVar("E")
-
-
-class Hook(Generic[E]):
-    """One kind of announcement and the handlers that listen to it."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self._handlers: list[Callable[[E], None]] = []
-
-    def connect(self, handler: Callable[[E], None]) -> Callable[[E], None]:
-        """Subscribe (idempotent: a handler connected twice runs once). Usable as a
-        decorator."""
-        if handler not in self._handlers:
-            self._handlers.append(handler)
-        return handler
-
-    def disconnect(self, handler: Callable[[E], None]) -> None:
-        if handler in self._handlers:
-            self._handlers.remove(handler)
-
-    def send(self, event: E) -> None:
-        for handler in self._handlers:
-            handler(event)
-
-    def __repr__(self) -> str:
-        return f"<Hook {self.name}: {len(self._handlers)} handler(s)>"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,8 @@
 which collects every app's tests/<app>/routes.py."""
 
 PUBLIC = {
-    "accounts:login", "accounts:password_reset", "accounts:password_reset_done",
+    "accounts:password_reset", "accounts:password_reset_done",
     "accounts:password_reset_confirm", "accounts:password_reset_complete",
 }  # fmt: skip
-OWN = {"accounts:preferences", "accounts:api_token", "accounts:logout"}
+OWN = {"accounts:preferences"}
 ROLE_LISTS = {"accounts:roster"}

@@ -16,7 +16,8 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 # The header each role saw at 75e8664 (the last commit with one list), CSRF token blanked,
-# with the entries apps registered since (the quality app's Ratings and QA reviews).
+# with the entries apps registered since (the quality app's Ratings and QA reviews, and
+# identity's Access for admins).
 HEADERS = Path(__file__).parent / "headers"
 
 
@@ -51,6 +52,7 @@ def test_each_role_sees_the_header_it_saw_before_the_apps_registered_their_entri
                       ("ratings", "Ratings", "/quality/ratings/"),
                       ("reviews", "QA reviews", "/quality/reviews/"),
                       ("people", "People", "/accounts/people/"),
+                      ("access", "Access", "/accounts/access/log/"),
                       ("admin", "Administration", "/admin/")]),
     ],
 )  # fmt: skip

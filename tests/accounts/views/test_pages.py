@@ -47,6 +47,7 @@ def nav_keys(response):
                 "ratings",
                 "reviews",
                 "people",
+                "access",
                 "admin",
             ],
         ),
@@ -143,19 +144,3 @@ def test_times_are_shown_in_the_viewers_time_zone(rf):
     request.user = AnonymousUser()
     middleware(request)
     assert seen == ["Asia/Tokyo", "UTC"]
-
-
-def test_api_token_is_shown_once_and_can_be_replaced_or_revoked(client):
-    from rest_framework.authtoken.models import Token
-
-    user = factories.user()
-    client.force_login(user)
-    first = client.post("/accounts/preferences/api-token/", {"action": "rotate"})
-    key = Token.objects.get(user=user).key
-    assert key in first.content.decode()
-    assert key not in client.get("/accounts/preferences/").content.decode()
-    client.post("/accounts/preferences/api-token/", {"action": "rotate"})
-    assert Token.objects.get(user=user).key != key
-    client.post("/accounts/preferences/api-token/", {"action": "revoke"})
-    assert not Token.objects.filter(user=user).exists()
-    assert client.get("/accounts/preferences/api-token/").status_code == 405

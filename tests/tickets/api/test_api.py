@@ -1,7 +1,7 @@
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests import factories
 from tests.tickets import factories as tf
 from tickets.models import Event, Ticket
 
@@ -11,8 +11,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def api(desk):
     client = APIClient()
-    token = Token.objects.create(user=desk["people"]["north_agent"])
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = factories.api_key(desk["people"]["north_agent"])
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

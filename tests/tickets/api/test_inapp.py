@@ -3,6 +3,7 @@
 import pytest
 from django.core.cache import cache
 
+from tests import factories
 from tickets.intake.inapp import app_client_create, app_client_rotate_key
 from tickets.models import AppClient, Ticket
 
@@ -57,10 +58,8 @@ def test_a_wrong_rotated_or_disabled_key_is_refused(app, client):
 
 
 def test_a_person_token_cannot_use_the_app_endpoint(app, client):
-    from rest_framework.authtoken.models import Token
-
-    token = Token.objects.create(user=app["people"]["admin"])
+    token = factories.api_key(app["people"]["admin"])
     response = client.post(URL, {"user_id": "x"}, content_type="application/json",
-                           HTTP_AUTHORIZATION=f"Token {token.key}")  # fmt: skip
+                           HTTP_AUTHORIZATION=f"Token {token}")  # fmt: skip
     assert response.status_code in (401, 403)
     assert not Ticket.objects.exists()

@@ -10,9 +10,9 @@ what they sent, and look the same whether or not the person existed.
 import json
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests import factories
 from tests.tickets import factories as tf
 from tickets import services
 from tickets.models import Requester, Ticket
@@ -41,7 +41,7 @@ TICKET_KEYS = {
 
 def _client(user) -> APIClient:  # type: ignore[no-untyped-def]
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {factories.api_key(user)}")
     return client
 
 

@@ -2,9 +2,9 @@
 order, in one transaction, so a failure anywhere leaves the ticket as it was."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests import factories
 from tests.tickets import factories as tf
 from tickets import services
 from tickets.models import Event, Status
@@ -181,7 +181,7 @@ def test_the_page_keeps_the_assignee_field_as_filled_in_when_moving_is_all_that_
 @pytest.fixture
 def api(lead):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=lead).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {factories.api_key(lead)}")
     return client
 
 
