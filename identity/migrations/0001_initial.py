@@ -3,9 +3,10 @@
 import django.contrib.postgres.fields
 import django.db.models.deletion
 import django.utils.timezone
-import identity.models
 from django.conf import settings
 from django.db import migrations, models
+
+import identity.models
 
 
 class Migration(migrations.Migration):

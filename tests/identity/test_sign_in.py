@@ -22,7 +22,9 @@ def sign_in(client, user, **extra):  # type: ignore[no-untyped-def]
 
 
 def kinds(user):  # type: ignore[no-untyped-def]
-    return list(SecurityEvent.objects.filter(user=user).order_by("id").values_list("kind", flat=True))
+    return list(
+        SecurityEvent.objects.filter(user=user).order_by("id").values_list("kind", flat=True)
+    )
 
 
 def test_without_a_second_factor_an_agent_signs_in_with_the_password(client):
