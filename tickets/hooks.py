@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from tickets.models import Message, SLAClock, Ticket
 
 
-
 @dataclass(frozen=True, slots=True)
 class TicketCreated:
     """A new ticket with its first message (which is not announced separately)."""
