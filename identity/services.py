@@ -163,13 +163,11 @@ def sessions_end(
     if not keys:
         return 0
     records.update(ended_at=timezone.now(), end_reason=reason)
+    # At once, not after commit: the session rows go with this transaction, and if it
+    # rolls back, a session dropped from the cache is read back from its row.
     store = _session_store()
-
-    def delete_sessions() -> None:
-        for key in keys:
-            store(session_key=key).delete()
-
-    transaction.on_commit(delete_sessions)
+    for key in keys:
+        store(session_key=key).delete()
     audit(Kind.SESSION_ENDED, user=user, actor=actor, request=request,
           reason=reason, sessions=len(keys))  # fmt: skip
     return len(keys)
@@ -361,6 +359,7 @@ def role_policy_save(*, actor: User, role: str, **values: Any) -> RolePolicy:
     row.save()
     audit(Kind.POLICY_CHANGED, user=None, actor=actor, email=actor.email,
           role=role, before=before, after=values)  # fmt: skip
+    policy.forget()  # this transaction's reads see it at once, other threads after commit
     transaction.on_commit(policy.forget)
     return row
 
@@ -379,6 +378,7 @@ def organisation_policy_save(
     row.save()
     audit(Kind.POLICY_CHANGED, user=None, actor=actor, email=actor.email,
           vendor=vendor_id, before=before, after=values)  # fmt: skip
+    policy.forget()  # this transaction's reads see it at once, other threads after commit
     transaction.on_commit(policy.forget)
     return row
 
