@@ -110,15 +110,16 @@ def _relax_second_factor_for_the_demo(report: SeedReport) -> None:
     role in a laptop's demo (the product's default, set by identity's migration, needs
     one for admins and leads; an admin turns it back on at Access → Policies). With
     random passwords (a demo reachable by others) the default stays."""
-    from identity.models import RolePolicy
+    from identity import policy
     from identity.services import role_policy_save
 
     admin = User.objects.filter(role=Role.ADMIN).order_by("pk").first()
     if admin is None:
         return
-    for row in RolePolicy.objects.filter(require_second_factor=True):
-        role_policy_save(actor=admin, role=row.role, require_second_factor=False)
-        report.created.append(f"second factor optional for {row.role}s (demo)")
+    for role in Role.values:
+        if policy.for_role(role).require_second_factor:
+            role_policy_save(actor=admin, role=role, require_second_factor=False)
+            report.created.append(f"second factor optional for {role}s (demo)")
 
 
 def _seed_escalation_setup(report: SeedReport) -> None:

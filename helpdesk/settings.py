@@ -397,7 +397,8 @@ SECOND_FACTOR_RATE = env.str("SECOND_FACTOR_RATE", default="10/15m")
 # How old the per-process copy of the access policies may be (identity.policy).
 IDENTITY_POLICY_SECONDS = env.float("IDENTITY_POLICY_SECONDS", default=5.0)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Helpdesk")
-# WebAuthn: the relying party is this site's host name (SITE_URL) unless set.
+# WebAuthn: the relying party is the host name the request came to unless set (it must
+# be a name, not an address: localhost works over plain HTTP, anything else needs HTTPS).
 WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default="")
 # Password-reset mail (accounts.views.PasswordResetView): at most this many requests per
 # address and per account (django-ratelimit's "count/period"); past that the page says

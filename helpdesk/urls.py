@@ -55,6 +55,9 @@ urlpatterns = [
     path("help/", include("tickets.intake.help_urls")),
     # Django's language switcher, which also saves a signed-in person's choice.
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
+    # The admin site's own sign-in would skip the second step, single sign-on and the
+    # networks: it sends people to the helpdesk's.
+    path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),
     path("api/v1/email/inbound", email_webhook.inbound_email, name="email-inbound"),
     path("api/v1/", include("tickets.api.urls")),

@@ -24,3 +24,11 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         "teams": (selectors.team_summaries(user) if permissions.can_view_roster(user) else []),
     }
     return render(request, "home.html", context)
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin site's sign-in page: the helpdesk's (second factor, single sign-on,
+    networks), then back to where the admin site was going."""
+    from django.contrib.auth.views import redirect_to_login
+
+    return redirect_to_login(request.GET.get("next") or "/admin/")

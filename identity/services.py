@@ -352,7 +352,13 @@ def tokens_revoke_all(*, actor: User | None, user: User, reason: str) -> int:
 def role_policy_save(*, actor: User, role: str, **values: Any) -> RolePolicy:
     if not actor.is_admin:
         raise IdentityError(_("Only admins change access policies."))
-    row, _created = RolePolicy.objects.get_or_create(role=Role(role))
+    rules = policy.for_role(role)
+    defaults = {
+        "require_second_factor": rules.require_second_factor,
+        "idle_minutes": rules.idle_seconds // 60,
+        "lifetime_hours": rules.lifetime_seconds // 3600,
+    }
+    row, _created = RolePolicy.objects.get_or_create(role=Role(role), defaults=defaults)
     before = {name: getattr(row, name) for name in values}
     for name, value in values.items():
         setattr(row, name, value)

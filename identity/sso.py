@@ -133,6 +133,11 @@ def account_for(
         .first()
     )
     user = link.user if link else None
+    domain = email.rpartition("@")[2]
+    if provider.email_domains and domain not in provider.email_domains:
+        raise SignInRefused(
+            _("Your address is not at a domain this identity provider signs in for.")
+        )
     if user is None:
         if not email or claims.get("email_verified") is False:
             raise SignInRefused(_("Your identity provider did not give a verified email address."))

@@ -32,6 +32,7 @@ NAV = {
         "Ratings",
         "QA reviews",
         "People",
+        "Access",
         "Administration",
     ],
 }
