@@ -17,12 +17,16 @@ from django.conf import settings
 from accounts.models import User
 from analytics.fold import fold_all
 from escalations.selectors import visible_escalations, visible_incidents
+from identity.models import SecurityKey
+from identity.services import must_enrol, recovery_codes_make
 from quality.models import Survey
 from quality.selectors import visible_reviews
 from quality.services import rating_url
 from sops.models import SOPVersion
 from sops.selectors import visible_sops
+from tests import factories
 from tests.e2e.conftest import ARTIFACTS
+from tests.identity.conftest import enrolled
 from tickets.intake.help_center import requester_link
 from tickets.models import Priority
 from tickets.selectors import visible_tickets
@@ -33,6 +37,16 @@ LANGUAGES = ["en", "ar"]  # left to right, and right to left
 # An in-house lead: every page (the SOP editor, people, incidents), a lead's actions on
 # escalations, and the banner of SOPs to acknowledge (admins have none).
 EMAIL = "lead@example.com"
+# Identity's pages: the second step and the security page of an agent with an app, a key
+# and a token; the access pages (policies, providers, security log) as the admin.
+SECOND_STEP_EMAIL = "agent@example.com"
+ADMIN_EMAIL = "admin@example.com"
+IDENTITY_ADMIN_PAGES = [
+    ("security log", "/accounts/access/log/", True),
+    ("access policies", "/accounts/access/policies/", True),
+    ("identity providers", "/accounts/access/providers/", True),
+    ("new identity provider", "/accounts/access/providers/new/", True),
+]
 
 RUN_AXE = """async (blocking) => {
   document.querySelectorAll("details").forEach((details) => { details.open = true; });
@@ -120,13 +134,13 @@ def sign_in_any_language(page, email: str, password: str = "helpdesk-demo") -> N
     page.wait_for_url(lambda url: "/accounts/sign-in/" not in url)
 
 
-def audit(page, language: str, pages: list[tuple[str, str, bool]]) -> list[str]:
+def audit(page, language: str, pages: list[tuple[str, str, bool]], email: str = EMAIL) -> list[str]:
     axe_source = AXE.read_text()
     found = []
     signed_in = False
     for name, path, needs_sign_in in pages:
         if needs_sign_in and not signed_in:
-            sign_in_any_language(page, EMAIL)
+            sign_in_any_language(page, email)
             signed_in = True
         response = page.goto(path)
         assert response is not None and response.status == 200, (language, name, response)
@@ -172,6 +186,52 @@ def test_every_main_page_has_no_serious_accessibility_violations_in_english_and_
         finally:
             context.close()
         found += violations
+    found += identity_violations(browser, live_server, console_errors)
     assert not found, "\n".join(found)
     # A Content-Security-Policy violation or a script error counts as a failure too.
     assert console_errors == [], console_errors
+
+
+def identity_violations(browser, live_server, console_errors) -> list[str]:  # type: ignore[no-untyped-def]
+    """Identity's pages, in the same seeded demo: the second step and the security page of
+    an agent with an app, a key and a token, then the access pages as the admin."""
+    person = User.objects.get(email=SECOND_STEP_EMAIL)
+    enrolled(person)
+    codes = recovery_codes_make(user=person)
+    SecurityKey.objects.create(user=person, name="Blue key", credential_id=b"axe-key",
+                               public_key=b"not checked here")  # fmt: skip
+    factories.api_key(person, name="Reporting script")
+    # Held at enrolment, the admin would be shown the enrolment page instead of theirs.
+    assert not must_enrol(User.objects.get(email=ADMIN_EMAIL)), "the demo admin must enrol"
+    found = []
+    for language, code in zip(LANGUAGES, codes, strict=False):
+        context = browser.new_context(base_url=live_server.url, locale=language)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
+        page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+        try:
+            # The password step; the second step's page; a recovery code completes it.
+            page.goto("/accounts/sign-in/")
+            page.locator("input[name=username]").fill(SECOND_STEP_EMAIL)
+            page.locator("input[name=password]").fill("helpdesk-demo")
+            page.locator("main form button[type=submit]").click()
+            page.wait_for_url("**/accounts/sign-in/verify/")
+            violations = audit(
+                page, language, [("second step", "/accounts/sign-in/verify/", False)]
+            )
+            page.locator("input[name=code]").fill(code)
+            page.locator("main form button[type=submit]").click()
+            page.wait_for_url(lambda url: "/accounts/sign-in/" not in url)
+            # Signed in above: the page needs no further sign-in.
+            violations += audit(page, language, [("security", "/accounts/security/", False)])
+            context.clear_cookies()
+            violations += audit(page, language, IDENTITY_ADMIN_PAGES, email=ADMIN_EMAIL)
+            if violations:
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / f"axe-identity-{language}.png"),
+                                full_page=True)  # fmt: skip
+        finally:
+            context.close()
+        found += violations
+    return found
