@@ -4,6 +4,7 @@ providers. Each writes its SecurityEvent in the same transaction."""
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 import time
 from datetime import timedelta
@@ -372,10 +373,31 @@ def role_policy_save(*, actor: User, role: str, **values: Any) -> RolePolicy:
 
 @transaction.atomic
 def organisation_policy_save(
-    *, actor: User, vendor_id: int | None, **values: Any
+    *, actor: User, vendor_id: int | None, address: str | None = None, **values: Any
 ) -> OrganisationPolicy:
+    """An organisation's rules. Two saves that would lock people out are refused: single
+    sign-on only without an active identity provider for them, and networks that leave
+    out the address the admin is saving from (for the admin's own organisation)."""
     if not actor.is_admin:
         raise IdentityError(_("Only admins change access policies."))
+    if (
+        values.get("sso_only")
+        and not IdentityProvider.objects.filter(vendor_id=vendor_id, is_active=True).exists()
+    ):
+        raise IdentityError(
+            _("Add an active identity provider for them first: nobody could sign in.")
+        )
+    own = actor.team.vendor_id if actor.team_id and actor.team else None
+    networks = values.get("networks")
+    if networks and address is not None and own == vendor_id:
+        rules = policy.OrganisationRules(
+            networks=tuple(ipaddress.ip_network(n, strict=False) for n in networks)
+        )
+        if not rules.allows(address):
+            raise IdentityError(
+                _("Your own address (%(address)s) is not in the list: you would lock "
+                  "yourself out.") % {"address": address}
+            )  # fmt: skip
     row, _created = OrganisationPolicy.objects.get_or_create(vendor_id=vendor_id)
     before = {name: getattr(row, name) for name in values}
     for name, value in values.items():

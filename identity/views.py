@@ -436,12 +436,18 @@ def policies(request: AuthenticatedRequest) -> HttpResponse:
         else:
             org_form = forms.OrganisationPolicyForm(request.POST, prefix="org", vendors=vendors)
             if org_form.is_valid():
-                vendor = org_form.cleaned_data.pop("vendor")
-                services.organisation_policy_save(actor=request.user,
-                                                  vendor_id=vendor.pk if vendor else None,
-                                                  **org_form.cleaned_data)  # fmt: skip
-                messages.success(request, _("The policy is saved."))
-                return redirect("identity:policies")
+                values = dict(org_form.cleaned_data)
+                vendor = values.pop("vendor")
+                try:
+                    services.organisation_policy_save(
+                        actor=request.user, vendor_id=vendor.pk if vendor else None,
+                        address=client_address(request), **values,
+                    )  # fmt: skip
+                except services.IdentityError as exc:
+                    org_form.add_error(None, str(exc))
+                else:
+                    messages.success(request, _("The policy is saved."))
+                    return redirect("identity:policies")
     context = {
         "roles": [(row, role_forms[row.role]) for row in rows],
         "org_form": org_form,

@@ -56,8 +56,12 @@ def test_a_bad_network_is_shown_next_to_its_field_and_nothing_is_saved(client, a
     body = response.content.decode()
     assert "not-a-network" in body and 'aria-invalid="true"' in body
     assert not OrganisationPolicy.objects.filter(vendor=vendor).exists()
-    ok = client.post(reverse("identity:policies"), {
-        "org-vendor": vendor.pk, "org-sso_only": "on", "org-networks": "198.51.100.0/24"})  # fmt: skip
+    IdentityProvider.objects.create(name="X", slug="x", vendor=vendor, issuer="https://i.example",
+                                    client_id="c", client_secret="s")  # fmt: skip
+    ok = client.post(
+        reverse("identity:policies"),
+        {"org-vendor": vendor.pk, "org-sso_only": "on", "org-networks": "198.51.100.0/24"},
+    )
     assert ok.status_code == 302
     saved = OrganisationPolicy.objects.get(vendor=vendor)
     assert saved.sso_only and saved.networks == ["198.51.100.0/24"]
@@ -118,3 +122,20 @@ def test_the_security_log_searches_by_person_and_kind_newest_first_a_page_at_a_t
 def test_the_enrol_page_sends_someone_not_held_to_their_security_page(client):
     client.force_login(factories.user())
     assert client.get(reverse("identity:enrol"))["Location"] == reverse("identity:security")
+
+
+def test_saves_that_would_lock_people_out_are_refused_with_a_reason(client, admin):
+    client.force_login(admin)
+    vendor = factories.vendor()
+    no_provider = client.post(reverse("identity:policies"),
+                              {"org-vendor": vendor.pk, "org-sso_only": "on"})  # fmt: skip
+    assert no_provider.status_code == 400
+    assert "Add an active identity provider" in no_provider.content.decode()
+    own = client.post(reverse("identity:policies"), {"org-networks": "198.51.100.0/24"},
+                      REMOTE_ADDR="203.0.113.5")  # fmt: skip
+    assert own.status_code == 400 and "203.0.113.5" in own.content.decode()
+    assert not OrganisationPolicy.objects.exists()
+    fine = client.post(reverse("identity:policies"), {"org-networks": "203.0.113.0/24"},
+                       REMOTE_ADDR="203.0.113.5")  # fmt: skip
+    assert fine.status_code == 302
+    assert OrganisationPolicy.objects.get(vendor=None).networks == ["203.0.113.0/24"]

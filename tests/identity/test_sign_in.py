@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from identity import services
-from identity.models import SecurityEvent, SignInSession
+from identity.models import IdentityProvider, SecurityEvent, SignInSession
 from tests import factories
 from tests.identity.conftest import code_for, enrolled
 
@@ -109,6 +109,9 @@ def test_a_lead_without_a_second_factor_is_held_at_enrolment_until_they_add_one(
 def test_an_sso_only_vendors_people_cannot_use_a_password(client, admin):
     vendor = factories.vendor()
     agent = factories.user(team=factories.team(vendor=vendor))
+    IdentityProvider.objects.create(name="Northwind SSO", slug="nw", vendor=vendor,
+                                    issuer="https://idp.example", client_id="c",
+                                    client_secret="s", email_domains=["example.com"])  # fmt: skip
     services.organisation_policy_save(actor=admin, vendor_id=vendor.pk, sso_only=True)
     response = sign_in(client, agent)
     assert response.status_code == 403

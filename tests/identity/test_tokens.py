@@ -25,8 +25,10 @@ def api(key: str, method: str = "get", path: str = "/api/v1/queues/", **extra): 
 def test_a_token_is_shown_once_and_only_its_digest_is_kept(client):
     agent = factories.user()
     client.force_login(agent)
-    response = client.post(reverse("identity:token_create"),
-                           {"name": "Reporting script", "scope": "read", "expires": "30"})  # fmt: skip
+    response = client.post(
+        reverse("identity:token_create"),
+        {"name": "Reporting script", "scope": "read", "expires": "30"},
+    )
     key = response.context["key"]
     assert key in response.content.decode()
     token = ApiToken.objects.get(user=agent)
