@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -42,7 +42,9 @@ def _next_url(request: HttpRequest, value: str | None) -> str:
 
 
 def _landing(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
-    return redirect(next_url or navigation.landing_url(user) or settings.LOGIN_REDIRECT_URL)
+    if next_url:  # a URL (checked by _next_url), never a view's name
+        return HttpResponseRedirect(next_url)
+    return redirect(navigation.landing_url(user) or settings.LOGIN_REDIRECT_URL)
 
 
 def _finish_sign_in(

@@ -46,9 +46,13 @@ def _error(message: str, status: int = 400) -> JsonResponse:
 
 
 def _body(request: HttpRequest) -> dict[str, Any] | None:
+    """The JSON object sent, or None (not JSON, not an object, or a NUL anywhere: no
+    column takes one, and no browser's WebAuthn answer holds one)."""
+    if b"\\u0000" in (request.body or b"") or b"\x00" in (request.body or b""):
+        return None
     try:
         value = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 
