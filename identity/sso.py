@@ -142,15 +142,15 @@ def account_for(
         if not email or claims.get("email_verified") is False:
             raise SignInRefused(_("Your identity provider did not give a verified email address."))
         user = User.objects.select_related("team").filter(email__iexact=email).first()
-        if user is not None:
-            organisation = user.team.vendor_id if user.team else None
-            if organisation != provider.vendor_id:
-                raise SignInRefused(
-                    _(
-                        "This address belongs to an account your identity provider "
-                        "cannot sign in to."
-                    )
-                )
+    # Linked or found by address: the account must belong to the provider's organisation
+    # now (someone who left the vendor, or was made an admin, is not the vendor's to sign
+    # in any more).
+    if user is not None:
+        organisation = user.team.vendor_id if user.team else None
+        if organisation != provider.vendor_id or (provider.vendor_id and user.is_admin):
+            raise SignInRefused(
+                _("This address belongs to an account your identity provider cannot sign in to.")
+            )
     mapped = map_claims(provider, claims)
     if user is not None and not user.is_active:
         raise SignInRefused(

@@ -174,7 +174,19 @@ def sso_find(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("No single sign-on is set up for that address. Sign in with "
                                   "your password, or ask an admin."))  # fmt: skip
         return redirect("identity:sign_in")
-    return redirect("identity:sso_start", slug=provider.slug)
+    # A page with the provider's link, not a redirect: the sign-in page's
+    # Content-Security-Policy (form-action 'self') stops a form's redirect chain from
+    # leaving for the provider.
+    context = {
+        "form": forms.SignInForm(request),
+        "sso_form": form,
+        "next": "",
+        "refusal": "",
+        "provider": None,
+        "sso_provider": provider,
+        "has_providers": True,
+    }
+    return render(request, "identity/sign_in.html", context)
 
 
 def sso_start(request: HttpRequest, slug: str) -> HttpResponse:
