@@ -8,7 +8,7 @@ import ipaddress
 import secrets
 import time
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth import login
 from django.contrib.sessions.backends.base import SessionBase
@@ -349,6 +349,23 @@ def tokens_revoke_all(*, actor: User | None, user: User, reason: str) -> int:
 # --- policies and providers ---------------------------------------------------------
 
 
+P = TypeVar("P", RolePolicy, OrganisationPolicy)
+
+
+def _policy_apply(row: P, *, actor: User, values: dict[str, Any], scope: dict[str, Any]) -> P:
+    """Write the changed values, audit before and after, and let the policy cache go."""
+    before = {name: getattr(row, name) for name in values}
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.full_clean()
+    row.save()
+    audit(Kind.POLICY_CHANGED, user=None, actor=actor, email=actor.email,
+          before=before, after=values, **scope)  # fmt: skip
+    policy.forget()  # this transaction's reads see it at once, other threads after commit
+    transaction.on_commit(policy.forget)
+    return row
+
+
 @transaction.atomic
 def role_policy_save(*, actor: User, role: str, **values: Any) -> RolePolicy:
     if not actor.is_admin:
@@ -360,15 +377,7 @@ def role_policy_save(*, actor: User, role: str, **values: Any) -> RolePolicy:
         "lifetime_hours": rules.lifetime_seconds // 3600,
     }
     row, _created = RolePolicy.objects.get_or_create(role=Role(role), defaults=defaults)
-    before = {name: getattr(row, name) for name in values}
-    for name, value in values.items():
-        setattr(row, name, value)
-    row.save()
-    audit(Kind.POLICY_CHANGED, user=None, actor=actor, email=actor.email,
-          role=role, before=before, after=values)  # fmt: skip
-    policy.forget()  # this transaction's reads see it at once, other threads after commit
-    transaction.on_commit(policy.forget)
-    return row
+    return _policy_apply(row, actor=actor, values=values, scope={"role": role})
 
 
 @transaction.atomic
@@ -399,16 +408,7 @@ def organisation_policy_save(
                   "yourself out.") % {"address": address}
             )  # fmt: skip
     row, _created = OrganisationPolicy.objects.get_or_create(vendor_id=vendor_id)
-    before = {name: getattr(row, name) for name in values}
-    for name, value in values.items():
-        setattr(row, name, value)
-    row.full_clean()
-    row.save()
-    audit(Kind.POLICY_CHANGED, user=None, actor=actor, email=actor.email,
-          vendor=vendor_id, before=before, after=values)  # fmt: skip
-    policy.forget()  # this transaction's reads see it at once, other threads after commit
-    transaction.on_commit(policy.forget)
-    return row
+    return _policy_apply(row, actor=actor, values=values, scope={"vendor": vendor_id})
 
 
 @transaction.atomic
