@@ -389,10 +389,13 @@ def organisation_policy_save(
     out the address the admin is saving from (for the admin's own organisation)."""
     if not actor.is_admin:
         raise IdentityError(_("Only admins change access policies."))
-    if (
-        values.get("sso_only")
-        and not IdentityProvider.objects.filter(vendor_id=vendor_id, is_active=True).exists()
-    ):
+    providers = IdentityProvider.objects.filter(is_active=True)
+    providers = (
+        providers.filter(vendor__isnull=True)
+        if vendor_id is None
+        else providers.filter(vendor_id=vendor_id)
+    )
+    if values.get("sso_only") and not providers.exists():
         raise IdentityError(
             _("Add an active identity provider for them first: nobody could sign in.")
         )
