@@ -257,6 +257,8 @@ def factor_remove(
         raise IdentityError(
             _("Your role needs a second factor: add another before removing this one.")
         )
+    if not has_second_factor(user):  # recovery codes recover a factor; with none, they go
+        StaticDevice.objects.filter(user=user).delete()
     audit(Kind.FACTOR_REMOVED, user=user, actor=actor, request=request, factor=kind)
 
 

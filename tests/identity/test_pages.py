@@ -139,3 +139,17 @@ def test_saves_that_would_lock_people_out_are_refused_with_a_reason(client, admi
                        REMOTE_ADDR="203.0.113.5")  # fmt: skip
     assert fine.status_code == 302
     assert OrganisationPolicy.objects.get(vendor=None).networks == ["203.0.113.0/24"]
+
+
+def test_removing_ones_last_factor_takes_the_recovery_codes_with_it_unless_it_is_required(client):
+    agent = factories.user()
+    device = enrolled(agent)
+    client.force_login(agent)
+    client.post(reverse("identity:factor_remove", args=["totp", device.pk]))
+    assert not agent.totpdevice_set.exists() and not agent.staticdevice_set.exists()
+    lead = factories.user(role=Role.LEAD)  # leads must keep one
+    device = enrolled(lead)
+    client.force_login(lead)
+    response = client.post(reverse("identity:factor_remove", args=["totp", device.pk]), follow=True)
+    assert "add another before removing this one" in response.content.decode()
+    assert lead.totpdevice_set.exists() and lead.staticdevice_set.exists()
