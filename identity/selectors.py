@@ -4,15 +4,17 @@ tokens; admins see everyone's (through accounts' visible_users) and the security
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import selectors as accounts
 from accounts.models import Role, User, Vendor
+from identity import policy
 from identity.models import (
     ApiToken,
     OrganisationPolicy,
@@ -61,14 +63,23 @@ def access_overview(user: User, *, current_key: str | None) -> AccessOverview:
         apps=list(TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id")),
         keys=list(SecurityKey.objects.filter(user=user)),
         recovery_codes_left=StaticToken.objects.filter(device__user=user).count(),
-        sessions=list(
-            SignInSession.objects.filter(user=user, ended_at__isnull=True).order_by(
-                "-last_seen_at"
-            )[:50]
-        ),
+        sessions=list(open_sessions(user)[:50]),
         current_key=current_key,
         tokens=list(ApiToken.objects.filter(user=user, revoked_at__isnull=True)[:100]),
     )
+
+
+def open_sessions(user: User) -> QuerySet[SignInSession]:
+    """The person's sessions still open: not ended, and within their role's limits (a
+    browser that never came back is ended only when it is next used)."""
+    rules = policy.for_role(user.role)
+    now = timezone.now()
+    return SignInSession.objects.filter(
+        user=user,
+        ended_at__isnull=True,
+        last_seen_at__gte=now - timedelta(seconds=rules.idle_seconds),
+        created_at__gte=now - timedelta(seconds=rules.lifetime_seconds),
+    ).order_by("-last_seen_at")
 
 
 def role_policies() -> list[RolePolicy]:

@@ -103,12 +103,20 @@ def session_started(request: HttpRequest, user: User) -> None:
     now = time.time()
     rules = policy.for_role(user.role)
     method = getattr(request, "_identity_method", SignInSession.Method.OTHER)
-    record = SignInSession.objects.create(
-        user=user,
+    # Signing in again as the same person keeps the session's key (Django cycles it only
+    # when someone else was signed in): the record starts over.
+    record, _created = SignInSession.objects.update_or_create(
         session_key=session.session_key or "",
-        method=method,
-        address=client_address(request) or None,
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        defaults={
+            "user": user,
+            "method": method,
+            "address": client_address(request) or None,
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+            "created_at": timezone.now(),
+            "last_seen_at": timezone.now(),
+            "ended_at": None,
+            "end_reason": "",
+        },
     )
     session[SESSION_KEY] = {
         "sid": record.pk,

@@ -130,3 +130,12 @@ def test_checking_a_session_costs_no_query_within_a_minute(django_assert_max_num
     with django_assert_max_num_queries(20) as context:
         client.get("/accounts/preferences/")
     assert not any("identity_signinsession" in q["sql"] for q in context.captured_queries)
+
+
+def test_a_session_past_its_limits_is_no_longer_listed_though_its_browser_never_came_back():
+    agent = factories.user()
+    with time_machine.travel(time.time(), tick=False) as clock:
+        signed_in(agent, HTTP_USER_AGENT="The old laptop")
+        clock.shift(3 * 3600)  # past the agent's 2-hour idle timeout
+        body = signed_in(agent).get(reverse("identity:security")).content.decode()
+    assert "The old laptop" not in body

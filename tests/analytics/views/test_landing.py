@@ -12,6 +12,19 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_optional():
+    """Where signing in lands, not the second step (tests/identity): no role needs one."""
+    from identity import policy
+    from identity.models import RolePolicy
+
+    for role in Role.values:  # rows, even after a flush removed the migration's
+        RolePolicy.objects.update_or_create(role=role, defaults={"require_second_factor": False})
+    policy.forget()
+    yield
+    policy.forget()
+
+
 def sign_in(client, email: str, next_: str = ""):  # type: ignore[no-untyped-def]
     path = "/accounts/sign-in/" + (f"?next={next_}" if next_ else "")
     return client.post(path, {"username": email, "password": factories.PASSWORD})

@@ -64,6 +64,8 @@ def test_a_forged_or_garbled_link_is_404(ready):
 def test_the_link_expires(ready, settings):
     later = timezone.now() + timedelta(hours=settings.EXPORT_EXPIRY_HOURS, seconds=5)
     with time_machine.travel(later, tick=False):
+        # Signed in again: a session lasts at most 12 hours (identity's role policies).
+        ready["client"].force_login(ready["owner"])
         response = ready["client"].get(ready["url"])
     assert response.status_code == 410
     assert "This export has expired" in response.content.decode()
