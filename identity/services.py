@@ -369,7 +369,7 @@ def _policy_apply(row: P, *, actor: User, values: dict[str, Any], scope: dict[st
         setattr(row, name, value)
     row.full_clean()
     row.save()
-    audit(Kind.POLICY_CHANGED, user=None, actor=actor, email=actor.email,
+    audit(Kind.POLICY_CHANGED, user=None, actor=actor,
           before=before, after=values, **scope)  # fmt: skip
     policy.forget()  # this transaction's reads see it at once, other threads after commit
     transaction.on_commit(policy.forget)
@@ -432,6 +432,6 @@ def provider_save(*, actor: User, provider: IdentityProvider) -> IdentityProvide
                                      if d.strip()})  # fmt: skip
     provider.full_clean()
     provider.save()
-    audit(Kind.PROVIDER_CHANGED, actor=actor, email=actor.email, provider=provider.slug,
+    audit(Kind.PROVIDER_CHANGED, actor=actor, provider=provider.slug,
           issuer=provider.issuer, active=provider.is_active)  # fmt: skip
     return provider
