@@ -34,8 +34,8 @@ def authenticate_key(request: Request, key: str) -> tuple[User, ApiToken]:
     vendor_id = user.team.vendor_id if user.team else None
     address = client_address(request)
     if not policy.for_organisation(vendor_id).allows(address):
-        services.audit(services.Kind.ADDRESS_REFUSED, user=user, request=request,
-                       path=request.path[:200], token=token.pk)  # fmt: skip
+        services.address_refused(user=user, request=request, where="api",
+                                 path=request.path[:200], token=token.pk)  # fmt: skip
         raise exceptions.PermissionDenied(
             _(
                 "Your organisation allows the API only from its own networks, and this "

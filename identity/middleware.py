@@ -44,8 +44,9 @@ class AccessMiddleware:
         address = client_address(request)
         rules = policy.for_organisation(data.get("vendor"))
         if not rules.allows(address):
-            services.audit(services.Kind.ADDRESS_REFUSED, user=request.user,
-                           request=request, path=request.path[:200])  # fmt: skip
+            services.address_refused(user=request.user, request=request,
+                                     where="api" if _is_api(request) else "page",
+                                     path=request.path[:200])  # fmt: skip
             return refused(request, address)
         if data.get("hold") and not self._open_while_held(request):
             if _is_api(request) or request.headers.get("HX-Request"):

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth import login
 from django.contrib.sessions.backends.base import SessionBase
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -60,6 +61,18 @@ def audit(
         address=(client_address(request) or None) if request is not None else None,
         detail=detail,
     )
+
+
+def address_refused(
+    *, user: User, request: HttpRequest, where: str, **detail: Any
+) -> SecurityEvent | None:
+    """Audit a refused address once a minute per person, address and place ("sign-in",
+    "page", "api"): a queue page polling every few seconds from outside the allowed
+    networks must not write an event each time."""
+    address = client_address(request)
+    if not cache.add(f"identity:refused:{user.pk}:{address}:{where}", 1, timeout=60):
+        return None
+    return audit(Kind.ADDRESS_REFUSED, user=user, request=request, where=where, **detail)
 
 
 # --- sign-in and sessions -------------------------------------------------------------

@@ -80,8 +80,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             provider = sso.provider_for_email(user.email)
             refusal = _("Your organisation signs in through single sign-on only.")
         elif not rules.allows(client_address(request)):
-            services.audit(services.Kind.ADDRESS_REFUSED, user=user, request=request,
-                           path=request.path)  # fmt: skip
+            services.address_refused(user=user, request=request, where="sign-in")
             refusal = _(
                 "Your organisation allows this helpdesk only from its own networks, and "
                 "you are connecting from %(address)s."
@@ -217,7 +216,7 @@ def sso_callback(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, _("Single sign-on did not complete. Try again."))
         return redirect("identity:sign_in")
     if not _organisation(user).allows(client_address(request)):
-        services.audit(services.Kind.ADDRESS_REFUSED, user=user, request=request, path=request.path)
+        services.address_refused(user=user, request=request, where="sign-in")
         messages.error(request, _("Your organisation allows this helpdesk only from its own "
                                   "networks."))  # fmt: skip
         return redirect("identity:sign_in")

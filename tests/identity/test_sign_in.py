@@ -155,3 +155,16 @@ def test_the_forwarded_address_counts_only_from_a_trusted_proxy(client, admin, s
     assert sign_in(client, agent, **forged).status_code == 403
     proxied = {"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_FOR": "198.51.100.20"}
     assert sign_in(client, agent, **proxied)["Location"] == reverse("home")
+
+
+def test_a_page_polled_from_outside_the_networks_is_refused_each_time_but_logged_once_a_minute(
+    client, admin
+):  # fmt: skip
+    vendor = factories.vendor()
+    agent = factories.user(team=factories.team(vendor=vendor))
+    client.post(LOGIN, {"username": agent.email, "password": factories.PASSWORD})
+    services.organisation_policy_save(actor=admin, vendor_id=vendor.pk,
+                                      networks=["198.51.100.0/24"])  # fmt: skip
+    for _ in range(5):
+        assert client.get("/tickets/counts/", REMOTE_ADDR="203.0.113.9").status_code == 403
+    assert kinds(agent).count("address_refused") == 1
