@@ -95,6 +95,27 @@ def organisation_policies(vendors: QuerySet[Vendor]) -> list[OrganisationPolicy]
     )
 
 
+def live_tokens_page(
+    viewer: User, *, after: tuple[str, int] | None = None
+) -> tuple[list[ApiToken], tuple[Any, ...] | None]:
+    """Every live token the admin may see (not revoked, not expired), newest first,
+    keyset-paginated on (created_at, id)."""
+    tokens = (
+        visible_tokens(viewer)
+        .filter(revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+    )
+    if after:
+        stamp = datetime.fromisoformat(after[0])
+        tokens = tokens.filter(created_at__lte=stamp).exclude(created_at=stamp, id__gte=after[1])
+    rows = list(tokens.order_by("-created_at", "-id")[: LOG_PAGE + 1])
+    cursor = None
+    if len(rows) > LOG_PAGE:
+        rows = rows[:LOG_PAGE]
+        cursor = (rows[-1].created_at.isoformat(), rows[-1].pk)
+    return rows, cursor
+
+
 def security_log_page(
     viewer: User, *, email: str = "", kind: str = "", after: tuple[str, int] | None = None
 ) -> tuple[list[SecurityEvent], tuple[Any, ...] | None]:

@@ -36,4 +36,5 @@ urlpatterns = [
     path("access/providers/new/", views.provider_edit, name="provider_new"),
     path("access/providers/<int:provider_id>/", views.provider_edit, name="provider_edit"),
     path("access/log/", views.security_log, name="log"),
+    path("access/tokens/", views.tokens, name="tokens"),
 ]

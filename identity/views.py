@@ -31,6 +31,7 @@ PENDING = "_identity_pending"
 PENDING_SECONDS = 300
 PENDING_TRIES = 5
 _LOG_SALT = "identity.log"
+_TOKENS_SALT = "identity.tokens"
 
 
 def _next_url(request: HttpRequest, value: str | None) -> str:
@@ -500,22 +501,34 @@ def provider_edit(request: AuthenticatedRequest, provider_id: int | None = None)
                   status=400 if request.method == "POST" else 200)  # fmt: skip
 
 
+def _after(request: HttpRequest, salt: str) -> tuple[str, int] | None:
+    raw = request.GET.get("after") or ""
+    try:
+        stamp, pk = cursors.decode(raw, salt=salt) or []
+        return (str(stamp), int(pk))
+    except (ValueError, TypeError):
+        return None
+
+
+@login_required
+def tokens(request: AuthenticatedRequest) -> HttpResponse:
+    """Every live API token, for admins to review and revoke."""
+    _admin_only(request)
+    rows, cursor = selectors.live_tokens_page(request.user, after=_after(request, _TOKENS_SALT))
+    return render(request, "identity/tokens.html", {
+        "rows": rows,
+        "next_cursor": cursors.encode(list(cursor), salt=_TOKENS_SALT) if cursor else "",
+    })  # fmt: skip
+
+
 @login_required
 def security_log(request: AuthenticatedRequest) -> HttpResponse:
     _admin_only(request)
     form = forms.LogSearchForm(request.GET)
     form.is_valid()
-    after = None
-    raw = form.cleaned_data.get("after") or ""
-    if raw:
-        try:
-            stamp, pk = cursors.decode(raw, salt=_LOG_SALT) or []
-            after = (str(stamp), int(pk))
-        except (ValueError, TypeError):
-            after = None
     rows, cursor = selectors.security_log_page(
         request.user, email=form.cleaned_data.get("email") or "",
-        kind=form.cleaned_data.get("kind") or "", after=after,
+        kind=form.cleaned_data.get("kind") or "", after=_after(request, _LOG_SALT),
     )  # fmt: skip
     return render(request, "identity/security_log.html", {
         "form": form, "rows": rows, "kinds": SecurityEvent.Kind.choices,

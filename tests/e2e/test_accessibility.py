@@ -46,6 +46,7 @@ IDENTITY_ADMIN_PAGES = [
     ("access policies", "/accounts/access/policies/", True),
     ("identity providers", "/accounts/access/providers/", True),
     ("new identity provider", "/accounts/access/providers/new/", True),
+    ("API tokens", "/accounts/access/tokens/", True),
 ]
 
 RUN_AXE = """async (blocking) => {

@@ -18,5 +18,5 @@ OWN = {
 # Admins only: 404 for everyone else (tests/identity/test_pages.py).
 ADMIN_ROUTES = {
     "identity:person", "identity:policies", "identity:providers", "identity:provider_new",
-    "identity:provider_edit", "identity:log",
+    "identity:provider_edit", "identity:log", "identity:tokens",
 }  # fmt: skip

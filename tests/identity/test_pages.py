@@ -11,7 +11,8 @@ from tests import factories
 from tests.identity.conftest import enrolled
 
 pytestmark = pytest.mark.django_db
-ADMIN_PAGES = ["identity:log", "identity:policies", "identity:providers", "identity:provider_new"]
+ADMIN_PAGES = ["identity:log", "identity:policies", "identity:providers", "identity:provider_new",
+               "identity:tokens"]  # fmt: skip
 
 
 @pytest.mark.parametrize("role", [Role.AGENT, Role.LEAD])
@@ -153,3 +154,33 @@ def test_removing_ones_last_factor_takes_the_recovery_codes_with_it_unless_it_is
     response = client.post(reverse("identity:factor_remove", args=["totp", device.pk]), follow=True)
     assert "add another before removing this one" in response.content.decode()
     assert lead.totpdevice_set.exists() and lead.staticdevice_set.exists()
+
+
+def test_admins_list_every_live_token_a_page_at_a_time_and_revoke_from_there(
+    client, admin, django_assert_max_num_queries
+):  # fmt: skip
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from identity import services
+    from identity.models import ApiToken
+
+    people = [factories.user() for _ in range(3)]
+    for n in range(55):
+        factories.api_key(people[n % 3], name=f"script {n}")
+    gone = ApiToken.objects.get(name="script 0")
+    services.token_revoke(actor=None, token=gone)
+    ApiToken.objects.filter(name="script 1").update(expires_at=timezone.now() - timedelta(days=1))
+    client.force_login(admin)
+    with django_assert_max_num_queries(8):
+        first = client.get(reverse("identity:tokens"))
+    rest = client.get(reverse("identity:tokens"), {"after": first.context["next_cursor"]})
+    names = [t.name for t in first.context["rows"] + rest.context["rows"]]
+    assert len(names) == 53 and "script 0" not in names and "script 1" not in names
+    assert names[0] == "script 54"
+    token = first.context["rows"][0]
+    back = reverse("identity:tokens")
+    response = client.post(reverse("identity:token_revoke", args=[token.pk]), {"back": back})
+    assert response["Location"] == back
+    assert ApiToken.objects.get(pk=token.pk).revoked_at is not None
