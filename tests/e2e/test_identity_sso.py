@@ -87,3 +87,35 @@ def test_a_vendor_lead_signs_in_through_their_provider_for_the_first_time(
     user = User.objects.get(email="rosa@northwind.example")
     assert (user.role, user.team, user.full_name) == (Role.LEAD, northwind["team"], "Rosa Parks")
     assert SignInSession.objects.get(user=user).method == "sso"
+
+
+def test_an_sso_only_vendors_password_sign_in_is_refused_and_points_to_their_provider(
+    page, northwind, oidc_provider, console_errors
+):
+    page.route(f"{oidc_provider.base_url}/favicon.ico", lambda route: route.fulfill(status=204))
+    admin = User.objects.get(email="admin@example.com")
+    services.organisation_policy_save(
+        actor=admin, vendor_id=northwind["team"].vendor_id, sso_only=True
+    )
+    factories.user(team=northwind["team"], email="rosa@northwind.example", full_name="Rosa")
+
+    page.goto("/accounts/sign-in/")
+    page.get_by_label("Email address", exact=True).fill("rosa@northwind.example")
+    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+    refusal = page.get_by_test_id("login-error")
+    expect(refusal).to_contain_text("single sign-on only")
+    expect(page).to_have_url(re.compile("/accounts/sign-in/"))
+    assert not SignInSession.objects.filter(user__email="rosa@northwind.example").exists()
+    assert console_errors == [
+        "Failed to load resource: the server responded with a status of 403 (Forbidden)"
+    ]  # the refusal is a 403, as it should be
+    console_errors.clear()
+    # The refusal's link is the way in: the provider's login, then back signed in.
+    refusal.get_by_role("link", name="Continue with Northwind Okta").click()
+    page.get_by_label("Username").fill("rosa")
+    page.get_by_label("Password").fill("rosa-password-1")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("role-badge")).to_have_text("Lead")
+    assert SignInSession.objects.get(user__email="rosa@northwind.example").method == "sso"
