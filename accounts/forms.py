@@ -8,7 +8,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from core.forms import StyledFormMixin
+from core.forms import LongSelect, StyledFormMixin
 
 _TIME_ZONES = sorted(zoneinfo.available_timezones())
 
@@ -44,6 +44,7 @@ class PreferencesForm(StyledFormMixin, forms.Form):
     time_zone = forms.ChoiceField(
         label=_("Time zone"),
         choices=[(tz, tz) for tz in _TIME_ZONES],
+        widget=LongSelect,
         help_text=_("Times across the helpdesk are shown in this time zone."),
     )
     ui_language = forms.ChoiceField(
