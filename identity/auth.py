@@ -31,7 +31,7 @@ def authenticate_key(request: Request, key: str) -> tuple[User, ApiToken]:
     user = token.user
     if not user.is_active:
         raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-    vendor_id = user.team.vendor_id if user.team else None
+    vendor_id = services.organisation_of(user)
     address = client_address(request)
     if not policy.for_organisation(vendor_id).allows(address):
         services.address_refused(user=user, request=request, where="api",

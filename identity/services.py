@@ -87,11 +87,12 @@ def has_second_factor(user: User) -> bool:
 
 def must_enrol(user: User) -> bool:
     return policy.second_factor_required(
-        role=user.role, vendor_id=_vendor_id(user)
+        role=user.role, vendor_id=organisation_of(user)
     ) and not has_second_factor(user)
 
 
-def _vendor_id(user: User) -> int | None:
+def organisation_of(user: User) -> int | None:
+    """The vendor whose policy covers the person; None: the in-house staff's."""
     return user.team.vendor_id if user.team_id and user.team else None
 
 
@@ -137,7 +138,7 @@ def session_started(request: HttpRequest, user: User) -> None:
         "seen": now,
         "idle": rules.idle_seconds,
         "life": rules.lifetime_seconds,
-        "vendor": _vendor_id(user),
+        "vendor": organisation_of(user),
     }
     audit(Kind.SIGNED_IN, user=user, request=request, method=method)
 
@@ -422,7 +423,7 @@ def organisation_policy_save(
         raise IdentityError(
             _("Add an active identity provider for them first: nobody could sign in.")
         )
-    own = actor.team.vendor_id if actor.team_id and actor.team else None
+    own = organisation_of(actor)
     networks = values.get("networks")
     if networks and address is not None and own == vendor_id:
         rules = policy.OrganisationRules(

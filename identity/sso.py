@@ -31,7 +31,7 @@ _RANK = {Role.AGENT.value: 0, Role.LEAD.value: 1, Role.ADMIN.value: 2}
 
 
 class SignInRefused(services.IdentityError):
-    pass
+    """The provider vouched for someone this helpdesk will not sign in; says why."""
 
 
 def provider_for_email(email: str) -> IdentityProvider | None:
@@ -146,7 +146,7 @@ def account_for(
     # now (someone who left the vendor, or was made an admin, is not the vendor's to sign
     # in any more).
     if user is not None:
-        organisation = user.team.vendor_id if user.team else None
+        organisation = services.organisation_of(user)
         if organisation != provider.vendor_id or (provider.vendor_id and user.is_admin):
             raise SignInRefused(
                 _("This address belongs to an account your identity provider cannot sign in to.")

@@ -3,6 +3,7 @@ the admins' pages: policies, identity providers, a person's access and the secur
 
 from __future__ import annotations
 
+import base64
 import time
 from typing import Any
 
@@ -62,7 +63,7 @@ def _finish_sign_in(
 
 
 def _organisation(user: User) -> policy.OrganisationRules:
-    return policy.for_organisation(user.team.vendor_id if user.team_id and user.team else None)
+    return policy.for_organisation(services.organisation_of(user))
 
 
 @require_http_methods(["GET", "POST"])
@@ -93,18 +94,28 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         else:
             return _finish_sign_in(request, user, method=SignInSession.Method.PASSWORD,
                                    next_url=next_url)  # fmt: skip
+    return _sign_in_page(request, form=form, status=403 if refusal else 200,
+                         next=next_url, refusal=refusal, provider=provider)  # fmt: skip
+
+
+def _sign_in_page(
+    request: HttpRequest,
+    *,
+    form: forms.SignInForm | None = None,
+    sso_form: forms.SingleSignOnForm | None = None,
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
     context = {
-        "form": form,
-        "sso_form": forms.SingleSignOnForm(),
-        "next": next_url,
-        "refusal": refusal,
-        "provider": provider,
+        "form": form or forms.SignInForm(request),
+        "sso_form": sso_form or forms.SingleSignOnForm(),
         "has_providers": IdentityProvider.objects.filter(is_active=True).exists(),
+        **extra,
     }
-    return render(request, "identity/sign_in.html", context, status=403 if refusal else 200)
+    return render(request, "identity/sign_in.html", context, status=status)
 
 
-def _pending_user(request: HttpRequest) -> tuple[dict[str, Any], User] | None:
+def pending_user(request: HttpRequest) -> tuple[dict[str, Any], User] | None:
     pending = request.session.get(PENDING)
     if not pending or time.time() - float(pending.get("at", 0)) > PENDING_SECONDS:
         request.session.pop(PENDING, None)
@@ -121,7 +132,7 @@ def _pending_key(group: str, request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     """The second step: a code from the app, a recovery code, or a security key."""
-    found = _pending_user(request)
+    found = pending_user(request)
     if found is None:
         messages.info(request, _("Sign in again: the second step waited too long."))
         return redirect("identity:sign_in")
@@ -177,16 +188,7 @@ def sso_find(request: HttpRequest) -> HttpResponse:
     # A page with the provider's link, not a redirect: the sign-in page's
     # Content-Security-Policy (form-action 'self') stops a form's redirect chain from
     # leaving for the provider.
-    context = {
-        "form": forms.SignInForm(request),
-        "sso_form": form,
-        "next": "",
-        "refusal": "",
-        "provider": None,
-        "sso_provider": provider,
-        "has_providers": True,
-    }
-    return render(request, "identity/sign_in.html", context)
+    return _sign_in_page(request, sso_form=form, sso_provider=provider)
 
 
 def sso_start(request: HttpRequest, slug: str) -> HttpResponse:
@@ -238,7 +240,7 @@ def _security_context(request: AuthenticatedRequest, **extra: Any) -> dict[str, 
         "overview": selectors.access_overview(user, current_key=request.session.session_key),
         "token_form": extra.pop("token_form", None) or forms.TokenForm(),
         "required": policy.second_factor_required(
-            role=user.role, vendor_id=user.team.vendor_id if user.team else None
+            role=user.role, vendor_id=services.organisation_of(user)
         ),
         **extra,
     }
@@ -258,7 +260,7 @@ def enrol(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "identity/security.html", _security_context(request, holding=True))
 
 
-def _release_hold(request: AuthenticatedRequest) -> str:
+def release_hold(request: AuthenticatedRequest) -> str:
     data = request.session.get(services.SESSION_KEY) or {}
     if data.get("hold"):
         data["hold"] = False
@@ -271,20 +273,26 @@ def _release_hold(request: AuthenticatedRequest) -> str:
 @require_POST
 def totp_start(request: AuthenticatedRequest) -> HttpResponse:
     device = services.totp_begin(user=request.user)
-    qr = segno.make(device.config_url, error="m")
-    context = _security_context(
+    form = forms.TotpConfirmForm(initial={"device": device.pk})
+    return render(request, "identity/security.html", _totp_setup(request, device, form))
+
+
+def _totp_setup(
+    request: AuthenticatedRequest, device: Any, form: forms.TotpConfirmForm
+) -> dict[str, Any]:
+    """The security page with an authenticator app being set up: its QR code and its key
+    in groups of four, for typing."""
+    secret = base64.b32encode(device.bin_key).decode()
+    return _security_context(
         request,
         holding=bool((request.session.get(services.SESSION_KEY) or {}).get("hold")),
         totp_device=device,
-        totp_qr=qr.svg_inline(scale=4, title=_("QR code for your authenticator app")),
-        totp_secret=_spaced(device.config_url.split("secret=")[1].split("&")[0]),
-        totp_form=forms.TotpConfirmForm(initial={"device": device.pk}),
+        totp_form=form,
+        totp_qr=segno.make(device.config_url, error="m").svg_inline(
+            scale=4, title=_("QR code for your authenticator app")
+        ),
+        totp_secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
     )
-    return render(request, "identity/security.html", context)
-
-
-def _spaced(secret: str) -> str:
-    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 @login_required
@@ -308,14 +316,9 @@ def totp_confirm(request: AuthenticatedRequest) -> HttpResponse:
         if device is None:
             messages.error(request, _("Start again: that set-up has expired."))
             return redirect("identity:security")
-        qr = segno.make(device.config_url, error="m")
-        context = _security_context(
-            request, totp_device=device, totp_form=form,
-            totp_qr=qr.svg_inline(scale=4, title=_("QR code for your authenticator app")),
-            totp_secret=_spaced(device.config_url.split("secret=")[1].split("&")[0]),
-        )  # fmt: skip
+        context = _totp_setup(request, device, form)
         return render(request, "identity/security.html", context, status=400)
-    then = _release_hold(request)
+    then = release_hold(request)
     messages.success(request, _("Your authenticator app is set up."))
     if codes:
         return render(request, "identity/recovery_codes.html", {"codes": codes, "then": then})

@@ -105,13 +105,13 @@ def register_finish(request: AuthenticatedRequest) -> JsonResponse:
         sign_count=verified.sign_count,
         transports=[str(t)[:20] for t in transports][:5], request=request,
     )  # fmt: skip
-    then = views._release_hold(request)
+    then = views.release_hold(request)
     return JsonResponse({"recovery_codes": codes, "then": then})
 
 
 @require_POST
 def sign_in_begin(request: HttpRequest) -> JsonResponse:
-    found = views._pending_user(request)
+    found = views.pending_user(request)
     if found is None:
         return _error(_("Sign in again: the second step waited too long."), status=401)
     _pending, user = found
@@ -131,7 +131,7 @@ def sign_in_begin(request: HttpRequest) -> JsonResponse:
 
 @require_POST
 def sign_in_finish(request: HttpRequest) -> JsonResponse:
-    found = views._pending_user(request)
+    found = views.pending_user(request)
     body = _body(request)
     challenge = request.session.pop(_CHALLENGE, None)
     if found is None:

@@ -97,10 +97,11 @@ def start_provider(directory: Path, timeout: float = 20) -> OIDCProvider:
         if ready.exists():  # written once it is set up and listening
             issuer = ready.read_text()
             try:
-                httpx.get(f"{issuer}/.well-known/openid-configuration").raise_for_status()
-                return OIDCProvider(process, issuer, token)
+                answered = httpx.get(f"{issuer}/.well-known/openid-configuration").is_success
             except httpx.HTTPError:
-                pass
+                answered = False  # not listening yet: look again
+            if answered:
+                return OIDCProvider(process, issuer, token)
         time.sleep(0.05)
     process.kill()
     process.wait(5)
