@@ -153,6 +153,8 @@ def _write(job: ExportJob, zone: tzinfo) -> tuple[str, int, int]:
         _progress(job.pk, rows_expected=expected)
         if expected > limit:
             raise ExportError(too_many)
+    if source.writer is not None:
+        return _write_file(job, source)
     every = max(1, settings.EXPORT_PROGRESS_ROWS)
     cells = _Cells(zone)
     with tempfile.TemporaryFile() as raw:
@@ -180,6 +182,29 @@ def _write(job: ExportJob, zone: tzinfo) -> tuple[str, int, int]:
         raw.seek(0)
         name = default_storage.save(f"exports/{secrets.token_urlsafe(24)}.csv",
                                     File(raw, name="export.csv"))  # fmt: skip
+    return name, done, size
+
+
+def _write_file(job: ExportJob, source: sources.ExportSource) -> tuple[str, int, int]:
+    """A source's own file (not a CSV), written by its writer into a temporary file."""
+    writer = source.writer
+    if writer is None:
+        raise ExportError(_("This export is no longer offered to you."))
+
+    def progress(done: int, expected: int | None) -> None:
+        values = {"rows_done": done}
+        if expected is not None:
+            values["rows_expected"] = expected
+        _progress(job.pk, **values)
+
+    with tempfile.TemporaryFile() as raw:
+        done = writer(job.owner, job.params, raw, progress)
+        size = raw.tell()
+        raw.seek(0)
+        name = default_storage.save(
+            f"exports/{secrets.token_urlsafe(24)}.{source.extension}",
+            File(raw, name=f"export.{source.extension}"),
+        )
     return name, done, size
 
 

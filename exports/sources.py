@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import QueryDict
@@ -50,6 +50,8 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 Params = dict[str, Any]
+# A writer's progress report: (items done, items expected or None).
+Progress = Callable[[int, int | None], None]
 
 
 class ExportError(Invalid):
@@ -82,6 +84,12 @@ class ExportSource:
     # The header when it depends on the parameters too (a column named after the slice
     # chosen); it replaces ``header``.
     heading: Callable[[User, Params], Sequence[str | StrPromise]] | None = None
+    # A file that is not a CSV (a ZIP of JSON and files): (person, params, the open
+    # binary file to write, progress(done, expected)) → the number of items written. The
+    # job's claim, progress, expiry, signed link and audit are the same as a CSV's.
+    writer: Callable[[User, Params, BinaryIO, Progress], int] | None = None
+    extension: str = "csv"
+    content_type: str = "text/csv; charset=utf-8"
 
     def header_for(self, user: User, params: Params | None = None) -> list[str]:
         if self.heading is not None:

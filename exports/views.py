@@ -118,9 +118,11 @@ def download(request: AuthenticatedRequest, token: str) -> HttpResponseBase:
     services.export_downloaded(actor=request.user, job=job)
     source = sources.get(job.source)
     stamp = timezone.localtime(job.created_at).strftime("%Y-%m-%d-%H%M")
-    name = f"{(source.filename if source else '') or job.source}-{stamp}.csv"
+    extension = source.extension if source else "csv"
+    name = f"{(source.filename if source else '') or job.source}-{stamp}.{extension}"
+    content_type = source.content_type if source else "text/csv; charset=utf-8"
     response = FileResponse(handle, as_attachment=True, filename=name,
-                            content_type="text/csv; charset=utf-8")  # fmt: skip
+                            content_type=content_type)  # fmt: skip
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"

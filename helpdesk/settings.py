@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "quality",
     "analytics",
     "identity",
+    "privacy",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -294,7 +295,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "exports.tasks.sweep_exports",
         "schedule": env.float("EXPORT_SWEEP_SECONDS", default=60.0),
     },
+    # Erasure requests whose grace period has passed (and those a released hold frees).
+    "privacy-run-erasures": {
+        "task": "privacy.tasks.run_erasures",
+        "schedule": env.float("PRIVACY_SWEEP_SECONDS", default=600.0),
+    },
 }
+# How long an erasure request waits before it runs (cancellable until then).
+PRIVACY_ERASURE_GRACE_DAYS = env.int("PRIVACY_ERASURE_GRACE_DAYS", default=30)
 # Escalations fall due this many minutes after they are raised, by severity
 # (ESCALATION_DUE_MINUTES="60,240,1440,4320" for SEV1..SEV4).
 ESCALATION_DUE_MINUTES = dict(

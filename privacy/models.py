@@ -1,0 +1,176 @@
+"""Data-subject requests (erasure), legal holds and the privacy audit.
+
+Nothing here holds the subject's personal data: a request names its requester by a
+foreign key while it waits (null once the person is deleted) and is listed by its
+reference and the case number the privacy team gives it."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TicketEventKind(models.TextChoices):
+    """What privacy records on a ticket's timeline (registered with ``tickets.events``)."""
+
+    PERSONAL_DATA_ERASED = "personal_data_erased"
+    PROCESSING_RESTRICTED = "processing_restricted"
+
+
+def new_reference() -> str:
+    return "DSR-" + secrets.token_hex(4).upper()
+
+
+class Mode(models.TextChoices):
+    DELETE = "delete", _("Delete: the person's tickets, messages and files")
+    ANONYMISE = "anonymise", _("Anonymise: keep the tickets for metrics, remove the person")
+    RESTRICT = "restrict", _("Restrict: freeze the processing of their data")
+
+
+class ErasureRequest(models.Model):
+    """A request to erase (or restrict) a requester's data, run after its grace period."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting for its date")
+        HELD = "held", _("Pending hold")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    reference = models.CharField(_("reference"), max_length=16, unique=True,
+                                 default=new_reference)  # fmt: skip
+    requester = models.ForeignKey("tickets.Requester", on_delete=models.SET_NULL, null=True,
+                                  blank=True, related_name="+")  # fmt: skip
+    mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices,
+                             default=State.WAITING)  # fmt: skip
+    # The privacy team's own case reference (a ticket in their tracker, a letter's date):
+    # never the person's name.
+    case_number = models.CharField(_("case number"), max_length=64, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")  # fmt: skip
+    created_at = models.DateTimeField(_("asked"), default=timezone.now)
+    run_after = models.DateTimeField(_("runs after"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+")  # fmt: skip
+    # How many rows and files each part of the run reached (counts only).
+    counts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The beat's work list: waiting requests falling due.
+            models.Index(fields=["run_after"], name="privacy_erasure_due_idx",
+                         condition=Q(state__in=["waiting", "held"])),
+            models.Index(fields=["-created_at", "-id"], name="privacy_erasure_recent_idx"),
+        ]  # fmt: skip
+        permissions = [
+            ("handle_erasurerequest", "Can handle data-subject requests and legal holds")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.mode}, {self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (self.State.WAITING, self.State.HELD)
+
+
+class LegalHold(models.Model):
+    """Data that must be kept whatever else is asked: on a requester, a ticket, a queue or
+    the tickets a saved view finds. While it is active nothing it covers is erased."""
+
+    class Scope(models.TextChoices):
+        REQUESTER = "requester", _("A requester")
+        TICKET = "ticket", _("A ticket")
+        QUEUE = "queue", _("A queue")
+        SAVED_VIEW = "saved_view", _("A saved search")
+
+    scope = models.CharField(_("on"), max_length=16, choices=Scope.choices)
+    requester = models.ForeignKey("tickets.Requester", on_delete=models.PROTECT, null=True,
+                                  blank=True, related_name="+")  # fmt: skip
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, null=True,
+                               blank=True, related_name="+")  # fmt: skip
+    queue = models.ForeignKey("tickets.Queue", on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+")  # fmt: skip
+    saved_view = models.ForeignKey("tickets.SavedView", on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="+")  # fmt: skip
+    case_number = models.CharField(_("case number"), max_length=64)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"),
+                              on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    reason = models.TextField(_("reason"), max_length=2000)
+    review_on = models.DateField(_("review date"))
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")  # fmt: skip
+    released_at = models.DateTimeField(_("released"), null=True, blank=True)
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+")  # fmt: skip
+
+    class Meta:
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["scope"], name="privacy_hold_active_idx",
+                         condition=Q(released_at__isnull=True)),
+        ]  # fmt: skip
+        constraints = [
+            models.CheckConstraint(
+                name="privacy_hold_names_its_target",
+                # A released hold may have lost its target to a later erasure.
+                condition=(
+                    Q(released_at__isnull=False)
+                    | Q(scope="requester", requester__isnull=False)
+                    | Q(scope="ticket", ticket__isnull=False)
+                    | Q(scope="queue", queue__isnull=False)
+                    | Q(scope="saved_view", saved_view__isnull=False)
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_number} ({self.scope})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.released_at is None
+
+
+class PrivacyEvent(models.Model):
+    """Append-only audit of the privacy team's actions (a database trigger refuses edits).
+    It says that something was exported, erased or held, by whom and when, with counts;
+    never what was erased."""
+
+    class Kind(models.TextChoices):
+        EXPORT_REQUESTED = "export_requested", _("Export asked")
+        ERASURE_REQUESTED = "erasure_requested", _("Erasure asked")
+        ERASURE_CANCELLED = "erasure_cancelled", _("Erasure cancelled")
+        ERASURE_HELD = "erasure_held", _("Erasure waits for a hold")
+        ERASURE_DONE = "erasure_done", _("Erasure done")
+        HOLD_PLACED = "hold_placed", _("Legal hold placed")
+        HOLD_RELEASED = "hold_released", _("Legal hold released")
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+")  # fmt: skip
+    erasure = models.ForeignKey(ErasureRequest, on_delete=models.PROTECT, null=True,
+                                blank=True, related_name="events")  # fmt: skip
+    hold = models.ForeignKey(LegalHold, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="events")  # fmt: skip
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["-created_at", "-id"], name="privacy_event_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,16 @@
+"""The privacy app's permissions per role (collected by accounts.roles). Admins handle
+privacy; anyone else is given ``privacy.handle_erasurerequest`` on their account (a compliance
+officer), in the Django admin."""
+
+from accounts.models import Role
+from accounts.roles import Declaration
+
+ROLE_PERMISSIONS: Declaration = {
+    Role.ADMIN: {
+        "privacy": {
+            "erasurerequest": ("view", "add", "change", "handle"),
+            "legalhold": ("view", "add", "change"),
+            "privacyevent": ("view",),
+        },
+    },
+}

@@ -1,0 +1,14 @@
+from celery import shared_task
+
+from privacy import services
+
+
+@shared_task
+def run_erasures() -> dict[str, int]:
+    """Run the erasure requests whose grace period has passed, each in its own
+    transaction (one that a hold covers waits, and is tried again next time)."""
+    outcomes: dict[str, int] = {}
+    for request_id in services.erasures_due():
+        outcome = services.erasure_run(request_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes

@@ -1,0 +1,170 @@
+"""The privacy pages: find a requester, export their data, ask for erasure, hold data.
+Every route is 404 for anyone who does not handle privacy (privacy.permissions)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.http import AuthenticatedRequest
+from accounts.selectors import visible_users
+from core.errors import DomainError
+from privacy import forms, selectors, services
+from privacy.models import LegalHold
+from privacy.permissions import can_handle_privacy
+from tickets.models import Queue, Requester, SavedView, Ticket
+
+
+def _privacy_only(request: AuthenticatedRequest) -> None:
+    if not can_handle_privacy(request.user):
+        raise Http404
+
+
+@login_required
+def home(request: AuthenticatedRequest) -> HttpResponse:
+    _privacy_only(request)
+    form = forms.FindForm(request.GET or None)
+    found: list[Requester] | None = None
+    if form.is_valid():
+        found = selectors.find_requesters(request.user, form.cleaned_data["q"])
+    erasures = selectors.visible_erasures(request.user)
+    return render(request, "privacy/home.html", {
+        "form": form, "found": found,
+        "open_requests": list(erasures.filter(state__in=["waiting", "held"])
+                              .order_by("run_after", "pk")[:50]),
+        "done_requests": list(erasures.exclude(state__in=["waiting", "held"])[:20]),
+        "events": selectors.recent_events(request.user),
+    })  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def subject(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    _privacy_only(request)
+    requester = get_object_or_404(selectors.privacy_requesters(request.user), pk=pk)
+    form = forms.ErasureForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "export":
+                job = services.subject_export(
+                    actor=request.user, requester=requester,
+                    language=translation.get_language() or "en",
+                    time_zone=timezone.get_current_timezone_name())  # fmt: skip
+                messages.success(request, _("The export is being made; its link appears on "
+                                            "this page when it is ready."))  # fmt: skip
+                return redirect("exports:job", pk=job.pk)
+            if action == "erase":
+                form = forms.ErasureForm(request.POST)
+                if form.is_valid():
+                    erasure = services.erasure_request(actor=request.user, requester=requester,
+                                                       **form.cleaned_data)  # fmt: skip
+                    when = date_format(timezone.localtime(erasure.run_after),
+                                       "SHORT_DATETIME_FORMAT")  # fmt: skip
+                    sentence = _("The request is recorded; it runs on %(date)s unless it is "
+                                 "cancelled.")  # fmt: skip
+                    messages.success(request, sentence % {"date": when})
+                    return redirect("privacy:erasure", pk=erasure.pk)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+    return render(request, "privacy/subject.html", {
+        "subject": requester, "form": form, "grace_days": settings.PRIVACY_ERASURE_GRACE_DAYS,
+        **selectors.subject_overview(requester)})  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def erasure(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    _privacy_only(request)
+    item = get_object_or_404(selectors.visible_erasures(request.user), pk=pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "cancel":
+                services.erasure_cancel(actor=request.user, request=item)
+                messages.success(request, _("The erasure is cancelled."))
+            elif action == "run_now":
+                outcome = services.erasure_run_now(actor=request.user, request=item)
+                if outcome == "held":
+                    messages.warning(request, _("A legal hold covers this data: the erasure "
+                                                "waits until it is released."))  # fmt: skip
+                else:
+                    messages.success(request, _("The erasure has run."))
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        return redirect("privacy:erasure", pk=item.pk)
+    item.refresh_from_db()
+    holds = (selectors.holds_covering(item.requester)
+             if item.requester is not None and item.is_open else [])  # fmt: skip
+    history = list(item.events.select_related("actor").order_by("created_at", "pk"))
+    return render(request, "privacy/erasure.html", {
+        "item": item, "holds": holds, "counts": sorted((item.counts or {}).items()),
+        "events": history})  # fmt: skip
+
+
+def _owners(request: AuthenticatedRequest):  # type: ignore[no-untyped-def]
+    return (visible_users(request.user).filter(is_active=True, team__vendor__isnull=True)
+            .order_by("full_name", "email"))  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def holds(request: AuthenticatedRequest) -> HttpResponse:
+    _privacy_only(request)
+    form = forms.HoldForm(request.POST or None, owners=_owners(request),
+                          initial={"owner": request.user.pk})  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        target = _hold_target(request, data["scope"], data["target"])
+        if target is None:
+            form.add_error("target", _("Nothing of that kind is called that."))
+        else:
+            try:
+                services.hold_place(
+                    actor=request.user, case_number=data["case_number"], owner=data["owner"],
+                    reason=data["reason"], review_on=data["review_on"], **target)  # fmt: skip
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("The hold is in place."))
+                return redirect("privacy:holds")
+    rows = selectors.visible_holds(request.user)
+    return render(request, "privacy/holds.html", {
+        "form": form, "active": list(rows.filter(released_at__isnull=True)[:200]),
+        "released": list(rows.filter(released_at__isnull=False)[:50]),
+    })  # fmt: skip
+
+
+def _hold_target(request: AuthenticatedRequest, scope: str, value: str) -> dict | None:
+    value = value.strip()
+    if scope == LegalHold.Scope.REQUESTER:
+        found = selectors.find_requesters(request.user, value)
+        return {"requester": found[0]} if found else None
+    if scope == LegalHold.Scope.TICKET:
+        ticket = Ticket.objects.filter(reference__iexact=value).first()
+        return {"ticket": ticket} if ticket else None
+    if scope == LegalHold.Scope.QUEUE:
+        queue = Queue.objects.filter(name__iexact=value).first()
+        return {"queue": queue} if queue else None
+    view = SavedView.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    return {"saved_view": view} if view else None
+
+
+@login_required
+@require_POST
+def hold_release(request: AuthenticatedRequest, pk: int) -> HttpResponseRedirect:
+    _privacy_only(request)
+    hold = get_object_or_404(selectors.visible_holds(request.user), pk=pk)
+    try:
+        services.hold_release(actor=request.user, hold=hold)
+        messages.success(request, _("The hold is released."))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect("privacy:holds")
