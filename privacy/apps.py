@@ -24,5 +24,5 @@ class PrivacyConfig(AppConfig):
         register_role_permissions(ROLE_PERMISSIONS)
         export.register()
         navigation.register(navigation.NavEntry(
-            key="privacy", label=_("Privacy"), url_name="privacy:home", order=700,
+            key="privacy", label=_("Privacy"), url_name="privacy:home", order=860,
             visible_to=can_handle_privacy))  # fmt: skip

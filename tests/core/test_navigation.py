@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 # The header each role saw at 75e8664 (the last commit with one list), CSRF token blanked,
 # with the entries apps registered since (the quality app's Ratings and QA reviews, and
-# identity's Access for admins).
+# identity's Access and privacy's Privacy for admins).
 HEADERS = Path(__file__).parent / "headers"
 
 
@@ -53,6 +53,7 @@ def test_each_role_sees_the_header_it_saw_before_the_apps_registered_their_entri
                       ("reviews", "QA reviews", "/quality/reviews/"),
                       ("people", "People", "/accounts/people/"),
                       ("access", "Access", "/accounts/access/log/"),
+                      ("privacy", "Privacy", "/privacy/"),
                       ("admin", "Administration", "/admin/")]),
     ],
 )  # fmt: skip

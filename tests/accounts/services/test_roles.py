@@ -76,12 +76,14 @@ ADDED_SINCE = {
     Role.ADMIN: {
         "quality": {"survey": ("view",), "surveysettings": ("view",), "qualityevent": ("view",),
                     "review": ("view",), "cycle": ("view",), "dispute": ("view",)},
+        "privacy": {"erasurerequest": ("view", "add", "change", "handle"),
+                    "legalhold": ("view", "add", "change"), "privacyevent": ("view",)},
     },
 }  # fmt: skip
 TABLE_NOW = copy.deepcopy(TABLE_BEFORE)
 for _role, _apps in ADDED_SINCE.items():
     TABLE_NOW[_role].update(_apps)
-GROUP_SIZES_NOW = {"agent": 0, "lead": 3, "admin": 86 + 6}
+GROUP_SIZES_NOW = {"agent": 0, "lead": 3, "admin": 86 + 6 + 8}
 
 
 def _held(role: str) -> set[str]:

@@ -48,6 +48,7 @@ def nav_keys(response):
                 "reviews",
                 "people",
                 "access",
+                "privacy",
                 "admin",
             ],
         ),
