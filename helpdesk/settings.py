@@ -303,6 +303,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 }
 # How long an erasure request waits before it runs (cancellable until then).
 PRIVACY_ERASURE_GRACE_DAYS = env.int("PRIVACY_ERASURE_GRACE_DAYS", default=30)
+# Redaction suggestions: the region phone numbers are read in when the requester's is not
+# known, and extra regular expressions to suggest (PRIVACY_REDACTION_PATTERNS, separated
+# by "||", e.g. an internal account-number format: "ACC-[0-9]{8}").
+PRIVACY_PHONE_REGION = env.str("PRIVACY_PHONE_REGION", default="US")
+PRIVACY_REDACTION_PATTERNS = [pattern for pattern in env.str(
+    "PRIVACY_REDACTION_PATTERNS", default="").split("||") if pattern]  # fmt: skip
 # Escalations fall due this many minutes after they are raised, by severity
 # (ESCALATION_DUE_MINUTES="60,240,1440,4320" for SEV1..SEV4).
 ESCALATION_DUE_MINUTES = dict(

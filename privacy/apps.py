@@ -12,7 +12,7 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.roles import register_role_permissions
-        from privacy import export
+        from privacy import export, panels
         from privacy.models import TicketEventKind
         from privacy.permissions import can_handle_privacy
         from privacy.roles import ROLE_PERMISSIONS
@@ -23,6 +23,7 @@ class PrivacyConfig(AppConfig):
         timeline.register_sentences(SENTENCES)
         register_role_permissions(ROLE_PERMISSIONS)
         export.register()
+        panels.register()
         navigation.register(navigation.NavEntry(
             key="privacy", label=_("Privacy"), url_name="privacy:home", order=860,
             visible_to=can_handle_privacy))  # fmt: skip

@@ -21,8 +21,9 @@ storage after the transaction commits.
 
 The audit tables refuse UPDATE and DELETE by a trigger. That trigger lets a change
 through only when the transaction has set ``helpdesk.erasure`` (``SET LOCAL``, migration
-privacy 0002), which only this module does. The privacy audit records that an erasure
-ran, with counts, never what was erased.
+privacy 0002), which only ``privileged()`` here does (for an erasure, and for a
+redaction: privacy.redaction). The privacy audit records that an erasure ran, with
+counts, never what was erased.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ class Counts:
             self.values[key] = self.values.get(key, 0) + number
 
 
-def _privileged() -> None:
+def privileged() -> None:
     """Let this transaction rewrite the audit tables (see the module's docstring)."""
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL helpdesk.erasure = 'on'")
@@ -129,7 +130,7 @@ def erase(requester: Requester, *, mode: str) -> dict[str, int]:
     if mode == "restrict":
         _restrict(subject, counts)
         return counts.values
-    _privileged()
+    privileged()
     _forget_released_holds(subject)
     files = _attachment_files(subject)
     _raw_emails(subject, counts)
@@ -141,7 +142,7 @@ def erase(requester: Requester, *, mode: str) -> dict[str, int]:
         _anonymise(subject, counts)
     _scrub_other_timelines(subject, counts)
     counts.add("files", len(files))
-    transaction.on_commit(lambda: _delete_files(files))
+    transaction.on_commit(lambda: delete_files(files))
     return counts.values
 
 
@@ -231,7 +232,7 @@ def _delete(subject: Subject, counts: Counts) -> None:
     foreign = Message.objects.filter(pk__in=subject.foreign_message_ids)
     touched = sorted(set(foreign.values_list("ticket_id", flat=True)))
     counts.add("messages", foreign.delete()[1].get("tickets.Message", 0))
-    _reindex(touched)
+    reindex(touched)
     # Another person's ticket merged into one of theirs keeps its own history.
     Ticket.objects.filter(merged_into_id__in=subject.ticket_ids).exclude(
         pk__in=subject.ticket_ids).update(merged_into=None)  # fmt: skip
@@ -256,7 +257,7 @@ def _anonymise(subject: Subject, counts: Counts) -> None:
     messages = Message.objects.filter(_messages(subject))
     counts.add("messages", messages.update(body=ERASED, body_html="", channel_message_id=""))
     Attachment.objects.filter(message__in=messages.values("pk")).delete()
-    _reindex(sorted(set(Message.objects.filter(pk__in=subject.foreign_message_ids)
+    reindex(sorted(set(Message.objects.filter(pk__in=subject.foreign_message_ids)
                         .values_list("ticket_id", flat=True))))  # fmt: skip
     Ticket.objects.filter(pk__in=subject.ticket_ids).update(
         subject=ERASED, metadata={}, search_vector=None)  # fmt: skip
@@ -332,7 +333,7 @@ def _scrubbed(value: object, needles: list[str], free_text: bool, key: str = "")
     return value
 
 
-def _reindex(ticket_ids: list[int]) -> None:
+def reindex(ticket_ids: list[int]) -> None:
     """Rebuild the search text of tickets that lost or changed messages: the subject and
     every message left, in the ticket's language."""
     if not ticket_ids:
@@ -348,7 +349,7 @@ def _reindex(ticket_ids: list[int]) -> None:
                 "WHERE id = %s", [config_for(ticket.language), text, ticket.pk])  # fmt: skip
 
 
-def _delete_files(names: list[str]) -> None:
+def delete_files(names: list[str]) -> None:
     for name in names:
         try:
             default_storage.delete(name)

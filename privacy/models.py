@@ -20,6 +20,8 @@ class TicketEventKind(models.TextChoices):
 
     PERSONAL_DATA_ERASED = "personal_data_erased"
     PROCESSING_RESTRICTED = "processing_restricted"
+    MESSAGE_REDACTED = "message_redacted"
+    ATTACHMENT_REPLACED = "attachment_replaced"
 
 
 def new_reference() -> str:
@@ -174,3 +176,30 @@ class PrivacyEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Redaction(models.Model):
+    """A span of a message or a file removed by a person with the permission: who, when,
+    why and how many characters, never the text (privacy.redaction)."""
+
+    class Kind(models.TextChoices):
+        SPAN = "span", _("Text")
+        ATTACHMENT = "attachment", _("File")
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey("tickets.Message", on_delete=models.SET_NULL, null=True,
+                                blank=True, related_name="+")  # fmt: skip
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                              related_name="+")  # fmt: skip
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    reason = models.CharField(_("reason"), max_length=500)
+    characters = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("redaction")
+        verbose_name_plural = _("redactions")
+        indexes = [models.Index(fields=["ticket", "created_at"], name="privacy_redaction_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.ticket_id} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -3,6 +3,7 @@ handle privacy reach every requester, everyone else none (the routes are 404 for
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
@@ -10,7 +11,8 @@ from django.db.models import QuerySet
 from privacy.holds import holds_covering
 from privacy.models import ErasureRequest, LegalHold, PrivacyEvent
 from privacy.permissions import can_handle_privacy
-from tickets.models import Requester, Ticket
+from privacy.redaction import Suggestion, suggestions
+from tickets.models import Attachment, Message, Requester, Ticket
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -71,3 +73,23 @@ def recent_events(user: User) -> list[PrivacyEvent]:
     if not can_handle_privacy(user):
         return []
     return list(PrivacyEvent.objects.select_related("actor", "erasure", "hold")[:PAGE])
+
+
+@dataclass
+class RedactionRow:
+    message: Message
+    suggestions: list[Suggestion]
+    files: list[Attachment]
+
+
+def redaction_rows(ticket: Ticket) -> list[RedactionRow]:
+    """The ticket's messages, oldest first, each with what looks like personal data in it
+    and its files (two queries)."""
+    messages = list(Message.objects.filter(ticket=ticket).select_related("author")
+                    .order_by("created_at", "pk"))  # fmt: skip
+    files: dict[int, list[Attachment]] = {}
+    for attachment in Attachment.objects.filter(message__ticket=ticket).order_by("pk"):
+        files.setdefault(attachment.message_id, []).append(attachment)
+    region = ticket.requester.region if ticket.requester_id else ""
+    return [RedactionRow(m, suggestions(m.body, region=region), files.get(m.pk, []))
+            for m in messages]  # fmt: skip

@@ -10,4 +10,5 @@ urlpatterns = [
     path("erasures/<int:pk>/", views.erasure, name="erasure"),
     path("holds/", views.holds, name="holds"),
     path("holds/<int:pk>/release/", views.hold_release, name="hold_release"),
+    path("tickets/<str:reference>/redact/", views.redact, name="redact"),
 ]

@@ -16,10 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.http import AuthenticatedRequest
 from accounts.selectors import visible_users
 from core.errors import DomainError
-from privacy import forms, selectors, services
+from privacy import forms, redaction, selectors, services
+from privacy.holds import ticket_is_held
 from privacy.models import LegalHold
 from privacy.permissions import can_handle_privacy
-from tickets.models import Queue, Requester, SavedView, Ticket
+from tickets.models import Attachment, Message, Queue, Requester, SavedView, Ticket
 
 
 def _privacy_only(request: AuthenticatedRequest) -> None:
@@ -168,3 +169,43 @@ def hold_release(request: AuthenticatedRequest, pk: int) -> HttpResponseRedirect
     except DomainError as exc:
         messages.error(request, str(exc))
     return redirect("privacy:holds")
+
+
+# --- redaction --------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def redact(request: AuthenticatedRequest, reference: str) -> HttpResponse:
+    """A ticket's messages with what looks like personal data in them, to redact a span of
+    a message or replace a file. 404 unless the person may redact this ticket."""
+    ticket = get_object_or_404(redaction.redactable_tickets(request.user), reference=reference)
+    error, failed_message = "", None
+    if request.method == "POST":
+        reason = request.POST.get("reason", "")
+        try:
+            if request.POST.get("attachment", "").isdigit():
+                attachment = get_object_or_404(Attachment, pk=int(request.POST["attachment"]),
+                                               message__ticket=ticket)  # fmt: skip
+                redaction.attachment_replace(actor=request.user, attachment=attachment,
+                                             reason=reason)  # fmt: skip
+                messages.success(request, _("The file is replaced by a redaction notice."))
+                return redirect("privacy:redact", reference=ticket.reference)
+            message = get_object_or_404(Message, pk=_int(request.POST.get("message")),
+                                        ticket=ticket)  # fmt: skip
+            failed_message = message.pk
+            spans = [*request.POST.getlist("span"), request.POST.get("other", "")]
+            redaction.message_redact(actor=request.user, message=message, spans=spans,
+                                     reason=reason)  # fmt: skip
+            messages.success(request, _("The text is redacted."))
+            return redirect("privacy:redact", reference=ticket.reference)
+        except DomainError as exc:
+            error = str(exc)
+    return render(request, "privacy/redact.html", {
+        "ticket": ticket, "rows": selectors.redaction_rows(ticket), "error": error,
+        "failed_message": failed_message, "held": ticket_is_held(ticket),
+    }, status=400 if error else 200)  # fmt: skip
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 0

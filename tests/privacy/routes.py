@@ -11,3 +11,6 @@ PRIVACY_ROUTES = {
     "privacy:holds": ["get", "post"],
     "privacy:hold_release": ["post"],
 }
+# Redaction, by ticket reference: privacy.redaction.redactable_tickets (leads and admins,
+# the tickets they see); 404 for everyone else on every method (test_redaction.py).
+REDACTION_ROUTES = {"privacy:redact": ["get", "post"]}
