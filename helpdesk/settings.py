@@ -98,6 +98,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # A signed-in request's session limits, networks and hold for second-factor enrolment.
     "identity.middleware.AccessMiddleware",
+    # Reads of tickets, files, searches, exports and the API, for the access log (one
+    # Redis push after a successful GET on a registered route).
+    "privacy.access.AccessLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # One page's "Load remote images" adds those images' origins to its img-src.
@@ -296,6 +299,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": env.float("EXPORT_SWEEP_SECONDS", default=60.0),
     },
     # Erasure requests whose grace period has passed (and those a released hold frees).
+    # Reads recorded by the access log's middleware, moved from Redis into PostgreSQL.
+    "privacy-drain-access-log": {
+        "task": "privacy.tasks.drain_access_log",
+        "schedule": env.float("PRIVACY_ACCESS_DRAIN_SECONDS", default=5.0),
+    },
     "privacy-run-erasures": {
         "task": "privacy.tasks.run_erasures",
         "schedule": env.float("PRIVACY_SWEEP_SECONDS", default=600.0),
@@ -306,6 +314,13 @@ PRIVACY_ERASURE_GRACE_DAYS = env.int("PRIVACY_ERASURE_GRACE_DAYS", default=30)
 # Redaction suggestions: the region phone numbers are read in when the requester's is not
 # known, and extra regular expressions to suggest (PRIVACY_REDACTION_PATTERNS, separated
 # by "||", e.g. an internal account-number format: "ACC-[0-9]{8}").
+# The access log (privacy.access): months kept (partitions older are dropped), and when a
+# person's ticket views in a window raise an alert to the admins: at least MIN_VIEWS, and
+# FACTOR times their average window over the past 14 days.
+PRIVACY_ACCESS_LOG_MONTHS = env.int("PRIVACY_ACCESS_LOG_MONTHS", default=13)
+PRIVACY_ACCESS_ALERT_MINUTES = env.int("PRIVACY_ACCESS_ALERT_MINUTES", default=10)
+PRIVACY_ACCESS_ALERT_FACTOR = env.float("PRIVACY_ACCESS_ALERT_FACTOR", default=5.0)
+PRIVACY_ACCESS_ALERT_MIN_VIEWS = env.int("PRIVACY_ACCESS_ALERT_MIN_VIEWS", default=100)
 PRIVACY_PHONE_REGION = env.str("PRIVACY_PHONE_REGION", default="US")
 PRIVACY_REDACTION_PATTERNS = [pattern for pattern in env.str(
     "PRIVACY_REDACTION_PATTERNS", default="").split("||") if pattern]  # fmt: skip

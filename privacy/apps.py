@@ -12,7 +12,7 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.roles import register_role_permissions
-        from privacy import export, panels
+        from privacy import access, export, panels
         from privacy.models import TicketEventKind
         from privacy.permissions import can_handle_privacy
         from privacy.roles import ROLE_PERMISSIONS
@@ -23,6 +23,14 @@ class PrivacyConfig(AppConfig):
         timeline.register_sentences(SENTENCES)
         register_role_permissions(ROLE_PERMISSIONS)
         export.register()
+        access.register_route(
+            "tickets:detail", access.Route(access.Kind.TICKET_VIEW, reference_kwarg="reference")
+        )
+        access.register_route(
+            "tickets:attachment", access.Route(access.Kind.ATTACHMENT, object_kwarg="pk")
+        )
+        access.register_route("tickets:search", access.Route(access.Kind.SEARCH))
+        access.register_route("exports:download", access.Route(access.Kind.EXPORT))
         panels.register()
         navigation.register(navigation.NavEntry(
             key="privacy", label=_("Privacy"), url_name="privacy:home", order=860,

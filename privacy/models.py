@@ -159,6 +159,7 @@ class PrivacyEvent(models.Model):
         ERASURE_DONE = "erasure_done", _("Erasure done")
         HOLD_PLACED = "hold_placed", _("Legal hold placed")
         HOLD_RELEASED = "hold_released", _("Legal hold released")
+        ACCESS_ALERT = "access_alert", _("Unusual reading")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
@@ -203,3 +204,27 @@ class Redaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.ticket_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AccessLog(models.Model):
+    """One read (privacy.access): a table partitioned by month, made by migration 0004
+    (Django does not manage it: it reads it)."""
+
+    id = models.BigIntegerField(primary_key=True)
+    at = models.DateTimeField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING,
+                             db_constraint=False, related_name="+")  # fmt: skip
+    vendor = models.ForeignKey("accounts.Vendor", on_delete=models.DO_NOTHING, null=True,
+                               db_constraint=False, related_name="+")  # fmt: skip
+    kind = models.CharField(max_length=24)
+    reference = models.CharField(max_length=16, blank=True)
+    object_id = models.BigIntegerField(null=True)
+    route = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        managed = False
+        db_table = "privacy_accesslog"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.user_id} at {self.at:%Y-%m-%d %H:%M}"

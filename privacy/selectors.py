@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from privacy.holds import holds_covering
-from privacy.models import ErasureRequest, LegalHold, PrivacyEvent
+from privacy.models import AccessLog, ErasureRequest, LegalHold, PrivacyEvent
 from privacy.permissions import can_handle_privacy
 from privacy.redaction import Suggestion, suggestions
 from tickets.models import Attachment, Message, Requester, Ticket
@@ -53,6 +53,7 @@ def subject_overview(requester: Requester) -> dict[str, object]:
             ErasureRequest.objects.filter(requester=requester).select_related("requested_by")[:20]
         ),  # fmt: skip
         "recent_tickets": list(tickets.order_by("-created_at").select_related("queue")[:10]),
+        "readers": access_rows_for_requester(requester),
     }
 
 
@@ -93,3 +94,32 @@ def redaction_rows(ticket: Ticket) -> list[RedactionRow]:
     region = ticket.requester.region if ticket.requester_id else ""
     return [RedactionRow(m, suggestions(m.body, region=region), files.get(m.pk, []))
             for m in messages]  # fmt: skip
+
+
+def access_rows(user: User, *, person_id: int | None = None, reference: str = "",
+                requester: Requester | None = None, before: tuple[str, int] | None = None,
+                limit: int = PAGE) -> list[AccessLog]:  # fmt: skip
+    """The access log, newest first (keyset pages), for one person, one ticket or every
+    ticket of a requester (``reference__in``: the log's reference index)."""
+    if not can_handle_privacy(user):
+        return []
+    rows = AccessLog.objects.select_related("user", "vendor")
+    if person_id is not None:
+        rows = rows.filter(user_id=person_id)
+    if reference:
+        rows = rows.filter(reference=reference.upper())
+    if requester is not None:
+        references = list(Ticket.objects.filter(requester=requester)
+                          .values_list("reference", flat=True)[:1000])  # fmt: skip
+        rows = rows.filter(reference__in=references)
+    if before is not None:
+        at, pk = before
+        rows = rows.filter(Q(at__lt=at) | Q(at=at, id__lt=pk))
+    return list(rows.order_by("-at", "-id")[:limit])
+
+
+def access_rows_for_requester(requester: Requester) -> list[AccessLog]:
+    references = list(Ticket.objects.filter(requester=requester)
+                      .values_list("reference", flat=True)[:1000])  # fmt: skip
+    return list(AccessLog.objects.filter(reference__in=references)
+                .select_related("user", "vendor").order_by("-at", "-id")[:PAGE])  # fmt: skip

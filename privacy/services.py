@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, Forbidden, Invalid
+from core.urls import absolute_url
 from exports.services import export_start
 from privacy import erasure
 from privacy.holds import holds_covering
@@ -190,3 +191,31 @@ def hold_release(*, actor: User, hold: LegalHold) -> LegalHold:
     hold.save(update_fields=["released_at", "released_by"])
     _event(Kind.HOLD_RELEASED, actor, hold=hold)
     return hold
+
+
+# ---------------------------------------------------------------- access alerts
+
+
+def unusual_reading_alert(*, user_id: int, views: int, norm: float, minutes: int) -> None:
+    """Tell the admins that someone read far more tickets than usual (access.py)."""
+    from accounts.models import Role, User
+    from tickets import outbox
+    from tickets.outbox import mail
+
+    person = User.objects.filter(pk=user_id).first()
+    if person is None:
+        return
+    with transaction.atomic():
+        event = _event(Kind.ACCESS_ALERT, None, user=user_id, views=views,
+                       norm=round(norm, 2), minutes=minutes)  # fmt: skip
+        batch = outbox.Batch()
+        for admin in User.objects.filter(role=Role.ADMIN, is_active=True):
+            batch.email(
+                kind="privacy_access_alert", key=[event.pk, admin.pk], to=admin.email,
+                template="privacy_access_alert", language=mail.language_for(admin),
+                context={"person": person, "views": views, "minutes": minutes,
+                         "norm": round(norm, 1),
+                         "link": absolute_url("privacy:access") + f"?person={person.pk}"},
+                automatic="auto-generated",
+            )  # fmt: skip
+        batch.queue()

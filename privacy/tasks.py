@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from privacy import services
+from privacy import access, services
 
 
 @shared_task
@@ -12,3 +12,9 @@ def run_erasures() -> dict[str, int]:
         outcome = services.erasure_run(request_id)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
+
+
+@shared_task
+def drain_access_log() -> int:
+    """Move the reads the pages recorded into the access log's table."""
+    return access.drain()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("requesters/<int:pk>/", views.subject, name="subject"),
     path("erasures/<int:pk>/", views.erasure, name="erasure"),
     path("holds/", views.holds, name="holds"),
+    path("access/", views.access, name="access"),
     path("holds/<int:pk>/release/", views.hold_release, name="hold_release"),
     path("tickets/<str:reference>/redact/", views.redact, name="redact"),
 ]

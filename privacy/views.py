@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
 from accounts.selectors import visible_users
+from core import cursors
 from core.errors import DomainError
 from privacy import forms, redaction, selectors, services
 from privacy.holds import ticket_is_held
@@ -209,3 +210,25 @@ def redact(request: AuthenticatedRequest, reference: str) -> HttpResponse:
 
 def _int(value: str | None) -> int:
     return int(value) if value and value.isdigit() else 0
+
+
+@login_required
+def access(request: AuthenticatedRequest) -> HttpResponse:
+    """The access log: one person's reads, or one ticket's readers (keyset pages)."""
+    _privacy_only(request)
+    person_id = _int(request.GET.get("person")) or None
+    reference = request.GET.get("reference", "").strip()[:16]
+    before = cursors.decode(request.GET.get("before", ""), salt=_ACCESS_CURSOR)
+    rows = selectors.access_rows(
+        request.user, person_id=person_id, reference=reference,
+        before=(before[0], before[1]) if before and len(before) == 2 else None)  # fmt: skip
+    older = (cursors.encode([rows[-1].at.isoformat(), rows[-1].id], salt=_ACCESS_CURSOR)
+             if len(rows) == selectors.PAGE else "")  # fmt: skip
+    people = visible_users(request.user).order_by("full_name", "email")
+    return render(request, "privacy/access.html", {
+        "rows": rows, "older": older, "person_id": person_id, "reference": reference,
+        "people": people, "person": people.filter(pk=person_id).first() if person_id else None,
+    })  # fmt: skip
+
+
+_ACCESS_CURSOR = "privacy.access"

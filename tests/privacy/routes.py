@@ -10,6 +10,7 @@ PRIVACY_ROUTES = {
     "privacy:erasure": ["get", "post"],
     "privacy:holds": ["get", "post"],
     "privacy:hold_release": ["post"],
+    "privacy:access": ["get"],
 }
 # Redaction, by ticket reference: privacy.redaction.redactable_tickets (leads and admins,
 # the tickets they see); 404 for everyone else on every method (test_redaction.py).
