@@ -304,6 +304,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "privacy.tasks.drain_access_log",
         "schedule": env.float("PRIVACY_ACCESS_DRAIN_SECONDS", default=5.0),
     },
+    # Retention policies: once a day, at night (UTC).
+    "privacy-run-retention": {
+        "task": "privacy.tasks.run_retention",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "privacy-run-erasures": {
         "task": "privacy.tasks.run_erasures",
         "schedule": env.float("PRIVACY_SWEEP_SECONDS", default=600.0),
@@ -321,6 +326,9 @@ PRIVACY_ACCESS_LOG_MONTHS = env.int("PRIVACY_ACCESS_LOG_MONTHS", default=13)
 PRIVACY_ACCESS_ALERT_MINUTES = env.int("PRIVACY_ACCESS_ALERT_MINUTES", default=10)
 PRIVACY_ACCESS_ALERT_FACTOR = env.float("PRIVACY_ACCESS_ALERT_FACTOR", default=5.0)
 PRIVACY_ACCESS_ALERT_MIN_VIEWS = env.int("PRIVACY_ACCESS_ALERT_MIN_VIEWS", default=100)
+# Retention (privacy.retention): at most this many tickets a day, in batches of this many.
+PRIVACY_RETENTION_DAILY_CAP = env.int("PRIVACY_RETENTION_DAILY_CAP", default=200_000)
+PRIVACY_RETENTION_BATCH = env.int("PRIVACY_RETENTION_BATCH", default=500)
 PRIVACY_PHONE_REGION = env.str("PRIVACY_PHONE_REGION", default="US")
 PRIVACY_REDACTION_PATTERNS = [pattern for pattern in env.str(
     "PRIVACY_REDACTION_PATTERNS", default="").split("||") if pattern]  # fmt: skip

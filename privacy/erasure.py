@@ -63,13 +63,15 @@ FREE_TEXT_KEYS = frozenset({
     "requester", "text", "reason_text", "filename", "title_requester",
 })  # fmt: skip
 SUBJECT_EXPORT_SOURCE = "privacy.subject"
+# The requester that tickets anonymised by a retention policy are moved to.
+RETENTION_PLACEHOLDER = "erased-by-retention"
 
 
 @dataclass
 class Subject:
     """The person's identity records and what is theirs."""
 
-    requester: Requester
+    requester: Requester | None  # None: tickets erased by a retention policy
     requester_ids: list[int]
     ticket_ids: list[int]
     # Their messages on other people's tickets (a merge moved them there).
@@ -146,6 +148,39 @@ def erase(requester: Requester, *, mode: str) -> dict[str, int]:
     return counts.values
 
 
+def erase_tickets(ticket_ids: list[int], *, mode: str) -> dict[str, int]:
+    """Erase these tickets (a retention policy's batch): ``delete`` them, or
+    ``anonymise`` them and move them to one placeholder requester; a requester left with
+    nothing (no ticket, no hold) is deleted. The caller holds the transaction and has
+    left out the tickets a legal hold covers."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("erase_tickets() runs inside the caller's transaction")
+    subject = Subject(None, [], list(ticket_ids), [])
+    counts = Counts()
+    counts.add("tickets", len(ticket_ids))
+    owners = set(Ticket.objects.filter(pk__in=ticket_ids).values_list("requester_id", flat=True))
+    privileged()
+    _forget_released_holds(subject)
+    files = _attachment_files(subject)
+    _raw_emails(subject, counts)
+    _outbox(subject, counts)
+    if mode == "delete":
+        _delete(subject, counts)
+    else:
+        _anonymise(subject, counts)
+        placeholder, _created = Requester.objects.get_or_create(
+            external_id=RETENTION_PLACEHOLDER, provisional_of=None)  # fmt: skip
+        Ticket.objects.filter(pk__in=ticket_ids).update(requester=placeholder)
+        Survey.objects.filter(ticket_id__in=ticket_ids).update(requester=placeholder)
+    held = LegalHold.objects.filter(released_at__isnull=True, requester__isnull=False)
+    orphans = (Requester.objects.filter(pk__in=owners).exclude(tickets__isnull=False)
+               .exclude(pk__in=held.values("requester_id")))  # fmt: skip
+    counts.add("requesters", orphans.delete()[1].get("tickets.Requester", 0))
+    counts.add("files", len(files))
+    transaction.on_commit(lambda: delete_files(files))
+    return counts.values
+
+
 # ------------------------------------------------------------------------ parts
 
 
@@ -208,7 +243,8 @@ def _exports(subject: Subject, counts: Counts) -> list[str]:
     own = ExportJob.objects.filter(source=SUBJECT_EXPORT_SOURCE,
                                    params__requester__in=subject.requester_ids)  # fmt: skip
     gone = list(own.exclude(file_name="").values_list("pk", "file_name"))
-    for job in ExportJob.objects.exclude(file_name="").exclude(source=SUBJECT_EXPORT_SOURCE):
+    others = ExportJob.objects.exclude(file_name="").exclude(source=SUBJECT_EXPORT_SOURCE)
+    for job in others if subject.needles else []:
         if _file_names_anyone(job.file_name, subject.needles):
             gone.append((job.pk, job.file_name))
     # The job and its audit stay (who exported what, when); the file goes.

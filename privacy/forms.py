@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.forms import StyledFormMixin
-from privacy.models import LegalHold, Mode
+from privacy.models import LegalHold, Mode, RetentionPolicy
+from tickets.models import Channel
 
 
 class FindForm(StyledFormMixin, forms.Form):
@@ -47,3 +48,28 @@ class HoldForm(StyledFormMixin, forms.Form):
         if value <= timezone.localdate():
             raise forms.ValidationError(_("The review date must be in the future."))
         return value
+
+
+class RetentionPolicyForm(StyledFormMixin, forms.ModelForm):
+    channel = forms.ChoiceField(label=_("Channel"), required=False,
+                                choices=[("", _("Any channel")), *Channel.choices])  # fmt: skip
+
+    class Meta:
+        model = RetentionPolicy
+        fields = ["name", "queue", "category", "channel", "mode", "days"]
+        help_texts = {"days": _("Counted from the day the ticket was closed.")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["queue"].empty_label = _("Any queue")  # type: ignore[attr-defined]
+        self.fields["days"].min_value = 1  # type: ignore[attr-defined]
+        self.fields["days"].widget.attrs["min"] = 1
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("queue") or data.get("category") or data.get("channel")):
+            raise forms.ValidationError(_("Say which queue, category or channel the policy "
+                                          "covers."))  # fmt: skip
+        if data.get("days") is not None and data["days"] < 1:
+            self.add_error("days", _("At least one day."))
+        return data

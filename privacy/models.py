@@ -160,6 +160,10 @@ class PrivacyEvent(models.Model):
         HOLD_PLACED = "hold_placed", _("Legal hold placed")
         HOLD_RELEASED = "hold_released", _("Legal hold released")
         ACCESS_ALERT = "access_alert", _("Unusual reading")
+        RETENTION_SAVED = "retention_saved", _("Retention policy saved")
+        RETENTION_DRY_RUN = "retention_dry_run", _("Retention policy counted")
+        RETENTION_SWITCHED = "retention_switched", _("Retention policy switched on or off")
+        RETENTION_BATCH = "retention_batch", _("Retention batch run")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
@@ -168,6 +172,8 @@ class PrivacyEvent(models.Model):
                                 blank=True, related_name="events")  # fmt: skip
     hold = models.ForeignKey(LegalHold, on_delete=models.PROTECT, null=True, blank=True,
                              related_name="events")  # fmt: skip
+    policy = models.ForeignKey("RetentionPolicy", on_delete=models.PROTECT, null=True,
+                               blank=True, related_name="events")  # fmt: skip
     detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -228,3 +234,41 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.user_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class RetentionPolicy(models.Model):
+    """Tickets closed more than ``days`` ago, of a queue, a category or a channel (each
+    that is set must match), are deleted or anonymised by the daily run. A policy is
+    switched on only after a dry run has counted what it would reach."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    queue = models.ForeignKey("tickets.Queue", verbose_name=_("queue"), on_delete=models.PROTECT,
+                              null=True, blank=True, related_name="+")  # fmt: skip
+    category = models.CharField(_("category"), max_length=64, blank=True)
+    channel = models.CharField(_("channel"), max_length=16, blank=True)
+    mode = models.CharField(_("what to do"), max_length=16, choices=[
+        (Mode.DELETE, _("Delete the tickets")),
+        (Mode.ANONYMISE, _("Anonymise the tickets"))])  # fmt: skip
+    days = models.PositiveIntegerField(_("days after close"))
+    is_active = models.BooleanField(_("on"), default=False)
+    dry_run_count = models.PositiveIntegerField(null=True, blank=True)
+    dry_run_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")  # fmt: skip
+    created_at = models.DateTimeField(default=timezone.now)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    processed = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("retention policy")
+        verbose_name_plural = _("retention policies")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="privacy_retention_names_what_it_covers",
+                condition=Q(queue__isnull=False) | ~Q(category="") | ~Q(channel=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from core.errors import Conflict, Forbidden, Invalid
 from core.urls import absolute_url
 from exports.services import export_start
-from privacy import erasure
+from privacy import erasure, retention
 from privacy.holds import holds_covering
-from privacy.models import ErasureRequest, LegalHold, Mode, PrivacyEvent
+from privacy.models import ErasureRequest, LegalHold, Mode, PrivacyEvent, RetentionPolicy
 from privacy.permissions import can_handle_privacy
 
 if TYPE_CHECKING:
@@ -43,9 +43,10 @@ def _check(actor: User) -> None:
 
 
 def _event(kind: str, actor: User | None, *, erasure_request: ErasureRequest | None = None,
-           hold: LegalHold | None = None, **detail: object) -> PrivacyEvent:  # fmt: skip
+           hold: LegalHold | None = None, policy: RetentionPolicy | None = None,
+           **detail: object) -> PrivacyEvent:  # fmt: skip
     return PrivacyEvent.objects.create(kind=kind, actor=actor, erasure=erasure_request,
-                                       hold=hold, detail=detail)  # fmt: skip
+                                       hold=hold, policy=policy, detail=detail)  # fmt: skip
 
 
 def grace() -> timedelta:
@@ -219,3 +220,47 @@ def unusual_reading_alert(*, user_id: int, views: int, norm: float, minutes: int
                 automatic="auto-generated",
             )  # fmt: skip
         batch.queue()
+
+
+# -------------------------------------------------------------------- retention
+
+
+@transaction.atomic
+def retention_policy_save(*, actor: User, policy: RetentionPolicy) -> RetentionPolicy:
+    """A new or changed policy is off, and needs a new dry run before it is switched on."""
+    _check(actor)
+    if not (policy.queue_id or policy.category or policy.channel):
+        raise PrivacyError(_("Say which queue, category or channel the policy covers."))
+    policy.is_active = False
+    policy.dry_run_count = None
+    policy.dry_run_at = None
+    if policy.pk is None:
+        policy.created_by = actor
+    policy.save()
+    _event(Kind.RETENTION_SAVED, actor, policy=policy, mode=policy.mode, days=policy.days)
+    return policy
+
+
+@transaction.atomic
+def retention_dry_run(*, actor: User, policy: RetentionPolicy) -> int:
+    _check(actor)
+    count = retention.dry_run(policy)
+    RetentionPolicy.objects.filter(pk=policy.pk).update(dry_run_count=count,
+                                                        dry_run_at=timezone.now())  # fmt: skip
+    _event(Kind.RETENTION_DRY_RUN, actor, policy=policy, count=count)
+    return count
+
+
+@transaction.atomic
+def retention_switch(*, actor: User, policy: RetentionPolicy, on: bool) -> RetentionPolicy:
+    _check(actor)
+    policy = RetentionPolicy.objects.select_for_update().get(pk=policy.pk)
+    if on and (policy.dry_run_at is None
+               or policy.dry_run_at < timezone.now() - timedelta(days=1)):  # fmt: skip
+        raise PrivacyConflict(_("Count what the policy would reach (a dry run, today) before "
+                                "switching it on."))  # fmt: skip
+    policy.is_active = on
+    policy.save(update_fields=["is_active"])
+    _event(Kind.RETENTION_SWITCHED, actor, policy=policy, on=on,
+           dry_run_count=policy.dry_run_count)  # fmt: skip
+    return policy

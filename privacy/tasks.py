@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from privacy import access, services
+from privacy import access, retention, services
 
 
 @shared_task
@@ -18,3 +18,9 @@ def run_erasures() -> dict[str, int]:
 def drain_access_log() -> int:
     """Move the reads the pages recorded into the access log's table."""
     return access.drain()
+
+
+@shared_task
+def run_retention() -> dict[str, int]:
+    """The retention policies that are on, up to the day's cap."""
+    return retention.run()

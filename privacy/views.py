@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
@@ -19,7 +20,7 @@ from core import cursors
 from core.errors import DomainError
 from privacy import forms, redaction, selectors, services
 from privacy.holds import ticket_is_held
-from privacy.models import LegalHold
+from privacy.models import LegalHold, RetentionPolicy
 from privacy.permissions import can_handle_privacy
 from tickets.models import Attachment, Message, Queue, Requester, SavedView, Ticket
 
@@ -232,3 +233,45 @@ def access(request: AuthenticatedRequest) -> HttpResponse:
 
 
 _ACCESS_CURSOR = "privacy.access"
+
+
+# --- retention --------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def retention(request: AuthenticatedRequest, pk: int | None = None) -> HttpResponse:
+    """The retention policies, and one policy's form, dry run and switch."""
+    _privacy_only(request)
+    policy = get_object_or_404(RetentionPolicy, pk=pk) if pk else None
+    form = forms.RetentionPolicyForm(instance=policy)
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        try:
+            if action == "save":
+                form = forms.RetentionPolicyForm(request.POST, instance=policy)
+                if form.is_valid():
+                    draft = form.save(commit=False)
+                    saved = services.retention_policy_save(actor=request.user, policy=draft)
+                    messages.success(request, _("The policy is saved, and off: count what it "
+                                                "would reach, then switch it on."))  # fmt: skip
+                    return redirect("privacy:retention_policy", pk=saved.pk)
+            elif policy is not None and action == "dry_run":
+                count = services.retention_dry_run(actor=request.user, policy=policy)
+                sentence = ngettext("It would reach %(count)s ticket today.",
+                                    "It would reach %(count)s tickets today.", count)  # fmt: skip
+                messages.info(request, sentence % {"count": count})
+                return redirect("privacy:retention_policy", pk=policy.pk)
+            elif policy is not None and action in ("on", "off"):
+                services.retention_switch(actor=request.user, policy=policy, on=action == "on")
+                messages.success(request, _("The policy is on.") if action == "on"
+                                 else _("The policy is off."))  # fmt: skip
+                return redirect("privacy:retention_policy", pk=policy.pk)
+        except DomainError as exc:
+            error = str(exc)
+    return render(request, "privacy/retention.html", {
+        "policy": policy, "form": form, "error": error,
+        "policies": list(RetentionPolicy.objects.select_related("queue")),
+        "batches": list(policy.events.order_by("-created_at")[:20]) if policy else [],
+    }, status=400 if form.errors or error else 200)  # fmt: skip

@@ -11,6 +11,8 @@ PRIVACY_ROUTES = {
     "privacy:holds": ["get", "post"],
     "privacy:hold_release": ["post"],
     "privacy:access": ["get"],
+    "privacy:retention": ["get", "post"],
+    "privacy:retention_policy": ["get", "post"],
 }
 # Redaction, by ticket reference: privacy.redaction.redactable_tickets (leads and admins,
 # the tickets they see); 404 for everyone else on every method (test_redaction.py).

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from privacy.models import ErasureRequest, LegalHold
+from privacy.models import ErasureRequest, LegalHold, RetentionPolicy
 from tests import factories
 from tests.privacy.routes import PRIVACY_ROUTES
 from tests.tickets import factories as tf
@@ -25,12 +25,22 @@ def world(desk, officer):
     hold = LegalHold.objects.create(scope="queue", queue=desk["queues"]["north"],
                                     case_number="LIT-1", owner=officer, reason="x",
                                     review_on=timezone.localdate(), created_by=officer)  # fmt: skip
-    return {**desk, "requester": requester, "ticket": ticket, "erasure": erasure, "hold": hold}
+    policy = RetentionPolicy.objects.create(name="Old", queue=desk["queues"]["atlas"],
+                                            mode="delete", days=30, created_by=officer)  # fmt: skip
+    return {
+        **desk,
+        "requester": requester,
+        "ticket": ticket,
+        "erasure": erasure,
+        "hold": hold,
+        "policy": policy,
+    }
 
 
 def _url(name, world):  # type: ignore[no-untyped-def]
     args = {"privacy:subject": [world["requester"].pk], "privacy:erasure": [world["erasure"].pk],
-            "privacy:hold_release": [world["hold"].pk]}.get(name, [])  # fmt: skip
+            "privacy:hold_release": [world["hold"].pk],
+            "privacy:retention_policy": [world["policy"].pk]}.get(name, [])  # fmt: skip
     return reverse(name, args=args)
 
 
