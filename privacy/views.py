@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -63,7 +64,7 @@ def subject(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                     time_zone=timezone.get_current_timezone_name())  # fmt: skip
                 messages.success(request, _("The export is being made; its link appears on "
                                             "this page when it is ready."))  # fmt: skip
-                return redirect("exports:job", pk=job.pk)
+                return redirect(reverse("exports:list") + f"#export-{job.pk}")
             if action == "erase":
                 form = forms.ErasureForm(request.POST)
                 if form.is_valid():

@@ -197,9 +197,45 @@ def test_every_main_page_has_no_serious_accessibility_violations_in_english_and_
     assert console_errors == [], console_errors
 
 
+def privacy_pages() -> list[tuple[str, str, bool]]:
+    """Privacy's pages as the admin, over a requester of the demo with an erasure request,
+    a hold, a retention policy and a read in the access log."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from privacy import access, services
+    from privacy.models import RetentionPolicy
+
+    admin = User.objects.get(email=ADMIN_EMAIL)
+    ticket = visible_tickets(admin).filter(messages__isnull=False).order_by("id").first()
+    assert ticket is not None
+    erasure = services.erasure_request(actor=admin, requester=ticket.requester, mode="anonymise",
+                                       case_number="DSR-1")  # fmt: skip
+    later = timezone.localdate() + timedelta(days=90)
+    services.hold_place(actor=admin, case_number="LIT-1", owner=admin, reason="Lawsuit",
+                        review_on=later, ticket=ticket)  # fmt: skip
+    policy = services.retention_policy_save(actor=admin, policy=RetentionPolicy(
+        name="Old tickets", queue=ticket.queue, mode="delete", days=730))  # fmt: skip
+    access.record(kind=access.Kind.TICKET_VIEW, user_id=admin.pk, team_id=None,
+                  reference=ticket.reference)  # fmt: skip
+    access.drain()
+    return [
+        ("privacy", f"/privacy/?q={quote(ticket.reference)}", True),
+        ("requester's data", f"/privacy/requesters/{ticket.requester_id}/", True),
+        ("erasure request", f"/privacy/erasures/{erasure.pk}/", True),
+        ("legal holds", "/privacy/holds/", True),
+        ("access log", f"/privacy/access/?person={admin.pk}", True),
+        ("retention", "/privacy/retention/", True),
+        ("retention policy", f"/privacy/retention/{policy.pk}/", True),
+        ("redaction", f"/privacy/tickets/{ticket.reference}/redact/", True),
+    ]
+
+
 def identity_violations(browser, live_server, console_errors) -> list[str]:  # type: ignore[no-untyped-def]
     """Identity's pages, in the same seeded demo: the second step and the security page of
-    an agent with an app, a key and a token, then the access pages as the admin."""
+    an agent with an app, a key and a token, then the access pages and privacy's pages as
+    the admin."""
     person = User.objects.get(email=SECOND_STEP_EMAIL)
     enrolled(person)
     codes = recovery_codes_make(user=person)
@@ -208,6 +244,7 @@ def identity_violations(browser, live_server, console_errors) -> list[str]:  # t
     factories.api_key(person, name="Reporting script")
     # Held at enrolment, the admin would be shown the enrolment page instead of theirs.
     assert not must_enrol(User.objects.get(email=ADMIN_EMAIL)), "the demo admin must enrol"
+    admin_pages = [*IDENTITY_ADMIN_PAGES, *privacy_pages()]
     found = []
     for language, code in zip(LANGUAGES, codes, strict=False):
         context = browser.new_context(base_url=live_server.url, locale=language)
@@ -231,7 +268,7 @@ def identity_violations(browser, live_server, console_errors) -> list[str]:  # t
             # Signed in above: the page needs no further sign-in.
             violations += audit(page, language, [("security", "/accounts/security/", False)])
             context.clear_cookies()
-            violations += audit(page, language, IDENTITY_ADMIN_PAGES, email=ADMIN_EMAIL)
+            violations += audit(page, language, admin_pages, email=ADMIN_EMAIL)
             if violations:
                 ARTIFACTS.mkdir(exist_ok=True)
                 page.screenshot(path=str(ARTIFACTS / f"axe-identity-{language}.png"),
