@@ -11,6 +11,7 @@ import zipfile
 from typing import IO, TYPE_CHECKING, Any
 
 from django.core.files.storage import default_storage
+from django.db.models import Prefetch, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,9 @@ from tickets.models import Attachment, Event, Message, Requester, Ticket
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+# Tickets read (and progress saved) a chunk at a time.
+CHUNK = 100
 
 
 def parse(data: QueryDict) -> Params:
@@ -56,17 +60,17 @@ def write(person: User, params: Params, raw: IO[bytes], progress: Progress) -> i
                 requester_id__in=subject.requester_ids).order_by("pk")],
         }))  # fmt: skip
         done = 0
-        tickets = Ticket.objects.filter(pk__in=subject.ticket_ids).select_related("queue")
-        for ticket in tickets.order_by("created_at", "pk").iterator(200):
-            archive.writestr(f"tickets/{ticket.reference}.json", _json(_ticket(ticket)))
-            for attachment in Attachment.objects.filter(message__ticket=ticket).order_by("pk"):
-                _add_file(
-                    archive,
-                    f"files/{ticket.reference}/{attachment.message_id}-"
-                    f"{attachment.pk}-{attachment.filename}",
-                    attachment,
-                )
-            done += 1
+        ids = list(Ticket.objects.filter(pk__in=subject.ticket_ids)
+                   .order_by("created_at", "pk").values_list("pk", flat=True))  # fmt: skip
+        for start in range(0, len(ids), CHUNK):
+            for ticket in _chunk(ids[start : start + CHUNK]):
+                archive.writestr(f"tickets/{ticket.reference}.json", _json(_ticket(ticket)))
+                for message in ticket.messages.all():
+                    for attachment in message.attachments.all():
+                        name = (f"files/{ticket.reference}/{message.pk}-{attachment.pk}-"
+                                f"{attachment.filename}")  # fmt: skip
+                        _add_file(archive, name, attachment)
+                done += 1
             progress(done, total)
         foreign = Message.objects.filter(pk__in=subject.foreign_message_ids).order_by("pk")
         if foreign:
@@ -75,9 +79,21 @@ def write(person: User, params: Params, raw: IO[bytes], progress: Progress) -> i
     return done
 
 
+def _chunk(ids: list[int]) -> QuerySet[Ticket]:
+    """These tickets with their messages, files, timeline and ratings: five queries."""
+    messages = Message.objects.order_by("created_at", "pk").prefetch_related(
+        Prefetch("attachments", Attachment.objects.order_by("pk")))  # fmt: skip
+    return (Ticket.objects.filter(pk__in=ids).select_related("queue")
+            .order_by("created_at", "pk")
+            .prefetch_related(Prefetch("messages", messages),
+                              Prefetch("events", Event.objects.order_by("created_at", "pk")),
+                              Prefetch("surveys", Survey.objects.order_by("pk"))))  # fmt: skip
+
+
 def _ticket(ticket: Ticket) -> dict[str, Any]:
-    messages = Message.objects.filter(ticket=ticket).order_by("created_at", "pk")
-    timeline = Event.objects.filter(ticket=ticket).order_by("created_at", "pk")
+    """A ticket with its messages, timeline and ratings, as prefetched."""
+    messages = ticket.messages.all()
+    timeline = ticket.events.all()
     return {
         "reference": ticket.reference, "subject": ticket.subject, "status": ticket.status,
         "queue": ticket.queue.name, "channel": ticket.channel, "language": ticket.language,
@@ -87,7 +103,7 @@ def _ticket(ticket: Ticket) -> dict[str, Any]:
         "messages": [_message(m) for m in messages],
         "timeline": [{"kind": e.kind, "at": _when(e.created_at), "before": e.before,
                       "after": e.after} for e in timeline],
-        "ratings": [_rating(s) for s in Survey.objects.filter(ticket=ticket).order_by("pk")],
+        "ratings": [_rating(s) for s in ticket.surveys.all()],  # type: ignore[attr-defined]
     }  # fmt: skip
 
 

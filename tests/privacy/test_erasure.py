@@ -180,3 +180,32 @@ def test_the_export_is_a_zip_of_their_tickets_messages_and_files(person, officer
     with pytest.raises(Forbidden):
         services.subject_export(actor=factories.user(), requester=person["requester"],
                                 language="en", time_zone="UTC")  # fmt: skip
+
+
+def test_only_whole_identifiers_count_as_naming_the_person(desk):
+    from privacy.erasure import names_anyone
+
+    needles = ["ann@example.org", "42", "Ann Lee"]
+    assert names_anyone("Reply to ANN@example.org today", needles)
+    assert names_anyone("user 42 wrote", needles) and names_anyone("Ann Lee said", needles)
+    assert not names_anyone("joann@example.org", needles)
+    assert not names_anyone("ticket 1423, Channel, Ann Leeds", needles)
+
+
+def test_a_short_name_never_costs_someone_elses_export(
+    person, officer, django_capture_on_commit_callbacks
+):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    ann = tf.requester(email="ann@example.org", name="Ann")
+    tf.ticket(person["queues"]["inhouse"], requester_=ann)
+    name = default_storage.save("exports/list.csv", ContentFile(
+        b"Reference,Channel,Requester\nX1,email,joann@example.org\n"))  # fmt: skip
+    other = ExportJob.objects.create(owner=officer, source="tickets.queue", language="en",
+                                     state="done", file_name=name)  # fmt: skip
+    request = services.erasure_request(actor=officer, requester=ann, mode="delete")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.erasure_run_now(actor=officer, request=request)
+    other.refresh_from_db()
+    assert other.file_name == name and default_storage.exists(name)
