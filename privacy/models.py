@@ -95,7 +95,7 @@ class LegalHold(models.Model):
         QUEUE = "queue", _("A queue")
         SAVED_VIEW = "saved_view", _("A saved search")
 
-    scope = models.CharField(_("on"), max_length=16, choices=Scope.choices)
+    scope = models.CharField(_("Covers"), max_length=16, choices=Scope.choices)
     requester = models.ForeignKey("tickets.Requester", on_delete=models.PROTECT, null=True,
                                   blank=True, related_name="+")  # fmt: skip
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, null=True,

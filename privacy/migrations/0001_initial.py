@@ -135,7 +135,7 @@ class Migration(migrations.Migration):
                             ("saved_view", "A saved search"),
                         ],
                         max_length=16,
-                        verbose_name="on",
+                        verbose_name="Covers",
                     ),
                 ),
                 ("case_number", models.CharField(max_length=64, verbose_name="case number")),
