@@ -33,6 +33,7 @@ NAV = {
         "QA reviews",
         "People",
         "Access",
+        "Privacy",
         "Administration",
     ],
 }

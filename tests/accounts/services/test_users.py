@@ -61,7 +61,7 @@ def test_changing_to_the_same_role_writes_nothing():
 def test_role_groups_hold_the_permissions_of_the_role_table():
     lead = Group.objects.get(name="lead")
     assert set(lead.permissions.values_list("codename", flat=True)) == {
-        "view_user", "view_team", "view_vendor",
+        "view_user", "view_team", "view_vendor", "view_redaction", "add_redaction",
     }  # fmt: skip
     assert not Group.objects.get(name="agent").permissions.exists()
 

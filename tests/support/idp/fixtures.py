@@ -88,7 +88,8 @@ def start_provider(directory: Path, timeout: float = 20) -> OIDCProvider:
     ready, log = directory / "issuer.txt", directory / "idp.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.idp.serve", "--token", token,
+            # "--token=…": a token that starts with "-" would read as an option.
+            [sys.executable, "-m", "tests.support.idp.serve", f"--token={token}",
              "--db", str(directory / "idp.sqlite3"), "--ready-file", str(ready)],
             cwd=BASE_DIR, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )  # fmt: skip
