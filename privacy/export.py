@@ -103,7 +103,7 @@ def _ticket(ticket: Ticket) -> dict[str, Any]:
         "messages": [_message(m) for m in messages],
         "timeline": [{"kind": e.kind, "at": _when(e.created_at), "before": e.before,
                       "after": e.after} for e in timeline],
-        "ratings": [_rating(s) for s in ticket.surveys.all()],  # type: ignore[attr-defined]
+        "ratings": [_rating(s) for s in ticket.surveys.all()],
     }  # fmt: skip
 
 
