@@ -304,10 +304,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "privacy.tasks.drain_access_log",
         "schedule": env.float("PRIVACY_ACCESS_DRAIN_SECONDS", default=5.0),
     },
-    # Retention policies: once a day, at night (UTC).
+    # Retention policies: a short run every 10 minutes, up to the day's cap.
     "privacy-run-retention": {
         "task": "privacy.tasks.run_retention",
-        "schedule": crontab(hour=2, minute=30),
+        "schedule": crontab(minute="*/10"),
     },
     "privacy-run-erasures": {
         "task": "privacy.tasks.run_erasures",
@@ -329,6 +329,9 @@ PRIVACY_ACCESS_ALERT_MIN_VIEWS = env.int("PRIVACY_ACCESS_ALERT_MIN_VIEWS", defau
 # Retention (privacy.retention): at most this many tickets a day, in batches of this many.
 PRIVACY_RETENTION_DAILY_CAP = env.int("PRIVACY_RETENTION_DAILY_CAP", default=200_000)
 PRIVACY_RETENTION_BATCH = env.int("PRIVACY_RETENTION_BATCH", default=500)
+# Each run (every 10 minutes) works this long at most, resting between batches.
+PRIVACY_RETENTION_RUN_SECONDS = env.float("PRIVACY_RETENTION_RUN_SECONDS", default=60.0)
+PRIVACY_RETENTION_PAUSE_SECONDS = env.float("PRIVACY_RETENTION_PAUSE_SECONDS", default=3.0)
 PRIVACY_PHONE_REGION = env.str("PRIVACY_PHONE_REGION", default="US")
 PRIVACY_REDACTION_PATTERNS = [pattern for pattern in env.str(
     "PRIVACY_REDACTION_PATTERNS", default="").split("||") if pattern]  # fmt: skip

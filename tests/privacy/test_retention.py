@@ -66,8 +66,10 @@ def test_the_daily_run_deletes_in_batches_up_to_the_cap_oldest_first(old_tickets
     assert [b.detail["counts"]["tickets"] for b in batches.order_by("pk")] == [3, 1]
     for key in ("young", "elsewhere", "open"):
         assert Ticket.objects.filter(pk=old_tickets[key].pk).exists()
-    assert tasks.run_retention() == {policy.name: 1}
-    assert tasks.run_retention() == {}
+    assert tasks.run_retention() == {}  # the day's cap is reached: later runs today rest
+    tomorrow = timezone.now() + timedelta(days=1)
+    assert retention.run(now=tomorrow) == {policy.name: 1}
+    assert retention.run(now=tomorrow) == {}
 
 
 def test_anonymise_keeps_the_tickets_without_their_requester(old_tickets, officer):
@@ -116,3 +118,13 @@ def test_the_policy_page_saves_counts_and_switches(client, old_tickets, officer)
     client.post(page_url, {"action": "on"})
     policy.refresh_from_db()
     assert policy.is_active
+
+
+def test_a_run_stops_after_its_time_and_the_next_run_goes_on(old_tickets, officer, settings):
+    settings.PRIVACY_RETENTION_BATCH = 2
+    policy = _policy(officer, old_tickets["queues"]["north"])
+    services.retention_dry_run(actor=officer, policy=policy)
+    services.retention_switch(actor=officer, policy=policy, on=True)
+    assert retention.run(seconds=0) == {policy.name: 2}  # one batch, then its time is up
+    assert retention.run(seconds=0) == {policy.name: 2}
+    assert retention.run() == {policy.name: 1}
