@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "sops",
     "escalations",
     "exports",
+    "safety",
     "quality",
     "analytics",
     "identity",

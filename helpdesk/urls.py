@@ -53,6 +53,7 @@ urlpatterns = [
     path("analytics/", include("analytics.urls")),
     path("quality/", include("quality.urls")),
     path("privacy/", include("privacy.urls")),
+    path("safety/", include("safety.urls")),
     path("help/", include("tickets.intake.help_urls")),
     # Django's language switcher, which also saves a signed-in person's choice.
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),

@@ -24,7 +24,7 @@ from django.utils import timezone
 from accounts.models import User
 from core import config_cache, cursors
 from tickets import counts as queue_counts
-from tickets import panels
+from tickets import panels, restrictions
 from tickets.models import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
@@ -57,8 +57,16 @@ def visible_queues(user: User) -> QuerySet[Queue]:
     Admins: all. Everyone else: queues granted to their team, or to their
     team's vendor (a vendor grant covers all of that vendor's teams). Leads see
     what their team sees; a vendor's lead also sees every queue granted to any
-    team of that vendor.
+    team of that vendor. A queue a restriction hides from this person (tickets.restrictions:
+    clearance for child safety) is left out, for admins too.
     """
+    queues = _granted_queues(user)
+    hidden = restrictions.hidden_queue_ids(user)
+    return queues.exclude(pk__in=hidden) if hidden else queues
+
+
+def _granted_queues(user: User) -> QuerySet[Queue]:
+    """The queues a person's role and team grant, before the restrictions."""
     queues = Queue.objects.all()
     if not user.is_authenticated or not user.is_active:
         return queues.none()
@@ -76,17 +84,20 @@ def visible_queues(user: User) -> QuerySet[Queue]:
 def visible_queue_list(user: User) -> list[Queue]:
     """visible_queues (id and name only), kept on the user for the request.
 
-    What a person sees depends only on their role and team (read with them on every
-    request), the queues' grants and the teams' vendors; the list for a role and team
-    is cached per process until one of those tables changes (core.config_cache)."""
+    What a person's role and team grant depends only on their role and team (read with
+    them on every request), the queues' grants and the teams' vendors; that list is
+    cached per process until one of those tables changes (core.config_cache). The
+    restrictions, per person, are applied to it afterwards."""
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
         if not user.is_authenticated or not user.is_active:
             cached = []
         else:
             scope = f"visible-queues:{user.is_admin}:{user.is_lead}:{user.team_id}"
-            cached = list(config_cache.cached(scope, lambda: list(
-                visible_queues(user).only("id", "name").order_by("name"))))  # fmt: skip
+            granted = config_cache.cached(scope, lambda: list(
+                _granted_queues(user).only("id", "name").order_by("name")))  # fmt: skip
+            hidden = restrictions.hidden_queue_ids(user)
+            cached = [queue for queue in granted if queue.pk not in hidden]
         setattr(user, _CACHE_ATTR, cached)
     return cached
 
@@ -98,11 +109,13 @@ def visible_queue_ids(user: User) -> list[int]:
 def forget_visible_queues(user: User) -> None:
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
+    restrictions.forget(user)
 
 
 def visible_tickets(user: User) -> QuerySet[Ticket]:
     if user.is_authenticated and user.is_active and user.is_admin:
-        return Ticket.objects.all()
+        hidden = restrictions.hidden_queue_ids(user)
+        return Ticket.objects.exclude(queue_id__in=hidden) if hidden else Ticket.objects.all()
     return Ticket.objects.filter(queue_id__in=visible_queue_ids(user))
 
 
@@ -177,7 +190,8 @@ def active_queue(*, pk: int | None = None, slug: str = "") -> Queue | None:
 
 def can_work_queue(user: User, queue_id: int) -> bool:
     return bool(user.is_authenticated and user.is_active) and (
-        user.is_admin or queue_id in visible_queue_ids(user)
+        (user.is_admin and queue_id not in restrictions.hidden_queue_ids(user))
+        or queue_id in visible_queue_ids(user)
     )
 
 
@@ -520,7 +534,7 @@ def sidebar_counts(user: User) -> dict[str, Any]:
     per_queue = _queue_counts()
     queue_ids = [q.pk for q in visible_queue_list(user)]
     mine = Ticket.objects.filter(assignee=user, status__in=ACTIVE_STATUSES)
-    if not user.is_admin:
+    if not user.is_admin or restrictions.hidden_queue_ids(user):
         mine = mine.filter(queue_id__in=queue_ids)
     counts: dict[str, Any] = {"mine": mine.count(), "unassigned": 0, "pending": 0, "all": 0,
                               "solved": 0, "queues": {}}  # fmt: skip

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.http import FileResponse, Http404, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from accounts.models import User
 from accounts.selectors import visible_teams, visible_users, visible_vendors
 from core.errors import DomainError
 from tickets import bulk as bulk_actions
-from tickets import panels, presence, presenters, selectors, services
+from tickets import panels, presence, presenters, selectors, services, shields
 from tickets import timeline as timeline_words
 from tickets.forms import (
     BULK_STATUSES,
@@ -383,6 +383,7 @@ def ticket_page_context(request: AuthenticatedRequest, ticket: Ticket,
         **panels.page_context(page),
         "ticket": ticket,
         "conversation": conversation,
+        "shield": shields.for_ticket(request, ticket),
         # The reply form names the newest message on screen (a newer one is shown first).
         "seen_message": max((m.pk for m in conversation), default=0),
         "new_messages": new_messages or [],
@@ -639,11 +640,16 @@ def presence_ping(request: AuthenticatedRequest, reference: str) -> HttpResponse
 
 @login_required
 @require_GET
-def attachment(request: AuthenticatedRequest, pk: int) -> FileResponse:
+def attachment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(
         Attachment.objects.select_related("message"),
         pk=pk, message__ticket__in=selectors.visible_tickets(request.user),
     )  # fmt: skip
+    if not shields.original_allowed(request, item):
+        return HttpResponseForbidden(
+            _("This file is shown protected: reveal it from the ticket page."),
+            content_type="text/plain; charset=utf-8",
+        )
     # Never let a browser render uploaded HTML/SVG/JS in our origin.
     inline = item.content_type in SAFE_INLINE_TYPES and request.GET.get("inline") == "1"
     response = FileResponse(

@@ -17,14 +17,14 @@ from typing import Any
 import nh3
 from django.contrib.postgres.search import SearchVector
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Value
+from django.db.models import QuerySet, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import bidi, config_cache
-from tickets import attachments, events, hooks, outbox, selectors
+from tickets import attachments, events, hooks, next_rules, outbox, selectors
 from tickets.events import EventKind
 from tickets.models import (
     WORKABLE_STATUSES,
@@ -767,25 +767,38 @@ def ticket_claim_next(*, agent: User) -> Ticket | None:
     """Assign the agent the most urgent unassigned ticket they may work and speak.
 
     ``FOR UPDATE SKIP LOCKED``: agents pressing "next" at the same moment each
-    lock a different row instead of queueing on the same one.
+    lock a different row instead of queueing on the same one. The apps' rules
+    (tickets.next_rules) may skip queues for this agent, or ask that some be taken only
+    when nothing else waits (a second query, then, when the first finds nothing).
     """
     queue_ids = selectors.visible_queue_ids(agent)
-    if not queue_ids and not agent.is_admin:
+    if not queue_ids:
         return None
+    rule = next_rules.for_agent(agent)
+    if rule.skip:
+        queue_ids = [pk for pk in queue_ids if pk not in rule.skip]
     candidates = Ticket.objects.filter(assignee__isnull=True, status__in=WORKABLE_STATUSES)
-    if not agent.is_admin:
-        candidates = candidates.filter(queue_id__in=queue_ids)
     if agent.languages:
         candidates = candidates.filter(language__in=[*agent.languages, ""])
-    ticket = (
-        candidates.order_by(urgency().asc(), "priority", "created_at", "id")
+    ticket = None
+    if rule.later:
+        first = [pk for pk in queue_ids if pk not in rule.later]
+        ticket = _most_urgent(candidates, first) if first else None
+    if ticket is None:
+        ticket = _most_urgent(candidates, queue_ids) if queue_ids else None
+    if ticket is None:
+        return None
+    return ticket_assign(actor=agent, ticket=ticket, assignee=agent)
+
+
+def _most_urgent(candidates: QuerySet[Ticket], queue_ids: list[int]) -> Ticket | None:
+    return (
+        candidates.filter(queue_id__in=queue_ids)
+        .order_by(urgency().asc(), "priority", "created_at", "id")
         .select_for_update(skip_locked=True, of=("self",))
         .only("id", "queue_id", "status", "assignee_id")
         .first()
     )
-    if ticket is None:
-        return None
-    return ticket_assign(actor=agent, ticket=ticket, assignee=agent)
 
 
 # -------------------------------------------------------------- timers

@@ -29,7 +29,9 @@ def names(queues):
     ],
 )
 def test_visible_queues_follow_team_and_vendor_grants(desk, person, expected):
-    assert names(selectors.visible_queues(desk["people"][person])) == expected
+    # Among the desk's queues (migrations add others: safety's report queues).
+    desks = [queue.pk for queue in desk["queues"].values()]
+    assert names(selectors.visible_queues(desk["people"][person]).filter(pk__in=desks)) == expected
 
 
 def test_a_vendor_agent_gets_404_for_another_vendors_ticket(desk):
