@@ -1,0 +1,1 @@
+"""Route kinds of this part (see tests/safety/routes.py)."""
