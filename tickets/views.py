@@ -640,7 +640,7 @@ def presence_ping(request: AuthenticatedRequest, reference: str) -> HttpResponse
 
 @login_required
 @require_GET
-def attachment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def attachment(request: AuthenticatedRequest, pk: int) -> HttpResponse | FileResponse:
     item = get_object_or_404(
         Attachment.objects.select_related("message"),
         pk=pk, message__ticket__in=selectors.visible_tickets(request.user),
