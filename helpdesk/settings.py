@@ -215,6 +215,7 @@ CELERY_TASK_ROUTES = {
     "tickets.tasks.sweep_sla": {"queue": "timers"},
     "escalations.tasks.sweep_pages": {"queue": "timers"},
     "exports.tasks.sweep_exports": {"queue": "timers"},
+    "safety.tasks.sweep_derivatives": {"queue": "timers"},
 }
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -314,7 +315,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "privacy.tasks.run_erasures",
         "schedule": env.float("PRIVACY_SWEEP_SECONDS", default=600.0),
     },
+    # Protected previews a lost task left pending (a broker down when the file came).
+    "safety-sweep-derivatives": {
+        "task": "safety.tasks.sweep_derivatives",
+        "schedule": 300.0,
+    },
 }
+# Trust & safety: where a decision on a reported item is sent for the affected account
+# (the signed webhook "safety.decision"; none when empty), and the window of exposure
+# that counts toward the caps (a rolling "shift" of this many hours).
+SAFETY_WEBHOOK_URL = env.str("SAFETY_WEBHOOK_URL", default="")
+SAFETY_WEBHOOK_SECRET = env.str("SAFETY_WEBHOOK_SECRET", default="")
+SAFETY_SHIFT_HOURS = env.int("SAFETY_SHIFT_HOURS", default=9)
 # How long an erasure request waits before it runs (cancellable until then).
 PRIVACY_ERASURE_GRACE_DAYS = env.int("PRIVACY_ERASURE_GRACE_DAYS", default=30)
 # Redaction suggestions: the region phone numbers are read in when the requester's is not

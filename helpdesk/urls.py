@@ -64,6 +64,7 @@ urlpatterns = [
     path("api/v1/email/inbound", email_webhook.inbound_email, name="email-inbound"),
     path("api/v1/", include("tickets.api.urls")),
     path("api/v1/", include("quality.api_urls")),
+    path("api/v1/", include("safety.api_urls")),
     path(
         "api/schema/",
         SpectacularAPIView.as_view(permission_classes=[SignedInUnlessDebug]),

@@ -374,7 +374,7 @@ class Exposure(models.Model):
     attachment = models.ForeignKey("tickets.Attachment", on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")  # fmt: skip
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    token = models.CharField(max_length=32, unique=True, default=secrets.token_hex)
+    token = models.CharField(max_length=64, unique=True, default=secrets.token_hex)
     revealed_at = models.DateTimeField(default=timezone.now)
     seconds = models.PositiveIntegerField(default=0)
     # Revealed past the hard cap by a lead's override.

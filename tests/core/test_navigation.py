@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 # The header each role saw at 75e8664 (the last commit with one list), CSRF token blanked,
 # with the entries apps registered since (the quality app's Ratings and QA reviews, and
-# identity's Access and privacy's Privacy for admins).
+# identity's Access and privacy's Privacy for admins, safety's Reports and Wellbeing).
 HEADERS = Path(__file__).parent / "headers"
 
 
@@ -43,14 +43,17 @@ def test_each_role_sees_the_header_it_saw_before_the_apps_registered_their_entri
     ("role", "expected"),
     [
         (Role.AGENT, [("ratings", "Ratings", "/quality/ratings/"),
-                      ("reviews", "QA reviews", "/quality/reviews/")]),
+                      ("reviews", "QA reviews", "/quality/reviews/"),
+                      ("wellbeing", "Wellbeing", "/safety/wellbeing/")]),
         (Role.LEAD, [("dashboard", "Dashboard", "/analytics/"),
                      ("ratings", "Ratings", "/quality/ratings/"),
                      ("reviews", "QA reviews", "/quality/reviews/"),
+                     ("wellbeing", "Wellbeing", "/safety/wellbeing/"),
                      ("people", "People", "/accounts/people/")]),
         (Role.ADMIN, [("dashboard", "Dashboard", "/analytics/"),
                       ("ratings", "Ratings", "/quality/ratings/"),
                       ("reviews", "QA reviews", "/quality/reviews/"),
+                      ("wellbeing", "Wellbeing", "/safety/wellbeing/"),
                       ("people", "People", "/accounts/people/"),
                       ("access", "Access", "/accounts/access/log/"),
                       ("privacy", "Privacy", "/privacy/"),
@@ -58,7 +61,8 @@ def test_each_role_sees_the_header_it_saw_before_the_apps_registered_their_entri
     ],
 )  # fmt: skip
 def test_the_entries_are_in_order_and_follow_the_role(role, expected):
-    everyone = [("home", "Home", "/"), ("queue", "Queue", "/tickets/"), ("sops", "SOPs", "/sops/"),
+    everyone = [("home", "Home", "/"), ("queue", "Queue", "/tickets/"),
+                ("safety-reports", "Reports", "/safety/reports/"), ("sops", "SOPs", "/sops/"),
                 ("escalations", "Escalations", "/escalations/"),
                 ("incidents", "Incidents", "/escalations/incidents/")]  # fmt: skip
     items = navigation.nav_items(factories.user(role=role))
@@ -93,7 +97,7 @@ def test_a_registered_entry_shows_for_those_it_is_for_with_its_badge(registry, c
         return 3
 
     registry.register(registry.NavEntry(
-        key="reviews", label="Reviews", url_name="tickets:search", order=150,
+        key="reviews", label="Reviews", url_name="tickets:search", order=101,
         visible_to=lambda user: user.role == Role.LEAD, badge=waiting))  # fmt: skip
     lead = factories.user(role=Role.LEAD)
     client.force_login(lead)

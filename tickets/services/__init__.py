@@ -8,6 +8,7 @@ from tickets.services.tickets import (
     TRANSITIONS,
     macro_apply,
     macro_render,
+    message_attach,
     requester_get_or_create,
     sanitize_html,
     ticket_add_tags,
@@ -35,7 +36,7 @@ from tickets.sla.services import (
 
 __all__ = [
     "MAX_BODY_CHARS", "MAX_TAGS", "TRANSITIONS", "TicketConflict", "TicketError",
-    "macro_apply", "macro_render", "requester_get_or_create", "sanitize_html",
+    "macro_apply", "macro_render", "message_attach", "requester_get_or_create", "sanitize_html",
     "sla_config_changed", "sla_policy_for", "sla_recompute", "sla_sweep",
     "ticket_add_tags", "ticket_assign", "ticket_change_status", "ticket_claim_next",
     "ticket_create", "ticket_link", "ticket_merge", "ticket_move_queue", "ticket_reply",

@@ -501,6 +501,12 @@ def ticket_update_properties(
 # ----------------------------------------------------------------- messages
 
 
+def message_attach(*, message: Message, files: Iterable) -> None:
+    """Attach uploads to a message (an intake channel of another app: safety's reports),
+    each checked (size, count, a type sniffed from the bytes); TicketError otherwise."""
+    _attach(message, files)
+
+
 def _attach(message: Message, files: Iterable) -> None:
     files = list(files)
     if len(files) > attachments.MAX_FILES_PER_MESSAGE:

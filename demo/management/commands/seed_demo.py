@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from analytics import backfill
 from demo import data as demo_data
+from demo import safety as demo_safety
 from demo import seed as demo
 from demo import tickets as demo_tickets
 from demo.arrivals import DEMO_SPIKE
@@ -81,6 +82,10 @@ class Command(BaseCommand):
             self.stdout.write("Added demo escalations and an incident.")
         if demo.seed_report_example():
             self.stdout.write("Added a weekly scheduled report for the demo lead.")
+        if added := demo_safety.seed_safety_examples():
+            self.stdout.write(
+                f"Added {added} trust & safety reports (the demo lead is cleared for child safety)."
+            )
         if first_set:
             # Before the rebuild, which counts them (they are written past the hooks too).
             surveys = demo.seed_survey_examples()

@@ -71,7 +71,8 @@ TABLE_BEFORE = {
 }
 # How many permissions each group held at 75e8664 after a migrate.
 GROUP_SIZES_BEFORE = {"agent": 0, "lead": 3, "admin": 86}
-# What apps added since, each in its own roles.py: the quality app's (surveys, reviews).
+# What apps added since, each in its own roles.py: quality's (surveys, reviews), privacy's
+# and safety's.
 ADDED_SINCE = {
     Role.ADMIN: {
         "quality": {"survey": ("view",), "surveysettings": ("view",), "qualityevent": ("view",),
@@ -79,13 +80,18 @@ ADDED_SINCE = {
         "privacy": {"erasurerequest": ("view", "add", "change", "handle"),
                     "legalhold": ("view", "add", "change"), "privacyevent": ("view",),
                     "redaction": ("view", "add")},
+        "safety": {"harmcategory": ("view", "add", "change"), "protection": ("view", "change"),
+                   "maskword": ("view", "add", "delete"), "clearance": ("view", "add", "delete"),
+                   "capoverride": ("view", "add"), "optout": ("view", "change"),
+                   "safetyevent": ("view",)},
     },
-    Role.LEAD: {"privacy": {"redaction": ("view", "add")}},
+    Role.LEAD: {"privacy": {"redaction": ("view", "add")},
+                "safety": {"capoverride": ("view", "add"), "optout": ("view", "change")}},
 }  # fmt: skip
 TABLE_NOW = copy.deepcopy(TABLE_BEFORE)
 for _role, _apps in ADDED_SINCE.items():
     TABLE_NOW[_role].update(_apps)
-GROUP_SIZES_NOW = {"agent": 0, "lead": 3 + 2, "admin": 86 + 6 + 10}
+GROUP_SIZES_NOW = {"agent": 0, "lead": 3 + 2 + 4, "admin": 86 + 6 + 10 + 16}
 
 
 def _held(role: str) -> set[str]:
