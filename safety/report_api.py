@@ -30,7 +30,7 @@ class _AppView(APIView):
 
 
 class InAppReportApi(_AppView):
-    class InputSerializer(serializers.Serializer):
+    class SafetyReportInputSerializer(serializers.Serializer):
         user_id = serializers.CharField(max_length=128, required=False, allow_blank=True,
                                         default="")  # fmt: skip
         item_type = serializers.ChoiceField(choices=ItemType.values)
@@ -53,13 +53,15 @@ class InAppReportApi(_AppView):
                                          default="")  # fmt: skip
         good_faith = serializers.BooleanField()
 
-    class OutputSerializer(serializers.Serializer):
+    class SafetyReportOutputSerializer(serializers.Serializer):
         reference = serializers.CharField()
         case = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    @extend_schema(
+        request=SafetyReportInputSerializer, responses={201: SafetyReportOutputSerializer}
+    )
     def post(self, request: AppRequest) -> Response:
-        data = self.InputSerializer(data=request.data)
+        data = self.SafetyReportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         notice = reports.ReportInput(
@@ -80,7 +82,7 @@ class InAppReportApi(_AppView):
 
 
 class InAppAppealApi(_AppView):
-    class InputSerializer(serializers.Serializer):
+    class SafetyAppealInputSerializer(serializers.Serializer):
         case = serializers.CharField(max_length=16)
         account_id = serializers.CharField(max_length=200)
         explanation = serializers.CharField(max_length=reports.EXPLANATION_MAX)
@@ -89,14 +91,16 @@ class InAppAppealApi(_AppView):
         language = serializers.CharField(max_length=16, required=False, allow_blank=True,
                                          default="")  # fmt: skip
 
-    class OutputSerializer(serializers.Serializer):
+    class SafetyAppealOutputSerializer(serializers.Serializer):
         reference = serializers.CharField()
         case = serializers.CharField()
         state = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    @extend_schema(
+        request=SafetyAppealInputSerializer, responses={201: SafetyAppealOutputSerializer}
+    )
     def post(self, request: AppRequest) -> Response:
-        data = self.InputSerializer(data=request.data)
+        data = self.SafetyAppealInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         try:
