@@ -4,7 +4,7 @@ its pages and services, which write the audit)."""
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdminMixin
-from safety.models import Case, HarmCategory, SafetyEvent
+from safety.models import HarmCategory, SafetyEvent
 
 
 @admin.register(HarmCategory)
@@ -14,13 +14,6 @@ class HarmCategoryAdmin(admin.ModelAdmin):
                     "is_active"]  # fmt: skip
     list_filter = ["sensitive", "graphic", "requires_clearance", "is_active"]
     ordering = ["order", "name"]
-
-
-@admin.register(Case)
-class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["reference", "item_type", "category", "state", "reports_count", "created_at"]
-    list_filter = ["state", "category"]
-    raw_id_fields = ["ticket"]
 
 
 @admin.register(SafetyEvent)

@@ -153,11 +153,14 @@ def make_many(attachment_ids: Iterable[int]) -> dict[str, int]:
     return made
 
 
-def pending_for(*, ticket_id: int | None = None, message_id: int | None = None) -> list[int]:
-    """Mark the attachments of a ticket (or one message) that have no derivative yet as
-    PENDING, and return their ids (for the task)."""
+def pending_for(*, ticket_id: int | None = None, message_id: int | None = None,
+                attachment_id: int | None = None) -> list[int]:  # fmt: skip
+    """Mark the attachments of a ticket (or one message, or one file) that have no
+    derivative yet as PENDING, and return their ids (for the task)."""
     attachments = Attachment.objects.filter(safety_derivative__isnull=True)
-    if message_id is not None:
+    if attachment_id is not None:
+        attachments = attachments.filter(pk=attachment_id)
+    elif message_id is not None:
         attachments = attachments.filter(message_id=message_id)
     elif ticket_id is not None:
         attachments = attachments.filter(message__ticket_id=ticket_id)

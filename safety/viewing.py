@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -42,14 +43,14 @@ from safety.models import (
     TicketEventKind,
     TicketMark,
 )
-from tickets import events, hooks, panels, remote_images, shields
-from tickets.models import Ticket
+from tickets import events, panels, remote_images, shields
+from tickets.models import Attachment, Ticket
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from accounts.models import User
-    from tickets.models import Attachment, Message
+    from tickets.models import Message
 
 logger = logging.getLogger(__name__)
 
@@ -466,13 +467,17 @@ def shield_for(request: HttpRequest, ticket: Ticket) -> shields.Shield | None:
 # ---------------------------------------------------------------- derivatives
 
 
-def hand_over(*, ticket_id: int | None = None, message_id: int | None = None) -> None:
+def hand_over(*, ticket_id: int | None = None, message_id: int | None = None,
+              attachment_id: int | None = None) -> None:  # fmt: skip
     """After commit: the new files' derivatives to a worker (the sweep asks again when
     the broker is down)."""
     from safety import derivatives
     from safety.tasks import derive_attachments
 
-    ids = derivatives.pending_for(ticket_id=ticket_id, message_id=message_id)
+    if attachment_id is not None:
+        ids = derivatives.pending_for(attachment_id=attachment_id)
+    else:
+        ids = derivatives.pending_for(ticket_id=ticket_id, message_id=message_id)
     if not ids:
         return
     try:
@@ -481,12 +486,11 @@ def hand_over(*, ticket_id: int | None = None, message_id: int | None = None) ->
         logger.warning("Previews for %s not handed over", ids, exc_info=True)
 
 
-def on_ticket_created(event: hooks.TicketCreated) -> None:
-    transaction.on_commit(partial(hand_over, ticket_id=event.ticket.pk))
-
-
-def on_message_added(event: hooks.MessageAdded) -> None:
-    transaction.on_commit(partial(hand_over, message_id=event.message.pk))
+def on_attachment_saved(sender: Any, instance: Attachment, created: bool, **kwargs: Any) -> None:
+    """A new file, from any intake path (some attach after the ticket hooks have run):
+    its preview is asked for after commit. A message without files costs nothing."""
+    if created:
+        transaction.on_commit(partial(hand_over, attachment_id=instance.pk))
 
 
 # ---------------------------------------------------------------------- panel
@@ -506,8 +510,8 @@ def ticket_panel(page: panels.PanelPage) -> dict[str, Any]:
 def connect() -> None:
     shields.register("safety", shield_for)
     shields.register_original_guard("safety", original_guard)
-    hooks.ticket_created.connect(on_ticket_created)
-    hooks.message_added.connect(on_message_added)
+    post_save.connect(on_attachment_saved, sender=Attachment,
+                      dispatch_uid="safety-attachment-preview")  # fmt: skip
     panels.register(
         panels.TicketPanel(
             name="safety-viewing",

@@ -132,7 +132,7 @@ def test_the_statement_of_reasons_reaches_the_notifier_in_spanish(page, reports_
     (mail,) = [m for m in smtp.messages if m["To"] == "lucia@example.es"]
     body = mail.get_body(preferencelist=("plain",)).get_content()
     assert "Nuestra decisión y sus motivos" in mail["Subject"]
-    for part in (report.case.reference, "Contenido eliminado", "Discurso de odio",
+    for part in (report.case.reference, "Contenido retirado", "Discurso de odio",
                  "The post calls for violence.", "se detectó por medios automatizados",
                  "Recurso interno", "resolución extrajudicial", "tribunales"):  # fmt: skip
         assert part in body, part

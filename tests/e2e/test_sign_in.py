@@ -8,15 +8,27 @@ from tests.e2e.conftest import sign_in
 LEAD_NAV = [
     "Home",
     "Queue",
+    "Reports",
     "SOPs",
     "Escalations",
     "Incidents",
     "Dashboard",
     "Ratings",
     "QA reviews",
+    "Wellbeing",
     "People",
 ]
-AGENT_NAV = ["Home", "Queue", "SOPs", "Escalations", "Incidents", "Ratings", "QA reviews"]
+AGENT_NAV = [
+    "Home",
+    "Queue",
+    "Reports",
+    "SOPs",
+    "Escalations",
+    "Incidents",
+    "Ratings",
+    "QA reviews",
+    "Wellbeing",
+]
 NAV = {
     "agent@example.com": AGENT_NAV,
     "northwind.agent@example.com": AGENT_NAV,
@@ -25,12 +37,14 @@ NAV = {
     "admin@example.com": [
         "Home",
         "Queue",
+        "Reports",
         "SOPs",
         "Escalations",
         "Incidents",
         "Dashboard",
         "Ratings",
         "QA reviews",
+        "Wellbeing",
         "People",
         "Access",
         "Privacy",

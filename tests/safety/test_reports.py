@@ -170,7 +170,7 @@ def test_the_notifier_gets_a_receipt_with_the_reference_in_their_language(report
     mail = Notification.objects.get(kind=reports.RECEIPT_KIND)
     assert mail.recipient == "ana@example.org"
     assert report.reference in mail.subject and report.reference in mail.body
-    assert "Hemos recibido su denuncia" in mail.body and "Discurso de odio" in mail.body
+    assert "Hemos recibido tu notificación" in mail.body and "Discurso de odio" in mail.body
 
 
 # -------------------------------------------------------------------- decisions
@@ -215,7 +215,7 @@ def test_every_notifier_gets_the_statement_of_reasons_in_their_own_language(repo
     mails = {m.recipient: m for m in Notification.objects.filter(kind=reports.STATEMENT_KIND)}
     assert set(mails) == {"ana@example.org", "ben@example.org"}
     spanish = mails["ana@example.org"].body
-    for part in (first.case.reference, "Contenido eliminado", "Discurso de odio",
+    for part in (first.case.reference, "Contenido retirado", "Discurso de odio",
                  "The post calls for violence against a group.",
                  "el contenido se detectó por medios automatizados",
                  "La decisión la tomó una persona", "Recurso interno",

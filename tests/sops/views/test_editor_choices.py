@@ -41,7 +41,9 @@ def test_the_new_sop_form_offers_only_queues_and_vendors_the_editor_may_see(
 ):  # fmt: skip
     client.force_login(desk["people"][key])
     body = client.get("/sops/new/").content.decode()
-    assert _labels(body, "queues") == queues
+    # Among the desk's queues: migrations add others (safety's report queues; child
+    # safety's is hidden from anyone not cleared, admins included).
+    assert _labels(body, "queues") - {"Trust &amp; safety reports"} == queues
     assert _labels(body, "vendors") == vendors
 
 
