@@ -173,6 +173,9 @@ class Life:
         self.high_profile, self.tags = high_profile, list(tags)
         self.names = names
         self.sweep_phase, self.sweep_delay = sweep_phase, sweep_delay
+        # A sweep found not to have run before an action runs after it: its random delay
+        # is drawn again on the next call, and must not put it back before that action.
+        self.swept_after: datetime | None = None
         self.status = Status.NEW.value
         self.assignee: int | None = None
         self.created_at: datetime | None = None
@@ -277,7 +280,10 @@ class Life:
             if len(due) > 1:
                 due.sort(key=lambda c: cast(datetime, c.next_check_at))
             now = self._sweep_time(cast(datetime, due[0].next_check_at))
+            if self.swept_after is not None and now < self.swept_after:
+                now = self.swept_after
             if now >= until:
+                self.swept_after = until
                 return
             raised = False
             for clock in due:
