@@ -14,12 +14,14 @@ class SafetyConfig(AppConfig):
         from safety.models import TicketEventKind
         from safety.roles import ROLE_PERMISSIONS
         from safety.timeline import SENTENCES
-        from tickets import events, restrictions, timeline
+        from tickets import events, hooks, restrictions, timeline
 
         events.register_kinds(TicketEventKind)
         timeline.register_sentences(SENTENCES)
         register_role_permissions(ROLE_PERMISSIONS)
         restrictions.register("safety-clearance", clearance.hidden_queues_for)
+        hooks.ticket_created.connect(clearance.on_ticket_created)
+        hooks.queue_changed.connect(clearance.on_queue_changed)
         reports.connect()
         viewing.connect()
         exposure.connect()

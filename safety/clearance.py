@@ -11,11 +11,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from core import config_cache
+from core.errors import Conflict
+from safety import categories
+from tickets import hooks
 
 if TYPE_CHECKING:
     from accounts.models import User
+    from safety.models import HarmCategory
+    from tickets.models import Ticket
 
 
 def _load() -> tuple[frozenset[int], frozenset[int]]:
@@ -51,3 +57,49 @@ def hidden_queues_for(user: User) -> frozenset[int]:
     if not restricted or user.pk in cleared:
         return frozenset()
     return restricted
+
+
+# ------------------------------------------------- keeping cleared tickets in place
+
+
+class ClearanceConflict(Conflict):
+    """A ticket of a category that needs clearance asked to leave its cleared queue."""
+
+
+def _needing_clearance(ticket: Ticket) -> HarmCategory | None:
+    category = categories.for_ticket(ticket)
+    return category if category is not None and category.requires_clearance else None
+
+
+def on_ticket_created(event: hooks.TicketCreated) -> None:
+    """A ticket that arrives in a category needing clearance (a routing rule, a form or
+    the API set it) goes to that category's queue, whatever queue it was sent to: it is
+    never visible to the uncleared for a moment. The lookup is cached: no query unless
+    it moves."""
+    ticket = event.ticket
+    category = categories.by_key().get(ticket.category) if ticket.category else None
+    if category is None or not category.requires_clearance:
+        return
+    queue = category.queue
+    if queue is not None and ticket.queue_id != queue.pk:
+        from tickets.services import ticket_move_queue
+
+        ticket_move_queue(actor=None, ticket=ticket, queue=queue)
+
+
+def on_queue_changed(event: hooks.QueueChanged) -> None:
+    """A ticket leaves a cleared queue only when its category no longer needs clearance
+    (marked with another one first): a cleared specialist cannot put child-safety content
+    where everyone sees it by moving it."""
+    restricted = restricted_queue_ids()
+    if event.old not in restricted or event.new in restricted:
+        return
+    category = _needing_clearance(event.ticket)
+    if category is not None:
+        raise ClearanceConflict(
+            _(
+                "A %(category)s ticket stays in a queue only cleared people work. Mark it "
+                "with another category first if it is not %(category)s."
+            )
+            % {"category": category.name}
+        )

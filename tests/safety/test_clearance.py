@@ -100,3 +100,40 @@ def test_granting_and_revoking_clearance_is_audited_and_admin_only(child_ticket)
         exposure.revoke_clearance(admin=admin, user=agent)
     kinds = list(SafetyEvent.objects.filter(subject=agent).values_list("kind", flat=True))
     assert sorted(kinds) == ["clearance_granted", "clearance_revoked"]
+
+
+@pytest.mark.django_db
+def test_a_ticket_created_in_a_cleared_category_goes_to_its_queue_wherever_it_was_sent(
+    child_ticket, client
+):
+    # A routing rule, a form or the API names the category; the ticket was sent elsewhere.
+    general = child_ticket["queues"]["inhouse"]
+    ticket = tf.ticket(general, subject="Routed by a rule", category="child-safety")
+    ticket.refresh_from_db()
+    assert ticket.queue == child_ticket["queue"]
+    client.force_login(child_ticket["people"]["inhouse_agent"])
+    assert client.get(reverse("tickets:detail", args=[ticket.reference])).status_code == 404
+    # Any other category stays where it was sent.
+    other = tf.ticket(general, subject="Spam", category="spam-scams")
+    other.refresh_from_db()
+    assert other.queue == general
+
+
+@pytest.mark.django_db
+def test_a_cleared_ticket_leaves_its_queue_only_once_marked_with_another_category(child_ticket):
+    from safety import viewing
+    from safety.categories import by_key
+    from safety.clearance import ClearanceConflict
+    from tickets.services import ticket_move_queue
+
+    admin, general = child_ticket["people"]["admin"], child_ticket["queues"]["inhouse"]
+    exposure.grant_clearance(admin=admin, user=admin, note="Specialist")
+    ticket = tf.ticket(general, subject="Found in a queue", category="child-safety")
+    with pytest.raises(ClearanceConflict):
+        ticket_move_queue(actor=admin, ticket=ticket, queue=general)
+    ticket.refresh_from_db()
+    assert ticket.queue == child_ticket["queue"]
+    viewing.ticket_mark(actor=admin, ticket=ticket, category=by_key()["adult-nudity"])
+    ticket_move_queue(actor=admin, ticket=ticket, queue=general)
+    ticket.refresh_from_db()
+    assert ticket.queue == general
