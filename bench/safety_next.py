@@ -2,11 +2,11 @@
 """ "Next ticket" with trust & safety's exposure rule: the same measurement as bench/queue.py
 (N agents pressing "next ticket" at once, 25 presses each), twice on the same tickets:
 
-1. without graphic queues (no graphic category routes to a queue: the rule answers
-   None without touching Redis, as before the feature);
-2. with graphic queues and graphic work waiting, half the agents in a cool-down, so the
-   rule reads Redis on every press and interleaves (a second query when the first
-   finds nothing).
+1. without graphic categories (the rule answers None without touching Redis, as before
+   the feature);
+2. with the taxonomy's graphic categories and graphic work waiting, half the agents in a
+   cool-down, so the rule reads Redis on every press, skips or interleaves graphic
+   tickets by category (a second query when the first finds nothing).
 
 Prints both p95s and their ratio (issue 18: within 10%).
 
@@ -72,7 +72,7 @@ for n in range({agents}):
                              role=Role.AGENT, languages=["en", "es", "pt", "fr", "de", "ar", "ja",
                              "ru"], password="{password}")
 """
-# Graphic categories route to a queue (``on``) or to none (``off``); the cool-downs.
+# The taxonomy's graphic categories (``on``) or none (``off``); the cool-downs.
 TOGGLE = """
 from datetime import timedelta
 from django.core.cache import cache
@@ -80,10 +80,9 @@ from django.utils import timezone
 from accounts.models import User
 from safety import exposure
 from safety.models import HarmCategory
-from tickets.models import Queue
-reports = Queue.objects.get(slug="safety-reports")
-HarmCategory.objects.filter(graphic=True, requires_clearance=False).update(
-    queue=reports if "{mode}" == "on" else None)
+from safety.taxonomy import CATEGORIES
+graphic = [row[0] for row in CATEGORIES if row[5]]
+HarmCategory.objects.filter(key__in=graphic).update(graphic="{mode}" == "on")
 for n, user in enumerate(User.objects.filter(email__startswith="bench.safety").order_by("pk")):
     for part in ("cooldown", "last-graphic", "opt-outs"):
         cache.delete(exposure._key(user.pk, part))

@@ -33,10 +33,11 @@ def by_id() -> dict[int, HarmCategory]:
     return {category.pk: category for category in all_categories()}
 
 
-def graphic_queue_ids() -> frozenset[int]:
-    """Queues whose work is graphic: those graphic categories route their reports to
-    (next ticket interleaves them with other work and skips them in a cool-down)."""
-    return frozenset(c.queue_id for c in all_categories() if c.graphic and c.queue_id)
+def graphic_keys() -> frozenset[str]:
+    """The graphic categories' keys: a ticket whose category is one of them is graphic
+    work for "next ticket" (interleaved with other work, skipped in a cool-down), whatever
+    queue it shares with other reports."""
+    return frozenset(c.key for c in all_categories() if c.graphic)
 
 
 def for_ticket(ticket: Ticket, *, mark: TicketMark | None | bool = True) -> HarmCategory | None:

@@ -290,38 +290,37 @@ def _store_opt_outs(agent_id: int) -> None:
 
 
 def exposure_rule(agent: User) -> next_rules.NextRule | None:
-    """The next-ticket rule: one cache round trip, no query (the taxonomy is cached)."""
-    graphic = categories.graphic_queue_ids()
+    """The next-ticket rule: one cache round trip, no query (the taxonomy is cached).
+    It works on tickets' categories, not queues: graphic and other reports share the
+    reports queue, and a cool-down or an opt-out leaves the rest of its work open."""
+    graphic = categories.graphic_keys()
     if not graphic:
         return None
     keys = [_key(agent.pk, "cooldown"), _key(agent.pk, "last-graphic"), _key(agent.pk, "opt-outs")]
     state = cache.get_many(keys)
-    skip: set[int] = set()
+    skip: set[str] = set()
     until = state.get(keys[0])
     if until is not None and float(until) > timezone.now().timestamp():
         skip |= graphic
     opted = state.get(keys[2]) or ()
     if opted:
         known = categories.by_id()
-        for pk in opted:
-            queue_id = known[pk].queue_id if pk in known else None
-            if queue_id is not None:
-                skip.add(queue_id)
+        skip |= {known[pk].key for pk in opted if pk in known}
     later = graphic if state.get(keys[1]) else frozenset()
     if not skip and not later:
         return None
-    return next_rules.NextRule(skip=frozenset(skip), later=frozenset(later))
+    return next_rules.NextRule(skip_categories=frozenset(skip), later_categories=later)
 
 
 def on_assigned(event: hooks.Assigned) -> None:
     """Remember, after commit, whether the agent's last ticket was graphic."""
     if event.new is None:
         return
-    graphic = categories.graphic_queue_ids()
+    graphic = categories.graphic_keys()
     if not graphic:
         return
     agent_id = event.new
-    was_graphic = event.ticket.queue_id in graphic
+    was_graphic = event.ticket.category in graphic
 
     def remember() -> None:
         key = _key(agent_id, "last-graphic")

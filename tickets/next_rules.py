@@ -1,9 +1,12 @@
 """Rules the apps above add to "next ticket" (``services.ticket_claim_next``).
 
 A rule looks at the agent and answers with queues to ``skip`` (never handed out to them
-now) and queues to take ``later`` (only when nothing else they may work is waiting).
-Trust & safety registers one: after a graphic ticket the next is a non-graphic one when
-there is one, and past a soft exposure cap graphic queues are skipped for a cool-down::
+now) and queues to take ``later`` (only when nothing else they may work is waiting), and
+the same for tickets' categories (contact reasons: ``skip_categories``,
+``later_categories``), for work that shares a queue with other work. Trust & safety
+registers one: after a graphic ticket the next is a non-graphic one when there is one,
+past a soft exposure cap graphic categories are skipped for a cool-down, and a category
+an agent opted out of is skipped::
 
     next_rules.register("safety-exposure", exposure_rule)
 
@@ -24,6 +27,12 @@ if TYPE_CHECKING:
 class NextRule:
     skip: frozenset[int] = frozenset()
     later: frozenset[int] = frozenset()
+    skip_categories: frozenset[str] = frozenset()
+    later_categories: frozenset[str] = frozenset()
+
+    @property
+    def has_later(self) -> bool:
+        return bool(self.later or self.later_categories)
 
 
 NOTHING = NextRule()
@@ -43,11 +52,20 @@ def for_agent(agent: User) -> NextRule:
     """Every rule's answer, together."""
     skip: set[int] = set()
     later: set[int] = set()
+    skip_categories: set[str] = set()
+    later_categories: set[str] = set()
     for rule in _rules.values():
         answer = rule(agent)
         if answer is not None:
             skip |= answer.skip
             later |= answer.later
-    if not skip and not later:
+            skip_categories |= answer.skip_categories
+            later_categories |= answer.later_categories
+    if not (skip or later or skip_categories or later_categories):
         return NOTHING
-    return NextRule(skip=frozenset(skip), later=frozenset(later - skip))
+    return NextRule(
+        skip=frozenset(skip),
+        later=frozenset(later - skip),
+        skip_categories=frozenset(skip_categories),
+        later_categories=frozenset(later_categories - skip_categories),
+    )

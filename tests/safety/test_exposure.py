@@ -136,8 +136,11 @@ def test_only_the_agents_own_lead_or_an_admin_overrides(safety_desk):
 # ----------------------------------------------------------------------- next ticket
 
 
-def _ticket(queue, subject, priority):  # type: ignore[no-untyped-def]
-    return tf.ticket(queue, subject=subject, priority=priority)
+def _ticket(queue, subject, priority, category=""):  # type: ignore[no-untyped-def]
+    return tf.ticket(queue, subject=subject, priority=priority, category=category)
+
+
+GRAPHIC = "graphic-violence"
 
 
 @pytest.mark.django_db
@@ -145,8 +148,8 @@ def test_next_ticket_never_gives_two_graphic_tickets_in_a_row(
     safety_desk, django_capture_on_commit_callbacks
 ):
     agent = safety_desk["agent"]
-    g1 = _ticket(safety_desk["reports"], "graphic 1", 1)
-    g2 = _ticket(safety_desk["reports"], "graphic 2", 1)
+    g1 = _ticket(safety_desk["reports"], "graphic 1", 1, GRAPHIC)
+    g2 = _ticket(safety_desk["reports"], "graphic 2", 1, GRAPHIC)
     plain = _ticket(safety_desk["queues"]["inhouse"], "plain", 4)
     claimed = []
     for _ in range(3):
@@ -160,7 +163,7 @@ def test_in_a_cooldown_next_ticket_gives_only_other_work(
     safety_desk, django_capture_on_commit_callbacks
 ):
     agent, category = safety_desk["agent"], safety_desk["category"]
-    _ticket(safety_desk["reports"], "graphic", 1)
+    _ticket(safety_desk["reports"], "graphic", 1, GRAPHIC)
     _reveal(safety_desk, 2)
     with django_capture_on_commit_callbacks(execute=True):
         assert exposure.after_reveal(agent, category) is not None
@@ -170,11 +173,27 @@ def test_in_a_cooldown_next_ticket_gives_only_other_work(
 
 
 @pytest.mark.django_db
-def test_an_approved_opt_out_skips_the_categorys_queue_until_withdrawn(
+def test_a_cooldown_leaves_the_other_reports_of_the_shared_queue_open(
+    safety_desk, django_capture_on_commit_callbacks
+):
+    agent, category = safety_desk["agent"], safety_desk["category"]
+    graphic = _ticket(safety_desk["reports"], "graphic", 1, GRAPHIC)
+    spam = _ticket(safety_desk["reports"], "spam report", 4, "spam-scams")
+    _reveal(safety_desk, 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert exposure.after_reveal(agent, category) is not None
+    assert services.ticket_claim_next(agent=agent) == spam
+    assert services.ticket_claim_next(agent=agent) is None
+    graphic.refresh_from_db()
+    assert graphic.assignee is None
+
+
+@pytest.mark.django_db
+def test_an_approved_opt_out_skips_the_categorys_tickets_until_withdrawn(
     safety_desk, django_capture_on_commit_callbacks
 ):
     agent, lead, category = safety_desk["agent"], safety_desk["lead"], safety_desk["category"]
-    _ticket(safety_desk["reports"], "graphic", 1)
+    _ticket(safety_desk["reports"], "graphic", 1, GRAPHIC)
     opt_out = exposure.request_opt_out(agent=agent, category=category, reason="Personal")
     with pytest.raises(exposure.ExposureConflict):
         exposure.request_opt_out(agent=agent, category=category, reason="again")
@@ -195,7 +214,7 @@ def test_an_approved_opt_out_skips_the_categorys_queue_until_withdrawn(
 @pytest.mark.django_db
 def test_a_refused_opt_out_changes_nothing(safety_desk, django_capture_on_commit_callbacks):
     agent, lead, category = safety_desk["agent"], safety_desk["lead"], safety_desk["category"]
-    _ticket(safety_desk["reports"], "graphic", 1)
+    _ticket(safety_desk["reports"], "graphic", 1, GRAPHIC)
     opt_out = exposure.request_opt_out(agent=agent, category=category, reason="")
     with django_capture_on_commit_callbacks(execute=True):
         exposure.decide_opt_out(lead=lead, opt_out_id=opt_out.pk, approve=False)
@@ -218,7 +237,7 @@ def test_opt_outs_lost_from_redis_are_rebuilt_after_the_next_assignment(
     with django_capture_on_commit_callbacks(execute=True):
         services.ticket_claim_next(agent=agent)
     rule = exposure.exposure_rule(agent)
-    assert rule is not None and safety_desk["reports"].pk in rule.skip
+    assert rule is not None and GRAPHIC in rule.skip_categories
     cache.clear()
     assert exposure.exposure_rule(agent) is None
 
@@ -240,15 +259,15 @@ def test_the_rule_costs_one_cache_read_and_no_query(
     counting = _CountingCache(exposure.cache)
     monkeypatch.setattr(exposure, "cache", counting)
     with config_cache.read_only_request():
-        assert categories.graphic_queue_ids()  # the per-request version read, once
+        assert categories.graphic_keys()  # the per-request version read, once
         with django_assert_num_queries(0):
             exposure.exposure_rule(agent)
     assert counting.calls == 1
 
 
 @pytest.mark.django_db
-def test_without_graphic_queues_the_rule_does_not_touch_redis(safety_desk, monkeypatch):
-    HarmCategory.objects.filter(graphic=True).update(queue=None)
+def test_without_graphic_categories_the_rule_does_not_touch_redis(safety_desk, monkeypatch):
+    HarmCategory.objects.filter(graphic=True).update(graphic=False)
     counting = _CountingCache(exposure.cache)
     monkeypatch.setattr(exposure, "cache", counting)
     assert exposure.exposure_rule(safety_desk["agent"]) is None

@@ -786,10 +786,15 @@ def ticket_claim_next(*, agent: User) -> Ticket | None:
     candidates = Ticket.objects.filter(assignee__isnull=True, status__in=WORKABLE_STATUSES)
     if agent.languages:
         candidates = candidates.filter(language__in=[*agent.languages, ""])
+    if rule.skip_categories:
+        candidates = candidates.exclude(category__in=rule.skip_categories)
     ticket = None
-    if rule.later:
+    if rule.has_later:
         first = [pk for pk in queue_ids if pk not in rule.later]
-        ticket = _most_urgent(candidates, first) if first else None
+        if rule.later_categories:
+            ticket = _most_urgent(candidates.exclude(category__in=rule.later_categories), first)
+        else:
+            ticket = _most_urgent(candidates, first) if first else None
     if ticket is None:
         ticket = _most_urgent(candidates, queue_ids) if queue_ids else None
     if ticket is None:
