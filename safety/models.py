@@ -116,7 +116,7 @@ class ItemType(models.TextChoices):
     ACCOUNT = "account", _("Account")
     POST = "post", _("Post")
     VIDEO = "video", _("Video")
-    COMMENT = "comment", _("Comment")
+    COMMENT = "comment", pgettext_lazy("reported item", "Comment")
     MESSAGE = "message", pgettext_lazy("reported item", "Message")
     LIVESTREAM = "livestream", _("Livestream")
 
@@ -408,7 +408,7 @@ class OptOut(models.Model):
     """An agent's request not to be given one category's work, decided by a lead."""
 
     class State(models.TextChoices):
-        REQUESTED = "requested", _("Asked")
+        REQUESTED = "requested", pgettext_lazy("opt-out", "Asked")
         APPROVED = "approved", _("Approved")
         REFUSED = "refused", _("Refused")
         WITHDRAWN = "withdrawn", _("Withdrawn")

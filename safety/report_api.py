@@ -7,11 +7,13 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from safety import reports
 from safety.models import ItemType, Report
+from tickets.attachments import MAX_FILES_PER_MESSAGE
 from tickets.intake.inapp_api import AppKeyAuthentication, AppRateThrottle, AppRequest, IsAppClient
 
 
@@ -30,6 +32,10 @@ class _AppView(APIView):
 
 
 class InAppReportApi(_AppView):
+    # JSON, or multipart/form-data when the notice carries evidence files (``files``,
+    # repeated; each checked like a ticket's attachments: size, count, sniffed type).
+    parser_classes = [JSONParser, MultiPartParser]
+
     class SafetyReportInputSerializer(serializers.Serializer):
         user_id = serializers.CharField(max_length=128, required=False, allow_blank=True,
                                         default="")  # fmt: skip
@@ -52,6 +58,8 @@ class InAppReportApi(_AppView):
         language = serializers.CharField(max_length=16, required=False, allow_blank=True,
                                          default="")  # fmt: skip
         good_faith = serializers.BooleanField()
+        files = serializers.ListField(child=serializers.FileField(), required=False,
+                                      default=list, max_length=MAX_FILES_PER_MESSAGE)  # fmt: skip
 
     class SafetyReportOutputSerializer(serializers.Serializer):
         reference = serializers.CharField()
@@ -74,7 +82,7 @@ class InAppReportApi(_AppView):
             good_faith=values["good_faith"],
         )  # fmt: skip
         try:
-            report = reports.report_submit(data=notice)
+            report = reports.report_submit(data=notice, files=values["files"])
         except reports.ReportError as exc:
             raise _refused(exc) from exc
         return Response({"reference": report.reference, "case": report.case.reference},

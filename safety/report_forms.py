@@ -104,6 +104,15 @@ class AppealForm(StyledFormMixin, forms.Form):
                                required=False)  # fmt: skip
 
 
+class NotifierAppealForm(StyledFormMixin, forms.Form):
+    explanation = forms.CharField(label=_("Why should the decision change?"), max_length=20_000,
+                                  widget=forms.Textarea(attrs={"rows": 6}))  # fmt: skip
+    # A honeypot, as on the report form.
+    website = forms.CharField(required=False, label=_("Leave this empty"),
+                              widget=forms.TextInput(attrs={"tabindex": "-1",
+                                                            "autocomplete": "off"}))  # fmt: skip
+
+
 class AppealDecisionForm(StyledFormMixin, forms.Form):
     result = forms.ChoiceField(label=_("Result"), widget=forms.RadioSelect, choices=[
         ("upheld", pgettext_lazy("appeal result", "Upheld: the decision stands")),

@@ -7,6 +7,7 @@ from safety import report_views
 urlpatterns = [
     path("report/", report_views.public_report, name="report_public"),
     path("report/sent/<str:token>/", report_views.report_sent, name="report_sent"),
+    path("appeal/<str:token>/", report_views.notifier_appeal, name="notifier_appeal"),
     path("reports/", report_views.case_list, name="reports"),
     path("reports/new/", report_views.report_new, name="report_new"),
     path("t/<str:reference>/decide/", report_views.case_decide, name="case_decide"),

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -28,6 +29,7 @@ from safety.report_forms import (
     AppealForm,
     CaseFilterForm,
     DecisionForm,
+    NotifierAppealForm,
     ReportForm,
     add_service_error,
 )
@@ -98,6 +100,42 @@ def report_sent(request: HttpRequest, token: str) -> HttpResponse:
     reference, emailed = value if isinstance(value, list) else ("", False)
     return render(request, "safety/reports/sent.html",
                   {"reference": reference, "emailed": emailed})  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+def notifier_appeal(request: HttpRequest, token: str) -> HttpResponse:
+    """A notifier's appeal, through the link in their statement of reasons (no sign-in):
+    the page is in the statement's language; a forged or expired link is 404."""
+    named = reports.notifier_appeal_from(token)
+    if named is None:
+        raise Http404
+    language = named.language or get_language() or "en"
+    with translation.override(language):
+        form = NotifierAppealForm(request.POST or None)
+        status, appeal = 200, None
+        if request.method == "POST":
+            limited = is_ratelimited(request, group="help-center", key="ip",
+                                     rate=settings.HELP_CENTER_RATE, increment=True)  # fmt: skip
+            if limited:
+                form.is_valid()
+                form.add_error(None, _("Too many requests from your address. Please try "
+                                       "again in a few minutes."))  # fmt: skip
+                status = 429
+            elif form.is_valid() and not form.cleaned_data["website"]:
+                try:
+                    appeal = reports.notifier_appeal_submit(
+                        token=token, explanation=form.cleaned_data["explanation"]
+                    )
+                except reports.ReportError as exc:
+                    add_service_error(form, exc)
+                    status = exc.status
+            else:
+                status = 400
+        decision = named.decision
+        context = {"form": form, "appeal": appeal, "case": decision.case,
+                   "outcome": decision.get_outcome_display(),
+                   "ground": decision.ground.name_in(language)}  # fmt: skip
+        return render(request, "safety/reports/notifier_appeal.html", context, status=status)
 
 
 @login_required

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import IntegrityError, transaction
@@ -276,6 +277,12 @@ def _place(data: ReportInput, category: HarmCategory, key: str, requester: Reque
                                                actor)  # fmt: skip
                     return case, message, False
                 _escalate(case, category)
+                account_id = data.account_id.strip()[:200]
+                if account_id and not case.account_id:
+                    # A later report (the platform's app, say) names the account a web
+                    # notifier could not: the decision's webhook and appeals need it.
+                    case.account_id = account_id
+                    case.save(update_fields=["account_id"])
                 return case, _join_case(case, requester, body, data.channel), True
         except IntegrityError:
             if attempt:
@@ -422,8 +429,10 @@ def _announce(
                      "item": _item_label(case), "appeal_days": APPEAL_DAYS,
                      "outcome_label": Outcome(decision.outcome).label,
                      "ground_name": decision.ground.name_in(language),
-                     "ground_description": decision.ground.description,
-                     "is_appeal": decision.appeal_id is not None},
+                     "is_appeal": decision.appeal_id is not None,
+                     "appeal_url": absolute_url("safety:notifier_appeal",
+                                                notifier_appeal_token(decision, email,
+                                                                      language))},
         )  # fmt: skip
     url = settings.SAFETY_WEBHOOK_URL
     if url and webhook:
@@ -490,6 +499,66 @@ def appeal_submit(*, case_reference: str, account_id: str, explanation: str, ema
         raise ReportNotFound(_("No such case."), "case")
     if actor is None and (not case.account_id or case.account_id != account_id.strip()):
         raise ReportNotFound(_("No such case."), "case")
+    return _open_appeal(case, account_id=account_id.strip()[:200] or case.account_id,
+                        explanation=explanation, email=email, language=language,
+                        actor=actor)  # fmt: skip
+
+
+APPEAL_SALT = "safety.notifier-appeal"
+
+
+def notifier_appeal_token(decision: Decision, email: str, language: str) -> str:
+    """The signed part of the link in a statement of reasons: the notifier's own way to
+    appeal the decision it announces (no account, no key)."""
+    return signing.dumps([decision.pk, email.lower(), language], salt=APPEAL_SALT)
+
+
+@dataclass(frozen=True)
+class NotifierAppeal:
+    decision: Decision
+    email: str
+    language: str
+
+
+def notifier_appeal_from(token: str) -> NotifierAppeal | None:
+    """The decision and notifier a link names, or None (forged, or older than the time to
+    appeal plus a day)."""
+    try:
+        pk, email, language = signing.loads(
+            token, salt=APPEAL_SALT, max_age=timedelta(days=APPEAL_DAYS + 1)
+        )
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    decision = (
+        Decision.objects.select_related("case", "ground", "case__ticket").filter(pk=pk).first()
+    )
+    if decision is None:
+        return None
+    return NotifierAppeal(decision, email, language)
+
+
+@transaction.atomic
+def notifier_appeal_submit(*, token: str, explanation: str) -> Appeal:
+    """A notifier's appeal through the link in their statement of reasons: against the
+    decision that statement announced, while it is still the case's latest."""
+    named = notifier_appeal_from(token)
+    if named is None:
+        raise ReportNotFound(_("No such case."), "case")
+    case = report_selectors.case_by_reference_locked(named.decision.case.reference)
+    if case is None:
+        raise ReportNotFound(_("No such case."), "case")
+    latest = report_selectors.latest_decision(case)
+    if latest is None or latest.pk != named.decision.pk:
+        raise ReportConflict(_("This decision has been reviewed since; the newer statement "
+                               "of reasons has its own link."))  # fmt: skip
+    return _open_appeal(case, account_id="", explanation=explanation, email=named.email,
+                        language=named.language, actor=None)  # fmt: skip
+
+
+def _open_appeal(case: Case, *, account_id: str, explanation: str, email: str, language: str,
+                 actor: User | None) -> Appeal:  # fmt: skip
+    """The checks every appeal passes, then the appeal: to a reviewer other than the one
+    who decided, the ticket reopened and assigned to them."""
     explanation = explanation.strip()
     if not explanation or len(explanation) > EXPLANATION_MAX or "\x00" in explanation:
         raise ReportError(_("Explain why the decision should change."), "explanation")
@@ -510,8 +579,7 @@ def appeal_submit(*, case_reference: str, account_id: str, explanation: str, ema
         raise ReportConflict(_("This case's ticket is closed; an agent must open a new one."))
     reviewer = pick_reviewer(case, decider_id=against.decided_by_id)
     appeal = Appeal.objects.create(
-        against=against, account_id=account_id.strip()[:200] or case.account_id,
-        explanation=explanation, email=email,
+        against=against, account_id=account_id, explanation=explanation, email=email,
         language=supported_language(language) if language else "", reviewer=reviewer,
     )  # fmt: skip
     case.state = Case.State.APPEALED

@@ -87,6 +87,7 @@ def main_pages(user: User) -> list[tuple[str, str, bool]]:
     return [
         ("sign-in", "/accounts/sign-in/", False),
         ("help-center form", "/help/", False),
+        ("report form", "/safety/report/", False),
         ("requester's page", requester_page, False),
         ("home", "/", True),
         ("queue", "/tickets/?view=all", True),
@@ -116,6 +117,11 @@ def main_pages(user: User) -> list[tuple[str, str, bool]]:
         ("scorecards", "/quality/scorecards/", True),
         ("scorecard editor", f"/quality/scorecards/{review.version.scorecard_id}/", True),
         ("calibration", "/quality/calibration/", True),
+        ("trust & safety reports", "/safety/reports/", True),
+        ("new report", "/safety/reports/new/", True),
+        ("wellbeing", "/safety/wellbeing/", True),
+        ("exposure of the lead's people", "/safety/wellbeing/people/", True),
+        ("protection settings", "/safety/protection/", True),
     ]
 
 
@@ -129,6 +135,23 @@ def rating_page(language: str) -> tuple[str, str, bool]:
         assert survey is not None, "the demo has no sent survey"
         Survey.objects.filter(pk=survey.pk).update(language=language)
     return ("requester's rating page", "/" + rating_url(survey).split("/", 3)[3], True)
+
+
+def appeal_page(language: str) -> tuple[str, str, bool]:
+    """A notifier's appeal page (the link in a statement of reasons), in its language: a
+    report decided for it (the demo has no reports)."""
+    from safety import reports
+
+    report = reports.report_submit(data=reports.ReportInput(
+        channel="web", item_type="post", item_url=f"https://social.example/p/axe-{language}",
+        category="spam-scams", explanation="Spam links.", good_faith=True,
+        notifier_name="Axe", notifier_email="axe@example.org",
+        notifier_language=language))  # fmt: skip
+    admin = User.objects.get(email="admin@example.com")
+    decision = reports.case_decide(actor=admin, case=report.case, outcome="content_removed",
+                                   ground="spam-scams", facts="Spam links.")  # fmt: skip
+    token = reports.notifier_appeal_token(decision, "axe@example.org", language)
+    return ("notifier's appeal page", f"/safety/appeal/{token}/", True)
 
 
 def sign_in_any_language(page, email: str, password: str = "helpdesk-demo") -> None:  # noqa: S107
@@ -184,7 +207,8 @@ def test_every_main_page_has_no_serious_accessibility_violations_in_english_and_
         page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
         page.on("pageerror", lambda exc: console_errors.append(str(exc)))
         try:
-            violations = audit(page, language, [*pages, rating_page(language)])
+            extra = [rating_page(language), appeal_page(language)]
+            violations = audit(page, language, [*pages, *extra])
             if violations:
                 ARTIFACTS.mkdir(exist_ok=True)
                 page.screenshot(path=str(ARTIFACTS / f"axe-{language}.png"), full_page=True)

@@ -6,6 +6,7 @@ PUBLIC = {"safety:report_public": ["get", "post"]}
 # and appeal API, by the app's key (tests/safety/test_reports_api.py).
 TOKEN_ROUTES = {
     "safety:report_sent": ["get"],
+    "safety:notifier_appeal": ["get", "post"],
     "api-safety-reports": ["post"],
     "api-safety-appeals": ["post"],
 }

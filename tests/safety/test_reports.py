@@ -77,6 +77,15 @@ def test_reports_about_the_same_item_are_grouped_whatever_the_url_spelling(repor
     assert Case.objects.count() == 1
 
 
+def test_a_later_report_names_the_account_the_first_could_not(reporting):
+    first = submit()
+    assert first.case.account_id == ""
+    submit(channel=Report.Channel.API, account_id="acct-42", notifier_email="app@example.org")
+    submit(channel=Report.Channel.API, account_id="acct-other", notifier_email="b@example.org")
+    case = Case.objects.get(pk=first.case_id)
+    assert case.account_id == "acct-42" and case.reports_count == 3
+
+
 def test_a_decided_item_gets_a_new_case(reporting):
     first = submit()
     decided(first.case, reporting["people"]["inhouse_agent"])

@@ -3,6 +3,9 @@ form, the case panel and its forms, query counts, and the API's answers."""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -76,6 +79,52 @@ def test_a_forged_sent_token_is_404(client):
 
 
 # ------------------------------------------------------------------- agents
+
+
+# ------------------------------------------------------------ notifier's appeal
+
+
+def _appeal_link(mail: Notification) -> str:
+    found = re.search(r"https?://\S+/safety/appeal/[^/\s]+/", mail.body)
+    assert found, mail.body
+    return urlsplit(found.group(0)).path
+
+
+def test_a_notifier_appeals_through_the_link_in_their_statement(reporting, client):
+    report = submit(notifier_language="es")
+    decider = reporting["people"]["inhouse_agent"]
+    decided(report.case, decider)
+    mail = Notification.objects.get(kind=reports.STATEMENT_KIND)
+    link = _appeal_link(mail)
+    page = client.get(link)
+    body = page.content.decode()
+    assert page.status_code == 200 and "Recurrir una decisión" in body, body
+    assert report.case.reference in body and "Discurso de odio" in body
+    assert client.post(link, {"explanation": ""}).status_code == 400
+    sent = client.post(link, {"explanation": "No llamaba a la violencia."})
+    assert sent.status_code == 200 and 'data-testid="appeal-sent"' in sent.content.decode()
+    appeal = Appeal.objects.get()
+    assert appeal.email == "ana@example.org" and appeal.language == "es"
+    assert appeal.reviewer is not None and appeal.reviewer != decider
+    again = client.post(link, {"explanation": "Otra vez."})
+    assert again.status_code == 409 and Appeal.objects.count() == 1
+
+
+def test_a_notifiers_link_is_404_when_forged_and_409_once_the_decision_is_reviewed(
+    reporting, client
+):
+    report = submit()
+    agent = reporting["people"]["inhouse_agent"]
+    decided(report.case, agent)
+    link = _appeal_link(Notification.objects.get(kind=reports.STATEMENT_KIND))
+    assert client.get(link[:-3] + "xx/").status_code == 404
+    assert client.post(link[:-3] + "xx/", {"explanation": "x"}).status_code == 404
+    client.post(link, {"explanation": "It was news reporting."})
+    appeal = Appeal.objects.get()
+    reports.appeal_decide(actor=appeal.reviewer, appeal=appeal, upheld=False,
+                          outcome="no_action", facts="News reporting is allowed.")  # fmt: skip
+    stale = client.post(link, {"explanation": "Again."})
+    assert stale.status_code == 409 and Appeal.objects.count() == 1
 
 
 def test_an_agent_enters_a_report(reporting, client):
@@ -226,6 +275,30 @@ def test_the_api_takes_a_report_and_groups_a_second(reporting, client):
     report = Report.objects.get(reference=first.json()["reference"])
     assert report.channel == Report.Channel.API and report.notifier_user_id == "u-77"
     assert report.case.reports_count == 2 and report.case.item_key == "video:v-9"
+
+
+def test_the_api_takes_evidence_files_as_multipart(reporting, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tickets.models import Attachment
+
+    headers = {"HTTP_AUTHORIZATION": f"AppKey {reporting['app_key']}"}
+    files = [SimpleUploadedFile("shot.txt", b"evidence one", content_type="text/plain"),
+             SimpleUploadedFile("log.txt", b"evidence two", content_type="text/plain")]  # fmt: skip
+    links = ["https://ev.example/1", "https://ev.example/2"]
+    form = {**API_REPORT, "good_faith": "true", "evidence_links": links, "files": files}
+    response = client.post(reverse("api-safety-reports"), form, **headers)
+    assert response.status_code == 201, response.content
+    report = Report.objects.get(reference=response.json()["reference"])
+    assert report.evidence_links == ["https://ev.example/1", "https://ev.example/2"]
+    attached = Attachment.objects.filter(message=report.message)
+    names = set(attached.values_list("filename", flat=True))
+    assert names == {"shot.txt", "log.txt"}
+    too_many = {**form, "files": [SimpleUploadedFile(f"f{n}.txt", b"x", content_type="text/plain")
+                                  for n in range(11)]}  # fmt: skip
+    refused = client.post(reverse("api-safety-reports"), too_many, **headers)
+    assert refused.status_code == 400 and "files" in refused.json()
+    assert Report.objects.count() == 1
 
 
 @pytest.mark.parametrize(("change", "field"), [
