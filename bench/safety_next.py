@@ -173,7 +173,7 @@ def main() -> None:
                 claims[mode] += statuses
         manage(env, "shell", "-c", RELEASE + TOGGLE.format(mode="on"))
     off, on = percentiles(figures["off"]), percentiles(figures["on"])
-    print(row(f"next ticket, no graphic queues ({args.agents})", off))
+    print(row(f"next ticket, no graphic categories ({args.agents})", off))
     print(row(f"next ticket, safety rule ({args.agents})", on))
     ratio = on["p95"] / off["p95"] if off["p95"] else 0.0
     print(f"{'p95 with the rule / without':<38} {ratio:.2f} (statuses "

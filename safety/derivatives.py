@@ -4,9 +4,10 @@ video's first frame (PyAV, with its own FFmpeg), made by a task when the file ar
 An image is decoded reduced (JPEG's DCT scaling through ``Image.draft``, then
 ``thumbnail``'s reduce) to at most ``MAX_SIDE`` pixels, turned as its EXIF orientation
 says, made greyscale and blurred with a radius of a twentieth of its longer side: shapes
-and colours stay, faces, text and detail do not. Anything else (a PDF, an SVG, a file
-that does not decode) gets no preview: state NONE or FAILED, and the reveal path still
-shows the original on request."""
+and colours stay, faces, text and detail do not. A greyscale copy without the blur is
+kept beside it for people whose protection level is "Greyscale". Anything else (a PDF,
+an SVG, a file that does not decode) gets no preview: state NONE or FAILED, and the
+reveal path still shows the original on request."""
 
 from __future__ import annotations
 
@@ -40,9 +41,10 @@ class NoPreview(Exception):
 
 @dataclass(frozen=True)
 class Rendered:
-    data: bytes
+    data: bytes  # blurred and greyscale
     width: int
     height: int
+    grey: bytes = b""  # greyscale only (the "Greyscale" protection level)
 
 
 def kind_of(content_type: str) -> str:
@@ -82,9 +84,10 @@ def protect(image: Image.Image) -> Rendered:
     grey = image.convert("L")
     radius = max(grey.size) / 20
     blurred = grey.filter(ImageFilter.GaussianBlur(radius))
-    out = io.BytesIO()
+    out, grey_out = io.BytesIO(), io.BytesIO()
     blurred.save(out, "JPEG", quality=70, optimize=False)
-    return Rendered(out.getvalue(), blurred.width, blurred.height)
+    grey.save(grey_out, "JPEG", quality=70, optimize=False)
+    return Rendered(out.getvalue(), blurred.width, blurred.height, grey_out.getvalue())
 
 
 def render_image(stream: IO[bytes]) -> Rendered:
@@ -137,10 +140,13 @@ def make(attachment: Attachment) -> Derivative:
         derivative.save(update_fields=["state"])
         return derivative
     derivative.file.save(f"{attachment.pk}.jpg", ContentFile(rendered.data), save=False)
+    if rendered.grey:
+        derivative.grey_file.save(f"{attachment.pk}-grey.jpg", ContentFile(rendered.grey),
+                                  save=False)  # fmt: skip
     derivative.width, derivative.height = rendered.width, rendered.height
     derivative.made_in_ms = round((time.perf_counter() - started) * 1000)
     derivative.state = Derivative.State.READY
-    derivative.save(update_fields=["file", "width", "height", "made_in_ms", "state"])
+    derivative.save(update_fields=["file", "grey_file", "width", "height", "made_in_ms", "state"])
     return derivative
 
 

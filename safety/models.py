@@ -325,6 +325,9 @@ class Derivative(models.Model):
                                       related_name="safety_derivative")  # fmt: skip
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
     file = models.FileField(upload_to="protected/%Y/%m/", max_length=255, blank=True)
+    # The same, greyscale but not blurred: for people whose protection level is
+    # "Greyscale" (empty for previews made before it; they get the blurred one).
+    grey_file = models.FileField(upload_to="protected/%Y/%m/", max_length=255, blank=True)
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     made_in_ms = models.PositiveIntegerField(null=True, blank=True)

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.http import AuthenticatedRequest
 from core.errors import DomainError
 from safety import derivatives, exposure, viewing
-from safety.models import Derivative, MaskWord
+from safety.models import Derivative, Level, MaskWord
 from safety.viewing_forms import MarkForm, MaskWordForm, ProtectionForm
 from tickets import remote_images, selectors
 from tickets.models import Attachment, Message
@@ -45,12 +45,16 @@ def _error(exc: DomainError) -> JsonResponse:
 @login_required
 @require_GET
 def derivative(request: AuthenticatedRequest, pk: int) -> FileResponse:
-    """A file's protected preview (a blurred greyscale JPEG), when it is ready."""
+    """A file's protected preview when it is ready: blurred and greyscale, or only
+    greyscale for someone whose protection level is "Greyscale" (chosen here from their
+    own level, not from the link)."""
     item = _visible_attachment(request, pk)
     made = Derivative.objects.filter(attachment=item, state=Derivative.State.READY).first()
     if made is None or not made.file:
         raise Http404
-    response = FileResponse(made.file.open("rb"), content_type="image/jpeg")
+    level = viewing.effective_protection(request.user).level
+    preview = made.grey_file if level == Level.GREY and made.grey_file else made.file
+    response = FileResponse(preview.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response

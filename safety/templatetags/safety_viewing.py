@@ -27,6 +27,7 @@ def protected_attachment(context: template.Context, shield: Any, item: Any) -> d
         "state": state,
         "pending": state == Derivative.State.PENDING,
         "show_preview": state == Derivative.State.READY and effective.level < Level.HIDDEN,
+        "grey_preview": effective.level == Level.GREY,
         "derivative": made,
         "csrf_token": context.get("csrf_token"),
     }

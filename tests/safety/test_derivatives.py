@@ -50,6 +50,14 @@ def test_a_12_megapixel_jpeg_becomes_a_small_grey_blur():
     assert spread(rendered.data) < 10
 
 
+def test_a_greyscale_copy_keeps_the_shapes_the_blur_takes_away():
+    data = encoded(checkerboard(1200, 900, square=150), "JPEG", quality=90)
+    rendered = derivatives.render_image(io.BytesIO(data))
+    with Image.open(io.BytesIO(rendered.grey)) as grey:
+        assert grey.mode == "L" and grey.size == (rendered.width, rendered.height)
+    assert spread(rendered.grey) > 100 and spread(rendered.data) < 40
+
+
 def test_a_png_with_large_shapes_loses_them_too():
     data = encoded(checkerboard(1200, 900, square=150), "PNG")
     rendered = derivatives.render_image(io.BytesIO(data))

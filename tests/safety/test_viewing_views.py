@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 
 def _png() -> bytes:
     out = io.BytesIO()
-    Image.new("RGB", (64, 48), "red").save(out, "PNG")
+    image = Image.new("RGB", (64, 48), "red")
+    image.paste("blue", (32, 0, 64, 48))  # an edge the blur softens
+    image.save(out, "PNG")
     return out.getvalue()
 
 
@@ -66,6 +68,22 @@ def test_the_page_shows_the_preview_a_warning_and_masked_words(protected, client
     assert "js/safety-reveal.js" in body
     preview = client.get(reverse("safety:derivative", args=[item.pk]))
     assert preview.status_code == 200 and preview["Content-Type"] == "image/jpeg"
+
+
+def test_the_preview_is_the_greyscale_copy_only_at_the_greyscale_level(protected, client):
+    agent, item = protected["agent"], protected["item"]
+    made = Derivative.objects.get(attachment=item)
+    blurred, grey = made.file.read(), made.grey_file.read()
+    assert blurred != grey
+    client.force_login(agent)
+    url = reverse("safety:derivative", args=[item.pk])
+    assert b"".join(client.get(url).streaming_content) == blurred
+    Protection.objects.filter(user=None).update(level=Level.GREY)
+    assert "Greyscale preview of photo.png" in _page(client, protected["ticket"])
+    assert b"".join(client.get(url).streaming_content) == grey
+    viewing.protection_set_own(actor=agent, level=Level.BLUR, mask_words=True,
+                               reblur_seconds=10)  # fmt: skip
+    assert b"".join(client.get(url + "?v=1").streaming_content) == blurred
 
 
 def test_at_the_hidden_level_no_preview_is_shown(protected, client):
