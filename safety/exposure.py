@@ -339,14 +339,16 @@ def on_assigned(event: hooks.Assigned) -> None:
 
 def leads(lead: User, agent: User) -> bool:
     """The lead leads this person: an admin anyone; a vendor's lead their vendor's
-    people; an in-house lead their team. Nobody leads themselves."""
+    agents; an in-house lead their team's agents (not a fellow lead, whose figures are
+    theirs and the admins'). Nobody leads themselves."""
+    from accounts.models import Role
     from accounts.selectors import visible_users
 
     if lead.pk == agent.pk or not lead.is_active:
         return False
     if lead.is_admin:
         return True
-    if not lead.is_lead:
+    if not lead.is_lead or agent.role != Role.AGENT:
         return False
     return visible_users(lead).filter(pk=agent.pk).exists()
 

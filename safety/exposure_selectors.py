@@ -11,7 +11,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Role, User
 from accounts.selectors import visible_users
 from safety import categories, exposure
 from safety.models import CapOverride, Clearance, Exposure, HarmCategory, OptOut
@@ -85,11 +85,13 @@ def wellbeing(person: User, *, with_opt_outs: bool = True) -> Wellbeing:
 
 
 def led_people(lead: User) -> QuerySet[User]:
-    """The people whose exposure the lead may see: an admin everyone, a vendor's lead
-    their vendor's, an in-house lead their team; never themselves. Agents: nobody."""
+    """The people whose exposure the lead may see (as ``exposure.leads``): an admin
+    everyone, a vendor's lead their vendor's agents, an in-house lead their team's
+    agents; never themselves, and a lead never a fellow lead. Agents: nobody."""
     if not (lead.is_admin or lead.is_lead):
         return User.objects.none()
-    return visible_users(lead).filter(is_active=True).exclude(pk=lead.pk)
+    people = visible_users(lead).filter(is_active=True).exclude(pk=lead.pk)
+    return people if lead.is_admin else people.filter(role=Role.AGENT)
 
 
 def can_lead(user: User) -> bool:

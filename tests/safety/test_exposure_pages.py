@@ -90,6 +90,22 @@ def test_the_lead_sees_figures_of_their_people_only_and_no_content(
 
 
 @pytest.mark.django_db
+def test_a_lead_never_sees_a_fellow_leads_figures_an_admin_does(people, client):
+    from tests import factories
+
+    north_lead = people["people"]["north_lead"]
+    fellow = factories.user(role="lead", team=north_lead.team, email="north.lead2@example.com")
+    assert not exposure.leads(north_lead, fellow)
+    assert exposure.leads(people["people"]["admin"], fellow)
+    client.force_login(north_lead)
+    assert str(fellow) not in client.get(reverse("safety:exposure_people")).content.decode()
+    person = reverse("safety:exposure_person", args=[fellow.pk])
+    assert client.get(person).status_code == 404
+    client.force_login(people["people"]["admin"])
+    assert client.get(person).status_code == 200
+
+
+@pytest.mark.django_db
 def test_the_leads_page_makes_the_same_queries_for_more_people(
     people, client, django_assert_max_num_queries
 ):
