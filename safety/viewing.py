@@ -427,6 +427,8 @@ def body_for(message: Message, *, words: re.Pattern[str] | None) -> SafeString:
         f'<button type="button" class="btn btn-sm btn-outline-secondary mt-2" '
         f'data-safety-reveal-text data-end-url="{escape(reverse("safety:reveal_end"))}">'
         f"{escape(_('Reveal text'))}</button>"
+        # A break prompt past the soft cap, or the hard cap's refusal, is read out here.
+        '<p class="small mt-1 mb-0" role="status" data-safety-text-status></p>'
     )
 
 

@@ -119,11 +119,14 @@
       (document.querySelector("input[name=csrfmiddlewaretoken]") || {}).value;
     var endUrl = button.dataset.endUrl || (figure && figure.dataset.endUrl);
     var masked = text.innerHTML;
+    var status = button.nextElementSibling;
+    if (status && !status.hasAttribute("data-safety-text-status")) { status = null; }
     button.disabled = true;
     post(text.dataset.url, csrf).then(function (answer) {
       text.innerHTML = answer.html; // sanitised by the server (nh3) or escaped
       text.tabIndex = -1;
       text.focus();
+      if (status) { status.textContent = answer.prompt || ""; }
       var started = Date.now();
       track(text, answer.reblur_seconds, function () {
         text.innerHTML = masked;
@@ -133,7 +136,7 @@
       });
     }).catch(function (error) {
       button.disabled = false;
-      button.title = error.message;
+      if (status) { status.textContent = error.message; } else { button.title = error.message; }
     });
   }
 
