@@ -7,7 +7,7 @@ export PATH := $(BIN):$(PATH)
 RUN_DEBUG ?= 1
 
 .DEFAULT_GOAL := help
-PY_DIRS := accounts analytics core identity quality escalations exports helpdesk sops tickets tests bench scripts manage.py conftest.py
+PY_DIRS := accounts analytics core demo identity privacy quality safety escalations exports helpdesk sops tickets tests bench scripts manage.py conftest.py
 .PHONY: help install run test test-fast lint stop clean-data messages
 
 help:
@@ -45,7 +45,7 @@ PYTEST_XDIST := -n $(PYTEST_WORKERS)
 
 test: install
 	@scripts/ensure-chromium
-	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) --durations=25 $(PYTEST_ARGS)
 
 test-fast: install
 	$(BIN)/python -m pytest $(PYTEST_XDIST) -m "not e2e" $(PYTEST_ARGS)
