@@ -44,6 +44,7 @@ from escalations.models import Escalation, EscalationNote
 from exports.models import ExportJob
 from privacy.models import LegalHold, TicketEventKind
 from quality.models import CoachingTask, Dispute, QualityEvent, Review, Survey
+from safety.models import Derivative
 from tickets import events
 from tickets.models import (
     Attachment,
@@ -214,9 +215,15 @@ def _messages(subject: Subject) -> Q:
 
 
 def _attachment_files(subject: Subject) -> list[str]:
+    """The files, and their protected previews (blurred and greyscale copies: the rows
+    go with the attachments, the files must go too)."""
     attachments = Attachment.objects.filter(
         message__in=Message.objects.filter(_messages(subject)).values("pk"))  # fmt: skip
-    return [name for name in attachments.values_list("file", flat=True) if name]
+    names = [name for name in attachments.values_list("file", flat=True) if name]
+    previews = Derivative.objects.filter(attachment__in=attachments.values("pk"))
+    for blurred, grey in previews.values_list("file", "grey_file"):
+        names += [name for name in (blurred, grey) if name]
+    return names
 
 
 def _raw_emails(subject: Subject, counts: Counts) -> None:

@@ -34,6 +34,7 @@ from core.errors import Forbidden, Invalid
 from privacy import erasure
 from privacy.holds import ticket_is_held
 from privacy.models import Redaction, TicketEventKind
+from safety.models import Derivative
 from tickets import events
 from tickets.models import Attachment, Event, InboundEmail, Message, Notification, Ticket
 from tickets.selectors import visible_tickets
@@ -194,8 +195,13 @@ def attachment_replace(*, actor: User, attachment: Attachment, reason: str) -> R
     attachment.content_type = "text/plain"
     attachment.size = len(notice)
     attachment.save(update_fields=["file", "filename", "content_type", "size"])
-    if old:
-        transaction.on_commit(lambda: erasure.delete_files([old]))
+    # Its protected previews showed the removed file too: they go with it.
+    gone = [old] if old else []
+    for preview in Derivative.objects.filter(attachment=attachment):
+        gone += [name for name in (preview.file.name, preview.grey_file.name) if name]
+        preview.delete()
+    if gone:
+        transaction.on_commit(lambda: erasure.delete_files(gone))
     redaction = Redaction.objects.create(ticket=message.ticket, message=message, actor=actor,
                                          kind=Redaction.Kind.ATTACHMENT, reason=reason)  # fmt: skip
     events.record(message.ticket, actor, TicketEventKind.ATTACHMENT_REPLACED,

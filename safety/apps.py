@@ -14,14 +14,15 @@ class SafetyConfig(AppConfig):
         from safety.models import TicketEventKind
         from safety.roles import ROLE_PERMISSIONS
         from safety.timeline import SENTENCES
-        from tickets import events, hooks, restrictions, timeline
+        from tickets import events, hooks, placement, restrictions, timeline
 
         events.register_kinds(TicketEventKind)
         timeline.register_sentences(SENTENCES)
         register_role_permissions(ROLE_PERMISSIONS)
         restrictions.register("safety-clearance", clearance.hidden_queues_for)
-        hooks.ticket_created.connect(clearance.on_ticket_created)
+        placement.register("safety-clearance", clearance.place_by_category)
         hooks.queue_changed.connect(clearance.on_queue_changed)
+        hooks.merged.connect(clearance.on_merged)
         reports.connect()
         viewing.connect()
         exposure.connect()

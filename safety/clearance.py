@@ -14,9 +14,9 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from core import config_cache
-from core.errors import Conflict
 from safety import categories
 from tickets import hooks
+from tickets.services import TicketConflict
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -62,8 +62,9 @@ def hidden_queues_for(user: User) -> frozenset[int]:
 # ------------------------------------------------- keeping cleared tickets in place
 
 
-class ClearanceConflict(Conflict):
-    """A ticket of a category that needs clearance asked to leave its cleared queue."""
+class ClearanceConflict(TicketConflict):
+    """A ticket of a category that needs clearance asked to leave its cleared queue (a
+    ticket refusal: the ticket views and the API show it as they show their own)."""
 
 
 def _needing_clearance(ticket: Ticket) -> HarmCategory | None:
@@ -71,20 +72,15 @@ def _needing_clearance(ticket: Ticket) -> HarmCategory | None:
     return category if category is not None and category.requires_clearance else None
 
 
-def on_ticket_created(event: hooks.TicketCreated) -> None:
-    """A ticket that arrives in a category needing clearance (a routing rule, a form or
-    the API set it) goes to that category's queue, whatever queue it was sent to: it is
-    never visible to the uncleared for a moment. The lookup is cached: no query unless
-    it moves."""
-    ticket = event.ticket
-    category = categories.by_key().get(ticket.category) if ticket.category else None
-    if category is None or not category.requires_clearance:
-        return
-    queue = category.queue
-    if queue is not None and ticket.queue_id != queue.pk:
-        from tickets.services import ticket_move_queue
-
-        ticket_move_queue(actor=None, ticket=ticket, queue=queue)
+def place_by_category(queue_id: int, category: str) -> int | None:
+    """The ``tickets.placement`` placer: a ticket that arrives in a category needing
+    clearance (a routing rule, a form or the API named it) goes to that category's queue,
+    whatever queue it was sent to, so it is never visible to the uncleared. Cached: no
+    query."""
+    found = categories.by_key().get(category) if category else None
+    if found is None or not found.requires_clearance:
+        return None
+    return found.queue_id
 
 
 def on_queue_changed(event: hooks.QueueChanged) -> None:
@@ -101,5 +97,19 @@ def on_queue_changed(event: hooks.QueueChanged) -> None:
                 "A %(category)s ticket stays in a queue only cleared people work. Mark it "
                 "with another category first if it is not %(category)s."
             )
+            % {"category": category.name}
+        )
+
+
+def on_merged(event: hooks.Merged) -> None:
+    """A cleared ticket's conversation does not go into a ticket outside the cleared
+    queues either (a merge moves its messages)."""
+    restricted = restricted_queue_ids()
+    if event.source.queue_id not in restricted or event.target.queue_id in restricted:
+        return
+    category = _needing_clearance(event.source)
+    if category is not None:
+        raise ClearanceConflict(
+            _("A %(category)s ticket can only be merged into another ticket in its queue.")
             % {"category": category.name}
         )

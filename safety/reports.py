@@ -283,6 +283,9 @@ def _place(data: ReportInput, category: HarmCategory, key: str, requester: Reque
                     # notifier could not: the decision's webhook and appeals need it.
                     case.account_id = account_id
                     case.save(update_fields=["account_id"])
+                    SafetyEvent.objects.create(
+                        kind="account_named", actor=actor, case_reference=case.reference,
+                        data={"account_id": account_id, "channel": data.channel})  # fmt: skip
                 return case, _join_case(case, requester, body, data.channel), True
         except IntegrityError:
             if attempt:
@@ -547,10 +550,16 @@ def notifier_appeal_submit(*, token: str, explanation: str) -> Appeal:
     case = report_selectors.case_by_reference_locked(named.decision.case.reference)
     if case is None:
         raise ReportNotFound(_("No such case."), "case")
-    latest = report_selectors.latest_decision(case)
-    if latest is None or latest.pk != named.decision.pk:
+    named_decision = named.decision
+    # Decisions since: an upheld appeal keeps the outcome (and the link good); one that
+    # changed it came with a new statement and its own link.
+    since = Decision.objects.filter(case=case, pk__gt=named_decision.pk)
+    if since.exclude(outcome=named_decision.outcome).exists():
         raise ReportConflict(_("This decision has been reviewed since; the newer statement "
                                "of reasons has its own link."))  # fmt: skip
+    if Appeal.objects.filter(against__case=case, against__pk__gte=named_decision.pk,
+                             email=named.email).exists():  # fmt: skip
+        raise ReportConflict(_("You have appealed this decision already."))
     return _open_appeal(case, account_id="", explanation=explanation, email=named.email,
                         language=named.language, actor=None)  # fmt: skip
 

@@ -27,7 +27,8 @@ def protected_attachment(context: template.Context, shield: Any, item: Any) -> d
         "state": state,
         "pending": state == Derivative.State.PENDING,
         "show_preview": state == Derivative.State.READY and effective.level < Level.HIDDEN,
-        "grey_preview": effective.level == Level.GREY,
+        # Previews made before the greyscale copy existed serve the blurred one.
+        "grey_preview": effective.level == Level.GREY and made is not None and bool(made.grey_file),
         "derivative": made,
         "csrf_token": context.get("csrf_token"),
     }

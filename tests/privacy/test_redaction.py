@@ -109,12 +109,21 @@ def test_a_file_is_replaced_by_a_notice_and_the_original_leaves_the_storage(
                             content_type="image/jpeg", size=3)  # fmt: skip
     attachment.file.save("x", ContentFile(b"JPG"), save=True)
     old = attachment.file.name
+    # Its protected previews (trust & safety) showed the file too.
+    from safety.models import Derivative
+
+    preview = Derivative(attachment=attachment, state=Derivative.State.READY)
+    preview.file.save("p.jpg", ContentFile(b"blurred"), save=False)
+    preview.grey_file.save("g.jpg", ContentFile(b"grey"), save=True)
+    previews = [preview.file.name, preview.grey_file.name]
     with django_capture_on_commit_callbacks(execute=True):
         redaction.attachment_replace(actor=pasted["lead"], attachment=attachment,
                                      reason="passport")  # fmt: skip
     attachment.refresh_from_db()
     assert attachment.filename == "redacted.txt" and attachment.content_type == "text/plain"
     assert not default_storage.exists(old) and default_storage.exists(attachment.file.name)
+    assert not Derivative.objects.filter(attachment=attachment).exists()
+    assert not any(default_storage.exists(name) for name in previews)
     assert Event.objects.filter(ticket=pasted["ticket"], kind="attachment_replaced").exists()
 
 

@@ -137,3 +137,47 @@ def test_a_cleared_ticket_leaves_its_queue_only_once_marked_with_another_categor
     ticket_move_queue(actor=admin, ticket=ticket, queue=general)
     ticket.refresh_from_db()
     assert ticket.queue == general
+
+
+@pytest.mark.django_db
+def test_the_api_creates_a_cleared_ticket_it_may_not_show(child_ticket):
+    from rest_framework.test import APIClient
+
+    from tickets.models import Event, Ticket
+
+    agent = child_ticket["people"]["north_agent"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {factories.api_key(agent)}")
+    payload = {"subject": "Found abuse", "body": "Details", "language": "en",
+               "queue": child_ticket["queues"]["north"].pk, "category": "child-safety",
+               "requester": {"email": "maya@example.org"}}  # fmt: skip
+    response = client.post("/api/v1/tickets/", payload, format="json")
+    assert response.status_code == 201, response.json()
+    assert set(response.json()) == {"reference", "detail"}
+    ticket = Ticket.objects.get(reference=response.json()["reference"])
+    assert ticket.queue == child_ticket["queue"]
+    # It was never in the queue it was sent to: its first event names the cleared queue.
+    created = Event.objects.get(ticket=ticket, kind="created")
+    assert created.after["queue"] == "child-safety"
+    assert not Event.objects.filter(ticket=ticket, kind="queue_changed").exists()
+
+
+@pytest.mark.django_db
+def test_moving_it_out_from_the_page_shows_why_and_a_merge_out_is_refused(child_ticket, client):
+    from safety.clearance import ClearanceConflict
+    from tickets.services import ticket_merge
+
+    admin, general = child_ticket["people"]["admin"], child_ticket["queues"]["inhouse"]
+    exposure.grant_clearance(admin=admin, user=admin, note="Specialist")
+    ticket = tf.ticket(general, subject="Found in a queue", category="child-safety")
+    client.force_login(admin)
+    page = client.post(reverse("tickets:update", args=[ticket.reference]),
+                       {"status": ticket.status, "priority": ticket.priority,
+                        "queue": general.pk, "assignee": "", "tags": ""})  # fmt: skip
+    assert page.status_code == 302  # back to the ticket with the reason, not a 500
+    ticket.refresh_from_db()
+    assert ticket.queue == child_ticket["queue"]
+    other = tf.ticket(general, subject="Unrelated", requester_=ticket.requester)
+    with pytest.raises(ClearanceConflict):
+        ticket_merge(actor=admin, source=ticket, target=other)
+    assert ticket.messages.count() == 1

@@ -117,14 +117,33 @@ def test_a_notifiers_link_is_404_when_forged_and_409_once_the_decision_is_review
     agent = reporting["people"]["inhouse_agent"]
     decided(report.case, agent)
     link = _appeal_link(Notification.objects.get(kind=reports.STATEMENT_KIND))
-    assert client.get(link[:-3] + "xx/").status_code == 404
-    assert client.post(link[:-3] + "xx/", {"explanation": "x"}).status_code == 404
+    forged = link[:-2] + ("A" if link[-2] != "A" else "B") + "/"  # one character changed
+    assert client.get(forged).status_code == 404
+    assert client.post(forged, {"explanation": "x"}).status_code == 404
     client.post(link, {"explanation": "It was news reporting."})
     appeal = Appeal.objects.get()
     reports.appeal_decide(actor=appeal.reviewer, appeal=appeal, upheld=False,
                           outcome="no_action", facts="News reporting is allowed.")  # fmt: skip
     stale = client.post(link, {"explanation": "Again."})
     assert stale.status_code == 409 and Appeal.objects.count() == 1
+
+
+def test_after_an_upheld_appeal_the_other_notifiers_links_still_work_once(reporting, client):
+    report = submit()
+    submit(notifier_name="Ben", notifier_email="ben@example.org", notifier_language="en")
+    decided(report.case, reporting["people"]["inhouse_agent"])
+    links = {m.recipient: _appeal_link(m)
+             for m in Notification.objects.filter(kind=reports.STATEMENT_KIND)}  # fmt: skip
+    client.post(links["ana@example.org"], {"explanation": "It was satire."})
+    first = Appeal.objects.get()
+    reports.appeal_decide(actor=first.reviewer, appeal=first, upheld=True,
+                          facts="Still a call to violence.")  # fmt: skip
+    ben = client.post(links["ben@example.org"], {"explanation": "It should stay down longer."})
+    assert ben.status_code == 200 and Appeal.objects.count() == 2
+    second = Appeal.objects.exclude(pk=first.pk).get()
+    reports.appeal_decide(actor=second.reviewer, appeal=second, upheld=True, facts="Stands.")
+    again = client.post(links["ana@example.org"], {"explanation": "Once more."})
+    assert again.status_code == 409 and Appeal.objects.count() == 2
 
 
 def test_an_agent_enters_a_report(reporting, client):

@@ -4,7 +4,9 @@ every query starts from the scoping selectors, every write is a service call."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -76,7 +78,16 @@ class TicketListCreateApi(APIView):
                 category=data.get("category", ""), tags=data.get("tags", []),
                 priority=data.get("priority"), metadata=data.get("metadata"),
             )  # fmt: skip
-        ticket = selectors.get_ticket_for(request.user, ticket.reference)
+        try:
+            ticket = selectors.get_ticket_for(request.user, ticket.reference)
+        except Http404:
+            # Placed where the caller may not look (tickets.placement: child safety goes
+            # to the cleared queue): created all the same, say so, show nothing of it.
+            return Response(
+                {"reference": ticket.reference,
+                 "detail": _("Created in a queue you cannot see.")},
+                status=status.HTTP_201_CREATED,
+            )  # fmt: skip
         return Response(TicketOut(ticket).data, status=status.HTTP_201_CREATED)
 
 

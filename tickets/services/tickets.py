@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import bidi, config_cache
-from tickets import attachments, events, hooks, next_rules, outbox, selectors
+from tickets import attachments, events, hooks, next_rules, outbox, placement, selectors
 from tickets.events import EventKind
 from tickets.models import (
     WORKABLE_STATUSES,
@@ -261,6 +261,11 @@ def ticket_create(
     if channel not in Channel.values:
         raise TicketError(_("Unknown channel."))
     language = language or requester.language or ""
+    placed = placement.place(queue.pk, category[:64])
+    if placed is not None:
+        # An app above requires another queue (child safety to the cleared one): the
+        # ticket goes there from its first moment, whoever sent it and wherever.
+        queue = Queue.objects.get(pk=placed)
     now = timezone.now()
     ticket = Ticket(
         subject=subject,
