@@ -36,6 +36,7 @@ from safety.models import (
     Report,
     SafetyEvent,
     TicketEventKind,
+    TicketMark,
     new_report_reference,
 )
 from tickets import events, outbox, selectors
@@ -323,6 +324,15 @@ def _escalate(case: Case, category: HarmCategory) -> None:
     ticket.category = category.key
     case.ticket, case.category = ticket, category
     case.save(update_fields=["category"])
+    # A mark an agent gave it wins over the category (categories.for_ticket): it follows
+    # the escalation, or the case could be moved out of the cleared queue by its mark.
+    marked = TicketMark.objects.filter(ticket_id=ticket.pk).exclude(category=category)
+    for mark in marked:
+        before = {"category": mark.category_id}
+        mark.category = category
+        mark.save(update_fields=["category"])
+        events.record(ticket, None, TicketEventKind.MARKED_SENSITIVE, before,
+                      {"category": category.name, "category_key": category.key})  # fmt: skip
 
 
 def _join_case(case: Case, requester: Requester, body: str, channel: str) -> Message:

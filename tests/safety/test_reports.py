@@ -126,6 +126,23 @@ def test_an_anonymous_child_safety_report_goes_to_the_cleared_queue(reporting):
     assert not Notification.objects.filter(kind=reports.RECEIPT_KIND).exists()
 
 
+def test_an_escalated_cases_mark_follows_it_so_it_cannot_leave_the_cleared_queue(reporting):
+    from safety import viewing
+    from safety.categories import by_key
+    from safety.clearance import ClearanceConflict
+    from safety.models import Clearance, TicketMark
+    from tickets.services import ticket_move_queue
+
+    agent, admin = reporting["people"]["inhouse_agent"], reporting["people"]["admin"]
+    case = submit().case
+    viewing.ticket_mark(actor=agent, ticket=case.ticket, category=by_key()["adult-nudity"])
+    submit(category="child-safety", notifier_name="", notifier_email="")
+    assert TicketMark.objects.get(ticket=case.ticket).category.key == "child-safety"
+    Clearance.objects.create(user=admin, granted_by=admin)
+    with pytest.raises(ClearanceConflict):
+        ticket_move_queue(actor=admin, ticket=case.ticket, queue=reporting["queues"]["inhouse"])
+
+
 def test_a_child_safety_report_moves_the_items_open_case_to_the_cleared_queue(reporting):
     case = submit().case
     joined = submit(category="child-safety", notifier_name="", notifier_email="")
