@@ -23,6 +23,8 @@ from django.utils.translation import (
     ngettext_lazy,
 )
 
+from core import navigation
+
 # makemessages does not read Jinja2 templates: their strings are listed here so they
 # stay in the catalogues.
 CHROME_STRINGS = [
@@ -59,7 +61,9 @@ def _render(name: str, request: HttpRequest | None, context: dict[str, Any]) -> 
 
 def header(request: HttpRequest | None, user: Any, nav_items: list[dict] | None,
            csrf_token: object) -> SafeString:  # fmt: skip
-    context = {"user": user, "nav_items": nav_items, "page_csrf_token": csrf_token}
+    widgets = navigation.header_widgets(request, user, csrf_token) if nav_items else []
+    context = {"user": user, "nav_items": nav_items, "page_csrf_token": csrf_token,
+               "header_widgets": widgets}  # fmt: skip
     return _render("partials/header.html", request, context)
 
 

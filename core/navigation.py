@@ -16,6 +16,10 @@ the header is rendered, never for htmx fragments, so it may cost a query.
 signing in (a lead's dashboard); the first registered that applies wins, and everyone
 else lands on LOGIN_REDIRECT_URL (the project's Home).
 
+``register_header_widget`` puts an app's control in the header beside the person's
+name (the chat app's status menu); its ``render(request, user, csrf_token)`` returns safe
+HTML, or "" for someone it does not apply to.
+
 ``register_page_value`` gives every signed-in page's template context a value computed
 for the person (the SOP banner's pending list); return a callable to defer the work to
 the template that uses it.
@@ -47,6 +51,7 @@ class NavEntry:
 _entries: dict[str, NavEntry] = {}
 _landings: dict[str, tuple[str, Callable[[Any], bool]]] = {}
 _page_values: dict[str, Callable[[Any], object]] = {}
+_header_widgets: dict[str, tuple[int, Callable[[Any, Any, object], str]]] = {}
 # script prefix -> the entries in order with their URLs, reversed once per process.
 _resolved: dict[str, list[tuple[NavEntry, str]]] = {}
 
@@ -73,6 +78,20 @@ def landing_url(user: Any) -> str | None:
 def register_page_value(name: str, factory: Callable[[Any], object]) -> None:
     """Put ``factory(user)`` in every signed-in page's context as ``name``."""
     _page_values[name] = factory
+
+
+def register_header_widget(key: str, render: Callable[[Any, Any, object], str], *,
+                           order: int = 100) -> None:  # fmt: skip
+    _header_widgets[key] = (order, render)
+
+
+def header_widgets(request: Any, user: Any, csrf_token: object) -> list[str]:
+    """The header's widgets for this person, rendered, in order (empty ones left out)."""
+    rendered = (
+        render(request, user, csrf_token)
+        for _order, render in sorted(_header_widgets.values(), key=lambda w: w[0])
+    )
+    return [html for html in rendered if html]
 
 
 def entries() -> list[NavEntry]:

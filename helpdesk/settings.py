@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "escalations",
     "exports",
     "safety",
+    "chat",
     "quality",
     "analytics",
     "identity",
@@ -239,6 +240,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(
 )
 # Every periodic task of the project is declared here, and only here.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Live chat: offers past their time, waiting chats, idle requesters, silent agents.
+    "chat-sweep": {
+        "task": "chat.tasks.sweep",
+        "schedule": env.float("CHAT_SWEEP_SECONDS", default=5.0),
+    },
     "tickets-sweep-notifications": {
         "task": "tickets.tasks.sweep_notifications",
         "schedule": env.float("NOTIFICATION_SWEEP_SECONDS", default=10.0),
@@ -327,6 +333,34 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 SAFETY_WEBHOOK_URL = env.str("SAFETY_WEBHOOK_URL", default="")
 SAFETY_WEBHOOK_SECRET = env.str("SAFETY_WEBHOOK_SECRET", default="")
 SAFETY_SHIFT_HOURS = env.int("SAFETY_SHIFT_HOURS", default=9)
+# Live chat (chat/): the queue chats start in (migration chat 0002 creates "chat"), the
+# queue a left message goes to ("" keeps it in the chat queue), how long an offer waits
+# for the agent, when an idle requester is reminded and the chat ended, when an agent whose
+# signs of life stopped is set offline, when the page sets an inactive agent away, and
+# when the chat offers to leave a message instead (line longer than, or wait above).
+CHAT_QUEUE = env.str("CHAT_QUEUE", default="chat")
+CHAT_FALLBACK_QUEUE = env.str("CHAT_FALLBACK_QUEUE", default="")
+CHAT_OFFER_SECONDS = env.int("CHAT_OFFER_SECONDS", default=30)
+CHAT_IDLE_REMIND_SECONDS = env.int("CHAT_IDLE_REMIND_SECONDS", default=180)
+CHAT_IDLE_CLOSE_SECONDS = env.int("CHAT_IDLE_CLOSE_SECONDS", default=360)
+CHAT_OFFLINE_AFTER_SECONDS = env.int("CHAT_OFFLINE_AFTER_SECONDS", default=90)
+CHAT_AWAY_AFTER_SECONDS = env.int("CHAT_AWAY_AFTER_SECONDS", default=600)
+CHAT_MAX_LINE = env.int("CHAT_MAX_LINE", default=20)
+CHAT_MAX_WAIT_SECONDS = env.int("CHAT_MAX_WAIT_SECONDS", default=600)
+# How much of an agent's conversation limit a ticket in hand uses, by channel (a live chat
+# 1; other channels nothing unless set, e.g. CHAT_CAPACITY_WEIGHTS=chat=1,email=0.25).
+CHAT_CAPACITY_WEIGHTS = {key: float(value) for key, value in env.dict(
+    "CHAT_CAPACITY_WEIGHTS", default={"chat": "1"}).items()}  # fmt: skip
+# Sites that may embed the chat (its script calls our API from their pages).
+CHAT_EMBED_ORIGINS = env.list("CHAT_EMBED_ORIGINS", default=[])
+# The push server (uvicorn, `push` in the Procfile) serves the event streams under
+# /push/. Browsers reach it at PUSH_URL: "" when a proxy sends /push/ on this site to it;
+# `make run` sets http://<host>:8001. PUSH_STREAM_SECONDS: a stream's lifetime before the
+# browser reconnects (and is checked again); PUSH_ALLOWED_ORIGINS: pages that may read
+# agents' streams from another port or host (with their cookies); SITE_URL's always may.
+PUSH_URL = env.str("PUSH_URL", default="").rstrip("/")
+PUSH_STREAM_SECONDS = env.int("PUSH_STREAM_SECONDS", default=300)
+PUSH_ALLOWED_ORIGINS = env.list("PUSH_ALLOWED_ORIGINS", default=[])
 # How long an erasure request waits before it runs (cancellable until then).
 PRIVACY_ERASURE_GRACE_DAYS = env.int("PRIVACY_ERASURE_GRACE_DAYS", default=30)
 # Redaction suggestions: the region phone numbers are read in when the requester's is not
@@ -596,7 +630,7 @@ CONTENT_SECURITY_POLICY = {
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
         "font-src": [SELF, "data:"],
-        "connect-src": [SELF],
+        "connect-src": [SELF, *([PUSH_URL] if PUSH_URL else [])],
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],

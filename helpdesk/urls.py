@@ -54,7 +54,10 @@ urlpatterns = [
     path("quality/", include("quality.urls")),
     path("privacy/", include("privacy.urls")),
     path("safety/", include("safety.urls")),
+    path("help/chat/", include("chat.help_urls")),
     path("help/", include("tickets.intake.help_urls")),
+    path("chat/", include("chat.urls")),
+    path("push/", include("chat.push_urls")),
     # Django's language switcher, which also saves a signed-in person's choice.
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     # The admin site's own sign-in would skip the second step, single sign-on and the

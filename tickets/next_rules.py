@@ -10,6 +10,10 @@ an agent opted out of is skipped::
 
     next_rules.register("safety-exposure", exposure_rule)
 
+A rule may also skip whole channels (``skip_channels``: live chats are offered by the
+chat app's routing, never pulled) or ``refuse`` with a sentence the agent reads (live
+chat: "you are on a break", "you are at your limit of conversations").
+
 "Next ticket" is the agent's hottest path: a rule answers from per-process caches and at
 most one cache (Redis) read, never a query of its own."""
 
@@ -29,6 +33,8 @@ class NextRule:
     later: frozenset[int] = frozenset()
     skip_categories: frozenset[str] = frozenset()
     later_categories: frozenset[str] = frozenset()
+    skip_channels: frozenset[str] = frozenset()
+    refuse: str = ""
 
     @property
     def has_later(self) -> bool:
@@ -54,6 +60,8 @@ def for_agent(agent: User) -> NextRule:
     later: set[int] = set()
     skip_categories: set[str] = set()
     later_categories: set[str] = set()
+    skip_channels: set[str] = set()
+    refusals: list[str] = []
     for rule in _rules.values():
         answer = rule(agent)
         if answer is not None:
@@ -61,11 +69,16 @@ def for_agent(agent: User) -> NextRule:
             later |= answer.later
             skip_categories |= answer.skip_categories
             later_categories |= answer.later_categories
-    if not (skip or later or skip_categories or later_categories):
+            skip_channels |= answer.skip_channels
+            if answer.refuse:
+                refusals.append(answer.refuse)
+    if not (skip or later or skip_categories or later_categories or skip_channels or refusals):
         return NOTHING
     return NextRule(
         skip=frozenset(skip),
         later=frozenset(later - skip),
         skip_categories=frozenset(skip_categories),
         later_categories=frozenset(later_categories - skip_categories),
+        skip_channels=frozenset(skip_channels),
+        refuse=" ".join(refusals),
     )

@@ -239,7 +239,13 @@ def next_ticket(request: AuthenticatedRequest) -> HttpResponse:
 
 def _open_next_ticket(request: AuthenticatedRequest) -> HttpResponse:
     """Claim the most urgent waiting ticket and open it; back to the queue if none waits."""
-    ticket = services.ticket_claim_next(agent=request.user)
+    try:
+        ticket = services.ticket_claim_next(agent=request.user)
+    except services.TicketError as exc:
+        # A rule refused ("you are on a break"): say why, on the queue.
+        messages.warning(request, str(exc))
+        target = "tickets:queue"
+        return HttpResponseClientRedirect(_url(target)) if request.htmx else redirect(target)
     if ticket is None:
         messages.info(request, _("No unassigned ticket is waiting in your queues and languages."))
         target = "tickets:queue"

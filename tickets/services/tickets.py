@@ -24,7 +24,16 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import bidi, config_cache
-from tickets import attachments, events, hooks, next_rules, outbox, placement, selectors
+from tickets import (
+    attachments,
+    delivery,
+    events,
+    hooks,
+    next_rules,
+    outbox,
+    placement,
+    selectors,
+)
 from tickets.events import EventKind
 from tickets.models import (
     WORKABLE_STATUSES,
@@ -537,8 +546,10 @@ def ticket_reply(
     internal: bool = False,
     status: str | None = None,
     files: Iterable = (),
+    channel_message_id: str = "",
 ) -> Message:
-    """An agent's public reply (queued to the requester through the outbox) or internal note."""
+    """An agent's public reply (queued to the requester through the outbox, unless an app
+    delivers it on the ticket's own channel: ``tickets.delivery``) or internal note."""
     ticket = _locked(ticket)
     _check_actor_may_work(actor, ticket)
     body = _clean_text(body, field=_("Message"), max_chars=MAX_BODY_CHARS)
@@ -547,13 +558,19 @@ def ticket_reply(
     if ticket.status == Status.CLOSED:
         raise TicketConflict(_("This ticket is closed; replies go on a new ticket."))
     now = timezone.now()
+    live_channel = None if internal else delivery.live_channel(ticket)
+    if live_channel:
+        channel = live_channel
+    else:
+        channel = Channel.EMAIL if not internal and ticket.requester.email else Channel.WEB
     message = Message.objects.create(
         ticket=ticket,
         kind=Message.Kind.INTERNAL if internal else Message.Kind.PUBLIC,
         author_type=Message.Author.AGENT,
         author=actor,
         body=body,
-        channel=Channel.EMAIL if not internal and ticket.requester.email else Channel.WEB,
+        channel=channel,
+        channel_message_id=channel_message_id[:255],
         created_at=now,
     )
     _attach(message, files)
@@ -563,7 +580,8 @@ def ticket_reply(
         if ticket.first_reply_at is None:
             ticket.first_reply_at = now
             fields.append("first_reply_at")
-        _queue_requester_email(ticket, message, kind="requester_reply")
+        if not live_channel:
+            _queue_requester_email(ticket, message, kind="requester_reply")
         sla.sla_agent_replied(ticket=ticket, actor=actor, now=now)
     ticket.save(update_fields=fields)
     _index_text(ticket.pk, ticket.language, body)
@@ -786,6 +804,8 @@ def ticket_claim_next(*, agent: User) -> Ticket | None:
     if not queue_ids:
         return None
     rule = next_rules.for_agent(agent)
+    if rule.refuse:
+        raise TicketConflict(rule.refuse)
     if rule.skip:
         queue_ids = [pk for pk in queue_ids if pk not in rule.skip]
     candidates = Ticket.objects.filter(assignee__isnull=True, status__in=WORKABLE_STATUSES)
@@ -793,6 +813,8 @@ def ticket_claim_next(*, agent: User) -> Ticket | None:
         candidates = candidates.filter(language__in=[*agent.languages, ""])
     if rule.skip_categories:
         candidates = candidates.exclude(category__in=rule.skip_categories)
+    if rule.skip_channels:
+        candidates = candidates.exclude(channel__in=rule.skip_channels)
     ticket = None
     if rule.has_later:
         first = [pk for pk in queue_ids if pk not in rule.later]

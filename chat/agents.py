@@ -1,0 +1,239 @@
+"""Agents' statuses, signs of life and capacity.
+
+The database holds each agent's status (``AgentState``) and every change
+(``StatusChange``); Redis holds what the hot paths read without a query:
+
+- ``helpdesk:chat:seen`` (a sorted set: user id → time of the last sign of life). The
+  push server touches it while the agent's event stream is open, and the page's
+  heartbeat when push is unavailable; the sweep sets agents silent for
+  ``CHAT_OFFLINE_AFTER_SECONDS`` (90) to offline.
+- ``helpdesk:chat:gate`` (a hash: user id → "available load limit status"), which "next
+  ticket" and the header's status menu read (``next_rule``): an agent in a status that is
+  not available, or at their conversation limit, is refused with a sentence that says why.
+  An agent who never set a status has no gate and takes tickets as before chat existed.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from typing import cast
+
+import redis
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from chat.models import OFFLINE, AgentState, AgentStatus, Chat, StatusChange
+from core import config_cache, heartbeats, push
+from core.errors import Invalid
+from tickets import next_rules
+from tickets.models import Channel, Status, Ticket
+
+SEEN_KEY = "helpdesk:chat:seen"
+GATE_KEY = "helpdesk:chat:gate"
+# The statuses in which tickets count toward an agent's load.
+LOADED_STATUSES = (Status.NEW, Status.OPEN)
+
+
+class ChatError(Invalid):
+    pass
+
+
+def statuses() -> list[AgentStatus]:
+    """The active statuses in order (per-process cache, until the configuration moves)."""
+    return config_cache.cached(
+        "chat-statuses", lambda: list(AgentStatus.objects.filter(is_active=True))
+    )
+
+
+def status_named(key: str) -> AgentStatus:
+    for status in statuses():
+        if status.key == key:
+            return status
+    raise ChatError(_("Unknown status."))
+
+
+def user_topic(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def state_of(user: User) -> AgentState | None:
+    return AgentState.objects.select_related("status").filter(user=user).first()
+
+
+def weights() -> dict[str, float]:
+    """How much of an agent's capacity a ticket of each channel in hand uses."""
+    configured = getattr(settings, "CHAT_CAPACITY_WEIGHTS", {}) or {}
+    return {channel: float(configured.get(channel, 1.0 if channel == Channel.CHAT else 0.0))
+            for channel in Channel.values}  # fmt: skip
+
+
+# ------------------------------------------------------------------ status
+
+
+@transaction.atomic
+def status_set(*, user: User, key: str, reason: str = StatusChange.Reason.SET,
+               now: datetime | None = None) -> AgentState:  # fmt: skip
+    """Put the agent in a status; the change is recorded with its time."""
+    status = status_named(key)
+    now = now or timezone.now()
+    state = AgentState.objects.select_for_update().filter(user=user).first()
+    previous_id = state.status_id if state else None
+    if state is None:
+        state = AgentState(user=user, status=status, since=now)
+    elif state.status_id == status.pk:
+        return state
+    state.status, state.since = status, now
+    if status.available:
+        state.last_seen = now
+    state.save()
+    StatusChange.objects.create(user=user, status=status, previous_id=previous_id,
+                                reason=reason, at=now)  # fmt: skip
+    if status.available:
+        touch([user.pk])
+    refresh_gate(user.pk)
+    push.publish(
+        user_topic(user.pk),
+        "status",
+        {"key": status.key, "label": status.label, "available": status.available},
+    )
+    if status.available:
+        # A chat may have been waiting for someone like them.
+        from chat import tasks
+
+        transaction.on_commit(tasks.route_waiting.delay)
+    return state
+
+
+def touch(user_ids: list[int], *, at: float | None = None) -> None:
+    """A sign of life from these agents (an open event stream, or a heartbeat)."""
+    if user_ids:
+        at = at or time.time()
+        heartbeats.client().zadd(SEEN_KEY, {str(pk): at for pk in user_ids})
+
+
+def fresh_agent_ids(*, now: float | None = None) -> set[int]:
+    """Agents seen within ``CHAT_OFFLINE_AFTER_SECONDS``."""
+    now = now or time.time()
+    since = now - settings.CHAT_OFFLINE_AFTER_SECONDS
+    seen = cast("list[bytes]", heartbeats.client().zrangebyscore(SEEN_KEY, since, "+inf"))
+    return {int(pk) for pk in seen}
+
+
+def sweep_silent(*, now: datetime | None = None) -> int:
+    """Set agents whose signs of life stopped to offline; returns how many."""
+    now = now or timezone.now()
+    fresh = fresh_agent_ids(now=now.timestamp())
+    silent = (AgentState.objects.exclude(status__key=OFFLINE).exclude(user_id__in=fresh)
+              .exclude(since__gt=now - timedelta(seconds=settings.CHAT_OFFLINE_AFTER_SECONDS))
+              .select_related("user"))  # fmt: skip
+    count = 0
+    for state in silent:
+        status_set(user=state.user, key=OFFLINE, reason=StatusChange.Reason.SILENT, now=now)
+        count += 1
+    return count
+
+
+# ------------------------------------------------------------------ capacity
+
+
+def loads(user_ids: list[int]) -> dict[int, float]:
+    """Each agent's load: their tickets in hand by channel weight, and the chats offered
+    to them (one query)."""
+    table = weights()
+    totals = dict.fromkeys(user_ids, 0.0)
+    rows = (Ticket.objects.filter(assignee_id__in=user_ids, status__in=LOADED_STATUSES)
+            .values("assignee_id", "channel").annotate(n=Count("id")).order_by())  # fmt: skip
+    for row in rows:
+        totals[row["assignee_id"]] += table.get(row["channel"], 0.0) * row["n"]
+    offered = (Chat.objects.filter(state=Chat.State.OFFERED, offered_to_id__in=user_ids)
+               .values("offered_to_id").annotate(n=Count("id")).order_by())  # fmt: skip
+    for row in offered:
+        totals[row["offered_to_id"]] += table[Channel.CHAT] * row["n"]
+    return totals
+
+
+def refresh_gate(user_id: int) -> None:
+    """Write the agent's gate for "next ticket" after the current transaction commits."""
+    state = AgentState.objects.select_related("status").filter(user_id=user_id).first()
+    if state is None:
+        return
+    load = loads([user_id])[user_id]
+    value = f"{int(state.status.available)} {load:.2f} {state.chat_limit} {state.status.key}"
+
+    def write() -> None:
+        try:
+            heartbeats.client().hset(GATE_KEY, str(user_id), value)
+        except redis.RedisError:
+            pass  # the next change writes it again; "next ticket" then goes by status only
+
+    transaction.on_commit(write)
+
+
+def gate(user_id: int) -> tuple[str, str, str, str] | None:
+    """(available, load, limit, status key) from Redis; None for an agent with no status."""
+    try:
+        raw = cast("bytes | None", heartbeats.client().hget(GATE_KEY, str(user_id)))
+    except redis.RedisError:
+        return None
+    parts = raw.decode().split() if raw else []
+    return (parts[0], parts[1], parts[2], parts[3]) if len(parts) == 4 else None
+
+
+def current_status_key(user_id: int) -> str:
+    found = gate(user_id)
+    return found[3] if found else OFFLINE
+
+
+def next_rule(agent: User) -> next_rules.NextRule:
+    """Live chats are offered, never pulled; an agent who is not available, or is at their
+    limit, is told so instead of being given a ticket."""
+    found = gate(agent.pk)
+    refuse = ""
+    if found:
+        available, load, limit, _key = found
+        if available != "1":
+            refuse = _("Your status is not available: set yourself Online to take the next "
+                       "ticket.")  # fmt: skip
+        elif float(load) >= int(limit):
+            refuse = _("You are at your limit of %(limit)s conversations: finish one first.") % {
+                "limit": limit}  # fmt: skip
+    return next_rules.NextRule(skip_channels=frozenset({Channel.CHAT}), refuse=refuse)
+
+
+def set_limit(*, actor: User, user: User, limit: int) -> AgentState:
+    if not 1 <= limit <= 6:
+        raise ChatError(_("The conversation limit is from 1 to 6."))
+    state = AgentState.objects.filter(user=user).first()
+    if state is None:
+        state = status_set(user=user, key=OFFLINE, reason=StatusChange.Reason.ADMIN)
+    state.chat_limit = limit
+    state.save(update_fields=["chat_limit"])
+    refresh_gate(user.pk)
+    return state
+
+
+def available_agents(queue_id: int, language: str, *, exclude: list[int]) -> list[AgentState]:
+    """Agents who could take a chat in this queue and language now: in an available
+    status, seen lately, granted the queue, speaking the language (or not limited to
+    languages), oldest last chat first."""
+    fresh = fresh_agent_ids()
+    if not fresh:
+        return []
+    grant = (
+        Q(user__team__queues=queue_id)
+        | Q(user__team__vendor__queues=queue_id)
+        | Q(user__role="admin")
+    )
+    states = (AgentState.objects.filter(grant, status__available=True, user__is_active=True,
+                                        user_id__in=fresh)
+              .exclude(user_id__in=exclude).select_related("user").distinct())  # fmt: skip
+    if language:
+        states = states.filter(Q(user__languages__contains=[language]) | Q(user__languages=[]))
+    return sorted(
+        states, key=lambda s: (s.last_chat_at is not None, s.last_chat_at or s.since, s.user_id)
+    )

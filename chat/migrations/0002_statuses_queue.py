@@ -1,0 +1,63 @@
+from django.db import migrations
+
+from core.config_cache import watch_tables_sql
+
+# The record of agents' statuses is append-only: reports of handled time read it.
+AUDIT = """
+CREATE FUNCTION chat_statuschange_append_only() RETURNS trigger AS $$
+BEGIN
+    IF coalesce(current_setting('helpdesk.erasure', true), '') = 'on' THEN
+        IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'chat_statuschange is append-only (% refused)', TG_OP;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER chat_statuschange_append_only
+BEFORE UPDATE OR DELETE ON chat_statuschange
+FOR EACH ROW EXECUTE FUNCTION chat_statuschange_append_only();
+"""
+AUDIT_REVERSE = """
+DROP TRIGGER IF EXISTS chat_statuschange_append_only ON chat_statuschange;
+DROP FUNCTION IF EXISTS chat_statuschange_append_only();
+"""
+
+# Read per process (core.config_cache) on every status change and offer.
+WATCHED = ["chat_agentstatus"]
+
+BUILTIN = [("online", "Online", True), ("away", "Away", False), ("break", "On break", False),
+           ("wellness", "Wellness break", False), ("offline", "Offline", False)]  # fmt: skip
+
+
+def seed(apps, schema_editor):
+    AgentStatus = apps.get_model("chat", "AgentStatus")
+    for position, (key, name, available) in enumerate(BUILTIN):
+        AgentStatus.objects.get_or_create(
+            key=key,
+            defaults={
+                "name": name,
+                "available": available,
+                "builtin": True,
+                "position": position * 10,
+            },
+        )
+    Queue = apps.get_model("tickets", "Queue")
+    Queue.objects.get_or_create(
+        slug="chat",
+        defaults={
+            "name": "Live chat",
+            "description": "Chats from the help center and the apps.",
+            "default_priority": 2,
+        },
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("chat", "0001_initial"), ("tickets", "0012_config_version")]
+
+    operations = [
+        migrations.RunSQL(AUDIT, AUDIT_REVERSE),
+        migrations.RunSQL(*watch_tables_sql(WATCHED)),
+        migrations.RunPython(seed, migrations.RunPython.noop),
+    ]

@@ -1,0 +1,115 @@
+"""The push server's event streams (server-sent events), served by uvicorn from
+``helpdesk.asgi`` beside gunicorn (docs/architecture.md, "Live chat and push").
+
+- ``/push/agent/``: a signed-in person's own topic (offers, status) and the topics of
+  the chats they are in; the open stream is their sign of life (``agents.touch``).
+- ``/push/chat/<pk>/``: a chat, for whoever may see its ticket.
+- ``/push/c/<token>/``: a chat, for its requester (the token is the key; no cookies).
+
+Who may read a topic is decided when the stream opens, by the same scoping as the pages;
+a stream lives ``PUSH_STREAM_SECONDS`` and the browser reconnects (with
+``Last-Event-ID``), so a change of scope takes effect within that time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+
+from chat import agents, selectors, services
+from core import push
+from core.errors import DomainError
+
+KEEPALIVE_SECONDS = 15
+
+
+def _allowed_origin(request: HttpRequest, *, with_cookies: bool) -> str:
+    origin = request.headers.get("Origin", "")
+    if not origin:
+        return ""
+    if not with_cookies:
+        return "*"
+    allowed = {settings.SITE_URL.rstrip("/"), *settings.PUSH_ALLOWED_ORIGINS}
+    return origin if origin in allowed else ""
+
+
+def _stream(request: HttpRequest, topics: list[str], *, with_cookies: bool,
+            touch_user: int | None = None) -> HttpResponseBase:  # fmt: skip
+    origin = _allowed_origin(request, with_cookies=with_cookies)
+    if request.headers.get("Origin") and not origin:
+        return JsonResponse({"detail": "This origin may not read this stream."}, status=403)
+    positions = push.decode_position(request.headers.get("Last-Event-ID", "")
+                                     or request.GET.get("since", ""), topics)  # fmt: skip
+    response = StreamingHttpResponse(_events(positions, touch_user),
+                                     content_type="text/event-stream")  # fmt: skip
+    response["Cache-Control"] = "no-store"
+    response["X-Accel-Buffering"] = "no"
+    if origin:
+        response["Access-Control-Allow-Origin"] = origin
+        if with_cookies:
+            response["Access-Control-Allow-Credentials"] = "true"
+        response["Vary"] = "Origin"
+    return response
+
+
+async def _events(positions: dict[str, str], touch_user: int | None) -> AsyncIterator[bytes]:
+    # Where this stream starts, at once: a client that reconnects without an id (a first
+    # connection) starts from here and has read the database just before.
+    yield b"retry: 2000\n"
+    ends = time.monotonic() + settings.PUSH_STREAM_SECONDS
+    first = True
+    while time.monotonic() < ends:
+        if touch_user is not None:
+            await sync_to_async(agents.touch)([touch_user])
+        block = min(KEEPALIVE_SECONDS, max(0.05, ends - time.monotonic()))
+        try:
+            events = await push.read(positions, block_ms=int(block * 1000))
+        except (OSError, ConnectionError):
+            await asyncio.sleep(1)
+            continue
+        if first:
+            first = False
+            yield (f"id: {push.encode_position(positions)}\nevent: ready\ndata: {{}}\n\n").encode()
+        for topic, _xid, event in events:
+            data = json.dumps({"topic": topic, **event.get("data", {})})
+            yield (
+                f"id: {push.encode_position(positions)}\nevent: {event.get('kind', 'message')}"
+                f"\ndata: {data}\n\n"
+            ).encode()
+        if not events:
+            yield b": keepalive\n\n"
+
+
+async def agent_stream(request: HttpRequest) -> HttpResponseBase:
+    user = await request.auser()
+    if not user.is_authenticated:
+        return JsonResponse({"detail": "Sign in first."}, status=403)
+    chat_ids = await sync_to_async(lambda: [chat.pk for chat in selectors.my_chats(user)])()
+    topics = [agents.user_topic(user.pk), *[f"chat:{pk}" for pk in chat_ids]]
+    return _stream(request, topics, with_cookies=True, touch_user=user.pk)
+
+
+async def chat_stream(request: HttpRequest, pk: int) -> HttpResponseBase:
+    user = await request.auser()
+    if not user.is_authenticated:
+        return JsonResponse({"detail": "Sign in first."}, status=403)
+    try:
+        chat = await sync_to_async(selectors.get_chat_for)(user, pk)
+    except DomainError as exc:
+        return JsonResponse({"detail": str(exc)}, status=exc.status)
+    return _stream(request, [chat.topic], with_cookies=True)
+
+
+async def requester_stream(request: HttpRequest, token: str) -> HttpResponseBase:
+    try:
+        chat = await sync_to_async(services.chat_for_token)(token)
+    except DomainError as exc:
+        return JsonResponse({"detail": str(exc)}, status=exc.status)
+    return _stream(request, [chat.topic], with_cookies=False)

@@ -1,0 +1,150 @@
+"""Reads for chat: who sees which chat (one scoping function), the line, the transcript."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from statistics import median
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from chat import agents
+from chat.models import Chat
+from tickets import selectors as ticket_selectors
+from tickets.models import Message, Queue, SLAPolicy
+from tickets.sla import services as sla
+
+# With no history yet, a place in line is guessed at this many seconds.
+DEFAULT_SECONDS_PER_PLACE = 60
+
+
+def visible_chats(user: User) -> QuerySet[Chat]:
+    """The chats this person may see: those whose tickets they may see (the tickets'
+    scoping decides, so a chat moved to a queue they do not work leaves their view)."""
+    return Chat.objects.filter(ticket__in=ticket_selectors.visible_tickets(user))
+
+
+def get_chat_for(user: User, pk: int) -> Chat:
+    from core.errors import NotFound
+
+    chat = visible_chats(user).select_related("ticket", "ticket__requester", "agent",
+                                              "queue").filter(pk=pk).first()  # fmt: skip
+    if chat is None:
+        raise NotFound("No such chat.")
+    return chat
+
+
+def place_in_line(chat: Chat) -> int:
+    """1 for the next chat to be answered in its queue; 0 when not in line."""
+    if chat.state not in Chat.IN_LINE:
+        return 0
+    ahead = Chat.objects.filter(queue_id=chat.queue_id, state__in=Chat.IN_LINE,
+                                created_at__lt=chat.created_at).count()  # fmt: skip
+    return ahead + 1
+
+
+def seconds_per_place(queue_id: int) -> float:
+    """The median wait of the queue's last 20 answered chats (the line's pace)."""
+    recent = list(
+        Chat.objects.filter(queue_id=queue_id, accepted_at__isnull=False)
+        .order_by("-accepted_at")
+        .values_list("created_at", "accepted_at")[:20]
+    )
+    if not recent:
+        return DEFAULT_SECONDS_PER_PLACE
+    return max(
+        5.0,
+        median(
+            (accepted - created).total_seconds()
+            for created, accepted in recent
+            if accepted is not None
+        ),
+    )
+
+
+def expected_wait(chat: Chat, place: int | None = None) -> int:
+    place = place_in_line(chat) if place is None else place
+    return int(place * seconds_per_place(chat.queue_id)) if place else 0
+
+
+def _policy_for(queue: Queue) -> SLAPolicy | None:
+    for policy in sla.active_policies():
+        queue_ids = {q.pk for q in policy.queues.all()}
+        if (not queue_ids or queue.pk in queue_ids) and (
+                not policy.channels or "chat" in policy.channels):  # fmt: skip
+            return policy
+    return queue.default_sla_policy
+
+
+def is_open(queue: Queue, now: datetime | None = None) -> bool:
+    """The chat queue is open now on its SLA policy's business calendar (always, without
+    one)."""
+    policy = _policy_for(queue)
+    if policy is None or policy.calendar_id is None:
+        return True
+    now = now or timezone.now()
+    schedule = sla.schedule_for(policy.calendar)
+    return schedule.between(now, now + timedelta(seconds=1)) > 0
+
+
+def fallback_reason(chat_or_queue: Chat | Queue, language: str = "") -> str:
+    """Why the requester is offered to leave a message instead ("" when the chat can go
+    on): closed, nobody available with the language, the line too long, or the wait."""
+    if isinstance(chat_or_queue, Chat):
+        queue, language, chat = chat_or_queue.queue, chat_or_queue.language, chat_or_queue
+    else:
+        queue, chat = chat_or_queue, None
+    if not is_open(queue):
+        return "closed"
+    if chat is not None and chat.state not in Chat.IN_LINE:
+        return ""
+    if not agents.available_agents(queue.pk, language, exclude=[]):
+        return "nobody"
+    place = (
+        place_in_line(chat)
+        if chat is not None
+        else Chat.objects.filter(queue_id=queue.pk, state__in=Chat.IN_LINE).count() + 1
+    )
+    if place > settings.CHAT_MAX_LINE:
+        return "line"
+    if place * seconds_per_place(queue.pk) > settings.CHAT_MAX_WAIT_SECONDS:
+        return "wait"
+    return ""
+
+
+def transcript(chat: Chat, *, after: int = 0, limit: int = 200) -> list[Message]:
+    """The chat's public messages after message id ``after``, in order."""
+    return list(Message.objects.filter(ticket_id=chat.ticket_id, kind=Message.Kind.PUBLIC,
+                                       pk__gt=after)
+                .select_related("author").order_by("id")[:limit])  # fmt: skip
+
+
+def my_chats(user: User) -> list[Chat]:
+    """The agent's live chats, and what is offered to them."""
+    mine = Q(state=Chat.State.ACTIVE, agent=user) | Q(state=Chat.State.OFFERED, offered_to=user)
+    return list(
+        visible_chats(user)
+        .filter(mine)
+        .select_related("ticket", "ticket__requester")
+        .order_by("created_at")
+    )
+
+
+def line(user: User, limit: int = 50) -> list[Chat]:
+    """Chats in line in the queues this person sees, oldest first."""
+    return list(visible_chats(user).filter(state__in=Chat.IN_LINE)
+                .select_related("ticket", "ticket__requester", "offered_to", "queue")
+                .order_by("created_at")[:limit])  # fmt: skip
+
+
+def agent_states(user: User) -> list[agents.AgentState]:
+    """The states of the agents this person may see (leads: their people)."""
+    from accounts.selectors import visible_users
+
+    return list(
+        agents.AgentState.objects.filter(user__in=visible_users(user))
+        .select_related("user", "status")
+        .order_by("status__position", "user__full_name")
+    )

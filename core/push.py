@@ -1,0 +1,154 @@
+"""Push to browsers: events on Redis streams, read by the push server's event streams.
+
+Why streams and server-sent events (docs/architecture.md, "Live chat and push"): an
+event is appended to a Redis stream (``XADD``) after the change it reports commits, and
+each browser reads the streams of its topics with ``XREAD`` from where it left off. The
+position travels in the SSE event's ``id``, so the browser's own reconnection sends it
+back as ``Last-Event-ID`` and the reader resumes without a gap, whether the connection
+dropped or the push server restarted: the events are in Redis, not in the server.
+
+A topic names what an event is about and decides who may read it; the app that serves
+the stream checks the reader against the same scoping as its pages before it reads a
+topic (``user:<id>``: one person's own; ``queue:<id>``: whoever sees that queue;
+``chat:<id>``: that chat's requester and whoever sees its ticket).
+
+An event is a nudge or a small payload, never the only copy: a message is stored before
+it is pushed, and a reader that reconnects fetches what it has not seen from the
+database, so an event lost between the commit and the ``XADD`` (a crash there) costs a
+moment's delay, never data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import redis
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+
+from core import heartbeats
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "helpdesk:push:"
+# Each topic keeps its last thousand events (``MAXLEN ~``) for a day: enough for any
+# reconnect; a reader further behind than that reloads its page's data instead.
+MAXLEN = 1000
+TTL_SECONDS = 86400
+LATEST = "$"
+
+
+def key(topic: str) -> str:
+    return PREFIX + topic
+
+
+def publish(topic: str, kind: str, data: dict[str, Any] | None = None) -> None:
+    """Push ``kind`` with ``data`` to the topic's readers once the current transaction
+    commits (at once outside one): never an event about a change that rolled back."""
+    payload = json.dumps({"kind": kind, "data": data or {}}, cls=DjangoJSONEncoder)
+    transaction.on_commit(lambda: _append([(topic, payload)]))
+
+
+def publish_many(topics: Iterable[str], kind: str, data: dict[str, Any] | None = None) -> None:
+    payload = json.dumps({"kind": kind, "data": data or {}}, cls=DjangoJSONEncoder)
+    entries = [(topic, payload) for topic in topics]
+    if entries:
+        transaction.on_commit(lambda: _append(entries))
+
+
+def _append(entries: list[tuple[str, str]]) -> None:
+    pipe = heartbeats.client().pipeline(transaction=False)
+    for topic, payload in entries:
+        pipe.xadd(key(topic), {"e": payload}, maxlen=MAXLEN, approximate=True)
+        pipe.expire(key(topic), TTL_SECONDS)
+    try:
+        pipe.execute()
+    except redis.RedisError as exc:
+        # The change is committed; readers catch up from the database when they
+        # reconnect (see the module's docstring).
+        logger.warning("Could not push %d event(s): %s", len(entries), exc)
+
+
+def latest_ids(topics: Iterable[str]) -> dict[str, str]:
+    """Each topic's newest event id ("0-0" when it has none): where a reader that has
+    just read the database starts, so it sees only what comes after."""
+    topics = list(topics)
+    pipe = heartbeats.client().pipeline(transaction=False)
+    for topic in topics:
+        pipe.xrevrange(key(topic), count=1)
+    positions = {}
+    for topic, newest in zip(topics, pipe.execute(), strict=True):
+        positions[topic] = newest[0][0].decode() if newest else "0-0"
+    return positions
+
+
+def encode_position(positions: dict[str, str]) -> str:
+    """The SSE event id: every topic's position, in a form ``decode_position`` reads."""
+    return " ".join(f"{topic}={xid}" for topic, xid in sorted(positions.items()))
+
+
+def decode_position(value: str, topics: Iterable[str]) -> dict[str, str]:
+    """Positions from a ``Last-Event-ID``, for these topics only (a forged or stale id
+    cannot add a topic); a topic it does not name starts at the newest event."""
+    given: dict[str, str] = {}
+    for part in value.split()[:64]:
+        topic, _, xid = part.partition("=")
+        if _valid_id(xid):
+            given[topic] = xid
+    return {topic: given.get(topic, LATEST) for topic in topics}
+
+
+def _valid_id(xid: str) -> bool:
+    ms, dash, seq = xid.partition("-")
+    return bool(dash) and ms.isdigit() and seq.isdigit() and len(xid) <= 41
+
+
+# ------------------------------------------------------------------ the reading side
+
+_async_clients: dict[int, Any] = {}
+
+
+def async_client() -> Any:
+    """One asyncio Redis client per event loop (the push server has one loop)."""
+    import asyncio
+
+    import redis.asyncio as aioredis
+    from django.conf import settings
+
+    loop_id = id(asyncio.get_running_loop())
+    client = _async_clients.get(loop_id)
+    if client is None:
+        client = aioredis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2)
+        _async_clients[loop_id] = client
+    return client
+
+
+async def read(positions: dict[str, str], *, block_ms: int) -> list[tuple[str, str, dict]]:
+    """Events after ``positions`` on their topics, waiting up to ``block_ms`` for the first:
+    ``(topic, event id, {"kind", "data"})`` in order within each topic. ``positions`` is
+    updated to what was read, "$" resolved, so the next call goes on from there."""
+    if not positions:
+        return []
+    client = async_client()
+    # "$" means "after the newest now": resolve it first, or two reads in a row could
+    # each mean a different "now" and skip what came between.
+    for topic, xid in positions.items():
+        if xid == LATEST:
+            newest = await client.xrevrange(key(topic), count=1)
+            positions[topic] = newest[0][0].decode() if newest else "0-0"
+    streams = {key(topic): xid for topic, xid in positions.items()}
+    answer = await client.xread(streams, block=block_ms, count=200)
+    events = []
+    for stream_key, entries in answer or []:
+        topic = stream_key.decode()[len(PREFIX) :]
+        for xid, fields in entries:
+            xid = xid.decode()
+            positions[topic] = xid
+            try:
+                events.append((topic, xid, json.loads(fields[b"e"])))
+            except (KeyError, ValueError):
+                continue
+    return events

@@ -1,0 +1,185 @@
+/* The agent's side of chat on every page: the status menu, chat offers (pushed), the sign of
+   life, and "away" after a while without input. On a chat's ticket page, the live chat
+   panel: the transcript as it happens, a composer that sends at once, typing both ways. */
+(function () {
+  "use strict";
+  var menu = document.getElementById("chat-status");
+  if (!menu) return;
+  var push = menu.getAttribute("data-push");
+  var csrf = menu.getAttribute("data-csrf");
+  var awayAfter = Number(menu.getAttribute("data-away-after")) * 1000;
+  var offers = document.getElementById("chat-offers");
+  var lastInput = Date.now(), beat = null;
+
+  function post(url, body) {
+    return fetch(url, { method: "POST", credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf, "Content-Type": "application/json" }, body: JSON.stringify(body || {}) })
+      .then(function (r) { return r.text().then(function (t) {
+        var data = t ? JSON.parse(t) : {};
+        if (!r.ok) throw new Error(data.detail || r.statusText);
+        return data;
+      }); });
+  }
+  function clientId() {
+    return (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
+  }
+  function announce(text) {
+    var region = document.getElementById("chat-announce");
+    if (region) { region.textContent = ""; setTimeout(function () { region.textContent = text; }, 50); }
+  }
+
+  menu.addEventListener("change", function () {
+    post(menu.getAttribute("data-url"), { status: menu.value }).then(function (d) { announce(d.label); })
+      .catch(function (e) { announce(e.message); });
+  });
+  ["keydown", "pointerdown", "scroll"].forEach(function (kind) {
+    document.addEventListener(kind, function () { lastInput = Date.now(); }, { passive: true, capture: true });
+  });
+  setInterval(function () {
+    var option = menu.options[menu.selectedIndex];
+    if (awayAfter && option && option.getAttribute("data-available") === "1" && Date.now() - lastInput > awayAfter) {
+      post(menu.getAttribute("data-url"), { status: "away", reason: "inactive" }).then(function () { menu.value = "away"; });
+    }
+  }, 15000);
+
+  function showOffer(data) {
+    if (!offers || offers.querySelector('[data-chat="' + data.chat + '"]')) return;
+    var tpl = document.getElementById("chat-offer-template");
+    var card = tpl.content.firstElementChild.cloneNode(true);
+    card.setAttribute("data-chat", String(data.chat));
+    card.querySelector("[data-field=subject]").textContent = data.subject;
+    card.querySelector("[data-field=requester]").textContent = data.requester + " · " + data.language;
+    card.querySelector("[data-action=accept]").addEventListener("click", function () {
+      post("/chat/" + data.chat + "/accept/").then(function (d) { window.location.href = d.url; })
+        .catch(function (e) { announce(e.message); card.remove(); });
+    });
+    card.querySelector("[data-action=decline]").addEventListener("click", function () {
+      post("/chat/" + data.chat + "/decline/").finally(function () { card.remove(); });
+    });
+    offers.appendChild(card);
+    announce(card.getAttribute("aria-label") + ": " + data.subject);
+    card.querySelector("[data-action=accept]").focus();
+  }
+  function withdraw(data) {
+    var card = offers && offers.querySelector('[data-chat="' + data.chat + '"]');
+    if (card) card.remove();
+  }
+
+  var panel = document.getElementById("chat-panel");
+  var panelSource = null;
+
+  function heartbeat(on) {
+    if (on && !beat) beat = setInterval(function () { post("/chat/heartbeat/"); }, 30000);
+    if (!on && beat) { clearInterval(beat); beat = null; }
+  }
+
+  function listen() {
+    if (!window.EventSource || !push) { heartbeat(true); return; }
+    var source = new EventSource(push + "/push/agent/", { withCredentials: true });
+    var failures = 0;
+    source.addEventListener("ready", function () { failures = 0; heartbeat(false); });
+    source.addEventListener("offer", function (e) { showOffer(JSON.parse(e.data)); });
+    source.addEventListener("transferred", function (e) { showOffer(JSON.parse(e.data)); });
+    source.addEventListener("offer_withdrawn", function (e) { withdraw(JSON.parse(e.data)); });
+    source.addEventListener("status", function (e) { menu.value = JSON.parse(e.data).key; });
+    source.onerror = function () { failures += 1; if (failures >= 3) heartbeat(true); };
+  }
+  listen();
+
+  // ------------------------------------------------------------ the chat panel
+  if (!panel) return;
+  var chatId = panel.getAttribute("data-chat");
+  var log = panel.querySelector("[data-chat-log]");
+  var seen = {}, lastId = 0, typingTimer = null, lastTyping = 0;
+  Array.prototype.forEach.call(log.querySelectorAll("li[data-id]"), function (li) {
+    var id = Number(li.getAttribute("data-id")); seen[id] = true; if (id > lastId) lastId = id;
+  });
+
+  function add(m) {
+    if (seen[m.id]) return;
+    seen[m.id] = true;
+    if (m.id > lastId) lastId = m.id;
+    var pending = m.client ? log.querySelector('[data-client="' + m.client + '"]') : null;
+    if (pending) pending.remove();
+    var li = document.createElement("li");
+    li.className = "chat-line chat-" + m.from;
+    li.setAttribute("data-id", String(m.id));
+    var who = document.createElement("span");
+    who.className = "chat-who";
+    who.textContent = m.from === "requester" ? panel.getAttribute("data-requester") : (m.name || "");
+    var body = document.createElement("span");
+    body.className = "chat-body";
+    body.textContent = m.body;
+    li.appendChild(who); li.appendChild(body);
+    log.appendChild(li);
+    log.scrollTop = log.scrollHeight;
+  }
+  function catchUp() {
+    return fetch("/chat/" + chatId + "/messages/?after=" + lastId, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); }).then(function (d) {
+        d.messages.forEach(add);
+        panel.setAttribute("data-state", d.state);
+        if (d.state !== "active") panel.querySelector("[data-chat-composer]").hidden = true;
+      }).catch(function () {});
+  }
+  function listenPanel() {
+    if (!window.EventSource || !push) { setInterval(catchUp, 3000); return; }
+    var failures = 0;
+    panelSource = new EventSource(push + "/push/chat/" + chatId + "/", { withCredentials: true });
+    panelSource.addEventListener("ready", function () { failures = 0; catchUp(); });
+    panelSource.addEventListener("message", function (e) { add(JSON.parse(e.data)); });
+    panelSource.addEventListener("state", catchUp);
+    panelSource.addEventListener("typing", function (e) {
+      if (JSON.parse(e.data).who !== "requester") return;
+      var box = panel.querySelector("[data-chat-typing]");
+      box.hidden = false;
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(function () { box.hidden = true; }, 4000);
+    });
+    panelSource.onerror = function () {
+      failures += 1;
+      if (failures >= 3 && panelSource) { panelSource.close(); panelSource = null; setInterval(catchUp, 3000); }
+    };
+  }
+  listenPanel();
+
+  var form = panel.querySelector("[data-chat-composer]");
+  var text = form.querySelector("textarea");
+  function send(body, id, attempt) {
+    post("/chat/" + chatId + "/send/", { body: body, client_id: id }).then(add).catch(function (e) {
+      if (attempt < 5) setTimeout(function () { send(body, id, attempt + 1); }, 1000 * Math.pow(2, attempt));
+      else announce(e.message);
+    });
+  }
+  text.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
+  });
+  text.addEventListener("input", function () {
+    if (Date.now() - lastTyping > 3000) { lastTyping = Date.now(); post("/chat/" + chatId + "/typing/").catch(function () {}); }
+  });
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var body = text.value.trim();
+    if (!body) return;
+    text.value = "";
+    var id = clientId();
+    var li = document.createElement("li");
+    li.className = "chat-line chat-agent chat-pending";
+    li.setAttribute("data-client", id);
+    li.textContent = body;
+    log.appendChild(li);
+    send(body, id, 0);
+  });
+  Array.prototype.forEach.call(panel.querySelectorAll("[data-chat-action]"), function (button) {
+    button.addEventListener("click", function () {
+      var action = button.getAttribute("data-chat-action");
+      var body = {};
+      if (action === "transfer") {
+        body.to = panel.querySelector("[data-chat-transfer]").value;
+        if (!body.to) return;
+      }
+      post("/chat/" + chatId + "/" + action + "/", body).then(function () { window.location.reload(); })
+        .catch(function (e) { announce(e.message); });
+    });
+  });
+})();

@@ -1,0 +1,254 @@
+/* The requester's chat: on the help center's chat page (an element #helpdesk-chat) or on
+   any page of the platform (<script src=".../static/chat/widget.js" data-helpdesk="https://help.example"
+   data-language="es" defer>), where it adds a button that opens it. Words come from the
+   helpdesk in the requester's language; messages are stored before they show as sent, and a
+   message is sent again with the same id until the helpdesk has it (never twice). */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var base = (script && script.getAttribute("data-helpdesk")) || (script ? new URL(script.src).origin : "");
+  var lang = (script && script.getAttribute("data-language")) || document.documentElement.lang || "en";
+  var STORE = "helpdesk-chat-token";
+  var S = {}, push = base, token = null, lastId = 0, source = null, failures = 0, pollTimer = null;
+  var seen = {}, typingTimer = null, lastTyping = 0, state = "", root, log, status, form, composer;
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text) node.textContent = text;
+    return node;
+  }
+  function fmt(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_, k) { return values[k] == null ? "" : values[k]; });
+  }
+  function api(method, path, body) {
+    var options = { method: method, headers: {} };
+    if (body) { options.headers["Content-Type"] = "application/json"; options.body = JSON.stringify(body); }
+    return fetch(base + "/help/chat/" + path, options).then(function (r) {
+      return r.text().then(function (t) {
+        var data = t ? JSON.parse(t) : {};
+        if (!r.ok) { var e = new Error(data.detail || S.error); e.status = r.status; throw e; }
+        return data;
+      });
+    });
+  }
+  function clientId() {
+    return (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
+  }
+
+  function setStatus(text) { status.textContent = text || ""; }
+
+  function addMessage(m) {
+    if (seen[m.id]) return;
+    seen[m.id] = true;
+    if (m.id > lastId) lastId = m.id;
+    var pending = m.client ? log.querySelector('[data-client="' + m.client + '"]') : null;
+    if (pending && m.from === "requester") { pending.remove(); }
+    var item = el("li", { "class": "hd-chat-msg hd-chat-" + m.from, "data-id": String(m.id) });
+    item.appendChild(el("span", { "class": "hd-chat-who" }, m.from === "requester" ? S.you : (m.name || S.agent)));
+    item.appendChild(el("span", { "class": "hd-chat-body" }, m.body));
+    var after = null;
+    Array.prototype.forEach.call(log.querySelectorAll("li[data-id]"), function (node) {
+      if (!after && Number(node.getAttribute("data-id")) > m.id) after = node;
+    });
+    log.insertBefore(item, after || log.querySelector("li.hd-chat-pending"));
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function applyState(data) {
+    (data.messages || []).forEach(addMessage);
+    state = data.state;
+    root.setAttribute("data-state", state);
+    var leave = root.querySelector(".hd-chat-leave");
+    if (state === "waiting" || state === "offered") {
+      var text = data.place ? fmt(S.place, { place: data.place, minutes: Math.max(1, Math.round(data.wait_seconds / 60)) }) : S.connecting;
+      if (data.fallback) text = S["fallback_" + data.fallback] + " " + S.leave_hint;
+      setStatus(text);
+      leave.hidden = false;
+    } else {
+      leave.hidden = true;
+    }
+    if (state === "active") setStatus(data.agent ? fmt(S.joined, { agent: data.agent }) : "");
+    if (state === "ended") { setStatus(S.ended); end(); }
+    if (state === "left_message") { setStatus(fmt(S.left, { reference: data.reference || "" })); end(); }
+    if (data.reminded) setStatus(S.idle);
+  }
+
+  function end() {
+    composer.hidden = true;
+    root.querySelector(".hd-chat-end").hidden = true;
+    if (source) { source.close(); source = null; }
+    if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
+    try { sessionStorage.removeItem(STORE); } catch (e) { /* private mode */ }
+  }
+
+  function refresh() {
+    if (!token) return Promise.resolve();
+    return api("GET", "s/" + token + "/?after=" + lastId).then(applyState).catch(function () {});
+  }
+
+  function listen() {
+    if (!window.EventSource) return poll();
+    source = new EventSource(push + "/push/c/" + token + "/");
+    source.addEventListener("ready", function () { failures = 0; refresh(); });
+    source.addEventListener("message", function (e) { addMessage(JSON.parse(e.data)); });
+    ["state", "line"].forEach(function (kind) { source.addEventListener(kind, refresh); });
+    source.addEventListener("typing", function (e) {
+      if (JSON.parse(e.data).who !== "agent") return;
+      var box = root.querySelector(".hd-chat-typing");
+      box.textContent = fmt(S.typing_agent, { agent: S.agent });
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(function () { box.textContent = ""; }, 4000);
+    });
+    source.addEventListener("idle", function () { setStatus(S.idle); });
+    source.onerror = function () {
+      failures += 1;
+      if (failures === 1) setStatus(S.offline);
+      if (failures >= 3 && source) { source.close(); source = null; poll(); }
+    };
+  }
+
+  function poll() {
+    // Push is unavailable: ask every few seconds instead, and try push again later.
+    if (pollTimer) return;
+    pollTimer = setInterval(refresh, 3000);
+    setTimeout(function () {
+      if (state === "ended" || state === "left_message" || !token) return;
+      clearInterval(pollTimer); pollTimer = null; failures = 0; listen();
+    }, 60000);
+  }
+
+  function send(body, id, attempt) {
+    api("POST", "s/" + token + "/messages/", { body: body, client_id: id }).then(addMessage).catch(function (e) {
+      var pending = log.querySelector('[data-client="' + id + '"]');
+      if (e.status && e.status < 500 && e.status !== 429) {
+        if (pending) pending.querySelector(".hd-chat-who").textContent = e.message;
+        return;
+      }
+      if (pending) pending.querySelector(".hd-chat-who").textContent = S.not_sent;
+      setTimeout(function () { send(body, id, attempt + 1); }, Math.min(10000, 1000 * Math.pow(2, attempt)));
+    });
+  }
+
+  function start(values) {
+    var id = clientId();
+    return api("POST", "start/", { name: values.name, email: values.email, message: values.message,
+                                   language: lang, client_id: id }).then(function (data) {
+      token = data.token;
+      try { sessionStorage.setItem(STORE, token); } catch (e) { /* private mode */ }
+      showChat();
+      applyState(data);
+      listen();
+    });
+  }
+
+  function showChat() {
+    form.hidden = true;
+    root.querySelector(".hd-chat-live").hidden = false;
+    composer.querySelector("textarea").focus();
+  }
+
+  function build(container) {
+    root = el("section", { "class": "hd-chat", "aria-labelledby": "hd-chat-title", dir: S.rtl ? "rtl" : "ltr", lang: S.language });
+    root.appendChild(el("h2", { id: "hd-chat-title", "class": "hd-chat-title" }, S.title));
+    form = el("form", { "class": "hd-chat-form", novalidate: "" });
+    [["name", "text", "name"], ["email", "email", "email"]].forEach(function (f) {
+      var id = "hd-chat-" + f[0];
+      form.appendChild(el("label", { "for": id }, S[f[0]]));
+      form.appendChild(el("input", { id: id, name: f[0], type: f[1], autocomplete: f[2], required: "" }));
+    });
+    form.appendChild(el("label", { "for": "hd-chat-first" }, S.message));
+    form.appendChild(el("textarea", { id: "hd-chat-first", name: "message", rows: "3", required: "" }));
+    var problem = el("p", { "class": "hd-chat-problem", role: "alert" });
+    form.appendChild(problem);
+    form.appendChild(el("button", { type: "submit", "class": "btn btn-primary" }, S.fallback ? S.leave : S.start));
+    if (S.fallback) form.insertBefore(el("p", { "class": "hd-chat-notice" }, S["fallback_" + S.fallback] + " " + S.leave_hint), form.firstChild);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      problem.textContent = "";
+      var values = { name: form.name.value, email: form.email.value, message: form.message.value };
+      start(values).then(function () {
+        if (S.fallback) return api("POST", "s/" + token + "/leave/", {}).then(function (d) { applyState(d); });
+      }).catch(function (err) { problem.textContent = err.message; });
+    });
+    root.appendChild(form);
+
+    var live = el("div", { "class": "hd-chat-live", hidden: "" });
+    status = el("p", { "class": "hd-chat-status", role: "status", "aria-live": "polite" });
+    live.appendChild(status);
+    log = el("ol", { "class": "hd-chat-log", role: "log", "aria-live": "polite", "aria-label": S.transcript_label, tabindex: "0" });
+    live.appendChild(log);
+    live.appendChild(el("p", { "class": "hd-chat-typing", "aria-live": "polite" }));
+    composer = el("form", { "class": "hd-chat-composer" });
+    composer.appendChild(el("label", { "for": "hd-chat-text", "class": "visually-hidden" }, S.write));
+    var text = el("textarea", { id: "hd-chat-text", rows: "2", placeholder: S.write });
+    composer.appendChild(text);
+    composer.appendChild(el("button", { type: "submit", "class": "btn btn-primary" }, S.send));
+    text.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); composer.requestSubmit(); }
+    });
+    text.addEventListener("input", function () {
+      if (Date.now() - lastTyping > 3000 && token) { lastTyping = Date.now(); api("POST", "s/" + token + "/typing/").catch(function () {}); }
+    });
+    composer.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var body = text.value.trim();
+      if (!body) return;
+      text.value = "";
+      var id = clientId();
+      var item = el("li", { "class": "hd-chat-msg hd-chat-requester hd-chat-pending", "data-client": id });
+      item.appendChild(el("span", { "class": "hd-chat-who" }, S.sending));
+      item.appendChild(el("span", { "class": "hd-chat-body" }, body));
+      log.appendChild(item);
+      send(body, id, 0);
+    });
+    live.appendChild(composer);
+    var actions = el("div", { "class": "hd-chat-actions" });
+    var leave = el("button", { type: "button", "class": "btn btn-outline-secondary btn-sm hd-chat-leave", hidden: "" }, S.leave);
+    leave.addEventListener("click", function () {
+      api("POST", "s/" + token + "/leave/", { body: text.value.trim() }).then(function (d) { text.value = ""; applyState(d); })
+        .catch(function (err) { setStatus(err.message); });
+    });
+    var finish = el("button", { type: "button", "class": "btn btn-outline-danger btn-sm hd-chat-end" }, S.end);
+    finish.addEventListener("click", function () { api("POST", "s/" + token + "/end/").then(refresh).catch(function () {}); });
+    var copy = el("button", { type: "button", "class": "btn btn-link btn-sm hd-chat-transcript" }, S.transcript);
+    copy.addEventListener("click", function () {
+      api("POST", "s/" + token + "/transcript/").then(function () { setStatus(S.transcript_sent); })
+        .catch(function (err) { setStatus(err.message); });
+    });
+    actions.appendChild(leave); actions.appendChild(finish); actions.appendChild(copy);
+    live.appendChild(actions);
+    root.appendChild(live);
+    container.appendChild(root);
+
+    var saved = null;
+    try { saved = sessionStorage.getItem(STORE); } catch (e) { /* private mode */ }
+    if (saved) { token = saved; showChat(); refresh().then(listen); }
+  }
+
+  function launcher() {
+    var button = el("button", { type: "button", "class": "hd-chat-launcher", "aria-expanded": "false" }, S.open);
+    var holder = el("div", { "class": "hd-chat-float", hidden: "" });
+    var close = el("button", { type: "button", "class": "btn-close hd-chat-close", "aria-label": S.close });
+    close.addEventListener("click", function () { holder.hidden = true; button.setAttribute("aria-expanded", "false"); button.focus(); });
+    holder.appendChild(close);
+    button.addEventListener("click", function () {
+      holder.hidden = !holder.hidden;
+      button.setAttribute("aria-expanded", String(!holder.hidden));
+      if (!holder.hidden) { var first = holder.querySelector("input, textarea"); if (first) first.focus(); }
+    });
+    document.body.appendChild(button);
+    document.body.appendChild(holder);
+    build(holder);
+  }
+
+  function init() {
+    fetch(base + "/help/chat/config/?lang=" + encodeURIComponent(lang)).then(function (r) { return r.json(); }).then(function (config) {
+      S = config.strings; S.rtl = config.rtl; S.language = config.language; S.fallback = config.fallback;
+      push = config.push || base;
+      var inline = document.getElementById("helpdesk-chat");
+      if (inline) build(inline); else launcher();
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
+})();

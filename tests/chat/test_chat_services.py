@@ -1,0 +1,230 @@
+"""Chat's services on hand-made lines: who is offered a chat, capacity, passing an offer
+on, messages stored once, transfers, the end, the fallback and idle requesters."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from chat import agents, services
+from chat.models import Chat, StatusChange
+from core import heartbeats, push
+from tickets import selectors as ticket_selectors
+from tickets import services as ticket_services
+from tickets.models import Channel, Event, Message, Notification, Status
+
+pytestmark = pytest.mark.django_db
+
+
+def _events(topic):  # type: ignore[no-untyped-def]
+    return [json.loads(fields[b"e"]) for _id, fields in heartbeats.client().xrange(push.key(topic))]
+
+
+def test_a_status_change_is_recorded_with_its_time_and_gates_next_ticket(line, online,
+                                                                         committed):  # fmt: skip
+    ana = line["chatters"]["ana"]
+    online(ana)
+    committed(agents.status_set, user=ana, key="break")
+    changes = list(StatusChange.objects.filter(user=ana).order_by("at", "id"))
+    assert [(c.previous_id and c.previous.key, c.status.key) for c in changes] == [
+        (None, "online"),
+        ("online", "break"),
+    ]
+    with pytest.raises(ticket_services.TicketConflict, match="not available"):
+        ticket_services.ticket_claim_next(agent=ana)
+    committed(agents.status_set, user=ana, key="online")
+    assert ticket_services.ticket_claim_next(agent=ana) is None  # nothing waits, no refusal
+
+
+def test_an_agent_who_never_set_a_status_takes_tickets_as_before(line):
+    assert ticket_services.ticket_claim_next(agent=line["chatters"]["eli"]) is None
+
+
+def test_a_chat_is_a_ticket_offered_to_an_available_agent_with_the_language(line, online,
+                                                                             start):  # fmt: skip
+    ana, eli = line["chatters"]["ana"], line["chatters"]["eli"]
+    online(eli, ana)
+    chat, token = start()
+    assert chat.ticket.channel == Channel.CHAT and chat.ticket.queue == line["queue"]
+    assert chat.state == Chat.State.OFFERED and chat.offered_to == ana  # eli has no Spanish
+    assert services.chat_for_token(token) == chat
+    assert [e["kind"] for e in _events(agents.user_topic(ana.pk))][-1] == "offer"
+
+
+def test_nobody_available_leaves_the_chat_waiting_until_someone_is(line, online, start):
+    ben = line["chatters"]["ben"]
+    chat, _token = start()
+    assert chat.state == Chat.State.WAITING and chat.offered_to is None
+    online(ben)
+    assert services.route_waiting() == 1
+    chat.refresh_from_db()
+    assert chat.state == Chat.State.OFFERED and chat.offered_to == ben
+
+
+def test_an_agent_whose_signs_of_life_stopped_is_not_offered_and_goes_offline(line, online, start,
+                                                                             settings):  # fmt: skip
+    ana, ben = line["chatters"]["ana"], line["chatters"]["ben"]
+    online(ana, ben)
+    # Ana's page went quiet two minutes ago.
+    agents.touch([ana.pk], at=timezone.now().timestamp() - 120)
+    chat, _token = start()
+    assert chat.offered_to == ben
+    later = timezone.now() + timedelta(seconds=settings.CHAT_OFFLINE_AFTER_SECONDS + 1)
+    agents.touch([ben.pk], at=later.timestamp())
+    assert agents.sweep_silent(now=later) == 1
+    assert agents.state_of(ana).status.key == "offline"
+    assert StatusChange.objects.filter(user=ana, reason=StatusChange.Reason.SILENT).exists()
+
+
+def test_a_declined_or_unanswered_offer_goes_to_the_next_agent(line, online, start, committed):
+    ana, ben, nora = (line["chatters"][k] for k in ("ana", "ben", "nora"))
+    online(ana, ben, nora)
+    chat, _token = start()
+    assert chat.offered_to == ana
+    committed(services.chat_decline, actor=ana, chat=chat)
+    chat.refresh_from_db()
+    assert chat.offered_to == ben and chat.passed_over == [ana.pk]
+    Chat.objects.filter(pk=chat.pk).update(offer_expires_at=timezone.now() - timedelta(seconds=1))
+    assert committed(services.sweep_offers) == 1
+    chat.refresh_from_db()
+    assert chat.offered_to == nora and chat.passed_over == [ana.pk, ben.pk]
+    assert _events(agents.user_topic(ben.pk))[-1]["kind"] == "offer_withdrawn"
+    sentences = list(Event.objects.filter(ticket=chat.ticket, kind="chat_passed")
+                     .values_list("after__reason", flat=True).order_by("id"))  # fmt: skip
+    assert sentences == ["declined", "timeout"]
+    # Nobody else: the chat waits (and is offered again when someone comes free).
+    services.chat_decline(actor=nora, chat=chat)
+    chat.refresh_from_db()
+    assert chat.state == Chat.State.WAITING and chat.offered_to is None
+
+
+def test_capacity_is_counted_and_respected_by_offers_and_next_ticket(
+    line, online, start, committed, settings
+):
+    ana, ben = line["chatters"]["ana"], line["chatters"]["ben"]
+    online(ana, limit=1)
+    first, _t = start(email="one@example.net")
+    committed(services.chat_accept, actor=ana, chat=first)
+    second, _t = start(email="two@example.net")
+    assert second.state == Chat.State.WAITING  # Ana is at her limit of one
+    with pytest.raises(ticket_services.TicketConflict, match="limit of 1"):
+        ticket_services.ticket_claim_next(agent=ana)
+    online(ben)
+    services.route_waiting()
+    second.refresh_from_db()
+    assert second.offered_to == ben
+    # Other channels count by their weight: two open email tickets at 0.5 fill Ben's 3 with
+    # the offered chat.
+    settings.CHAT_CAPACITY_WEIGHTS = {"chat": 1.0, "email": 0.5}
+    assert agents.loads([ben.pk]) == {ben.pk: 1.0}
+
+
+def test_messages_are_stored_once_and_pushed_in_order(
+    line, online, start, django_capture_on_commit_callbacks
+):
+    ana = line["chatters"]["ana"]
+    online(ana)
+    chat, _token = start()
+    services.chat_accept(actor=ana, chat=chat)
+    with django_capture_on_commit_callbacks(execute=True):
+        one = services.chat_requester_send(chat=chat, body="¿Hola?", client_id="r-2")
+        again = services.chat_requester_send(chat=chat, body="¿Hola?", client_id="r-2")
+        reply = services.chat_agent_send(actor=ana, chat=chat, body="Hola María", client_id="a-1")
+        services.chat_agent_send(actor=ana, chat=chat, body="Hola María", client_id="a-1")
+    assert one.pk == again.pk
+    bodies = list(Message.objects.filter(ticket=chat.ticket).order_by("id")
+                  .values_list("body", flat=True))  # fmt: skip
+    assert bodies == ["Hola, no puedo entrar en mi cuenta", "¿Hola?", "Hola María"]
+    pushed = [e["data"] for e in _events(chat.topic) if e["kind"] == "message"]
+    assert [m["id"] for m in pushed] == [one.pk, reply.pk]
+    assert pushed[0]["client"] == "r-2" and pushed[1]["from"] == "agent"
+    # The reply went into the chat, not to the requester's mailbox.
+    assert reply.channel == Channel.CHAT
+    assert not Notification.objects.filter(message=reply).exists()
+    chat.ticket.refresh_from_db()
+    assert chat.ticket.first_reply_at == reply.created_at
+
+
+def test_an_internal_note_on_a_chat_is_never_pushed_to_the_requester(
+        line, online, start, django_capture_on_commit_callbacks):  # fmt: skip
+    ana = line["chatters"]["ana"]
+    online(ana)
+    chat, _token = start()
+    services.chat_accept(actor=ana, chat=chat)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_services.ticket_reply(actor=ana, ticket=chat.ticket, body="Check the account",
+                                     internal=True)  # fmt: skip
+    assert not [e for e in _events(chat.topic) if e["kind"] == "message"]
+
+
+def test_an_ended_chat_solves_its_ticket_and_replies_go_by_email(line, online, start):
+    ana = line["chatters"]["ana"]
+    online(ana)
+    chat, _token = start()
+    services.chat_accept(actor=ana, chat=chat)
+    with pytest.raises(services.ChatConflict):
+        services.chat_end(chat=chat, by=Chat.Ended.AGENT, actor=line["chatters"]["ben"])
+    services.chat_end(chat=chat, by=Chat.Ended.AGENT, actor=ana)
+    chat.refresh_from_db()
+    chat.ticket.refresh_from_db()
+    assert chat.state == Chat.State.ENDED and chat.ticket.status == Status.SOLVED
+    with pytest.raises(services.ChatConflict):
+        services.chat_requester_send(chat=chat, body="one more thing", client_id="late")
+    reply = ticket_services.ticket_reply(actor=ana, ticket=chat.ticket, body="Following up")
+    assert reply.channel == Channel.EMAIL
+    assert Notification.objects.filter(message=reply).exists()
+
+
+def test_a_transfer_keeps_the_ticket_transcript_and_clocks(line, online, start):
+    ana, ben = line["chatters"]["ana"], line["chatters"]["ben"]
+    online(ana, ben)
+    chat, _token = start()
+    services.chat_accept(actor=chat.offered_to, chat=chat)
+    clocks = list(chat.ticket.sla_clocks.values_list("pk", flat=True))
+    services.chat_transfer(actor=ana, chat=chat, to_agent=ben)
+    chat.refresh_from_db()
+    chat.ticket.refresh_from_db()
+    assert chat.agent == ben and chat.ticket.assignee == ben and chat.state == Chat.State.ACTIVE
+    assert list(chat.ticket.sla_clocks.values_list("pk", flat=True)) == clocks
+    # To a queue: back in line there, offered to whoever works it.
+    other = line["queue"].__class__.objects.create(name="Billing chat", slug="billing-chat")
+    other.teams.set([line["teams"]["inhouse"]])
+    ticket_selectors.forget_visible_queues(ben)
+    services.chat_transfer(actor=ben, chat=chat, to_queue=other)
+    chat.refresh_from_db()
+    assert chat.queue == other and chat.ticket.queue_id == other.pk
+    assert chat.state == Chat.State.OFFERED and chat.offered_to in (ana, ben)
+    assert Message.objects.filter(ticket=chat.ticket).count() == 1
+
+
+def test_leaving_a_message_makes_an_email_ticket_with_the_transcript(line, start):
+    chat, _token = start()
+    assert chat.state == Chat.State.WAITING
+    ticket = services.chat_leave_message(chat=chat, body="Please write to me")
+    chat.refresh_from_db()
+    ticket.refresh_from_db()
+    assert chat.state == Chat.State.LEFT_MESSAGE and ticket.channel == Channel.EMAIL
+    assert [m.body for m in ticket.messages.order_by("id")] == [
+        "Hola, no puedo entrar en mi cuenta",
+        "Please write to me",
+    ]
+    mail = Notification.objects.get(ticket=ticket, kind="chat_left_message")
+    assert mail.recipient == "maria@example.net"
+    assert "Please write to me" in mail.body
+
+
+def test_an_idle_requester_is_reminded_then_the_chat_ends(line, online, start, settings):
+    ana = line["chatters"]["ana"]
+    online(ana)
+    chat, _token = start()
+    services.chat_accept(actor=ana, chat=chat)
+    now = timezone.now()
+    assert services.sweep_idle(now=now + timedelta(seconds=60)) == (0, 0)
+    remind = now + timedelta(seconds=settings.CHAT_IDLE_REMIND_SECONDS + 1)
+    assert services.sweep_idle(now=remind) == (1, 0)
+    assert services.sweep_idle(now=remind) == (0, 0)  # once
+    close = now + timedelta(seconds=settings.CHAT_IDLE_CLOSE_SECONDS + 1)
+    assert services.sweep_idle(now=close) == (0, 1)
+    chat.refresh_from_db()
+    assert chat.state == Chat.State.ENDED and chat.ended_by == Chat.Ended.IDLE
