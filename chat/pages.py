@@ -48,7 +48,7 @@ def status_menu(request: Any, user: Any, csrf_token: object) -> str:
 
     return render_to_string("chat/partials/status_menu.html", {
         "statuses": agents.statuses(), "current": agents.current_status_key(user.pk),
-        "push_url": push_base(request), "csrf_token": csrf_token,
+        "push_url": push_base(request),
         "away_after": settings.CHAT_AWAY_AFTER_SECONDS,
     }, request=None)  # fmt: skip
 

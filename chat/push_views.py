@@ -20,8 +20,10 @@ from collections.abc import AsyncIterator
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from redis.exceptions import RedisError
 
 from chat import agents, selectors, services
 from core import push
@@ -42,6 +44,10 @@ def _allowed_origin(request: HttpRequest, *, with_cookies: bool) -> str:
 
 def _stream(request: HttpRequest, topics: list[str], *, with_cookies: bool,
             touch_user: int | None = None) -> HttpResponseBase:  # fmt: skip
+    if not isinstance(request, ASGIRequest):
+        # A stream would hold one of gunicorn's few workers for minutes.
+        return JsonResponse({"detail": "Event streams are served by the push server."},
+                            status=503)  # fmt: skip
     origin = _allowed_origin(request, with_cookies=with_cookies)
     if request.headers.get("Origin") and not origin:
         return JsonResponse({"detail": "This origin may not read this stream."}, status=403)
@@ -60,27 +66,33 @@ def _stream(request: HttpRequest, topics: list[str], *, with_cookies: bool,
 
 
 async def _events(positions: dict[str, str], touch_user: int | None) -> AsyncIterator[bytes]:
-    # Where this stream starts, at once: a client that reconnects without an id (a first
-    # connection) starts from here and has read the database just before.
+    # Where this stream starts ("ready"), at once: a client that connects without an id (a
+    # first connection) starts from here, and reads the database when it sees "ready".
     yield b"retry: 2000\n"
     ends = time.monotonic() + settings.PUSH_STREAM_SECONDS
-    first = True
+    try:
+        await push.resolve(positions)
+    except (OSError, RedisError):
+        return  # the browser reconnects (after "retry") and tries again
+    yield f"id: {push.encode_position(positions)}\nevent: ready\ndata: {{}}\n\n".encode()
     while time.monotonic() < ends:
         if touch_user is not None:
             await sync_to_async(agents.touch)([touch_user])
         block = min(KEEPALIVE_SECONDS, max(0.05, ends - time.monotonic()))
+        # Each event's id is the position just after it: a browser cut off in the middle
+        # of a batch resumes at the first event it did not get.
+        current = dict(positions)
         try:
             events = await push.read(positions, block_ms=int(block * 1000))
-        except (OSError, ConnectionError):
+        except (OSError, RedisError):
+            # Redis restarting: wait, then read on from the same positions.
             await asyncio.sleep(1)
             continue
-        if first:
-            first = False
-            yield (f"id: {push.encode_position(positions)}\nevent: ready\ndata: {{}}\n\n").encode()
-        for topic, _xid, event in events:
+        for topic, xid, event in events:
+            current[topic] = xid
             data = json.dumps({"topic": topic, **event.get("data", {})})
             yield (
-                f"id: {push.encode_position(positions)}\nevent: {event.get('kind', 'message')}"
+                f"id: {push.encode_position(current)}\nevent: {event.get('kind', 'message')}"
                 f"\ndata: {data}\n\n"
             ).encode()
         if not events:

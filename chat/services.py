@@ -477,6 +477,18 @@ def sweep_idle(*, now: datetime | None = None) -> tuple[int, int]:
     return reminded, closed
 
 
+# ------------------------------------------------------------------ privacy
+
+
+def forget_streams(ticket_ids: list[int]) -> None:
+    """Delete the push streams of these tickets' chats after commit (an erasure or a
+    redaction: the streams hold copies of messages for up to a day)."""
+    topics = [f"chat:{pk}" for pk in Chat.objects.filter(ticket_id__in=ticket_ids)
+              .values_list("pk", flat=True)]  # fmt: skip
+    if topics:
+        transaction.on_commit(lambda: push.forget(topics))
+
+
 # ------------------------------------------------------------------ hooks
 
 

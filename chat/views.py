@@ -337,5 +337,6 @@ def console(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def push_base(request: HttpRequest) -> str:
-    """Where the browser reaches the push server: PUSH_URL, else this site's /push/."""
-    return settings.PUSH_URL or request.build_absolute_uri("/")[:-1]
+    """Where the browser reaches the push server (PUSH_URL); "" when there is none, and the
+    pages poll instead."""
+    return settings.PUSH_URL

@@ -72,6 +72,13 @@ def _append(entries: list[tuple[str, str]]) -> None:
         logger.warning("Could not push %d event(s): %s", len(entries), exc)
 
 
+def forget(topics: Iterable[str]) -> None:
+    """Delete these topics' events (their copies of data being erased)."""
+    keys = [key(topic) for topic in topics]
+    if keys:
+        heartbeats.client().delete(*keys)
+
+
 def latest_ids(topics: Iterable[str]) -> dict[str, str]:
     """Each topic's newest event id ("0-0" when it has none): where a reader that has
     just read the database starts, so it sees only what comes after."""
@@ -121,9 +128,21 @@ def async_client() -> Any:
     loop_id = id(asyncio.get_running_loop())
     client = _async_clients.get(loop_id)
     if client is None:
-        client = aioredis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2)
+        # Reads block up to a keepalive's time (15 s): no socket timeout shorter than that.
+        client = aioredis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2,
+                                         socket_timeout=60)  # fmt: skip
         _async_clients[loop_id] = client
     return client
+
+
+async def resolve(positions: dict[str, str]) -> None:
+    """Turn "$" ("after the newest now") into that event's id, in place: two reads in a
+    row could otherwise each mean a different "now" and skip what came between."""
+    client = async_client()
+    for topic, xid in positions.items():
+        if xid == LATEST:
+            newest = await client.xrevrange(key(topic), count=1)
+            positions[topic] = newest[0][0].decode() if newest else "0-0"
 
 
 async def read(positions: dict[str, str], *, block_ms: int) -> list[tuple[str, str, dict]]:
@@ -133,12 +152,7 @@ async def read(positions: dict[str, str], *, block_ms: int) -> list[tuple[str, s
     if not positions:
         return []
     client = async_client()
-    # "$" means "after the newest now": resolve it first, or two reads in a row could
-    # each mean a different "now" and skip what came between.
-    for topic, xid in positions.items():
-        if xid == LATEST:
-            newest = await client.xrevrange(key(topic), count=1)
-            positions[topic] = newest[0][0].decode() if newest else "0-0"
+    await resolve(positions)
     streams = {key(topic): xid for topic, xid in positions.items()}
     answer = await client.xread(streams, block=block_ms, count=200)
     events = []

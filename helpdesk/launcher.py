@@ -102,9 +102,10 @@ def _configured(name: str) -> bool:
 
 
 def child_environment() -> dict[str, str]:
-    """What web, worker and beat get on top of this environment: unless EMAIL_URL is
+    """What web, push, worker and beat get on top of this environment: unless EMAIL_URL is
     configured, mail goes to files in .local/mail/ instead of whole MIME messages on
-    the worker's output."""
+    the worker's output; unless PUSH_URL is, browsers reach the push server on PUSH_PORT
+    (8001) of the web server's host."""
     # The Procfile's gunicorn and celery are this Python's (`make run` puts them first on
     # PATH too; `python -m helpdesk.launcher` may not).
     env = {"PATH": os.pathsep.join([str(Path(PYTHON).parent), os.environ.get("PATH", "")])}
@@ -113,6 +114,11 @@ def child_environment() -> dict[str, str]:
         # django-environ reads the path after "filemail:///" relative to the working
         # directory (BASE_DIR for every process here).
         env["EMAIL_URL"] = f"filemail:///{os.path.relpath(MAIL_DIR, BASE_DIR)}"
+    if not _configured("PUSH_URL"):
+        # The push server (the Procfile's `push`) listens beside the web server; pages tell
+        # browsers to read their event streams there.
+        env["PUSH_URL"] = local_site_url(os.environ.get("WEB_HOST"),
+                                         os.environ.get("PUSH_PORT") or "8001")  # fmt: skip
     return env
 
 

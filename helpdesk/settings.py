@@ -354,10 +354,11 @@ CHAT_CAPACITY_WEIGHTS = {key: float(value) for key, value in env.dict(
 # Sites that may embed the chat (its script calls our API from their pages).
 CHAT_EMBED_ORIGINS = env.list("CHAT_EMBED_ORIGINS", default=[])
 # The push server (uvicorn, `push` in the Procfile) serves the event streams under
-# /push/. Browsers reach it at PUSH_URL: "" when a proxy sends /push/ on this site to it;
-# `make run` sets http://<host>:8001. PUSH_STREAM_SECONDS: a stream's lifetime before the
-# browser reconnects (and is checked again); PUSH_ALLOWED_ORIGINS: pages that may read
-# agents' streams from another port or host (with their cookies); SITE_URL's always may.
+# /push/. Browsers reach it at PUSH_URL: the site's own URL when a proxy sends /push/ to
+# it; `make run` sets http://<host>:8001; empty, there is no push and pages poll.
+# PUSH_STREAM_SECONDS: a stream's lifetime before the browser reconnects (and is checked
+# again); PUSH_ALLOWED_ORIGINS: pages that may read agents' streams from another port or
+# host (with their cookies); SITE_URL's always may.
 PUSH_URL = env.str("PUSH_URL", default="").rstrip("/")
 PUSH_STREAM_SECONDS = env.int("PUSH_STREAM_SECONDS", default=300)
 PUSH_ALLOWED_ORIGINS = env.list("PUSH_ALLOWED_ORIGINS", default=[])

@@ -40,6 +40,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from chat import services as chat_services
 from escalations.models import Escalation, EscalationNote
 from exports.models import ExportJob
 from privacy.models import LegalHold, TicketEventKind
@@ -151,6 +152,7 @@ def erase(requester: Requester, *, mode: str) -> dict[str, int]:
         _restrict(subject, counts)
         return counts.values
     privileged()
+    chat_services.forget_streams(subject.ticket_ids)
     _forget_released_holds(subject)
     files = _attachment_files(subject)
     _raw_emails(subject, counts)
@@ -178,6 +180,7 @@ def erase_tickets(ticket_ids: list[int], *, mode: str) -> dict[str, int]:
     counts.add("tickets", len(ticket_ids))
     owners = set(Ticket.objects.filter(pk__in=ticket_ids).values_list("requester_id", flat=True))
     privileged()
+    chat_services.forget_streams(list(ticket_ids))
     _forget_released_holds(subject)
     files = _attachment_files(subject)
     _raw_emails(subject, counts)

@@ -25,11 +25,13 @@ import phonenumbers
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from stdnum import iban, luhn
 
+from chat import services as chat_services
 from core.errors import Forbidden, Invalid
 from privacy import erasure
 from privacy.holds import ticket_is_held
@@ -161,7 +163,14 @@ def message_redact(*, actor: User, message: Message, spans: list[str], reason: s
     if any(span in ticket.subject for span in spans):
         Ticket.objects.filter(pk=ticket.pk).update(subject=_replace(ticket.subject, spans))
     erasure.privileged()
-    for notification in Notification.objects.filter(message=message):
+    # The message's own mail, and the ticket's mail that copies messages (a chat's
+    # transcript), where it holds the text.
+    copies = Notification.objects.filter(Q(message=message) | Q(ticket=ticket, message=None))
+    for notification in copies:
+        if notification.message_id is None and not any(
+                span in notification.body or span in notification.body_html
+                for span in spans):  # fmt: skip
+            continue
         Notification.objects.filter(pk=notification.pk).update(
             subject=_replace(notification.subject, spans), body=_replace(notification.body, spans),
             body_html=_replace_html(notification.body_html, spans),
@@ -174,6 +183,7 @@ def message_redact(*, actor: User, message: Message, spans: list[str], reason: s
         if (before, after) != (event.before, event.after):
             Event.objects.filter(pk=event.pk).update(before=before, after=after)
     erasure.reindex([ticket.pk])
+    chat_services.forget_streams([ticket.pk])
     redaction = Redaction.objects.create(ticket=ticket, message=message, actor=actor,
                                          kind=Redaction.Kind.SPAN, reason=reason,
                                          characters=characters)  # fmt: skip

@@ -46,6 +46,39 @@ def start_beat(schedule_file: Path, *, env: dict[str, str] | None = None) -> sub
     )  # fmt: skip
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_push(port: int, *, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """The push server (uvicorn, as the Procfile starts it), on this port; returns once it
+    answers."""
+    import httpx
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application", "--host", "127.0.0.1",
+         "--port", str(port), "--no-access-log", "--log-level", "warning",
+         "--timeout-graceful-shutdown", "1"],
+        cwd=BASE_DIR, env=_env(env), start_new_session=True,
+    )  # fmt: skip
+
+    def answers() -> bool:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+        except httpx.HTTPError:
+            return False
+        return True
+
+    if not wait_for(answers, timeout=30):
+        stop(process)
+        raise RuntimeError("the push server did not start")
+    return process
+
+
 def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
     if process.poll() is not None:
         return

@@ -6,7 +6,9 @@
   var menu = document.getElementById("chat-status");
   if (!menu) return;
   var push = menu.getAttribute("data-push");
-  var csrf = menu.getAttribute("data-csrf");
+  // The page's CSRF token, as htmx sends it (base.html's hx-headers).
+  var csrf = "";
+  try { csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; } catch (e) { csrf = ""; }
   var awayAfter = Number(menu.getAttribute("data-away-after")) * 1000;
   var offers = document.getElementById("chat-offers");
   var lastInput = Date.now(), beat = null;

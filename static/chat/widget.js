@@ -88,7 +88,7 @@
   }
 
   function listen() {
-    if (!window.EventSource) return poll();
+    if (!window.EventSource || !push) return poll();
     source = new EventSource(push + "/push/c/" + token + "/");
     source.addEventListener("ready", function () { failures = 0; refresh(); });
     source.addEventListener("message", function (e) { addMessage(JSON.parse(e.data)); });
@@ -112,6 +112,7 @@
     // Push is unavailable: ask every few seconds instead, and try push again later.
     if (pollTimer) return;
     pollTimer = setInterval(refresh, 3000);
+    if (!push) return;
     setTimeout(function () {
       if (state === "ended" || state === "left_message" || !token) return;
       clearInterval(pollTimer); pollTimer = null; failures = 0; listen();
@@ -245,7 +246,7 @@
   function init() {
     fetch(base + "/help/chat/config/?lang=" + encodeURIComponent(lang)).then(function (r) { return r.json(); }).then(function (config) {
       S = config.strings; S.rtl = config.rtl; S.language = config.language; S.fallback = config.fallback;
-      push = config.push || base;
+      push = config.push;
       var inline = document.getElementById("helpdesk-chat");
       if (inline) build(inline); else launcher();
     });

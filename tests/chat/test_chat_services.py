@@ -228,3 +228,24 @@ def test_an_idle_requester_is_reminded_then_the_chat_ends(line, online, start, s
     assert services.sweep_idle(now=close) == (0, 1)
     chat.refresh_from_db()
     assert chat.state == Chat.State.ENDED and chat.ended_by == Chat.Ended.IDLE
+
+
+def test_an_erasure_deletes_the_push_streams_of_the_requesters_chats(line, online, start,
+                                                                     committed):  # fmt: skip
+    from django.db import transaction
+
+    from privacy import erasure
+
+    ana = line["chatters"]["ana"]
+    online(ana)
+    chat, _token = start()
+    committed(services.chat_accept, actor=ana, chat=chat)
+    committed(services.chat_requester_send, chat=chat, body="Mi DNI es 1234", client_id="r-9")
+    assert heartbeats.client().exists(push.key(chat.topic))
+
+    def erase() -> None:
+        with transaction.atomic():
+            erasure.erase(chat.ticket.requester, mode="delete")
+
+    committed(erase)
+    assert not heartbeats.client().exists(push.key(chat.topic))

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 
 # The header each role saw at 75e8664 (the last commit with one list), CSRF token blanked,
 # with the entries apps registered since (the quality app's Ratings and QA reviews, and
-# identity's Access and privacy's Privacy for admins, safety's Reports and Wellbeing).
+# identity's Access and privacy's Privacy for admins, safety's Reports and Wellbeing, chat's
+# Chats and its status menu).
 HEADERS = Path(__file__).parent / "headers"
 
 
@@ -62,7 +63,8 @@ def test_each_role_sees_the_header_it_saw_before_the_apps_registered_their_entri
 )  # fmt: skip
 def test_the_entries_are_in_order_and_follow_the_role(role, expected):
     everyone = [("home", "Home", "/"), ("queue", "Queue", "/tickets/"),
-                ("safety-reports", "Reports", "/safety/reports/"), ("sops", "SOPs", "/sops/"),
+                ("safety-reports", "Reports", "/safety/reports/"), ("chat", "Chats", "/chat/"),
+                ("sops", "SOPs", "/sops/"),
                 ("escalations", "Escalations", "/escalations/"),
                 ("incidents", "Incidents", "/escalations/incidents/")]  # fmt: skip
     items = navigation.nav_items(factories.user(role=role))

@@ -90,6 +90,7 @@ def main_pages(user: User) -> list[tuple[str, str, bool]]:
         ("sign-in", "/accounts/sign-in/", False),
         ("help-center form", "/help/", False),
         ("report form", "/safety/report/", False),
+        ("help-center chat", "/help/chat/", False),
         ("requester's page", requester_page, False),
         ("home", "/", True),
         ("queue", "/tickets/?view=all", True),
@@ -124,6 +125,7 @@ def main_pages(user: User) -> list[tuple[str, str, bool]]:
         ("wellbeing", "/safety/wellbeing/", True),
         ("exposure of the lead's people", "/safety/wellbeing/people/", True),
         ("protection settings", "/safety/protection/", True),
+        ("chats", "/chat/", True),
     ]
 
 

@@ -97,4 +97,12 @@ def test_docker_compose_file_is_valid():
         env=env, capture_output=True, text=True, check=False, timeout=60,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert set(result.stdout.split()) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
+    assert set(result.stdout.split()) == {
+        "postgres",
+        "redis",
+        "migrate",
+        "web",
+        "push",
+        "worker",
+        "beat",
+    }

@@ -151,7 +151,7 @@ def test_ctrl_c_stops_the_supervisor_and_every_process_group(tmp_path):
 
 def test_the_procfile_is_read_in_order():
     commands = read_procfile(launcher.BASE_DIR / "Procfile")
-    assert list(commands) == ["web", "worker", "beat"]
+    assert list(commands) == ["web", "push", "worker", "beat"]
     assert "--hostname worker@%h" in commands["worker"]
 
 

@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from analytics import backfill
+from demo import chat as demo_chat
 from demo import data as demo_data
 from demo import safety as demo_safety
 from demo import seed as demo
@@ -56,6 +57,8 @@ class Command(BaseCommand):
             self.stdout.write("Demo organisation already present; nothing changed.")
         # Idempotent: the report queues' team, the lead's child-safety clearance, masked words.
         demo_safety.seed_safety_setup()
+        # Idempotent: who works the chat queue.
+        demo_chat.seed_chat_setup()
         count, share, days = options["tickets"], options["open_share"], options["days"]
         spike = DEMO_SPIKE if options["spike"] else None
         first_set = count is None and not demo.has_tickets()

@@ -71,8 +71,8 @@ TABLE_BEFORE = {
 }
 # How many permissions each group held at 75e8664 after a migrate.
 GROUP_SIZES_BEFORE = {"agent": 0, "lead": 3, "admin": 86}
-# What apps added since, each in its own roles.py: quality's (surveys, reviews), privacy's
-# and safety's.
+# What apps added since, each in its own roles.py: quality's (surveys, reviews), privacy's,
+# safety's and chat's.
 ADDED_SINCE = {
     Role.ADMIN: {
         "quality": {"survey": ("view",), "surveysettings": ("view",), "qualityevent": ("view",),
@@ -84,14 +84,17 @@ ADDED_SINCE = {
                    "maskword": ("view", "add", "delete"), "clearance": ("view", "add", "delete"),
                    "capoverride": ("view", "add"), "optout": ("view", "change"),
                    "safetyevent": ("view",)},
+        "chat": {"agentstatus": ("view", "add", "change"), "agentstate": ("view",),
+                 "statuschange": ("view",)},
     },
     Role.LEAD: {"privacy": {"redaction": ("view", "add")},
-                "safety": {"capoverride": ("view", "add"), "optout": ("view", "change")}},
+                "safety": {"capoverride": ("view", "add"), "optout": ("view", "change")},
+                "chat": {"agentstate": ("view",)}},
 }  # fmt: skip
 TABLE_NOW = copy.deepcopy(TABLE_BEFORE)
 for _role, _apps in ADDED_SINCE.items():
     TABLE_NOW[_role].update(_apps)
-GROUP_SIZES_NOW = {"agent": 0, "lead": 3 + 2 + 4, "admin": 86 + 6 + 10 + 16}
+GROUP_SIZES_NOW = {"agent": 0, "lead": 3 + 2 + 4 + 1, "admin": 86 + 6 + 10 + 16 + 5}
 
 
 def _held(role: str) -> set[str]:

@@ -62,7 +62,7 @@ def test_role_groups_hold_the_permissions_of_the_role_table():
     lead = Group.objects.get(name="lead")
     assert set(lead.permissions.values_list("codename", flat=True)) == {
         "view_user", "view_team", "view_vendor", "view_redaction", "add_redaction",
-        "view_capoverride", "add_capoverride", "view_optout", "change_optout",
+        "view_capoverride", "add_capoverride", "view_optout", "change_optout", "view_agentstate",
     }  # fmt: skip
     assert not Group.objects.get(name="agent").permissions.exists()
 

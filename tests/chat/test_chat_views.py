@@ -1,0 +1,130 @@
+"""Chat over HTTP: the requester's JSON endpoints (clear 4xx answers, never a 500), the
+agent's actions, and scoping (another vendor's chat is 404 on every route)."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from chat.models import Chat
+from tests.chat.routes import CHAT_ROUTES
+from tickets.models import Message
+
+pytestmark = pytest.mark.django_db
+
+
+def _post(client, url, data=None, **extra):  # type: ignore[no-untyped-def]
+    return client.post(url, json.dumps(data or {}), content_type="application/json", **extra)
+
+
+def test_a_requester_starts_a_chat_and_talks_through_its_token(line, online, client):
+    online(line["chatters"]["ana"])
+    answer = _post(client, reverse("chat_help:start"), {
+        "name": "María", "email": "maria@example.net", "message": "Hola", "language": "es",
+        "client_id": "c-1"})  # fmt: skip
+    assert answer.status_code == 201, answer.content
+    body = answer.json()
+    token = body["token"]
+    assert body["state"] == "offered" and body["place"] == 1 and body["wait_seconds"] > 0
+    assert [m["body"] for m in body["messages"]] == ["Hola"]
+    sent = _post(client, reverse("chat_help:send", args=[token]),
+                 {"body": "¿Hay alguien?", "client_id": "c-2"})  # fmt: skip
+    assert sent.status_code == 201 and sent.json()["client"] == "c-2"
+    again = _post(client, reverse("chat_help:send", args=[token]),
+                  {"body": "¿Hay alguien?", "client_id": "c-2"})  # fmt: skip
+    assert again.json()["id"] == sent.json()["id"]
+    state = client.get(
+        reverse("chat_help:state", args=[token]), {"after": body["messages"][0]["id"]}
+    )
+    assert [m["body"] for m in state.json()["messages"]] == ["¿Hay alguien?"]
+
+
+@pytest.mark.parametrize(("data", "status", "says"), [
+    ({"email": "maria@example.net", "message": ""}, 400, "Write a message"),
+    ({"email": "", "message": "Hola"}, 400, "email address"),
+    ({"email": "not-an-address", "message": "Hola"}, 400, "valid email"),
+    ({"email": "maria@example.net", "message": ["not", "text"]}, 400, "must be text"),
+    ({"email": "maria@example.net", "message": "a\x00b"}, 400, "cannot store"),
+])  # fmt: skip
+def test_bad_starts_get_a_clear_4xx(line, client, data, status, says):
+    answer = _post(client, reverse("chat_help:start"), data)
+    assert answer.status_code == status and says in answer.json()["detail"]
+    assert not Chat.objects.exists()
+
+
+def test_bad_json_and_unknown_tokens_get_a_clear_4xx(line, client):
+    answer = client.post(reverse("chat_help:start"), "{", content_type="application/json")
+    assert answer.status_code == 400 and "JSON" in answer.json()["detail"]
+    for name in ("chat_help:send", "chat_help:end", "chat_help:leave", "chat_help:typing"):
+        missing = _post(client, reverse(name, args=["nope"]), {"body": "x"})
+        assert missing.status_code == 404, name
+    assert client.get(reverse("chat_help:state", args=["nope"])).status_code == 404
+
+
+def test_the_widget_gets_its_words_in_the_requesters_language(line, client):
+    answer = client.get(reverse("chat_help:config"), {"lang": "ar"}).json()
+    assert answer["language"] == "ar" and answer["rtl"] is True
+    assert answer["strings"]["start"] != "Start the chat"
+    assert answer["fallback"] == "nobody"  # nobody is online
+
+
+def test_the_embed_origin_list_decides_who_may_call_from_another_site(line, client, settings):
+    settings.CHAT_EMBED_ORIGINS = ["https://app.example"]
+    allowed = client.get(reverse("chat_help:config"), HTTP_ORIGIN="https://app.example")
+    assert allowed["Access-Control-Allow-Origin"] == "https://app.example"
+    other = client.get(reverse("chat_help:config"), HTTP_ORIGIN="https://evil.example")
+    assert "Access-Control-Allow-Origin" not in other
+
+
+def test_an_agent_accepts_replies_and_ends_a_chat(line, online, start, client):
+    ana = line["chatters"]["ana"]
+    online(ana)
+    chat, _token = start()
+    client.force_login(ana)
+    accepted = _post(client, reverse("chat:accept", args=[chat.pk]))
+    assert accepted.status_code == 200 and accepted.json()["url"].endswith(
+        f"/tickets/{chat.ticket.reference}/"
+    )
+    page = client.get(accepted.json()["url"])
+    assert page.status_code == 200 and b'data-testid="chat-panel"' in page.content
+    sent = _post(client, reverse("chat:send", args=[chat.pk]), {"body": "Hola", "client_id": "x"})
+    assert sent.status_code == 201
+    assert Message.objects.get(pk=sent.json()["id"]).author == ana
+    assert _post(client, reverse("chat:end", args=[chat.pk])).json()["state"] == "ended"
+    assert _post(client, reverse("chat:send", args=[chat.pk]),
+                 {"body": "late"}).status_code == 409  # fmt: skip
+
+
+def test_an_offer_is_for_the_one_it_was_offered_to(line, online, start, client):
+    ana, ben = line["chatters"]["ana"], line["chatters"]["ben"]
+    online(ana, ben)
+    chat, _token = start()
+    assert chat.offered_to == ana
+    client.force_login(ben)
+    refused = _post(client, reverse("chat:accept", args=[chat.pk]))
+    assert refused.status_code == 409 and "someone else" in refused.json()["detail"]
+    assert _post(client, reverse("chat:decline", args=[chat.pk])).status_code == 409
+
+
+@pytest.mark.parametrize(("name", "method"), [
+    (name, method) for name, methods in CHAT_ROUTES.items() for method in methods
+    if not name.startswith("push:")])  # fmt: skip
+def test_another_vendors_chat_is_404_on_every_route(line, start, client, name, method):
+    chat, _token = start()
+    client.force_login(line["chatters"]["atlas"])
+    answer = getattr(client, method)(reverse(name, args=[chat.pk]), {"to": "queue:1"})
+    assert answer.status_code == 404, (name, answer.content)
+
+
+def test_status_menu_and_chats_page(line, online, start, client):
+    lead = line["chatters"]["lead"]
+    online(line["chatters"]["ana"])
+    start()
+    client.force_login(lead)
+    page = client.get(reverse("chat:console"))
+    assert page.status_code == 200
+    assert b'data-testid="chat-line"' in page.content and b"Ana Ruiz" in page.content
+    assert b'id="chat-status"' in page.content
+    changed = _post(client, reverse("chat:status"), {"status": "wellness"})
+    assert changed.json() == {"status": "wellness", "label": "Wellness break"}
+    assert _post(client, reverse("chat:status"), {"status": "nope"}).status_code == 400

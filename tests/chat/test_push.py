@@ -1,0 +1,98 @@
+"""The push server for real: uvicorn serving the event streams from the test database and
+Redis. A chat goes on across a kill of the push server with nothing missing or doubled,
+and a stream opens only for who may read it."""
+
+import json
+import signal
+
+import httpx
+import pytest
+from django.test import Client
+
+from chat import services
+from tests import processes
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def push_port():
+    port = processes.free_port()
+    server = processes.start_push(port)
+    yield port, server
+    processes.stop(server)
+
+
+def _events(lines, count):  # type: ignore[no-untyped-def]
+    """The next ``count`` events of a stream's lines (keepalive comments skipped), as
+    (id, kind, data)."""
+    found, event = [], {}
+    for line in lines:
+        if line.startswith(":") or line.startswith("retry:"):
+            continue
+        if not line:
+            if event:
+                found.append((event.get("id", ""), event.get("event", "message"),
+                              json.loads(event.get("data", "{}"))))  # fmt: skip
+                event = {}
+                if len(found) == count:
+                    return found
+            continue
+        field, _sep, value = line.partition(": ")
+        event[field] = value
+    return found
+
+
+def test_a_chat_goes_on_across_a_push_server_crash_with_nothing_missing(line, online, start,
+                                                                       push_port):  # fmt: skip
+    port, server = push_port
+    ana = line["chatters"]["ana"]
+    online(ana)
+    chat, token = start()
+    services.chat_accept(actor=ana, chat=chat)
+    url = f"http://127.0.0.1:{port}/push/c/{token}/"
+    with httpx.stream("GET", url, timeout=30) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        lines = response.iter_lines()
+        [(position, kind, _data)] = _events(lines, 1)
+        assert kind == "ready"
+        services.chat_agent_send(actor=ana, chat=chat, body="Hola María", client_id="a-1")
+        [(position, kind, data)] = _events(lines, 1)
+        assert (kind, data["body"]) == ("message", "Hola María")
+    # The push server dies mid-chat; the conversation goes on meanwhile.
+    processes.stop(server, signal.SIGKILL)
+    services.chat_requester_send(chat=chat, body="¿Sigues ahí?", client_id="r-2")
+    services.chat_agent_send(actor=ana, chat=chat, body="Sí, aquí estoy", client_id="a-2")
+    services.chat_requester_send(chat=chat, body="¿Sigues ahí?", client_id="r-2")  # a retry
+    restarted = processes.start_push(port)
+    try:
+        with httpx.stream("GET", url, headers={"Last-Event-ID": position},
+                          timeout=30) as response:  # fmt: skip
+            events = _events(response.iter_lines(), 3)
+    finally:
+        processes.stop(restarted)
+    assert [kind for _id, kind, _d in events] == ["ready", "message", "message"]
+    assert [d["body"] for _id, _k, d in events[1:]] == ["¿Sigues ahí?", "Sí, aquí estoy"]
+
+
+def test_streams_open_only_for_who_may_read_them(line, online, start, push_port):
+    port, _server = push_port
+    chat, _token = start()
+    base = f"http://127.0.0.1:{port}/push"
+    assert httpx.get(f"{base}/c/not-a-token/", timeout=10).status_code == 404
+    assert httpx.get(f"{base}/agent/", timeout=10).status_code == 403
+    assert httpx.get(f"{base}/chat/{chat.pk}/", timeout=10).status_code == 403
+    # Another vendor's agent: the chat's ticket is not theirs to see.
+    outsider = Client()
+    outsider.force_login(line["chatters"]["atlas"])
+    cookies = {"sessionid": outsider.cookies["sessionid"].value}
+    assert httpx.get(f"{base}/chat/{chat.pk}/", cookies=cookies, timeout=10).status_code == 404
+    # A page of another site may not read an agent's stream with their cookies.
+    evil = httpx.get(f"{base}/agent/", cookies=cookies, timeout=10,
+                     headers={"Origin": "https://evil.example"})  # fmt: skip
+    assert evil.status_code == 403
+    # Their own stream opens (and says where it starts).
+    with httpx.stream("GET", f"{base}/agent/", cookies=cookies, timeout=30) as response:
+        assert response.status_code == 200
+        assert _events(response.iter_lines(), 1)[0][1] == "ready"

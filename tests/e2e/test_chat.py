@@ -1,0 +1,114 @@
+"""Live chat in two browsers: a requester in the help center and an agent, with the real
+push server (uvicorn) between them. An offer declined by one agent reaches the next; the
+two talk in Spanish; the push server is killed mid-chat and the chat resumes with nothing
+missing. In Arabic the widget reads right to left."""
+
+import re
+import signal
+
+import pytest
+from playwright.sync_api import expect
+
+from chat import services
+from chat.models import Chat
+from tests import factories, processes
+from tests.e2e.conftest import sign_in
+from tickets.models import Message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def push_server(live_server, settings):
+    """The push server on its own port; pages of the live server read their streams there."""
+    port = processes.free_port()
+    env = {"PUSH_ALLOWED_ORIGINS": live_server.url}
+    server = processes.start_push(port, env=env)
+    settings.PUSH_URL = f"http://localhost:{port}"
+    policy = {**settings.CONTENT_SECURITY_POLICY}
+    policy["DIRECTIVES"] = {**policy["DIRECTIVES"],
+                            "connect-src": ["'self'", settings.PUSH_URL]}  # fmt: skip
+    settings.CONTENT_SECURITY_POLICY = policy
+    holder = {"server": server, "port": port, "env": env}
+    yield holder
+    processes.stop(holder["server"])
+
+
+def test_a_chat_in_spanish_offered_declined_accepted_and_resumed_after_a_push_crash(
+        browser, live_server, line, online, push_server, console_errors):  # fmt: skip
+    ana, ben = line["chatters"]["ana"], line["chatters"]["ben"]
+    online(ben)  # Ben is first in line for offers (he has waited longest)
+
+    agent_context = browser.new_context(base_url=live_server.url, locale="en-US")
+    agent = agent_context.new_page()
+    agent.set_default_timeout(15_000)
+    agent.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    sign_in(agent, ana.email, factories.PASSWORD)
+    agent.get_by_label("Your status").select_option("online")
+    expect(agent.locator("#chat-announce")).to_have_text("Online")
+
+    requester_context = browser.new_context(base_url=live_server.url, locale="es-ES")
+    requester = requester_context.new_page()
+    requester.set_default_timeout(15_000)
+    requester.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    requester.goto("/help/chat/")
+    chat_box = requester.get_by_test_id("help-chat")
+    chat_box.get_by_label("Tu nombre").fill("María")
+    chat_box.get_by_label("Tu correo electrónico").fill("maria@example.net")
+    chat_box.get_by_label("¿En qué podemos ayudarte?").fill("No puedo entrar en mi cuenta")
+    chat_box.get_by_role("button", name="Iniciar el chat").click()
+    expect(chat_box.locator(".hd-chat-status")).to_contain_text("número 1")
+
+    # Ben declines; the offer comes to Ana, pushed to her page.
+    chat = Chat.objects.get()
+    assert chat.offered_to == ben and chat.language == "es"
+    services.chat_decline(actor=ben, chat=chat)
+    offer = agent.get_by_test_id("chat-offer")
+    expect(offer).to_contain_text("No puedo entrar en mi cuenta")
+    offer.get_by_role("button", name="Accept").click()
+    expect(agent).to_have_url(re.compile(f"/tickets/{chat.ticket.reference}/"))
+    panel = agent.get_by_test_id("chat-panel")
+    expect(panel.locator(".chat-line")).to_have_count(1)
+    expect(chat_box.locator(".hd-chat-status")).to_contain_text("Ana")
+
+    panel.get_by_label("Chat message").fill("Hola María, ¿qué correo usas para entrar?")
+    panel.get_by_label("Chat message").press("Enter")
+    log = chat_box.get_by_role("log")
+    expect(log).to_contain_text("¿qué correo usas para entrar?")
+    requester.get_by_label("Escribe un mensaje").fill("maria@example.net")
+    requester.get_by_label("Escribe un mensaje").press("Enter")
+    expect(panel.locator(".chat-log")).to_contain_text("maria@example.net")
+
+    # The push server dies; both sides keep writing; it comes back on the same port.
+    processes.stop(push_server["server"], signal.SIGKILL)
+    requester.get_by_label("Escribe un mensaje").fill("¿Sigues ahí?")
+    requester.get_by_label("Escribe un mensaje").press("Enter")
+    panel.get_by_label("Chat message").fill("Sí, te he enviado un enlace.")
+    panel.get_by_label("Chat message").press("Enter")
+    push_server["server"] = processes.start_push(push_server["port"], env=push_server["env"])
+    expect(panel.locator(".chat-log")).to_contain_text("¿Sigues ahí?", timeout=20_000)
+    expect(log).to_contain_text("te he enviado un enlace", timeout=20_000)
+
+    # Nothing missing, nothing twice: five messages on each side, as stored.
+    stored = list(Message.objects.filter(ticket=chat.ticket).order_by("id")
+                  .values_list("body", flat=True))  # fmt: skip
+    assert len(stored) == 5
+    expect(panel.locator(".chat-line")).to_have_count(5)
+    expect(log.locator("li")).to_have_count(5)
+
+    panel.get_by_role("button", name="End the chat").click()
+    expect(chat_box.locator(".hd-chat-status")).to_contain_text("El chat ha terminado")
+    agent_context.close()
+    requester_context.close()
+
+
+def test_the_chat_reads_right_to_left_in_arabic(browser, live_server, line):
+    context = browser.new_context(base_url=live_server.url, locale="ar")
+    page = context.new_page()
+    page.goto("/help/chat/?lang=ar")
+    widget = page.locator("section.hd-chat")
+    expect(widget).to_have_attribute("dir", "rtl")
+    expect(widget).to_have_attribute("lang", "ar")
+    # Nobody is online: it offers to leave a message, in Arabic.
+    expect(widget.get_by_role("button")).not_to_have_text("Leave a message")
+    context.close()
