@@ -10,7 +10,8 @@ from django.conf import settings
 
 from core import heartbeats
 
-pytest_plugins = ["tests.support.parallel"]
+# Chat's lines and helpers serve its own tests and the browser tests.
+pytest_plugins = ["tests.support.parallel", "tests.chat.fixtures"]
 
 
 @pytest.fixture(autouse=True, scope="session")

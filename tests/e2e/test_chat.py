@@ -100,6 +100,9 @@ def test_a_chat_in_spanish_offered_declined_accepted_and_resumed_after_a_push_cr
     expect(chat_box.locator(".hd-chat-status")).to_contain_text("El chat ha terminado")
     agent_context.close()
     requester_context.close()
+    # No script error on either side (the refused connections while the push server was
+    # down are the browser's, not the page's).
+    assert console_errors == []
 
 
 def test_the_chat_reads_right_to_left_in_arabic(browser, live_server, line):
@@ -112,3 +115,27 @@ def test_the_chat_reads_right_to_left_in_arabic(browser, live_server, line):
     # Nobody is online: it offers to leave a message, in Arabic.
     expect(widget.get_by_role("button")).not_to_have_text("Leave a message")
     context.close()
+
+
+def test_with_nobody_available_the_requester_leaves_a_message_that_becomes_an_email_ticket(
+        browser, live_server, line, console_errors):  # fmt: skip
+    from tickets.models import Notification, Ticket
+
+    context = browser.new_context(base_url=live_server.url, locale="es-ES")
+    page = context.new_page()
+    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    page.goto("/help/chat/")
+    box = page.get_by_test_id("help-chat")
+    expect(box.locator(".hd-chat-notice")).to_be_visible()  # nobody speaks Spanish now
+    box.get_by_label("Tu nombre").fill("María")
+    box.get_by_label("Tu correo electrónico").fill("maria@example.net")
+    box.get_by_label("¿En qué podemos ayudarte?").fill("Me cobraron dos veces")
+    box.locator(".hd-chat-form button[type=submit]").click()
+    expect(box.locator(".hd-chat-status")).to_contain_text(re.compile(r"[A-Z0-9]{10}"))
+    ticket = Ticket.objects.get()
+    expect(box.locator(".hd-chat-status")).to_contain_text(ticket.reference)
+    assert ticket.channel == "email" and Chat.objects.get().state == Chat.State.LEFT_MESSAGE
+    mail = Notification.objects.get(ticket=ticket, kind="chat_left_message")
+    assert mail.recipient == "maria@example.net" and "Me cobraron dos veces" in mail.body
+    context.close()
+    assert console_errors == []

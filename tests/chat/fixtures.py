@@ -1,3 +1,5 @@
+"""Fixtures for chat's tests and the browser tests (the root conftest loads them)."""
+
 import importlib
 
 import pytest
