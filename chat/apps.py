@@ -10,7 +10,7 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.roles import register_role_permissions
-        from chat import agents, pages, services
+        from chat import agents, live, pages, services
         from chat.models import TicketEventKind
         from chat.roles import ROLE_PERMISSIONS
         from chat.timeline import SENTENCES
@@ -23,3 +23,4 @@ class ChatConfig(AppConfig):
         next_rules.register("chat-capacity", agents.next_rule)
         hooks.message_added.connect(services.on_message_added)
         pages.connect()
+        live.connect()

@@ -1,8 +1,9 @@
 """The push server's event streams (server-sent events), served by uvicorn from
 ``helpdesk.asgi`` beside gunicorn (docs/architecture.md, "Live chat and push").
 
-- ``/push/agent/``: a signed-in person's own topic (offers, status) and the topics of
-  the chats they are in; the open stream is their sign of life (``agents.touch``).
+- ``/push/agent/``: a signed-in person's own topic (offers, status), the topics of the
+  chats they are in, and of the queues they see (``chat.live``: "this queue changed");
+  the open stream is their sign of life (``agents.touch``).
 - ``/push/chat/<pk>/``: a chat, for whoever may see its ticket.
 - ``/push/c/<token>/``: a chat, for its requester (the token is the key; no cookies).
 
@@ -25,11 +26,14 @@ from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from redis.exceptions import RedisError
 
-from chat import agents, selectors, services
+from chat import agents, live, selectors, services
 from core import push
 from core.errors import DomainError
+from tickets import selectors as ticket_selectors
 
 KEEPALIVE_SECONDS = 15
+# An agent's stream follows at most this many of their queues (their pages poll the rest).
+MAX_QUEUES = 200
 
 
 def _allowed_origin(request: HttpRequest, *, with_cookies: bool) -> str:
@@ -104,7 +108,9 @@ async def agent_stream(request: HttpRequest) -> HttpResponseBase:
     if not user.is_authenticated:
         return JsonResponse({"detail": "Sign in first."}, status=403)
     chat_ids = await sync_to_async(lambda: [chat.pk for chat in selectors.my_chats(user)])()
-    topics = [agents.user_topic(user.pk), *[f"chat:{pk}" for pk in chat_ids]]
+    queue_ids = await sync_to_async(ticket_selectors.visible_queue_ids)(user)
+    topics = [agents.user_topic(user.pk), *[f"chat:{pk}" for pk in chat_ids],
+              *[live.queue_topic(pk) for pk in queue_ids[:MAX_QUEUES]]]  # fmt: skip
     return _stream(request, topics, with_cookies=True, touch_user=user.pk)
 
 

@@ -139,14 +139,14 @@ def chat_requester_send(*, chat: Chat, body: str, client_id: str = "") -> Messag
     return message
 
 
-def chat_typing(*, chat: Chat, who: str) -> None:
+def chat_typing(*, chat: Chat, who: str, name: str = "") -> None:
     """A typing indicator: pushed, never stored (a requester typing counts as active)."""
     if not chat.live:
         return
     if who == "requester":
         Chat.objects.filter(pk=chat.pk).update(requester_active_at=timezone.now(),
                                                reminded_at=None)  # fmt: skip
-    push.publish(chat.topic, "typing", {"who": who})
+    push.publish(chat.topic, "typing", {"who": who, "name": name.split(" ")[0]})
 
 
 # ------------------------------------------------------------------ offers

@@ -271,7 +271,8 @@ def agent_send(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @_agent_json
 @require_POST
 def agent_typing(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    services.chat_typing(chat=selectors.get_chat_for(request.user, pk), who="agent")
+    services.chat_typing(chat=selectors.get_chat_for(request.user, pk), who="agent",
+                         name=request.user.full_name)  # fmt: skip
     return HttpResponse(status=204)
 
 

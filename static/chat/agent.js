@@ -75,16 +75,34 @@
     if (!on && beat) { clearInterval(beat); beat = null; }
   }
 
+  // The queue list and counts reload on "helpdesk:work-changed": when push says one of the
+  // agent's queues changed (at most once per 10 s, however busy), or every 15 s while
+  // push is unavailable (the pages' own slow poll is the last safety net).
+  var WINDOW = 10000, lastRefresh = 0, refreshTimer = null, pollTimer = null;
+  function workChanged() {
+    document.body.dispatchEvent(new CustomEvent("helpdesk:work-changed"));
+  }
+  function nudge() {
+    if (refreshTimer) return;
+    var wait = Math.max(1000, lastRefresh + WINDOW - Date.now());
+    refreshTimer = setTimeout(function () { refreshTimer = null; lastRefresh = Date.now(); workChanged(); }, wait);
+  }
+  function polling(on) {
+    if (on && !pollTimer) pollTimer = setInterval(workChanged, 15000);
+    if (!on && pollTimer) { clearInterval(pollTimer); pollTimer = null; }
+  }
+
   function listen() {
-    if (!window.EventSource || !push) { heartbeat(true); return; }
+    if (!window.EventSource || !push) { heartbeat(true); polling(true); return; }
     var source = new EventSource(push + "/push/agent/", { withCredentials: true });
     var failures = 0;
-    source.addEventListener("ready", function () { failures = 0; heartbeat(false); });
+    source.addEventListener("ready", function () { failures = 0; heartbeat(false); polling(false); });
+    source.addEventListener("changed", nudge);
     source.addEventListener("offer", function (e) { showOffer(JSON.parse(e.data)); });
     source.addEventListener("transferred", function (e) { showOffer(JSON.parse(e.data)); });
     source.addEventListener("offer_withdrawn", function (e) { withdraw(JSON.parse(e.data)); });
     source.addEventListener("status", function (e) { menu.value = JSON.parse(e.data).key; });
-    source.onerror = function () { failures += 1; if (failures >= 3) heartbeat(true); };
+    source.onerror = function () { failures += 1; if (failures >= 3) { heartbeat(true); polling(true); } };
   }
   listen();
 

@@ -94,9 +94,10 @@
     source.addEventListener("message", function (e) { addMessage(JSON.parse(e.data)); });
     ["state", "line"].forEach(function (kind) { source.addEventListener(kind, refresh); });
     source.addEventListener("typing", function (e) {
-      if (JSON.parse(e.data).who !== "agent") return;
+      var typing = JSON.parse(e.data);
+      if (typing.who !== "agent") return;
       var box = root.querySelector(".hd-chat-typing");
-      box.textContent = fmt(S.typing_agent, { agent: S.agent });
+      box.textContent = fmt(S.typing_agent, { agent: typing.name || S.agent });
       clearTimeout(typingTimer);
       typingTimer = setTimeout(function () { box.textContent = ""; }, 4000);
     });

@@ -96,3 +96,31 @@ def test_streams_open_only_for_who_may_read_them(line, online, start, push_port)
     with httpx.stream("GET", f"{base}/agent/", cookies=cookies, timeout=30) as response:
         assert response.status_code == 200
         assert _events(response.iter_lines(), 1)[0][1] == "ready"
+
+
+def test_an_agents_stream_hears_of_changes_in_their_queues_only(line, start, push_port):
+    """The push channels are scoped like the pages: Ana (who works the chat queue) hears
+    that it changed; Ali at Atlas (who does not) hears nothing of it, only his own."""
+    port, _server = push_port
+    base = f"http://127.0.0.1:{port}/push/agent/"
+
+    def stream_of(user):  # type: ignore[no-untyped-def]
+        client = Client()
+        client.force_login(user)
+        return httpx.stream("GET", base, cookies={"sessionid": client.cookies["sessionid"].value},
+                            timeout=30)  # fmt: skip
+
+    ana, ali = line["chatters"]["ana"], line["chatters"]["atlas"]
+    with stream_of(ana) as mine, stream_of(ali) as theirs:
+        ana_lines, ali_lines = mine.iter_lines(), theirs.iter_lines()
+        assert _events(ana_lines, 1)[0][1] == "ready"
+        assert _events(ali_lines, 1)[0][1] == "ready"
+        start()  # a new chat: a new ticket in the chat queue
+        kinds = [kind for _id, kind, _data in _events(ana_lines, 1)]
+        assert kinds == ["changed"]
+        # Ali's own topic gets an event; the queue's change never reached him before it.
+        from chat import agents
+        from core import push
+
+        push._append([(agents.user_topic(ali.pk), json.dumps({"kind": "status", "data": {}}))])
+        assert [kind for _id, kind, _d in _events(ali_lines, 1)] == ["status"]

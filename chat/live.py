@@ -1,0 +1,53 @@
+"""Agents' pages refreshed by push: a change to a ticket nudges its queue's topic
+(``queue:<id>``), and the pages of the agents who see that queue reload their queue list
+and counts (static/chat/agent.js), instead of asking every 15-20 s whether anything
+changed. The nudge says only which queue moved, nothing about the ticket: the page then
+fetches what it may see, through the usual scoping."""
+
+from __future__ import annotations
+
+from core import push
+from tickets import hooks
+
+
+def queue_topic(queue_id: int) -> str:
+    return f"queue:{queue_id}"
+
+
+def _nudge(*queue_ids: int | None) -> None:
+    topics = [queue_topic(pk) for pk in dict.fromkeys(queue_ids) if pk]
+    if topics:
+        push.publish_many(topics, "changed", {})
+
+
+def on_created(event: hooks.TicketCreated) -> None:
+    _nudge(event.ticket.queue_id)
+
+
+def on_message(event: hooks.MessageAdded) -> None:
+    _nudge(event.ticket.queue_id)
+
+
+def on_status(event: hooks.StatusChanged) -> None:
+    _nudge(event.ticket.queue_id)
+
+
+def on_assigned(event: hooks.Assigned) -> None:
+    _nudge(event.ticket.queue_id)
+
+
+def on_queue(event: hooks.QueueChanged) -> None:
+    _nudge(event.old, event.new)
+
+
+def on_merged(event: hooks.Merged) -> None:
+    _nudge(event.source.queue_id, event.target.queue_id)
+
+
+def connect() -> None:
+    hooks.ticket_created.connect(on_created)
+    hooks.message_added.connect(on_message)
+    hooks.status_changed.connect(on_status)
+    hooks.assigned.connect(on_assigned)
+    hooks.queue_changed.connect(on_queue)
+    hooks.merged.connect(on_merged)
