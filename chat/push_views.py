@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from django.views.decorators.http import require_GET
 from redis.exceptions import RedisError
 
 from chat import agents, live, selectors, services
@@ -49,9 +50,9 @@ def _allowed_origin(request: HttpRequest, *, with_cookies: bool) -> str:
 def _stream(request: HttpRequest, topics: list[str], *, with_cookies: bool,
             touch_user: int | None = None) -> HttpResponseBase:  # fmt: skip
     if not isinstance(request, ASGIRequest):
-        # A stream would hold one of gunicorn's few workers for minutes.
-        return JsonResponse({"detail": "Event streams are served by the push server."},
-                            status=503)  # fmt: skip
+        # Not here: a stream would hold one of gunicorn's few workers for minutes.
+        return JsonResponse({"detail": "Event streams are served by the push server "
+                                       "(PUSH_URL), not by this one."}, status=404)  # fmt: skip
     origin = _allowed_origin(request, with_cookies=with_cookies)
     if request.headers.get("Origin") and not origin:
         return JsonResponse({"detail": "This origin may not read this stream."}, status=403)
@@ -103,6 +104,7 @@ async def _events(positions: dict[str, str], touch_user: int | None) -> AsyncIte
             yield b": keepalive\n\n"
 
 
+@require_GET
 async def agent_stream(request: HttpRequest) -> HttpResponseBase:
     user = await request.auser()
     if not user.is_authenticated:
@@ -114,6 +116,7 @@ async def agent_stream(request: HttpRequest) -> HttpResponseBase:
     return _stream(request, topics, with_cookies=True, touch_user=user.pk)
 
 
+@require_GET
 async def chat_stream(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = await request.auser()
     if not user.is_authenticated:
@@ -125,6 +128,7 @@ async def chat_stream(request: HttpRequest, pk: int) -> HttpResponseBase:
     return _stream(request, [chat.topic], with_cookies=True)
 
 
+@require_GET
 async def requester_stream(request: HttpRequest, token: str) -> HttpResponseBase:
     try:
         chat = await sync_to_async(services.chat_for_token)(token)

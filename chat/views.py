@@ -104,6 +104,14 @@ def _chat_state(chat: Chat, *, after: int = 0) -> dict[str, object]:
     }
 
 
+def _language(code: str) -> str:
+    """One of our UI languages for what was asked (the default for anything unknown)."""
+    try:
+        return translation.get_supported_language_variant(code or "en")
+    except LookupError:
+        return translation.get_supported_language_variant(settings.LANGUAGE_CODE)
+
+
 def _after(request: HttpRequest) -> int:
     try:
         return max(0, int(request.GET.get("after", "0")))
@@ -127,15 +135,15 @@ def chat_page(request: HttpRequest) -> HttpResponse:
 def chat_config(request: HttpRequest) -> HttpResponse:
     """What the widget needs before a chat: its words in the requester's language, and
     whether chat is open now (or why not)."""
-    language = translation.get_supported_language_variant(
-        request.GET.get("lang") or translation.get_language() or "en"
-    )
+    language = _language(request.GET.get("lang") or translation.get_language() or "en")
     with translation.override(language):
-        queue = services.chat_queue()
+        queue = ticket_selectors.active_queue(slug=settings.CHAT_QUEUE)
+        # No chat queue (chat switched off): the widget offers to leave a message.
+        fallback = selectors.fallback_reason(queue, language) if queue else "closed"
         return JsonResponse({
             "language": language, "rtl": translation.get_language_bidi(),
             "strings": strings.widget_strings(),
-            "fallback": selectors.fallback_reason(queue, language),
+            "fallback": fallback,
             "push": push_base(request),
         })  # fmt: skip
 
@@ -151,7 +159,7 @@ def chat_start(request: HttpRequest) -> HttpResponse:
     email = _text(data, "email", 254)
     if email and "@" not in email:
         raise services.ChatError(_("Enter a valid email address."))
-    language = translation.get_supported_language_variant(_text(data, "language", 16) or "en")
+    language = _language(_text(data, "language", 16))
     chat, token = services.chat_start(
         name=_text(data, "name", 120), email=email, language=language,
         body=_text(data, "message"), client_id=_text(data, "client_id", 64),

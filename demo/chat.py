@@ -6,6 +6,7 @@ browser and start one."""
 from __future__ import annotations
 
 from accounts.models import Team, Vendor
+from chat import defaults
 from tickets.models import Queue
 
 TEAM = "trust-safety"
@@ -14,6 +15,7 @@ VENDOR = "Northwind Support"
 
 def seed_chat_setup() -> bool:
     """The setup, once (what exists is kept). Returns whether the chat queue exists."""
+    defaults.ensure_defaults()
     queue = Queue.objects.filter(slug="chat").first()
     if queue is None:
         return False

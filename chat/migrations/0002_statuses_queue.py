@@ -1,5 +1,6 @@
 from django.db import migrations
 
+from chat import defaults
 from core.config_cache import watch_tables_sql
 
 # The record of agents' statuses is append-only: reports of handled time read it.
@@ -26,31 +27,9 @@ DROP FUNCTION IF EXISTS chat_statuschange_append_only();
 # Read per process (core.config_cache) on every status change and offer.
 WATCHED = ["chat_agentstatus"]
 
-BUILTIN = [("online", "Online", True), ("away", "Away", False), ("break", "On break", False),
-           ("wellness", "Wellness break", False), ("offline", "Offline", False)]  # fmt: skip
-
 
 def seed(apps, schema_editor):
-    AgentStatus = apps.get_model("chat", "AgentStatus")
-    for position, (key, name, available) in enumerate(BUILTIN):
-        AgentStatus.objects.get_or_create(
-            key=key,
-            defaults={
-                "name": name,
-                "available": available,
-                "builtin": True,
-                "position": position * 10,
-            },
-        )
-    Queue = apps.get_model("tickets", "Queue")
-    Queue.objects.get_or_create(
-        slug="chat",
-        defaults={
-            "name": "Live chat",
-            "description": "Chats from the help center and the apps.",
-            "default_priority": 2,
-        },
-    )
+    defaults.seed(apps.get_model("chat", "AgentStatus"), apps.get_model("tickets", "Queue"))
 
 
 class Migration(migrations.Migration):

@@ -245,12 +245,15 @@
   }
 
   function init() {
-    fetch(base + "/help/chat/config/?lang=" + encodeURIComponent(lang)).then(function (r) { return r.json(); }).then(function (config) {
+    fetch(base + "/help/chat/config/?lang=" + encodeURIComponent(lang)).then(function (r) {
+      return r.ok ? r.json() : null;
+    }).then(function (config) {
+      if (!config || !config.strings) return;  // chat is not set up here: no widget
       S = config.strings; S.rtl = config.rtl; S.language = config.language; S.fallback = config.fallback;
       push = config.push;
       var inline = document.getElementById("helpdesk-chat");
       if (inline) build(inline); else launcher();
-    });
+    }).catch(function () { /* the helpdesk is unreachable: no widget */ });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
 })();

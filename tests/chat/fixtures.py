@@ -1,12 +1,9 @@
 """Fixtures for chat's tests and the browser tests (the root conftest loads them)."""
 
-import importlib
-
 import pytest
-from django.apps import apps as global_apps
 
 from accounts.models import Role
-from chat import agents, services
+from chat import agents, defaults, services
 from chat.models import Chat
 from tests import factories
 from tickets.models import Queue
@@ -39,7 +36,7 @@ def line(org, settings):
 
 def seed() -> None:
     """What migration chat 0002 makes (a transactional test's flush removed it)."""
-    importlib.import_module("chat.migrations.0002_statuses_queue").seed(global_apps, None)
+    defaults.ensure_defaults()
 
 
 @pytest.fixture

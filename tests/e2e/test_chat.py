@@ -44,7 +44,7 @@ def test_a_chat_in_spanish_offered_declined_accepted_and_resumed_after_a_push_cr
     agent.set_default_timeout(15_000)
     agent.on("pageerror", lambda exc: console_errors.append(str(exc)))
     sign_in(agent, ana.email, factories.PASSWORD)
-    agent.get_by_label("Your status").select_option("online")
+    agent.get_by_label("Your availability").select_option("online")
     expect(agent.locator("#chat-announce")).to_have_text("Online")
 
     requester_context = browser.new_context(base_url=live_server.url, locale="es-ES")
@@ -65,7 +65,7 @@ def test_a_chat_in_spanish_offered_declined_accepted_and_resumed_after_a_push_cr
     services.chat_decline(actor=ben, chat=chat)
     offer = agent.get_by_test_id("chat-offer")
     expect(offer).to_contain_text("No puedo entrar en mi cuenta")
-    offer.get_by_role("button", name="Accept").click()
+    offer.get_by_role("button", name="Accept chat").click()
     expect(agent).to_have_url(re.compile(f"/tickets/{chat.ticket.reference}/"))
     panel = agent.get_by_test_id("chat-panel")
     expect(panel.locator(".chat-line")).to_have_count(1)

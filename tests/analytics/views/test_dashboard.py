@@ -212,10 +212,10 @@ def test_a_fresh_process_reads_its_two_shared_caches_once_more(
     client.force_login(busy["people"]["north_lead"])
     # As a fresh process: the visible queues, the published SOPs (the banner, on every
     # page) and the queues restricted to cleared people (safety, one query for them and
-    # the cleared) are read once, then kept per process until the configuration
-    # changes: the warm page's ten and these three.
+    # the cleared) and the agent statuses (chat's menu in the header) are read once, then
+    # kept per process until the configuration changes: the warm page's ten and these four.
     config_cache._cache.clear()
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         assert client.get("/analytics/").status_code == 200
 
 

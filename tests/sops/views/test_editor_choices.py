@@ -41,9 +41,9 @@ def test_the_new_sop_form_offers_only_queues_and_vendors_the_editor_may_see(
 ):  # fmt: skip
     client.force_login(desk["people"][key])
     body = client.get("/sops/new/").content.decode()
-    # Among the desk's queues: migrations add others (safety's report queues; child
-    # safety's is hidden from anyone not cleared, admins included).
-    assert _labels(body, "queues") - {"Trust &amp; safety reports"} == queues
+    # Among the desk's queues: migrations add others (safety's report queues, child
+    # safety's hidden from anyone not cleared, admins included; chat's Live chat).
+    assert _labels(body, "queues") - {"Trust &amp; safety reports", "Live chat"} == queues
     assert _labels(body, "vendors") == vendors
 
 
