@@ -34,6 +34,7 @@ from bench.common import (  # noqa: E402
     PYTHON,
     CpuSampler,
     bench_env,
+    celery,
     ensure_database,
     gunicorn,
     manage,
@@ -57,7 +58,11 @@ team = Team.objects.filter(name="Bench chat").first() or accounts.team_create(
     actor=None, name="Bench chat", vendor=None)
 queue = Queue.objects.get(slug="chat")
 queue.teams.add(team)
+from tickets.models import Ticket
+# A fresh start: the last run's chats end and their tickets are solved (they counted
+# toward the agents' load).
 Chat.objects.filter(state__in=Chat.LIVE).update(state="ended")
+Ticket.objects.filter(channel="chat", status__in=["new", "open"]).update(status="solved")
 keys = []
 for n in range({agents}):
     email = f"chat-agent-{{n}}@bench.example"
@@ -187,6 +192,10 @@ async def requester(web: str, push: str, n: int, messages: int, to_agent: Tally,
 
         async def listen() -> None:
             async for kind, data in events(streams, f"{push}/push/c/{token}/"):
+                if kind == "ready":  # as the widget does: what happened before, from the database
+                    state = await client.get(f"/help/chat/s/{token}/")
+                    if state.status_code == 200 and state.json()["state"] == "active":
+                        answered.set()
                 if kind == "state" or kind == "message" and data.get("from") == "agent":
                     answered.set()
                 if kind == "message" and data.get("from") == "agent":
@@ -242,8 +251,9 @@ def main() -> None:
     manage(env, "migrate", "--noinput")
     output = manage(env, "shell", "-c", SETUP.format(agents=args.agents))
     keys = next(line for line in output.splitlines() if line.startswith("KEYS ")).split()[1:]
+    # A worker and beat as in production: the sweep offers chats that waited.
     with gunicorn(env, 8765, workers=args.web_workers, threads=4) as web_host, push_server(
-            env, 8766) as push:  # fmt: skip
+            env, 8766) as push, celery(env):  # fmt: skip
         with CpuSampler() as cpu:
             to_agent, to_requester, elapsed = asyncio.run(
                 run(f"http://{web_host}", push, keys, args.requesters, args.messages)

@@ -161,10 +161,7 @@ def offer_next(chat: Chat, *, now: datetime | None = None) -> User | None:
         return None
     candidates = agents.available_agents(chat.queue_id, chat.language,
                                          exclude=list(chat.passed_over))  # fmt: skip
-    load = agents.loads([state.user_id for state in candidates])
-    chat_weight = agents.weights()[Channel.CHAT]
-    chosen = next((state for state in candidates
-                   if load[state.user_id] + chat_weight <= state.chat_limit), None)  # fmt: skip
+    chosen = _with_room(candidates)
     previous = chat.offered_to_id
     if chosen is None:
         chat.state, chat.offered_to, chat.offer_expires_at = Chat.State.WAITING, None, None
@@ -193,6 +190,28 @@ def offer_next(chat: Chat, *, now: datetime | None = None) -> User | None:
         )
     )
     return chosen.user
+
+
+def _with_room(candidates: list[agents.AgentState]) -> agents.AgentState | None:
+    """The first candidate with room for a chat, their state row locked until commit: two
+    chats starting at once cannot both take an agent's last place (each counts the load
+    with the row locked, so the other's offer is committed and counted). A row another
+    routing transaction holds is skipped, not waited for; a chat nobody could take now
+    waits, and the sweep offers it again within seconds."""
+    if not candidates:
+        return None
+    chat_weight = agents.weights()[Channel.CHAT]
+    first = agents.loads([state.user_id for state in candidates])
+    for state in candidates:
+        if first[state.user_id] + chat_weight > state.chat_limit:
+            continue
+        locked = (agents.AgentState.objects.select_for_update(skip_locked=True)
+                  .filter(pk=state.user_id).first())  # fmt: skip
+        if locked is None:
+            continue
+        if agents.loads([state.user_id])[state.user_id] + chat_weight <= locked.chat_limit:
+            return state
+    return None
 
 
 def offer_payload(chat: Chat) -> dict[str, object]:

@@ -124,3 +124,36 @@ def test_an_agents_stream_hears_of_changes_in_their_queues_only(line, start, pus
 
         push._append([(agents.user_topic(ali.pk), json.dumps({"kind": "status", "data": {}}))])
         assert [kind for _id, kind, _d in _events(ali_lines, 1)] == ["status"]
+
+
+def test_two_chats_starting_at_once_never_take_an_agents_last_place_twice(line, online):
+    """Each start counts the agent's load with their row locked: with room for one chat,
+    two started at the same moment give one offer, and the other chat waits."""
+    import threading
+
+    from django.db import connection
+
+    from chat.models import Chat
+
+    ana = line["chatters"]["ana"]
+    online(ana, limit=1)
+    barrier, problems = threading.Barrier(2), []
+
+    def start_one(n: int) -> None:
+        try:
+            barrier.wait()
+            services.chat_start(name=f"R{n}", email=f"r{n}@example.net", language="es",
+                                body="Hola", client_id=f"c{n}")  # fmt: skip
+        except Exception as exc:
+            problems.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=start_one, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert problems == []
+    states = sorted(Chat.objects.values_list("state", flat=True))
+    assert states == ["offered", "waiting"]
