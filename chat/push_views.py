@@ -17,11 +17,13 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
+from django.db import connections
 from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
@@ -32,7 +34,21 @@ from core import push
 from core.errors import DomainError
 from tickets import selectors as ticket_selectors
 
+T = TypeVar("T")
 KEEPALIVE_SECONDS = 15
+# Streams opening at once (every browser reconnecting after a restart) check their
+# readers this many at a time, so the push server never holds more database connections.
+DATABASE_AT_ONCE = 8
+_gates: dict[int, asyncio.Semaphore] = {}
+
+
+def _gate() -> asyncio.Semaphore:
+    loop_id = id(asyncio.get_running_loop())
+    if loop_id not in _gates:
+        _gates[loop_id] = asyncio.Semaphore(DATABASE_AT_ONCE)
+    return _gates[loop_id]
+
+
 # An agent's stream follows at most this many of their queues (their pages poll the rest).
 MAX_QUEUES = 200
 
@@ -82,7 +98,7 @@ async def _events(positions: dict[str, str], touch_user: int | None) -> AsyncIte
     yield f"id: {push.encode_position(positions)}\nevent: ready\ndata: {{}}\n\n".encode()
     while time.monotonic() < ends:
         if touch_user is not None:
-            await sync_to_async(agents.touch)([touch_user])
+            await sync_to_async(agents.touch, thread_sensitive=False)([touch_user])
         block = min(KEEPALIVE_SECONDS, max(0.05, ends - time.monotonic()))
         # Each event's id is the position just after it: a browser cut off in the middle
         # of a batch resumes at the first event it did not get.
@@ -104,13 +120,44 @@ async def _events(positions: dict[str, str], touch_user: int | None) -> AsyncIte
             yield b": keepalive\n\n"
 
 
+async def _done_with_database() -> None:
+    """Close this request's database connections before it streams (whatever the
+    middleware opened): a stream lives for minutes."""
+    await sync_to_async(connections.close_all)()
+
+
+def _then_close(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    finally:
+        connections.close_all()
+
+
+async def _database(fn: Callable[[], T]) -> T:
+    """Run ``fn`` in the shared thread pool and close the connection it used there: a
+    connection held by each open stream would exhaust PostgreSQL's (the chat bench found
+    ~150 idle ones at a few hundred streams)."""
+    return await sync_to_async(_then_close, thread_sensitive=False)(fn)
+
+
+def _signed_in(request: HttpRequest) -> Any:
+    user = request.user
+    return user if user.is_authenticated else None
+
+
 @require_GET
 async def agent_stream(request: HttpRequest) -> HttpResponseBase:
-    user = await request.auser()
-    if not user.is_authenticated:
+    async with _gate():
+        return await _agent_stream(request)
+
+
+async def _agent_stream(request: HttpRequest) -> HttpResponseBase:
+    user = await _database(lambda: _signed_in(request))
+    if user is None:
         return JsonResponse({"detail": "Sign in first."}, status=403)
-    chat_ids = await sync_to_async(lambda: [chat.pk for chat in selectors.my_chats(user)])()
-    queue_ids = await sync_to_async(ticket_selectors.visible_queue_ids)(user)
+    chat_ids = await _database(lambda: [chat.pk for chat in selectors.my_chats(user)])
+    queue_ids = await _database(lambda: ticket_selectors.visible_queue_ids(user))
+    await _done_with_database()
     topics = [agents.user_topic(user.pk), *[f"chat:{pk}" for pk in chat_ids],
               *[live.queue_topic(pk) for pk in queue_ids[:MAX_QUEUES]]]  # fmt: skip
     return _stream(request, topics, with_cookies=True, touch_user=user.pk)
@@ -118,20 +165,32 @@ async def agent_stream(request: HttpRequest) -> HttpResponseBase:
 
 @require_GET
 async def chat_stream(request: HttpRequest, pk: int) -> HttpResponseBase:
-    user = await request.auser()
-    if not user.is_authenticated:
+    async with _gate():
+        return await _chat_stream(request, pk)
+
+
+async def _chat_stream(request: HttpRequest, pk: int) -> HttpResponseBase:
+    user = await _database(lambda: _signed_in(request))
+    if user is None:
         return JsonResponse({"detail": "Sign in first."}, status=403)
     try:
-        chat = await sync_to_async(selectors.get_chat_for)(user, pk)
+        chat = await _database(lambda: selectors.get_chat_for(user, pk))
     except DomainError as exc:
         return JsonResponse({"detail": str(exc)}, status=exc.status)
+    await _done_with_database()
     return _stream(request, [chat.topic], with_cookies=True)
 
 
 @require_GET
 async def requester_stream(request: HttpRequest, token: str) -> HttpResponseBase:
+    async with _gate():
+        return await _requester_stream(request, token)
+
+
+async def _requester_stream(request: HttpRequest, token: str) -> HttpResponseBase:
     try:
-        chat = await sync_to_async(services.chat_for_token)(token)
+        chat = await _database(lambda: services.chat_for_token(token))
     except DomainError as exc:
         return JsonResponse({"detail": str(exc)}, status=exc.status)
+    await _done_with_database()
     return _stream(request, [chat.topic], with_cookies=False)
