@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
@@ -39,14 +40,25 @@ KEEPALIVE_SECONDS = 15
 # Streams opening at once (every browser reconnecting after a restart) check their
 # readers this many at a time, so the push server never holds more database connections.
 DATABASE_AT_ONCE = 8
-_gates: dict[int, asyncio.Semaphore] = {}
+# One per event loop, kept only as long as its loop (an id could be reused by a new loop,
+# and a semaphore belongs to the loop that first used it).
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _not_here() -> JsonResponse:
+    # Not on the web server: a stream would hold one of gunicorn's few workers for
+    # minutes (and the lookups below close the request's database connections).
+    return JsonResponse({"detail": "Event streams are served by the push server "
+                                   "(PUSH_URL), not by this one."}, status=404)  # fmt: skip
 
 
 def _gate() -> asyncio.Semaphore:
-    loop_id = id(asyncio.get_running_loop())
-    if loop_id not in _gates:
-        _gates[loop_id] = asyncio.Semaphore(DATABASE_AT_ONCE)
-    return _gates[loop_id]
+    loop = asyncio.get_running_loop()
+    if loop not in _gates:
+        _gates[loop] = asyncio.Semaphore(DATABASE_AT_ONCE)
+    return _gates[loop]
 
 
 # An agent's stream follows at most this many of their queues (their pages poll the rest).
@@ -65,10 +77,6 @@ def _allowed_origin(request: HttpRequest, *, with_cookies: bool) -> str:
 
 def _stream(request: HttpRequest, topics: list[str], *, with_cookies: bool,
             touch_user: int | None = None) -> HttpResponseBase:  # fmt: skip
-    if not isinstance(request, ASGIRequest):
-        # Not here: a stream would hold one of gunicorn's few workers for minutes.
-        return JsonResponse({"detail": "Event streams are served by the push server "
-                                       "(PUSH_URL), not by this one."}, status=404)  # fmt: skip
     origin = _allowed_origin(request, with_cookies=with_cookies)
     if request.headers.get("Origin") and not origin:
         return JsonResponse({"detail": "This origin may not read this stream."}, status=403)
@@ -147,6 +155,8 @@ def _signed_in(request: HttpRequest) -> Any:
 
 @require_GET
 async def agent_stream(request: HttpRequest) -> HttpResponseBase:
+    if not isinstance(request, ASGIRequest):
+        return _not_here()
     async with _gate():
         return await _agent_stream(request)
 
@@ -165,6 +175,8 @@ async def _agent_stream(request: HttpRequest) -> HttpResponseBase:
 
 @require_GET
 async def chat_stream(request: HttpRequest, pk: int) -> HttpResponseBase:
+    if not isinstance(request, ASGIRequest):
+        return _not_here()
     async with _gate():
         return await _chat_stream(request, pk)
 
@@ -183,6 +195,8 @@ async def _chat_stream(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @require_GET
 async def requester_stream(request: HttpRequest, token: str) -> HttpResponseBase:
+    if not isinstance(request, ASGIRequest):
+        return _not_here()
     async with _gate():
         return await _requester_stream(request, token)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -115,7 +116,8 @@ def _valid_id(xid: str) -> bool:
 
 # ------------------------------------------------------------------ the reading side
 
-_async_clients: dict[int, Any] = {}
+# One per event loop, kept only as long as its loop (a client belongs to its loop).
+_async_clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
 def async_client() -> Any:
@@ -125,13 +127,13 @@ def async_client() -> Any:
     import redis.asyncio as aioredis
     from django.conf import settings
 
-    loop_id = id(asyncio.get_running_loop())
-    client = _async_clients.get(loop_id)
+    loop = asyncio.get_running_loop()
+    client = _async_clients.get(loop)
     if client is None:
         # Reads block up to a keepalive's time (15 s): no socket timeout shorter than that.
         client = aioredis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2,
                                          socket_timeout=60)  # fmt: skip
-        _async_clients[loop_id] = client
+        _async_clients[loop] = client
     return client
 
 
