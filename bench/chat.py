@@ -19,7 +19,6 @@ import random
 import sys
 import time
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,7 +30,7 @@ if str(BASE_DIR) not in sys.path:
 import httpx  # noqa: E402
 
 from bench.common import (  # noqa: E402
-    PYTHON,
+    ConnectionSampler,
     CpuSampler,
     bench_env,
     celery,
@@ -39,6 +38,7 @@ from bench.common import (  # noqa: E402
     gunicorn,
     manage,
     percentiles,
+    uvicorn,
 )
 
 DATABASE = "bench_chat"
@@ -80,29 +80,6 @@ for n in range({agents}):
     keys.append(session.session_key)
 print("KEYS " + " ".join(keys))
 """
-
-
-@contextmanager
-def push_server(env: dict[str, str], port: int):  # type: ignore[no-untyped-def]
-    import subprocess
-
-    process = subprocess.Popen(
-        [PYTHON, "-m", "uvicorn", "helpdesk.asgi:application", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log", "--log-level", "warning"],
-        cwd=BASE_DIR, env=env,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(20)
 
 
 class Tally:
@@ -249,14 +226,21 @@ def main() -> None:
                     PUSH_ALLOWED_ORIGINS="")  # fmt: skip
     ensure_database(DATABASE)
     manage(env, "migrate", "--noinput")
+    manage(env, "collectstatic", "--noinput")  # DEBUG is off: pages need the manifest
     output = manage(env, "shell", "-c", SETUP.format(agents=args.agents))
     keys = next(line for line in output.splitlines() if line.startswith("KEYS ")).split()[1:]
     # A worker and beat as in production: the sweep offers chats that waited.
-    with gunicorn(env, 8765, workers=args.web_workers, threads=4) as web_host, push_server(
-            env, 8766) as push, celery(env):  # fmt: skip
-        with CpuSampler() as cpu:
+    with gunicorn(env, 8765, workers=args.web_workers, threads=4) as web_host, uvicorn(
+            env, 8766) as push_host, celery(env):  # fmt: skip
+        with CpuSampler() as cpu, ConnectionSampler(DATABASE) as connections:
             to_agent, to_requester, elapsed = asyncio.run(
-                run(f"http://{web_host}", push, keys, args.requesters, args.messages)
+                run(
+                    f"http://{web_host}",
+                    f"http://{push_host}",
+                    keys,
+                    args.requesters,
+                    args.messages,
+                )
             )
     print(
         f"{args.requesters} requesters, {args.agents} agents, {args.messages} messages each, "
@@ -272,6 +256,7 @@ def main() -> None:
             f"max {stats['max']:.0f} ms; lost {lost}, twice {twice}, errors {tally.errors}"
         )
     print(f"  CPU (share of one core): {cpu.summary()}")
+    print(f"  Database connections at most: {connections.summary()}")
 
 
 if __name__ == "__main__":

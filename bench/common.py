@@ -71,32 +71,58 @@ def sql(env: dict[str, str], query: str) -> list[tuple]:
         return conn.execute(query).fetchall()
 
 
+def _answers(port: int, path: str, *, any_status: bool) -> bool:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        conn.request("GET", path)
+        return any_status or conn.getresponse().status == 200
+    except OSError:
+        return False
+
+
+@contextmanager
+def server(command: list[str], env: dict[str, str], port: int, ready_path: str,  # type: ignore[no-untyped-def]
+           *, any_status: bool = False):  # fmt: skip
+    """A server process, yielded once ``ready_path`` answers 200 (or anything, with
+    ``any_status``) within a minute, and stopped at the end. Its database connections
+    carry its program's name (``application_name``, for ``database_connections``)."""
+    env = {**env, "PGAPPNAME": Path(command[0]).name if command[0] != PYTHON else command[2]}
+    process = subprocess.Popen(command, cwd=BASE_DIR, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not _answers(port, ready_path, any_status=any_status):
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise SystemExit(f"{command[0]} on port {port} did not answer {ready_path}")
+            time.sleep(0.3)
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(20)
+
+
 @contextmanager
 def gunicorn(env: dict[str, str], port: int, workers: int = 4, threads: int = 2,  # type: ignore[no-untyped-def]
              worker_class: str = "gthread"):  # fmt: skip
     """gunicorn as deployed: the Procfile and Dockerfile run the default `sync` worker class
     (one request at a time, a fresh connection each, taken by whichever worker is free);
     `gthread` keeps connections alive, so each is pinned to the worker that accepted it."""
-    process = subprocess.Popen(
-        [str(Path(PYTHON).parent / "gunicorn"), "helpdesk.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", str(threads), "--worker-class", worker_class,
-         "--log-level", "warning"],
-        cwd=BASE_DIR, env=env,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/accounts/sign-in/")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.3)
-        yield f"127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(20)
+    command = [str(Path(PYTHON).parent / "gunicorn"), "helpdesk.wsgi",
+               "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+               "--threads", str(threads), "--worker-class", worker_class,
+               "--log-level", "warning"]  # fmt: skip
+    with server(command, env, port, "/accounts/sign-in/") as host:
+        yield host
+
+
+@contextmanager
+def uvicorn(env: dict[str, str], port: int):  # type: ignore[no-untyped-def]
+    """The push server as the Procfile runs it (streams cut after 3 s on shutdown)."""
+    command = [PYTHON, "-m", "uvicorn", "helpdesk.asgi:application", "--host", "127.0.0.1",
+               "--port", str(port), "--no-access-log", "--log-level", "warning",
+               "--timeout-graceful-shutdown", "3"]  # fmt: skip
+    # /healthz answers 503 until a worker and beat run (the bench starts them after).
+    with server(command, env, port, "/healthz", any_status=True) as host:
+        yield host
 
 
 def celery_process(env: dict[str, str], kind: str, *, concurrency: int = 1,
@@ -112,7 +138,7 @@ def celery_process(env: dict[str, str], kind: str, *, concurrency: int = 1,
         extra = ["--schedule", str(schedule)]
     return subprocess.Popen(
         [celery_bin, "-A", "helpdesk", kind, "--loglevel", "ERROR", *extra], cwd=BASE_DIR,
-        env=env, start_new_session=True,
+        env={**env, "PGAPPNAME": f"celery-{kind}"}, start_new_session=True,
     )  # fmt: skip
 
 
@@ -200,6 +226,43 @@ def cpu_seconds_by_process() -> dict[int, tuple[str, float]]:
         fields = text[text.rindex(")") + 2 :].split()
         found[int(stat.parent.name)] = (name, (int(fields[11]) + int(fields[12])) / tick)
     return found
+
+
+class ConnectionSampler:
+    """The most database connections each program held at once while the block ran
+    (sampled every half second from pg_stat_activity, by ``application_name``)."""
+
+    def __init__(self, database: str, interval: float = 0.5) -> None:
+        self.database, self.interval = database, interval
+        self.peak: dict[str, int] = {}
+        self._stop = threading.Event()
+
+    def _run(self) -> None:
+        import psycopg
+
+        from helpdesk import embedded
+
+        location = embedded.ensure_postgres()
+        with psycopg.connect(host=str(location.socket_dir), port=location.port, user="postgres",
+                             dbname="postgres", autocommit=True) as conn:  # fmt: skip
+            while not self._stop.wait(self.interval):
+                rows = conn.execute("SELECT application_name, count(*) FROM pg_stat_activity "
+                                    "WHERE datname = %s GROUP BY 1", [self.database])  # fmt: skip
+                for name, count in rows.fetchall():
+                    key = name or "other"
+                    self.peak[key] = max(self.peak.get(key, 0), count)
+
+    def __enter__(self) -> ConnectionSampler:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def summary(self) -> str:
+        return ", ".join(f"{name} {count}" for name, count in sorted(self.peak.items()))
 
 
 class CpuSampler:
