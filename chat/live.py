@@ -2,12 +2,13 @@
 (``queue:<id>``), and the pages of the agents who see that queue reload their queue list
 and counts (static/chat/agent.js), instead of asking every 15-20 s whether anything
 changed. The nudge says only which queue moved, nothing about the ticket: the page then
-fetches what it may see, through the usual scoping."""
+fetches what it may see, through the usual scoping. A new message also goes to the
+ticket's own topic, read by the pages open on that ticket (the new-message warning)."""
 
 from __future__ import annotations
 
 from core import push
-from tickets import hooks
+from tickets import hooks, presence
 
 
 def queue_topic(queue_id: int) -> str:
@@ -26,6 +27,15 @@ def on_created(event: hooks.TicketCreated) -> None:
 
 def on_message(event: hooks.MessageAdded) -> None:
     _nudge(event.ticket.queue_id)
+    message = event.message
+    if (message.channel_message_id or "").startswith("chat:"):
+        return  # a chat's line: its ticket page shows it live in the chat panel
+    # The pages open on this ticket warn of it ("A new message came in"); whose it is and
+    # what it says they read on reloading, through the usual scoping.
+    push.publish(presence.topic(event.ticket.pk), "ticket_message", {
+        "by": event.actor.pk if event.actor else None,
+        "internal": message.is_internal,
+    })  # fmt: skip
 
 
 def on_status(event: hooks.StatusChanged) -> None:

@@ -44,11 +44,9 @@ def ticket_panel(page: panels.PanelPage) -> dict[str, Any]:
 def status_menu(request: Any, user: Any, csrf_token: object) -> str:
     if request is None or not getattr(user, "is_authenticated", False):
         return ""
-    from chat.views import push_base
-
     return render_to_string("chat/partials/status_menu.html", {
         "statuses": agents.statuses(), "current": agents.current_status_key(user.pk),
-        "push_url": push_base(request),
+        "push_url": settings.PUSH_URL, "user_id": user.pk,
         "away_after": settings.CHAT_AWAY_AFTER_SECONDS,
     }, request=None)  # fmt: skip
 

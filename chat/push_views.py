@@ -3,7 +3,9 @@
 
 - ``/push/agent/``: a signed-in person's own topic (offers, status), the topics of the
   chats they are in, and of the queues they see (``chat.live``: "this queue changed");
-  the open stream is their sign of life (``agents.touch``).
+  the open stream is their sign of life (``agents.touch``). With ``?ticket=<reference>``
+  (the page is that ticket's), also the ticket's topic (who else is there, a new
+  message), and the stream keeps the person's presence on the ticket while it is open.
 - ``/push/chat/<pk>/``: a chat, for whoever may see its ticket.
 - ``/push/c/<token>/``: a chat, for its requester (the token is the key; no cookies).
 
@@ -25,7 +27,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connections
-from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 from redis.exceptions import RedisError
@@ -33,10 +35,14 @@ from redis.exceptions import RedisError
 from chat import agents, live, selectors, services
 from core import push
 from core.errors import DomainError
+from tickets import presence
 from tickets import selectors as ticket_selectors
 
 T = TypeVar("T")
 KEEPALIVE_SECONDS = 15
+# A stream on a ticket refreshes its reader's presence at least this often (an entry is
+# fresh for tickets.presence.FRESH_SECONDS).
+PRESENCE_SECONDS = 5
 # Streams opening at once (every browser reconnecting after a restart) check their
 # readers this many at a time, so the push server never holds more database connections.
 DATABASE_AT_ONCE = 8
@@ -76,13 +82,14 @@ def _allowed_origin(request: HttpRequest, *, with_cookies: bool) -> str:
 
 
 def _stream(request: HttpRequest, topics: list[str], *, with_cookies: bool,
-            touch_user: int | None = None) -> HttpResponseBase:  # fmt: skip
+            touch_user: int | None = None,
+            on_ticket: int | None = None) -> HttpResponseBase:  # fmt: skip
     origin = _allowed_origin(request, with_cookies=with_cookies)
     if request.headers.get("Origin") and not origin:
         return JsonResponse({"detail": "This origin may not read this stream."}, status=403)
     positions = push.decode_position(request.headers.get("Last-Event-ID", "")
                                      or request.GET.get("since", ""), topics)  # fmt: skip
-    response = StreamingHttpResponse(_events(positions, touch_user),
+    response = StreamingHttpResponse(_events(positions, touch_user, on_ticket),
                                      content_type="text/event-stream")  # fmt: skip
     response["Cache-Control"] = "no-store"
     response["X-Accel-Buffering"] = "no"
@@ -94,43 +101,65 @@ def _stream(request: HttpRequest, topics: list[str], *, with_cookies: bool,
     return response
 
 
-async def _events(positions: dict[str, str], touch_user: int | None) -> AsyncIterator[bytes]:
+async def _events(positions: dict[str, str], touch_user: int | None,
+                  on_ticket: int | None = None) -> AsyncIterator[bytes]:  # fmt: skip
     # Where this stream starts ("ready"), at once: a client that connects without an id (a
     # first connection) starts from here, and reads the database when it sees "ready".
     yield b"retry: 2000\n"
+    # The middleware has answered by now (sessions, sign-in checks, the access log): close
+    # the connections it opened in this request's thread, which Django would otherwise
+    # keep until the stream ends (hundreds of idle connections at a few hundred streams).
+    await _close_request_connections()
     ends = time.monotonic() + settings.PUSH_STREAM_SECONDS
     try:
         await push.resolve(positions)
     except (OSError, RedisError):
         return  # the browser reconnects (after "retry") and tries again
     yield f"id: {push.encode_position(positions)}\nevent: ready\ndata: {{}}\n\n".encode()
-    while time.monotonic() < ends:
-        if touch_user is not None:
-            await sync_to_async(agents.touch, thread_sensitive=False)([touch_user])
-        block = min(KEEPALIVE_SECONDS, max(0.05, ends - time.monotonic()))
-        # Each event's id is the position just after it: a browser cut off in the middle
-        # of a batch resumes at the first event it did not get.
-        current = dict(positions)
-        try:
-            events = await push.read(positions, block_ms=int(block * 1000))
-        except (OSError, RedisError):
-            # Redis restarting: wait, then read on from the same positions.
-            await asyncio.sleep(1)
-            continue
-        for topic, xid, event in events:
-            current[topic] = xid
-            data = json.dumps({"topic": topic, **event.get("data", {})})
-            yield (
-                f"id: {push.encode_position(current)}\nevent: {event.get('kind', 'message')}"
-                f"\ndata: {data}\n\n"
-            ).encode()
-        if not events:
-            yield b": keepalive\n\n"
+    present = touch_user is not None and on_ticket is not None
+    on = (on_ticket or 0, touch_user or 0)  # (ticket, person) when present
+    lived = False
+    try:
+        while time.monotonic() < ends:
+            if touch_user is not None:
+                await sync_to_async(agents.touch, thread_sensitive=False)([touch_user])
+            if present:
+                await sync_to_async(presence.keep, thread_sensitive=False)(on[0], user_id=on[1])
+            wait = PRESENCE_SECONDS if present else KEEPALIVE_SECONDS
+            block = min(wait, max(0.05, ends - time.monotonic()))
+            # Each event's id is the position just after it: a browser cut off in the
+            # middle of a batch resumes at the first event it did not get.
+            current = dict(positions)
+            try:
+                events = await push.read(positions, block_ms=int(block * 1000))
+            except (OSError, RedisError):
+                # Redis restarting: wait, then read on from the same positions.
+                await asyncio.sleep(1)
+                continue
+            for topic, xid, event in events:
+                current[topic] = xid
+                data = json.dumps({"topic": topic, **event.get("data", {})})
+                yield (
+                    f"id: {push.encode_position(current)}\nevent: {event.get('kind', 'message')}"
+                    f"\ndata: {data}\n\n"
+                ).encode()
+            if not events:
+                yield b": keepalive\n\n"
+        lived = True
+    finally:
+        # Closed by the browser (the page left): they are no longer on the ticket. At the
+        # end of its lifetime the browser reconnects at once, so they stay.
+        if present and not lived:
+            try:
+                presence.leave(on[0], user_id=on[1])
+            except (OSError, RedisError):
+                pass
 
 
-async def _done_with_database() -> None:
-    """Close this request's database connections before it streams (whatever the
-    middleware opened): a stream lives for minutes."""
+async def _close_request_connections() -> None:
+    """Close what the middleware opened in this request's own thread (reading the
+    session, the person's language) before waiting at the gate: a few hundred streams
+    opening at once would otherwise each hold a connection while they wait."""
     await sync_to_async(connections.close_all)()
 
 
@@ -157,6 +186,7 @@ def _signed_in(request: HttpRequest) -> Any:
 async def agent_stream(request: HttpRequest) -> HttpResponseBase:
     if not isinstance(request, ASGIRequest):
         return _not_here()
+    await _close_request_connections()
     async with _gate():
         return await _agent_stream(request)
 
@@ -167,16 +197,29 @@ async def _agent_stream(request: HttpRequest) -> HttpResponseBase:
         return JsonResponse({"detail": "Sign in first."}, status=403)
     chat_ids = await _database(lambda: [chat.pk for chat in selectors.my_chats(user)])
     queue_ids = await _database(lambda: ticket_selectors.visible_queue_ids(user))
-    await _done_with_database()
     topics = [agents.user_topic(user.pk), *[f"chat:{pk}" for pk in chat_ids],
               *[live.queue_topic(pk) for pk in queue_ids[:MAX_QUEUES]]]  # fmt: skip
-    return _stream(request, topics, with_cookies=True, touch_user=user.pk)
+    ticket_id = await _database(lambda: _ticket_seen_by(user, request.GET.get("ticket", "")))
+    if ticket_id is not None:
+        topics.append(presence.topic(ticket_id))
+    return _stream(request, topics, with_cookies=True, touch_user=user.pk, on_ticket=ticket_id)
+
+
+def _ticket_seen_by(user: Any, reference: str) -> int | None:
+    """The ticket's id if this person may see it (the page asked for it); else none."""
+    if not reference:
+        return None
+    try:
+        return ticket_selectors.get_ticket_for(user, reference[:40]).pk
+    except Http404:
+        return None
 
 
 @require_GET
 async def chat_stream(request: HttpRequest, pk: int) -> HttpResponseBase:
     if not isinstance(request, ASGIRequest):
         return _not_here()
+    await _close_request_connections()
     async with _gate():
         return await _chat_stream(request, pk)
 
@@ -189,7 +232,6 @@ async def _chat_stream(request: HttpRequest, pk: int) -> HttpResponseBase:
         chat = await _database(lambda: selectors.get_chat_for(user, pk))
     except DomainError as exc:
         return JsonResponse({"detail": str(exc)}, status=exc.status)
-    await _done_with_database()
     return _stream(request, [chat.topic], with_cookies=True)
 
 
@@ -197,6 +239,7 @@ async def _chat_stream(request: HttpRequest, pk: int) -> HttpResponseBase:
 async def requester_stream(request: HttpRequest, token: str) -> HttpResponseBase:
     if not isinstance(request, ASGIRequest):
         return _not_here()
+    await _close_request_connections()
     async with _gate():
         return await _requester_stream(request, token)
 
@@ -206,5 +249,4 @@ async def _requester_stream(request: HttpRequest, token: str) -> HttpResponseBas
         chat = await _database(lambda: services.chat_for_token(token))
     except DomainError as exc:
         return JsonResponse({"detail": str(exc)}, status=exc.status)
-    await _done_with_database()
     return _stream(request, [chat.topic], with_cookies=False)

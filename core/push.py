@@ -60,6 +60,12 @@ def publish_many(topics: Iterable[str], kind: str, data: dict[str, Any] | None =
         transaction.on_commit(lambda: _append(entries))
 
 
+def publish_now(topic: str, kind: str, data: dict[str, Any] | None = None) -> None:
+    """Push at once, for what is not kept in the database (who has a ticket open): no
+    transaction to wait for, and no database connection (safe on the push server's loop)."""
+    _append([(topic, json.dumps({"kind": kind, "data": data or {}}, cls=DjangoJSONEncoder))])
+
+
 def _append(entries: list[tuple[str, str]]) -> None:
     pipe = heartbeats.client().pipeline(transaction=False)
     for topic, payload in entries:

@@ -1,11 +1,17 @@
-"""Who else has a ticket open ("Ana is viewing", "Ana is replying"), kept in Redis."""
+"""Who else has a ticket open ("Ana is viewing", "Ana is replying"), kept in Redis.
+
+A change (someone opens the ticket, starts or stops replying, leaves) is announced on the
+ticket's push topic, whose readers (agents with the ticket open, on the push server)
+then ask again who is there. With push, a person's entry is kept fresh by their open
+stream (``keep``) and removed when it closes; without push, by the page asking every 5 s.
+"""
 
 from __future__ import annotations
 
 import json
 import time
 
-from core import heartbeats
+from core import heartbeats, push
 
 FRESH_SECONDS = 15
 VIEWING, REPLYING = "viewing", "replying"
@@ -15,6 +21,15 @@ def _key(ticket_id: int) -> str:
     return f"helpdesk:presence:ticket:{ticket_id}"
 
 
+def topic(ticket_id: int) -> str:
+    """The ticket's push topic: who is there changed, or a message came in."""
+    return f"ticket:{ticket_id}"
+
+
+def _announce(ticket_id: int, user_id: int) -> None:
+    push.publish_now(topic(ticket_id), "presence", {"by": user_id})
+
+
 def touch(ticket_id: int, *, user_id: int, name: str, state: str) -> list[dict]:
     """Record this person's presence and return everyone else's fresh presence."""
     state = REPLYING if state == REPLYING else VIEWING
@@ -22,10 +37,15 @@ def touch(ticket_id: int, *, user_id: int, name: str, state: str) -> list[dict]:
     now = time.time()
     client = heartbeats.client()
     pipe = client.pipeline()
+    pipe.hget(key, str(user_id))
     pipe.hset(key, str(user_id), json.dumps({"name": name, "state": state, "at": now}))
     pipe.expire(key, FRESH_SECONDS * 4)
     pipe.hgetall(key)
-    *_, entries = pipe.execute()
+    before, *_, entries = pipe.execute()
+    previous = json.loads(before) if before else None
+    if (previous is None or previous["state"] != state
+            or now - previous["at"] > FRESH_SECONDS):  # fmt: skip
+        _announce(ticket_id, user_id)
     others = []
     for uid, raw in entries.items():
         if int(uid) == user_id:
@@ -36,5 +56,26 @@ def touch(ticket_id: int, *, user_id: int, name: str, state: str) -> list[dict]:
     return sorted(others, key=lambda e: (e["state"] != REPLYING, e["name"]))
 
 
+# In one step, so a keep never writes back a state the page has just changed.
+_KEEP = """
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if raw then
+  local entry = cjson.decode(raw)
+  entry['at'] = tonumber(ARGV[2])
+  redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(entry))
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+end
+return 0
+"""
+
+
+def keep(ticket_id: int, *, user_id: int) -> None:
+    """Keep this person's entry fresh (their push stream on the ticket is open); nothing
+    if they have none (the page records it when it opens)."""
+    heartbeats.client().eval(_KEEP, 1, _key(ticket_id), str(user_id), repr(time.time()),
+                             str(FRESH_SECONDS * 4))  # fmt: skip
+
+
 def leave(ticket_id: int, *, user_id: int) -> None:
-    heartbeats.client().hdel(_key(ticket_id), str(user_id))
+    if heartbeats.client().hdel(_key(ticket_id), str(user_id)):
+        _announce(ticket_id, user_id)

@@ -92,17 +92,33 @@
     if (!on && pollTimer) { clearInterval(pollTimer); pollTimer = null; }
   }
 
+  // On a ticket's page the stream also carries that ticket's news: who else is there
+  // (the presence box asks again) and messages added by others (the page says so).
+  var me = Number(menu.getAttribute("data-user"));
+  var presenceBox = document.getElementById("presence");
+  var ticket = presenceBox ? presenceBox.getAttribute("data-ticket") : "";
+  function fromOthers(e) { var data = JSON.parse(e.data); return data.by !== me ? data : null; }
+  function live(on) { window.helpdeskPush = on; }
+
   function listen() {
     if (!window.EventSource || !push) { heartbeat(true); polling(true); return; }
-    var source = new EventSource(push + "/push/agent/", { withCredentials: true });
+    var url = push + "/push/agent/" + (ticket ? "?ticket=" + encodeURIComponent(ticket) : "");
+    var source = new EventSource(url, { withCredentials: true });
     var failures = 0;
-    source.addEventListener("ready", function () { failures = 0; heartbeat(false); polling(false); });
+    source.addEventListener("ready", function () { failures = 0; live(true); heartbeat(false); polling(false); });
     source.addEventListener("changed", nudge);
+    source.addEventListener("presence", function (e) {
+      if (fromOthers(e)) document.body.dispatchEvent(new CustomEvent("helpdesk:presence-changed"));
+    });
+    source.addEventListener("ticket_message", function (e) {
+      var data = fromOthers(e);
+      if (data) document.body.dispatchEvent(new CustomEvent("helpdesk:ticket-message", { detail: data }));
+    });
     source.addEventListener("offer", function (e) { showOffer(JSON.parse(e.data)); });
     source.addEventListener("transferred", function (e) { showOffer(JSON.parse(e.data)); });
     source.addEventListener("offer_withdrawn", function (e) { withdraw(JSON.parse(e.data)); });
     source.addEventListener("status", function (e) { menu.value = JSON.parse(e.data).key; });
-    source.onerror = function () { failures += 1; if (failures >= 3) { heartbeat(true); polling(true); } };
+    source.onerror = function () { failures += 1; if (failures >= 3) { live(false); heartbeat(true); polling(true); } };
   }
   listen();
 
@@ -131,6 +147,14 @@
     body.className = "chat-body";
     body.textContent = m.body;
     li.appendChild(who); li.appendChild(body);
+    (m.files || []).forEach(function (f) {
+      // The ticket's own attachment link (scoped, and protected images stay protected).
+      var link = document.createElement("a");
+      link.className = "chat-file";
+      link.href = panel.getAttribute("data-file-url").replace(/0\/$/, f.id + "/");
+      link.textContent = f.name;
+      li.appendChild(link);
+    });
     log.appendChild(li);
     log.scrollTop = log.scrollHeight;
   }

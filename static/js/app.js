@@ -48,11 +48,23 @@
     }
   });
 
-  // Tell other agents when this one is writing a reply (collision indicator).
+  // Tell other agents when this one is writing a reply (collision indicator): at once
+  // when it changes (the presence box asks on "helpdesk:presence-changed").
   document.addEventListener("input", function (event) {
     if (event.target.id !== "id_body") return;
     var state = document.getElementById("presence-state");
-    if (state) state.value = event.target.value.trim() ? "replying" : "viewing";
+    if (!state) return;
+    var now = event.target.value.trim() ? "replying" : "viewing";
+    if (state.value === now) return;
+    state.value = now;
+    document.body.dispatchEvent(new CustomEvent("helpdesk:presence-changed"));
+  });
+
+  // A message added to the open ticket by someone else (pushed): say so, with a link
+  // that shows it (the page is not reloaded under the agent's hands).
+  document.body.addEventListener("helpdesk:ticket-message", function () {
+    var news = document.getElementById("ticket-news");
+    if (news) news.hidden = false;
   });
 })();
 

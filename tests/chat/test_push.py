@@ -157,3 +157,88 @@ def test_two_chats_starting_at_once_never_take_an_agents_last_place_twice(line, 
     assert problems == []
     states = sorted(Chat.objects.values_list("state", flat=True))
     assert states == ["offered", "waiting"]
+
+
+def test_a_ticket_pages_stream_carries_presence_and_new_messages_to_who_may_see_it(
+        line, start, push_port):  # fmt: skip
+    """Ben has a ticket open: he hears Ana arrive and start replying, and that she added a
+    note; Ali (another vendor) asking for that ticket's news gets none."""
+    from chat import agents
+    from core import push
+    from tickets import presence
+    from tickets.services import ticket_reply
+
+    port, _server = push_port
+    chat, _token = start()
+    ticket = chat.ticket
+    ana, ben, ali = (line["chatters"][name] for name in ("ana", "ben", "atlas"))
+
+    def stream_of(user):  # type: ignore[no-untyped-def]
+        client = Client()
+        client.force_login(user)
+        return httpx.stream("GET", f"http://127.0.0.1:{port}/push/agent/",
+                            params={"ticket": ticket.reference},
+                            cookies={"sessionid": client.cookies["sessionid"].value},
+                            timeout=30)  # fmt: skip
+
+    with stream_of(ben) as bens, stream_of(ali) as alis:
+        ben_lines, ali_lines = bens.iter_lines(), alis.iter_lines()
+        assert _events(ben_lines, 1)[0][1] == "ready"
+        assert _events(ali_lines, 1)[0][1] == "ready"
+        presence.touch(ticket.pk, user_id=ana.pk, name="Ana", state=presence.VIEWING)
+        presence.touch(ticket.pk, user_id=ana.pk, name="Ana", state=presence.VIEWING)
+        presence.touch(ticket.pk, user_id=ana.pk, name="Ana", state=presence.REPLYING)
+        # Two changes (arrived, replying); the same state again is no news.
+        assert [(k, d) for _i, k, d in _events(ben_lines, 2)] == [
+            ("presence", {"topic": f"ticket:{ticket.pk}", "by": ana.pk})] * 2  # fmt: skip
+        ticket_reply(actor=ana, ticket=ticket, body="Nota interna", internal=True)
+        # Its queue changed (the queue list reloads), and the ticket has a new message.
+        kinds = {}
+        while "ticket_message" not in kinds:
+            [(_id, kind, data)] = _events(ben_lines, 1)
+            kinds[kind] = data
+        assert "changed" in kinds
+        assert (kinds["ticket_message"]["by"], kinds["ticket_message"]["internal"]) == (
+            ana.pk, True)  # fmt: skip
+        # Ali's stream never carried the ticket: his next event is his own.
+        push._append([(agents.user_topic(ali.pk), json.dumps({"kind": "status", "data": {}}))])
+        assert [kind for _id, kind, _d in _events(ali_lines, 1)] == ["status"]
+
+
+def test_a_stream_on_a_ticket_ends_its_readers_presence_when_closed(line, start):
+    """Closed by the browser (the page left: Django cancels the stream), the reader is
+    gone from the ticket at once, not 15 s later."""
+    import asyncio
+    import contextlib
+
+    from chat.push_views import _events as stream_events
+    from tickets import presence
+
+    chat, _token = start()
+    ticket = chat.ticket
+    ana, ben = line["chatters"]["ana"], line["chatters"]["ben"]
+    presence.touch(ticket.pk, user_id=ana.pk, name="Ana", state=presence.REPLYING)
+    key = f"helpdesk:presence:ticket:{ticket.pk}"
+
+    async def open_then_close() -> None:
+        chunks: list[bytes] = []
+
+        async def read() -> None:
+            async for chunk in stream_events({presence.topic(ticket.pk): "$"}, ana.pk, ticket.pk):
+                chunks.append(chunk)
+
+        reader = asyncio.create_task(read())
+        while not any(b"event: ready" in chunk for chunk in chunks):
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.2)  # the first refresh
+        reader.cancel()  # as Django does when the browser goes away
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+
+    from core import heartbeats
+
+    assert heartbeats.client().hget(key, str(ana.pk)) is not None
+    asyncio.run(open_then_close())
+    assert heartbeats.client().hget(key, str(ana.pk)) is None
+    others = presence.touch(ticket.pk, user_id=ben.pk, name="Ben", state=presence.VIEWING)
+    assert others == []
