@@ -8,12 +8,14 @@ from statistics import median
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from chat import agents
 from chat.models import Chat
+from core.errors import NotFound
 from tickets import selectors as ticket_selectors
-from tickets.models import Message, Queue, SLAPolicy
+from tickets.models import Attachment, Message, Queue, SLAPolicy
 from tickets.sla import services as sla
 
 # With no history yet, a place in line is guessed at this many seconds.
@@ -27,8 +29,6 @@ def visible_chats(user: User) -> QuerySet[Chat]:
 
 
 def get_chat_for(user: User, pk: int) -> Chat:
-    from core.errors import NotFound
-
     chat = visible_chats(user).select_related("ticket", "ticket__requester", "agent",
                                               "queue").filter(pk=pk).first()  # fmt: skip
     if chat is None:
@@ -118,7 +118,17 @@ def transcript(chat: Chat, *, after: int = 0, limit: int = 200) -> list[Message]
     """The chat's public messages after message id ``after``, in order."""
     return list(Message.objects.filter(ticket_id=chat.ticket_id, kind=Message.Kind.PUBLIC,
                                        pk__gt=after)
-                .select_related("author").order_by("id")[:limit])  # fmt: skip
+                .select_related("author").prefetch_related("attachments")
+                .order_by("id")[:limit])  # fmt: skip
+
+
+def chat_file(chat: Chat, pk: int) -> Attachment:
+    """A file of the chat's conversation (its public messages), for its requester."""
+    try:
+        return Attachment.objects.get(pk=pk, message__ticket_id=chat.ticket_id,
+                                      message__kind=Message.Kind.PUBLIC)  # fmt: skip
+    except Attachment.DoesNotExist:
+        raise NotFound(_("No such file in this chat.")) from None
 
 
 def my_chats(user: User) -> list[Chat]:

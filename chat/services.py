@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,8 +27,9 @@ from chat.agents import ChatError
 from chat.models import Chat, TicketEventKind
 from core import push
 from core.errors import Conflict, NotFound
-from tickets import events, hooks, outbox, selectors, services
+from tickets import attachments, events, hooks, outbox, selectors, services
 from tickets.models import Channel, Message, Queue, Requester, Status, Ticket
+from tickets.sla import services as sla
 
 
 class ChatConflict(Conflict, ChatError):
@@ -121,7 +124,10 @@ def chat_for_token(token: str) -> Chat:
 
 
 @transaction.atomic
-def chat_requester_send(*, chat: Chat, body: str, client_id: str = "") -> Message:
+def chat_requester_send(*, chat: Chat, body: str, client_id: str = "",
+                        files: Iterable[UploadedFile] = ()) -> Message:  # fmt: skip
+    """The requester's line, with files if any: checked as every ticket attachment is
+    (size, count, a type sniffed from the bytes); a file alone is sent under its name."""
     chat = _locked(chat)
     key = _client_key(chat, "r", client_id)
     existing = _existing(chat, key)
@@ -129,11 +135,17 @@ def chat_requester_send(*, chat: Chat, body: str, client_id: str = "") -> Messag
         return existing
     if not chat.live:
         raise ChatConflict(_("This chat has ended."))
-    if not (body or "").strip():
+    files = list(files)
+    body = (body or "").strip() or "\n".join(
+        attachments.safe_filename(upload.name or "") for upload in files
+    )
+    if not body:
         raise ChatError(_("The message is empty."))
     message = services.ticket_requester_reply(
         ticket=chat.ticket, body=body, channel=Channel.CHAT, channel_message_id=key
     )
+    if files:
+        services.message_attach(message=message, files=files)
     chat.requester_active_at, chat.reminded_at = message.created_at, None
     chat.save(update_fields=["requester_active_at", "reminded_at"])
     return message
@@ -426,6 +438,11 @@ def chat_leave_message(*, chat: Chat, body: str = "") -> Ticket:
     fallback = selectors.active_queue(slug=settings.CHAT_FALLBACK_QUEUE)
     if fallback is not None and fallback.pk != ticket.queue_id:
         ticket = services.ticket_move_queue(actor=None, ticket=ticket, queue=fallback)
+    else:
+        # No longer a chat: its clocks move to the email policy's targets (the chat
+        # policy's 60 s first reply would breach a minute later), keeping the time used.
+        sla.sla_retarget(ticket=ticket, actor=None, now=timezone.now(),
+                         reason="left a message")  # fmt: skip
     events.record(ticket.pk, None, TicketEventKind.LEFT_MESSAGE)
     if offered:
         agents.refresh_gate(offered)
@@ -520,6 +537,8 @@ def live_channel(ticket: Ticket) -> str | None:
 
 
 def message_payload(message: Message) -> dict[str, object]:
+    """A chat line as both sides read it; its files by id (each side fetches them
+    through its own door: the requester by the chat's token, the agent by the ticket)."""
     author = message.author
     return {
         "id": message.pk, "from": message.author_type,
@@ -527,14 +546,18 @@ def message_payload(message: Message) -> dict[str, object]:
         "body": message.body, "at": message.created_at,
         "client": message.channel_message_id.rsplit(":", 1)[-1] if message.channel_message_id
         else "",
+        "files": [{"id": item.pk, "name": item.filename, "size": item.size}
+                  for item in message.attachments.all()],
     }  # fmt: skip
 
 
 def on_message_added(event: hooks.MessageAdded) -> None:
-    """Push a public message on a chat's ticket to the chat's readers."""
+    """Push a public message on a chat's ticket to the chat's readers, once committed
+    (and so with the files attached after it in the same transaction)."""
     message, ticket = event.message, event.ticket
     if ticket.channel != Channel.CHAT or message.kind != Message.Kind.PUBLIC:
         return
     chat_id = Chat.objects.filter(ticket_id=ticket.pk).values_list("pk", flat=True).first()
     if chat_id is not None:
-        push.publish(f"chat:{chat_id}", "message", message_payload(message))
+        transaction.on_commit(lambda: push.publish_now(
+            f"chat:{chat_id}", "message", message_payload(message)))  # fmt: skip

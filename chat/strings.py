@@ -41,4 +41,6 @@ def widget_strings() -> dict[str, str]:
         "not_sent": _("Not sent yet: we will try again."),
         "offline": _("Connection lost. Reconnecting…"),
         "error": _("Something went wrong. Please try again."),
+        "attach": _("Attach a file"),
+        "file": _("%(name)s (%(size)s KB)"),
     }

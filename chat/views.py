@@ -11,7 +11,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
@@ -60,13 +61,14 @@ def _text(data: dict[str, Any], name: str, limit: int = 20_000) -> str:
     return value.strip()[:limit]
 
 
-def _embeddable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def _embeddable(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Requester endpoints: no cookies (the token is the key), so no CSRF; the platform's
     own sites (CHAT_EMBED_ORIGINS) may call them from their pages."""
 
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         origin = request.headers.get("Origin", "")
         allowed = origin in settings.CHAT_EMBED_ORIGINS
+        response: HttpResponseBase
         if request.method == "OPTIONS":
             response = HttpResponse(status=204 if allowed else 403)
         else:
@@ -86,11 +88,16 @@ def _embeddable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return csrf_exempt(wrapped)
 
 
+def _too_many() -> JsonResponse:
+    return JsonResponse({"detail": _("Too many requests from your address. Please try "
+                                     "again in a few minutes.")}, status=429)  # fmt: skip
+
+
 def _message(message: Message) -> dict[str, object]:
     return services.message_payload(message)
 
 
-def _chat_state(chat: Chat, *, after: int = 0) -> dict[str, object]:
+def state_payload(chat: Chat, *, after: int = 0) -> dict[str, object]:
     place = selectors.place_in_line(chat)
     return {
         "state": chat.state,
@@ -104,7 +111,7 @@ def _chat_state(chat: Chat, *, after: int = 0) -> dict[str, object]:
     }
 
 
-def _language(code: str) -> str:
+def ui_language(code: str) -> str:
     """One of our UI languages for what was asked (the default for anything unknown)."""
     try:
         return translation.get_supported_language_variant(code or "en")
@@ -135,7 +142,7 @@ def chat_page(request: HttpRequest) -> HttpResponse:
 def chat_config(request: HttpRequest) -> HttpResponse:
     """What the widget needs before a chat: its words in the requester's language, and
     whether chat is open now (or why not)."""
-    language = _language(request.GET.get("lang") or translation.get_language() or "en")
+    language = ui_language(request.GET.get("lang") or translation.get_language() or "en")
     with translation.override(language):
         queue = ticket_selectors.active_queue(slug=settings.CHAT_QUEUE)
         # No chat queue (chat switched off): the widget offers to leave a message.
@@ -154,24 +161,23 @@ def chat_start(request: HttpRequest) -> HttpResponse:
     data = _body(request)
     if is_ratelimited(request, group="chat-start", key="ip", rate=settings.HELP_CENTER_RATE,
                       increment=True):  # fmt: skip
-        return JsonResponse({"detail": _("Too many requests from your address. Please try "
-                                         "again in a few minutes.")}, status=429)  # fmt: skip
+        return _too_many()
     email = _text(data, "email", 254)
     if email and "@" not in email:
         raise services.ChatError(_("Enter a valid email address."))
-    language = _language(_text(data, "language", 16))
+    language = ui_language(_text(data, "language", 16))
     chat, token = services.chat_start(
         name=_text(data, "name", 120), email=email, language=language,
         body=_text(data, "message"), client_id=_text(data, "client_id", 64),
         origin=request.headers.get("Origin", "")[:200],
     )  # fmt: skip
-    return JsonResponse({"token": token, **_chat_state(chat)}, status=201)
+    return JsonResponse({"token": token, **state_payload(chat)}, status=201)
 
 
 @_embeddable
 @require_GET
 def chat_state(request: HttpRequest, token: str) -> HttpResponse:
-    return JsonResponse(_chat_state(services.chat_for_token(token), after=_after(request)))
+    return JsonResponse(state_payload(services.chat_for_token(token), after=_after(request)))
 
 
 @_embeddable
@@ -182,6 +188,39 @@ def chat_send(request: HttpRequest, token: str) -> HttpResponse:
     message = services.chat_requester_send(chat=chat, body=_text(data, "body"),
                                            client_id=_text(data, "client_id", 64))  # fmt: skip
     return JsonResponse(_message(message), status=201)
+
+
+@_embeddable
+@require_POST
+def chat_send_file(request: HttpRequest, token: str) -> HttpResponse:
+    """A file from the requester (multipart: ``file``, optional ``body`` and
+    ``client_id``), checked as every ticket attachment is."""
+    chat = services.chat_for_token(token)
+    if is_ratelimited(request, group="chat-file", key="ip", rate=settings.HELP_CENTER_RATE,
+                      increment=True):  # fmt: skip
+        return _too_many()
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise services.ChatError(_("Choose a file to send."))
+    fields = request.POST.dict()
+    message = services.chat_requester_send(
+        chat=chat, body=_text(fields, "body"), files=[upload],
+        client_id=_text(fields, "client_id", 64),
+    )  # fmt: skip
+    return JsonResponse(_message(message), status=201)
+
+
+@_embeddable
+@require_GET
+def chat_file(request: HttpRequest, token: str, pk: int) -> HttpResponseBase:
+    """A file of the chat, for its requester: always downloaded, never shown in our
+    origin."""
+    item = selectors.chat_file(services.chat_for_token(token), pk)
+    response = FileResponse(item.file.open("rb"), as_attachment=True, filename=item.filename,
+                            content_type="application/octet-stream")  # fmt: skip
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @_embeddable

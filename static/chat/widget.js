@@ -47,6 +47,11 @@
     var item = el("li", { "class": "hd-chat-msg hd-chat-" + m.from, "data-id": String(m.id) });
     item.appendChild(el("span", { "class": "hd-chat-who" }, m.from === "requester" ? S.you : (m.name || S.agent)));
     item.appendChild(el("span", { "class": "hd-chat-body" }, m.body));
+    (m.files || []).forEach(function (f) {
+      var link = el("a", { "class": "hd-chat-file", href: base + "/help/chat/s/" + token + "/files/" + f.id + "/", download: "" },
+                    fmt(S.file, { name: f.name, size: Math.max(1, Math.round(f.size / 1024)) }));
+      item.appendChild(link);
+    });
     var after = null;
     Array.prototype.forEach.call(log.querySelectorAll("li[data-id]"), function (node) {
       if (!after && Number(node.getAttribute("data-id")) > m.id) after = node;
@@ -132,6 +137,27 @@
     });
   }
 
+  function sendFile(file) {
+    var id = clientId();
+    var item = el("li", { "class": "hd-chat-msg hd-chat-requester hd-chat-pending", "data-client": id });
+    item.appendChild(el("span", { "class": "hd-chat-who" }, S.sending));
+    item.appendChild(el("span", { "class": "hd-chat-body" }, file.name));
+    log.appendChild(item);
+    var data = new FormData();
+    data.append("file", file);
+    data.append("client_id", id);
+    fetch(base + "/help/chat/s/" + token + "/files/", { method: "POST", body: data }).then(function (r) {
+      return r.text().then(function (t) {
+        var answer = t ? JSON.parse(t) : {};
+        if (!r.ok) throw new Error(answer.detail || S.error);
+        return answer;
+      });
+    }).then(addMessage).catch(function (e) {
+      item.remove();
+      setStatus(e.message || S.error);
+    });
+  }
+
   function start(values) {
     var id = clientId();
     return api("POST", "start/", { name: values.name, email: values.email, message: values.message,
@@ -186,6 +212,17 @@
     var text = el("textarea", { id: "hd-chat-text", rows: "2", placeholder: S.write });
     composer.appendChild(text);
     composer.appendChild(el("button", { type: "submit", "class": "btn btn-primary" }, S.send));
+    // Files: a button (reachable by keyboard) opens the picker; each file is sent at once,
+    // checked by the server as every attachment is (a refusal says why).
+    var picker = el("input", { type: "file", hidden: "", id: "hd-chat-file" });
+    var attach = el("button", { type: "button", "class": "btn btn-outline-secondary hd-chat-attach" }, S.attach);
+    attach.addEventListener("click", function () { picker.click(); });
+    picker.addEventListener("change", function () {
+      Array.prototype.forEach.call(picker.files, sendFile);
+      picker.value = "";
+    });
+    composer.appendChild(attach);
+    composer.appendChild(picker);
     text.addEventListener("keydown", function (e) {
       if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); composer.requestSubmit(); }
     });

@@ -10,7 +10,14 @@ TOKEN_ROUTES = {
     "chat_help:end": ["post"],
     "chat_help:leave": ["post"],
     "chat_help:transcript": ["post"],
+    # Files: sent by the requester, and those of the chat's public messages read back (a
+    # file of another ticket is 404: tests/chat/test_chat_views.py).
+    "chat_help:send_file": ["post"],
+    "chat_help:file": ["get"],
     "push:requester": ["get"],
+    # A native app starts its user's chat with its key (as in-app requests): an unknown or
+    # disabled key is 401 (tests/chat/test_inapp_chat.py); then the token routes above.
+    "api-inapp-chats": ["post"],
 }
 # One's own status, sign of life, chats page (the line and the agents' table go through
 # chat.selectors.visible_chats and accounts' visible_users), and one's own push stream.

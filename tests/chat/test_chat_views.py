@@ -128,3 +128,44 @@ def test_status_menu_and_chats_page(line, online, start, client):
     changed = _post(client, reverse("chat:status"), {"status": "wellness"})
     assert changed.json() == {"status": "wellness", "label": "Wellness break"}
     assert _post(client, reverse("chat:status"), {"status": "nope"}).status_code == 400
+
+
+def test_files_in_a_chat_go_through_the_attachment_checks_and_back_by_token(
+        line, online, start, client, settings):  # fmt: skip
+    """A requester sends a file: stored on the ticket as an attachment, sniffed from its
+    bytes, pushed with the line; read back by the chat's token only, always downloaded.
+    Too large: a clear 4xx, nothing stored. Another chat's file: 404."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tickets.models import Attachment
+
+    ana = line["chatters"]["ana"]
+    online(ana)
+    chat, token = start()
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    sent = client.post(reverse("chat_help:send_file", args=[token]), {
+        "file": SimpleUploadedFile("../captura de pantalla.png", png, "text/html"),
+        "client_id": "f-1"})  # fmt: skip
+    assert sent.status_code == 201, sent.content
+    line_ = sent.json()
+    assert line_["body"] == "captura de pantalla.png" and line_["client"] == "f-1"
+    [file] = line_["files"]
+    item = Attachment.objects.get(pk=file["id"])
+    assert (item.message.ticket_id, item.content_type) == (chat.ticket_id, "image/png")
+    fetched = client.get(reverse("chat_help:file", args=[token, file["id"]]))
+    assert fetched.status_code == 200
+    assert fetched["Content-Type"] == "application/octet-stream"
+    assert "attachment" in fetched["Content-Disposition"]
+    assert b"".join(fetched.streaming_content) == png
+    # The transcript the widget reloads carries the file too.
+    state = client.get(reverse("chat_help:state", args=[token])).json()
+    assert state["messages"][-1]["files"] == [file]
+    settings.ATTACHMENT_MAX_BYTES = 10
+    big = client.post(reverse("chat_help:send_file", args=[token]), {
+        "file": SimpleUploadedFile("big.bin", b"x" * 11), "client_id": "f-2"})  # fmt: skip
+    assert big.status_code == 400 and "too large" in big.json()["detail"]
+    assert not Message.objects.filter(ticket=chat.ticket, body="big.bin").exists()
+    empty = client.post(reverse("chat_help:send_file", args=[token]), {"client_id": "f-3"})
+    assert empty.status_code == 400 and empty.json()["detail"]
+    _other, other_token = start(email="otro@example.net")
+    assert client.get(reverse("chat_help:file", args=[other_token, file["id"]])).status_code == 404
