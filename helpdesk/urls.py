@@ -68,6 +68,7 @@ urlpatterns = [
     path("api/v1/", include("tickets.api.urls")),
     path("api/v1/", include("quality.api_urls")),
     path("api/v1/", include("safety.api_urls")),
+    path("api/v1/", include("chat.api_urls")),
     path(
         "api/schema/",
         SpectacularAPIView.as_view(permission_classes=[SignedInUnlessDebug]),

@@ -458,7 +458,7 @@ def test_no_route_answers_bad_input_with_a_500(world, role):
             client.force_login(person)  # again: the last route signed out (or in)
             session = _session(client)
         headers = {}
-        if route.name == "api-inapp-requests":
+        if route.name in ("api-inapp-requests", "api-inapp-chats"):
             headers["Authorization"] = f"AppKey {world['app_key']}"
         if route.name == "email-inbound":
             headers["Authorization"] = f"Bearer {WEBHOOK_TOKEN}"
