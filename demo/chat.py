@@ -1,7 +1,8 @@
 """The live chat part of the demo: the chat queue is worked by the Trust & Safety team and
 Northwind Support (Ana and Grace take chats once they set themselves Online), in the
-languages of General Support and Arabic. No example chats: open /help/chat/ in another
-browser and start one."""
+languages of General Support and Arabic, under its own SLA policy ("Chat": first reply in
+60 s, next reply in 120 s; ``chat.defaults``, once the demo's policies exist). No example
+chats: open /help/chat/ in another browser and start one."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ VENDOR = "Northwind Support"
 
 
 def seed_chat_setup() -> bool:
-    """The setup, once (what exists is kept). Returns whether the chat queue exists."""
+    """The setup, once (what exists is kept, the chat queue's SLA policy too). Returns
+    whether the chat queue exists."""
     defaults.ensure_defaults()
     queue = Queue.objects.filter(slug="chat").first()
     if queue is None:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.admin import ReadOnlyAdminMixin
-from tickets import outbox, services
+from tickets import outbox, presenters, services
 from tickets.intake.email import email_config_saved
 from tickets.models import (
     AppClient,
@@ -168,9 +168,13 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 
 
 class SLATargetInline(admin.TabularInline):
+    """Each reply target in minutes or, for live chat, in seconds (not both)."""
+
     model = SLATarget
     extra = 0
     min_num = 1
+    fields = ["priority", "first_reply_minutes", "first_reply_seconds", "next_reply_minutes",
+              "next_reply_seconds", "resolution_minutes"]  # fmt: skip
 
 
 class SLAPolicyForm(forms.ModelForm):
@@ -219,10 +223,16 @@ class SLAPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(SLAClock)
 class SLAClockAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["ticket", "metric", "state", "policy", "due_at", "warned_at", "breached_at"]
+    list_display = ["ticket", "metric", "state", "policy", "target", "due_at", "warned_at",
+                    "breached_at"]  # fmt: skip
     list_filter = ["state", "metric", "policy"]
     list_select_related = ["ticket", "policy"]
     show_full_result_count = False
+
+    @admin.display(description=_("Target"), ordering="target_seconds")
+    def target(self, clock: SLAClock) -> str:
+        """'8h', '2m', '45s': business time, whether the target was set in minutes or seconds."""
+        return presenters.short_duration(clock.target_seconds, presenters.duration_units())
 
 
 @admin.register(ConfigEvent)

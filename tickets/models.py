@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -693,15 +694,29 @@ class SLAMetric(models.TextChoices):
     RESOLUTION = "resolution", _("Resolution")
 
 
+# The targets that may be set in seconds (a chat's replies); resolution stays in minutes.
+SECONDS_METRICS = (SLAMetric.FIRST_REPLY.value, SLAMetric.NEXT_REPLY.value)
+
+
 class SLATarget(models.Model):
-    """A policy's targets for one priority, in business minutes (empty: no target)."""
+    """A policy's targets for one priority, in business minutes (empty: no target). The
+    reply targets may be set in business seconds instead (a live chat's first reply in
+    60 s): then the minutes stay empty."""
 
     policy = models.ForeignKey(SLAPolicy, on_delete=models.CASCADE, related_name="targets")
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices)
     first_reply_minutes = models.PositiveIntegerField(_("first reply (min)"), null=True,
                                                       blank=True)  # fmt: skip
+    first_reply_seconds = models.PositiveIntegerField(
+        _("first reply (s)"), null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text=_("Instead of minutes, for live chat."),
+    )  # fmt: skip
     next_reply_minutes = models.PositiveIntegerField(_("next reply (min)"), null=True,
                                                      blank=True)  # fmt: skip
+    next_reply_seconds = models.PositiveIntegerField(
+        _("next reply (s)"), null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text=_("Instead of minutes, for live chat."),
+    )  # fmt: skip
     resolution_minutes = models.PositiveIntegerField(_("resolution (min)"), null=True,
                                                      blank=True)  # fmt: skip
 
@@ -711,13 +726,36 @@ class SLATarget(models.Model):
         verbose_name_plural = _("SLA targets")
         constraints = [
             models.UniqueConstraint(fields=["policy", "priority"], name="sla_target_unique"),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{metric}_seconds__isnull": True})
+                    | Q(**{f"{metric}_minutes__isnull": True, f"{metric}_seconds__gt": 0}),
+                    name=f"sla_target_{metric}_one_unit",
+                )
+                for metric in SECONDS_METRICS
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.policy} · {self.get_priority_display()}"
 
-    def minutes_for(self, metric: str) -> int | None:
-        return getattr(self, f"{metric}_minutes")
+    def clean(self) -> None:
+        errors = {
+            f"{metric}_seconds": _("Set this target in minutes or in seconds, not both.")
+            for metric in SECONDS_METRICS
+            if getattr(self, f"{metric}_minutes") is not None
+            and getattr(self, f"{metric}_seconds") is not None
+        }
+        if errors:
+            raise ValidationError(errors)
+
+    def seconds_for(self, metric: str) -> int | None:
+        """The target in business seconds (None: no target); one set in seconds wins."""
+        seconds = getattr(self, f"{metric}_seconds", None)
+        if seconds is not None:
+            return seconds
+        minutes = getattr(self, f"{metric}_minutes")
+        return None if minutes is None else minutes * 60
 
 
 class SLAClock(models.Model):

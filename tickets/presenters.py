@@ -30,13 +30,25 @@ ROW_TEMPLATE_STRINGS = [
 ]  # fmt: skip
 
 
-def _units() -> list[tuple[int, str]]:
-    return [(86400, _("%(n)dd")), (3600, _("%(n)dh")), (60, _("%(n)dm"))]
+def duration_units(*, seconds: bool = True) -> list[tuple[int, str]]:
+    """The units ``short_duration`` writes, translated (make them once per request)."""
+    units = [(86400, _("%(n)dd")), (3600, _("%(n)dh")), (60, _("%(n)dm"))]
+    return [*units, (1, _("%(n)ds"))] if seconds else units
+
+
+# Below this, a duration shows its seconds: a chat's targets are a minute or two, and a
+# minutes target's last minutes are when they matter.
+SECONDS_SHOWN_BELOW = 600
 
 
 def short_duration(seconds: float, units: list[tuple[int, str]]) -> str:
-    """'3d 4h', '5h 10m', '12m' or '<1m': two units at most, compact for a table."""
+    """'3d 4h', '5h 10m', '12m' or '<1m': two units at most, compact for a table. Given a
+    seconds unit, under ten minutes: '4m 30s', '45s', '0s'."""
     seconds = int(abs(seconds))
+    if seconds >= SECONDS_SHOWN_BELOW:
+        units = [unit for unit in units if unit[0] >= 60]
+    elif units[-1][0] == 1 and seconds == 0:
+        return units[-1][1] % {"n": 0}
     parts: list[str] = []
     for size, template in units:
         if seconds >= size or parts:
@@ -63,7 +75,8 @@ class SLABadgeTexts:
     """The badge's translated texts, made once per request (a queue page has 50 rows)."""
 
     def __init__(self) -> None:
-        self.units = _units()
+        self.units = duration_units()
+        self.age_units = duration_units(seconds=False)  # a ticket's age: minutes will do
         self.overdue, self.left = _("%(time)s overdue"), _("%(time)s left")
         self.due = _("Due %(when)s")
         self.paused = _("Paused")
@@ -126,7 +139,6 @@ def queue_rows(tickets: list[QueueRow], now: datetime | None = None) -> list[Row
     """Labels are translated once per call, not once per row."""
     now = now or timezone.now()
     texts = SLABadgeTexts()
-    units = texts.units
     statuses = {value: str(label) for value, label in Status.choices}
     priorities = {value: str(label) for value, label in Priority.choices}
     rows = []
@@ -152,7 +164,7 @@ def queue_rows(tickets: list[QueueRow], now: datetime | None = None) -> list[Row
             language=t.language or "—",
             assignee=bidi.clean_name(t.assignee_short_name) or "—",
             created_iso=t.created_at.isoformat(),
-            created_ago=short_duration((now - t.created_at).total_seconds(), units),
+            created_ago=short_duration((now - t.created_at).total_seconds(), texts.age_units),
             sla_css=sla_css,
             sla_text=sla_text,
             sla_iso=sla_iso,

@@ -108,8 +108,7 @@ def sla_policy_for(ticket: Ticket, policies: list[SLAPolicy] | None = None) -> S
 def target_seconds(policy: SLAPolicy, priority: int, metric: str) -> int | None:
     for target in policy.targets.all():
         if target.priority == priority:
-            minutes = target.minutes_for(metric)
-            return None if minutes is None else minutes * 60
+            return target.seconds_for(metric)
     return None
 
 
@@ -147,8 +146,19 @@ def clock_arm(clock: SLAClock, schedule: Schedule) -> None:
     clock.next_check_at = clock_next_check(clock)
 
 
+# Beat sweeps every SLA_SWEEP_SECONDS (10 s by default). A warning meant to come before
+# the breach must come at least one sweep before it, or the same sweep fires both: a
+# target in seconds (a chat's 60 s, warned at 95%) would warn 3 s before its breach.
+WARNING_LEAD_SECONDS = 10
+
+
 def warn_seconds(policy: SLAPolicy, target: int) -> int:
-    return min(target, max(1, target * policy.warn_at_percent // 100))
+    """When the warning comes, in business seconds into the target: the policy's
+    percentage, but at least one sweep before the due time where the target allows."""
+    warn = min(target, max(1, target * policy.warn_at_percent // 100))
+    if target > 2 * WARNING_LEAD_SECONDS:
+        warn = min(warn, target - WARNING_LEAD_SECONDS)
+    return warn
 
 
 def _bank_used_time(clock: SLAClock, now: datetime) -> None:
