@@ -105,11 +105,12 @@ async def _events(positions: dict[str, str], touch_user: int | None,
                   on_ticket: int | None = None) -> AsyncIterator[bytes]:  # fmt: skip
     # Where this stream starts ("ready"), at once: a client that connects without an id (a
     # first connection) starts from here, and reads the database when it sees "ready".
-    yield b"retry: 2000\n"
     # The middleware has answered by now (sessions, sign-in checks, the access log): close
     # the connections it opened in this request's thread, which Django would otherwise
-    # keep until the stream ends (hundreds of idle connections at a few hundred streams).
+    # keep until the stream ends (hundreds of idle connections at a few hundred streams),
+    # before the first chunk (helpdesk.asgi lets the next stream open on it).
     await _close_request_connections()
+    yield b"retry: 2000\n"
     ends = time.monotonic() + settings.PUSH_STREAM_SECONDS
     try:
         await push.resolve(positions)

@@ -1,7 +1,12 @@
 """The push server's application (uvicorn; `push` in the Procfile): event streams only,
 the pages are served by gunicorn (helpdesk.wsgi)."""
 
+from __future__ import annotations
+
+import asyncio
 import os
+import weakref
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
@@ -10,4 +15,49 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 # parts in a thread of its own, and a connection kept for CONN_MAX_AGE outlives that
 # thread unused; the chat bench saw the push server hold 70+ of PostgreSQL's connections.
 os.environ["DATABASE_CONN_MAX_AGE"] = "0"
-application = get_asgi_application()
+
+# Streams opening at once (hundreds, when chats are accepted together or every browser
+# comes back after a restart) pass the middleware and their lookups this many at a time:
+# each holds a database connection until its stream has started (and has closed it).
+OPENING_AT_ONCE = int(os.environ.get("PUSH_OPENING_AT_ONCE", "16"))
+
+
+class OpeningGate:
+    """Lets ``OPENING_AT_ONCE`` requests at a time run until their first body chunk; an
+    open stream then waits on Redis without holding a place."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _gate(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if loop not in self._gates:
+            self._gates[loop] = asyncio.Semaphore(OPENING_AT_ONCE)
+        return self._gates[loop]
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        gate = self._gate()
+        await gate.acquire()
+        held = True
+
+        async def sending(message: dict) -> None:
+            nonlocal held
+            if held and message["type"] == "http.response.body":
+                held = False
+                gate.release()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            if held:
+                gate.release()
+
+
+application = OpeningGate(get_asgi_application())
