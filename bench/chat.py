@@ -131,17 +131,33 @@ async def agent(web: str, push: str, key: str, to_agent: Tally, to_requester: Ta
         chats: set[int] = set()
 
         async def work_chat(pk: int) -> None:
+            seen: set[int] = set()
+
+            async def handle(line: dict) -> None:
+                # Each line once, whether it came pushed or fetched on "ready".
+                if line["id"] in seen:
+                    return
+                seen.add(line["id"])
+                if line.get("from") != "requester" or not line.get("client"):
+                    return
+                to_agent.arrive(line["client"])
+                reply = f"a-{uuid.uuid4().hex}"
+                to_requester.send(reply)
+                answer = await client.post(f"/chat/{pk}/send/", json={
+                    "body": f"Re: {line['body']}", "client_id": reply})  # fmt: skip
+                if answer.status_code != 201:
+                    to_requester.errors += 1
+
             async for kind, data in events(streams, f"{push}/push/chat/{pk}/"):
                 if stop.is_set():
                     return
-                if kind == "message" and data.get("from") == "requester" and data.get("client"):
-                    to_agent.arrive(data["client"])
-                    reply = f"a-{uuid.uuid4().hex}"
-                    to_requester.send(reply)
-                    answer = await client.post(f"/chat/{pk}/send/", json={
-                        "body": f"Re: {data['body']}", "client_id": reply})  # fmt: skip
-                    if answer.status_code != 201:
-                        to_requester.errors += 1
+                if kind == "ready":  # as the page does: what came before, from the database
+                    fetched = await client.get(f"/chat/{pk}/messages/",
+                                               params={"after": max(seen, default=0)})  # fmt: skip
+                    for line in fetched.json().get("messages", []) if fetched.is_success else []:
+                        await handle(line)
+                elif kind == "message":
+                    await handle(data)
 
         async for kind, data in events(streams, f"{push}/push/agent/"):
             if stop.is_set():
@@ -167,16 +183,29 @@ async def requester(web: str, push: str, n: int, messages: int, to_agent: Tally,
         token = started.json()["token"]
         answered = asyncio.Event()
 
+        seen: set[int] = set()
+
+        def hear(line: dict) -> None:
+            if line["id"] not in seen and line.get("from") == "agent":
+                seen.add(line["id"])
+                answered.set()
+                to_requester.arrive(line.get("client", ""))
+
         async def listen() -> None:
             async for kind, data in events(streams, f"{push}/push/c/{token}/"):
                 if kind == "ready":  # as the widget does: what happened before, from the database
-                    state = await client.get(f"/help/chat/s/{token}/")
-                    if state.status_code == 200 and state.json()["state"] == "active":
-                        answered.set()
-                if kind == "state" or kind == "message" and data.get("from") == "agent":
+                    state = await client.get(f"/help/chat/s/{token}/",
+                                             params={"after": max(seen, default=0)})  # fmt: skip
+                    if state.status_code == 200:
+                        body = state.json()
+                        if body["state"] == "active":
+                            answered.set()
+                        for line in body["messages"]:
+                            hear(line)
+                if kind == "state":
                     answered.set()
-                if kind == "message" and data.get("from") == "agent":
-                    to_requester.arrive(data.get("client", ""))
+                if kind == "message":
+                    hear(data)
 
         listener = asyncio.create_task(listen())
         await ready.wait()

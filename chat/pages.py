@@ -46,7 +46,7 @@ def status_menu(request: Any, user: Any, csrf_token: object) -> str:
         return ""
     return render_to_string("chat/partials/status_menu.html", {
         "statuses": agents.statuses(), "current": agents.current_status_key(user.pk),
-        "push_url": settings.PUSH_URL, "user_id": user.pk,
+        "push_url": settings.PUSH_URL,
         "away_after": settings.CHAT_AWAY_AFTER_SECONDS,
     }, request=None)  # fmt: skip
 

@@ -94,8 +94,8 @@
 
   // On a ticket's page the stream also carries that ticket's news: who else is there
   // (the presence box asks again) and messages added by others (the page says so).
-  var me = Number(menu.getAttribute("data-user"));
   var presenceBox = document.getElementById("presence");
+  var me = presenceBox ? Number(presenceBox.getAttribute("data-me")) : 0;
   var ticket = presenceBox ? presenceBox.getAttribute("data-ticket") : "";
   function fromOthers(e) { var data = JSON.parse(e.data); return data.by !== me ? data : null; }
   function live(on) { window.helpdeskPush = on; }

@@ -60,6 +60,14 @@
     document.body.dispatchEvent(new CustomEvent("helpdesk:presence-changed"));
   });
 
+  // Who else is here: asked every 5 s unless push is live (static/chat/agent.js sets
+  // window.helpdeskPush; it then says when it changes).
+  if (document.getElementById("presence")) {
+    setInterval(function () {
+      if (!window.helpdeskPush) document.body.dispatchEvent(new CustomEvent("helpdesk:presence-poll"));
+    }, 5000);
+  }
+
   // A message added to the open ticket by someone else (pushed): say so, with a link
   // that shows it (the page is not reloaded under the agent's hands).
   document.body.addEventListener("helpdesk:ticket-message", function () {
