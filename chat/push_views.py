@@ -9,7 +9,8 @@
 - ``/push/chat/<pk>/``: a chat, for whoever may see its ticket.
 - ``/push/c/<token>/``: a chat, for its requester (the token is the key; no cookies).
 
-Who may read a topic is decided when the stream opens, by the same scoping as the pages;
+Streams opening at once queue at ``helpdesk.asgi``'s opening gate. Who may read a topic
+is decided when the stream opens, by the same scoping as the pages;
 a stream lives ``PUSH_STREAM_SECONDS`` and the browser reconnects (with
 ``Last-Event-ID``), so a change of scope takes effect within that time.
 """
@@ -19,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import weakref
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
@@ -43,14 +43,6 @@ KEEPALIVE_SECONDS = 15
 # A stream on a ticket refreshes its reader's presence at least this often (an entry is
 # fresh for tickets.presence.FRESH_SECONDS).
 PRESENCE_SECONDS = 5
-# Streams opening at once (every browser reconnecting after a restart) check their
-# readers this many at a time, so the push server never holds more database connections.
-DATABASE_AT_ONCE = 8
-# One per event loop, kept only as long as its loop (an id could be reused by a new loop,
-# and a semaphore belongs to the loop that first used it).
-_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def _not_here() -> JsonResponse:
@@ -58,13 +50,6 @@ def _not_here() -> JsonResponse:
     # minutes (and the lookups below close the request's database connections).
     return JsonResponse({"detail": "Event streams are served by the push server "
                                    "(PUSH_URL), not by this one."}, status=404)  # fmt: skip
-
-
-def _gate() -> asyncio.Semaphore:
-    loop = asyncio.get_running_loop()
-    if loop not in _gates:
-        _gates[loop] = asyncio.Semaphore(DATABASE_AT_ONCE)
-    return _gates[loop]
 
 
 # An agent's stream follows at most this many of their queues (their pages poll the rest).
@@ -159,8 +144,7 @@ async def _events(positions: dict[str, str], touch_user: int | None,
 
 async def _close_request_connections() -> None:
     """Close what the middleware opened in this request's own thread (reading the
-    session, the person's language) before waiting at the gate: a few hundred streams
-    opening at once would otherwise each hold a connection while they wait."""
+    session, the person's language): Django would keep it until the stream ends."""
     await sync_to_async(connections.close_all)()
 
 
@@ -187,9 +171,7 @@ def _signed_in(request: HttpRequest) -> Any:
 async def agent_stream(request: HttpRequest) -> HttpResponseBase:
     if not isinstance(request, ASGIRequest):
         return _not_here()
-    await _close_request_connections()
-    async with _gate():
-        return await _agent_stream(request)
+    return await _agent_stream(request)
 
 
 async def _agent_stream(request: HttpRequest) -> HttpResponseBase:
@@ -220,9 +202,7 @@ def _ticket_seen_by(user: Any, reference: str) -> int | None:
 async def chat_stream(request: HttpRequest, pk: int) -> HttpResponseBase:
     if not isinstance(request, ASGIRequest):
         return _not_here()
-    await _close_request_connections()
-    async with _gate():
-        return await _chat_stream(request, pk)
+    return await _chat_stream(request, pk)
 
 
 async def _chat_stream(request: HttpRequest, pk: int) -> HttpResponseBase:
@@ -240,9 +220,7 @@ async def _chat_stream(request: HttpRequest, pk: int) -> HttpResponseBase:
 async def requester_stream(request: HttpRequest, token: str) -> HttpResponseBase:
     if not isinstance(request, ASGIRequest):
         return _not_here()
-    await _close_request_connections()
-    async with _gate():
-        return await _requester_stream(request, token)
+    return await _requester_stream(request, token)
 
 
 async def _requester_stream(request: HttpRequest, token: str) -> HttpResponseBase:
