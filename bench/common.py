@@ -87,6 +87,9 @@ def server(command: list[str], env: dict[str, str], port: int, ready_path: str, 
     ``any_status``) within a minute, and stopped at the end. Its database connections
     carry its program's name (``application_name``, for ``database_connections``)."""
     env = {**env, "PGAPPNAME": Path(command[0]).name if command[0] != PYTHON else command[2]}
+    if _answers(port, ready_path, any_status=True):
+        # Another run's server: measuring it would measure the wrong code, or two runs.
+        raise SystemExit(f"Something already answers on port {port}: stop it first.")
     process = subprocess.Popen(command, cwd=BASE_DIR, env=env)
     try:
         deadline = time.monotonic() + 60
@@ -214,7 +217,8 @@ class Session:
 
 def cpu_seconds_by_process() -> dict[int, tuple[str, float]]:
     """CPU seconds used so far by every running process (pid → program name, seconds),
-    from /proc: gunicorn, postgres, celery, redis-server, python for this load generator."""
+    from /proc: gunicorn, uvicorn, postgres, celery, redis-server, python for this load
+    generator."""
     tick = os.sysconf("SC_CLK_TCK")
     found: dict[int, tuple[str, float]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -223,6 +227,15 @@ def cpu_seconds_by_process() -> dict[int, tuple[str, float]]:
         except OSError:
             continue
         name = text[text.index("(") + 1 : text.rindex(")")]
+        if name == "python":
+            # Python programs by what they run: the push server (uvicorn) apart from a
+            # benchmark's own client.
+            try:
+                command = (stat.parent / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                command = []
+            if b"uvicorn" in command:
+                name = "uvicorn"
         fields = text[text.rindex(")") + 2 :].split()
         found[int(stat.parent.name)] = (name, (int(fields[11]) + int(fields[12])) / tick)
     return found

@@ -16,9 +16,8 @@ def queue_topic(queue_id: int) -> str:
 
 
 def _nudge(*queue_ids: int | None) -> None:
-    topics = [queue_topic(pk) for pk in dict.fromkeys(queue_ids) if pk]
-    if topics:
-        push.publish_many(topics, "changed", {})
+    # At most one a half second per queue (push.nudge): every chat line is a change.
+    push.nudge([queue_topic(pk) for pk in queue_ids if pk], "changed")
 
 
 def on_created(event: hooks.TicketCreated) -> None:

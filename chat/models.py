@@ -158,6 +158,11 @@ class Chat(models.Model):
         return f"chat:{self.pk}"
 
     @property
+    def line_topic(self) -> str:
+        """Its queue's line: "someone ahead left it" (read while the chat is in line)."""
+        return f"line:{self.queue_id}"
+
+    @property
     def live(self) -> bool:
         return self.state in self.LIVE
 

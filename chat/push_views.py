@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET
 from redis.exceptions import RedisError
 
 from chat import agents, live, selectors, services
+from chat.models import Chat
 from core import push
 from core.errors import DomainError
 from tickets import presence
@@ -67,14 +68,14 @@ def _allowed_origin(request: HttpRequest, *, with_cookies: bool) -> str:
 
 
 def _stream(request: HttpRequest, topics: list[str], *, with_cookies: bool,
-            touch_user: int | None = None,
-            on_ticket: int | None = None) -> HttpResponseBase:  # fmt: skip
+            touch_user: int | None = None, on_ticket: int | None = None,
+            line: str | None = None) -> HttpResponseBase:  # fmt: skip
     origin = _allowed_origin(request, with_cookies=with_cookies)
     if request.headers.get("Origin") and not origin:
         return JsonResponse({"detail": "This origin may not read this stream."}, status=403)
     positions = push.decode_position(request.headers.get("Last-Event-ID", "")
                                      or request.GET.get("since", ""), topics)  # fmt: skip
-    response = StreamingHttpResponse(_events(positions, touch_user, on_ticket),
+    response = StreamingHttpResponse(_events(positions, touch_user, on_ticket, line),
                                      content_type="text/event-stream")  # fmt: skip
     response["Cache-Control"] = "no-store"
     response["X-Accel-Buffering"] = "no"
@@ -87,13 +88,16 @@ def _stream(request: HttpRequest, topics: list[str], *, with_cookies: bool,
 
 
 async def _events(positions: dict[str, str], touch_user: int | None,
-                  on_ticket: int | None = None) -> AsyncIterator[bytes]:  # fmt: skip
+                  on_ticket: int | None = None,
+                  line: str | None = None) -> AsyncIterator[bytes]:  # fmt: skip
+    """The stream's events. ``touch_user``: the open stream is that agent's sign of life;
+    ``on_ticket``: and their presence on that ticket; ``line``: the topic of the line the
+    chat waits in, read until the chat's state says it left the line."""
     # Where this stream starts ("ready"), at once: a client that connects without an id (a
     # first connection) starts from here, and reads the database when it sees "ready".
-    # The middleware has answered by now (sessions, sign-in checks, the access log): close
-    # the connections it opened in this request's thread, which Django would otherwise
-    # keep until the stream ends (hundreds of idle connections at a few hundred streams),
-    # before the first chunk (helpdesk.asgi lets the next stream open on it).
+    # The middleware has answered by now (sessions, sign-in checks, the access log): give
+    # back the connections it took in this request's thread, before the first chunk
+    # (helpdesk.asgi lets the next stream open on it).
     await _close_request_connections()
     yield b"retry: 2000\n"
     ends = time.monotonic() + settings.PUSH_STREAM_SECONDS
@@ -105,29 +109,40 @@ async def _events(positions: dict[str, str], touch_user: int | None,
     present = touch_user is not None and on_ticket is not None
     on = (on_ticket or 0, touch_user or 0)  # (ticket, person) when present
     lived = False
+    # Signs of life and presence go out every few seconds, not on each batch of events (a
+    # busy agent's stream wakes many times a second).
+    every = PRESENCE_SECONDS if present else KEEPALIVE_SECONDS
+    kept = 0.0
     try:
         while time.monotonic() < ends:
-            if touch_user is not None:
-                await sync_to_async(agents.touch, thread_sensitive=False)([touch_user])
-            if present:
-                await sync_to_async(presence.keep, thread_sensitive=False)(on[0], user_id=on[1])
-            wait = PRESENCE_SECONDS if present else KEEPALIVE_SECONDS
-            block = min(wait, max(0.05, ends - time.monotonic()))
+            if time.monotonic() - kept >= every:
+                kept = time.monotonic()
+                if touch_user is not None:
+                    await sync_to_async(agents.touch, thread_sensitive=False)([touch_user])
+                if present:
+                    keep = sync_to_async(presence.keep, thread_sensitive=False)
+                    await keep(on[0], user_id=on[1])
+            block = min(every - (time.monotonic() - kept), ends - time.monotonic())
             # Each event's id is the position just after it: a browser cut off in the
             # middle of a batch resumes at the first event it did not get.
             current = dict(positions)
             try:
-                events = await push.read(positions, block_ms=int(block * 1000))
+                events = await push.read(positions, block_ms=int(max(0.05, block) * 1000))
             except (OSError, RedisError):
                 # Redis restarting: wait, then read on from the same positions.
                 await asyncio.sleep(1)
                 continue
             for topic, xid, event in events:
                 current[topic] = xid
-                data = json.dumps({"topic": topic, **event.get("data", {})})
+                kind, data = event.get("kind", "message"), event.get("data", {})
+                if line and kind == "state" and data.get("state") not in Chat.IN_LINE:
+                    # Out of the line: its nudges are no longer this reader's business.
+                    positions.pop(line, None)
+                    current.pop(line, None)
+                    line = None
+                payload = json.dumps({"topic": topic, **data})
                 yield (
-                    f"id: {push.encode_position(current)}\nevent: {event.get('kind', 'message')}"
-                    f"\ndata: {data}\n\n"
+                    f"id: {push.encode_position(current)}\nevent: {kind}\ndata: {payload}\n\n"
                 ).encode()
             if not events:
                 yield b": keepalive\n\n"
@@ -175,17 +190,27 @@ async def agent_stream(request: HttpRequest) -> HttpResponseBase:
 
 
 async def _agent_stream(request: HttpRequest) -> HttpResponseBase:
-    user = await _database(lambda: _signed_in(request))
-    if user is None:
+    found = await _database(lambda: _agent_topics(request))
+    if found is None:
         return JsonResponse({"detail": "Sign in first."}, status=403)
-    chat_ids = await _database(lambda: [chat.pk for chat in selectors.my_chats(user)])
-    queue_ids = await _database(lambda: ticket_selectors.visible_queue_ids(user))
+    user_id, topics, ticket_id = found
+    return _stream(request, topics, with_cookies=True, touch_user=user_id, on_ticket=ticket_id)
+
+
+def _agent_topics(request: HttpRequest) -> tuple[int, list[str], int | None] | None:
+    """(who, their topics, the ticket they are on) in one trip to the thread pool: the
+    person's own topic, their chats', their queues', and the page's ticket if they see it."""
+    user = _signed_in(request)
+    if user is None:
+        return None
+    chat_ids = [chat.pk for chat in selectors.my_chats(user)]
+    queue_ids = ticket_selectors.visible_queue_ids(user)
     topics = [agents.user_topic(user.pk), *[f"chat:{pk}" for pk in chat_ids],
               *[live.queue_topic(pk) for pk in queue_ids[:MAX_QUEUES]]]  # fmt: skip
-    ticket_id = await _database(lambda: _ticket_seen_by(user, request.GET.get("ticket", "")))
+    ticket_id = _ticket_seen_by(user, request.GET.get("ticket", ""))
     if ticket_id is not None:
         topics.append(presence.topic(ticket_id))
-    return _stream(request, topics, with_cookies=True, touch_user=user.pk, on_ticket=ticket_id)
+    return user.pk, topics, ticket_id
 
 
 def _ticket_seen_by(user: Any, reference: str) -> int | None:
@@ -206,13 +231,16 @@ async def chat_stream(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 async def _chat_stream(request: HttpRequest, pk: int) -> HttpResponseBase:
-    user = await _database(lambda: _signed_in(request))
-    if user is None:
-        return JsonResponse({"detail": "Sign in first."}, status=403)
+    def chat_seen() -> Any:
+        user = _signed_in(request)
+        return None if user is None else selectors.get_chat_for(user, pk)
+
     try:
-        chat = await _database(lambda: selectors.get_chat_for(user, pk))
+        chat = await _database(chat_seen)
     except DomainError as exc:
         return JsonResponse({"detail": str(exc)}, status=exc.status)
+    if chat is None:
+        return JsonResponse({"detail": "Sign in first."}, status=403)
     return _stream(request, [chat.topic], with_cookies=True)
 
 
@@ -228,4 +256,8 @@ async def _requester_stream(request: HttpRequest, token: str) -> HttpResponseBas
         chat = await _database(lambda: services.chat_for_token(token))
     except DomainError as exc:
         return JsonResponse({"detail": str(exc)}, status=exc.status)
+    if chat.state in Chat.IN_LINE:
+        # Waiting: also the line's nudges (their place moved), until the chat leaves it.
+        return _stream(request, [chat.topic, chat.line_topic], with_cookies=False,
+                       line=chat.line_topic)  # fmt: skip
     return _stream(request, [chat.topic], with_cookies=False)

@@ -71,11 +71,10 @@ def _state_event(chat: Chat, **extra: object) -> None:
 
 
 def _line_moved(queue_id: int) -> None:
-    """Tell the requesters in this queue's line that their place may have changed."""
-    waiting = Chat.objects.filter(queue_id=queue_id, state__in=Chat.IN_LINE).values_list(
-        "pk", flat=True
-    )[:500]
-    push.publish_many([f"chat:{pk}" for pk in waiting], "line", {})
+    """Tell the requesters in this queue's line that their place may have changed: one
+    nudge on the line's topic, which their streams read while they wait (not one event per
+    chat in line: a long line would make that grow with its square)."""
+    push.nudge([f"line:{queue_id}"], "line")
 
 
 # ------------------------------------------------------------------ requesters
@@ -173,11 +172,17 @@ def offer_next(chat: Chat, *, now: datetime | None = None) -> User | None:
         return None
     candidates = agents.available_agents(chat.queue_id, chat.language,
                                          exclude=list(chat.passed_over))  # fmt: skip
-    chosen = _with_room(candidates)
+    chosen, contended = _with_room(candidates)
     previous = chat.offered_to_id
     if chosen is None:
         chat.state, chat.offered_to, chat.offer_expires_at = Chat.State.WAITING, None, None
         chat.save(update_fields=["state", "offered_to", "offer_expires_at"])
+        if contended:
+            # Someone may have room once the others' routing commits: try again then,
+            # not at the next sweep (seconds later).
+            from chat import tasks
+
+            transaction.on_commit(tasks.route_waiting.delay)
         if previous:
             agents.refresh_gate(previous)
             push.publish(agents.user_topic(previous), "offer_withdrawn", {"chat": chat.pk})
@@ -204,26 +209,28 @@ def offer_next(chat: Chat, *, now: datetime | None = None) -> User | None:
     return chosen.user
 
 
-def _with_room(candidates: list[agents.AgentState]) -> agents.AgentState | None:
+def _with_room(candidates: list[agents.AgentState]) -> tuple[agents.AgentState | None, bool]:
     """The first candidate with room for a chat, their state row locked until commit: two
     chats starting at once cannot both take an agent's last place (each counts the load
     with the row locked, so the other's offer is committed and counted). A row another
-    routing transaction holds is skipped, not waited for; a chat nobody could take now
-    waits, and the sweep offers it again within seconds."""
+    routing transaction holds is skipped, not waited for; the second value says whether
+    one was (a chat nobody could take now is then routed again once those commit)."""
     if not candidates:
-        return None
+        return None, False
     chat_weight = agents.weights()[Channel.CHAT]
     first = agents.loads([state.user_id for state in candidates])
+    contended = False
     for state in candidates:
         if first[state.user_id] + chat_weight > state.chat_limit:
             continue
         locked = (agents.AgentState.objects.select_for_update(skip_locked=True)
                   .filter(pk=state.user_id).first())  # fmt: skip
         if locked is None:
+            contended = True
             continue
         if agents.loads([state.user_id])[state.user_id] + chat_weight <= locked.chat_limit:
-            return state
-    return None
+            return state, contended
+    return None, contended
 
 
 def offer_payload(chat: Chat) -> dict[str, object]:

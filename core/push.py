@@ -60,6 +60,37 @@ def publish_many(topics: Iterable[str], kind: str, data: dict[str, Any] | None =
         transaction.on_commit(lambda: _append(entries))
 
 
+# A nudge ("this queue changed", "the line moved") goes out at most once per this many
+# milliseconds per topic: readers answer one by asking again after at least a second
+# (static/chat/agent.js, widget.js), which then sees whatever a dropped nudge would have
+# told them, so nothing is missed, and a busy queue does not push hundreds a second to
+# every reader.
+NUDGE_WINDOW_MS = 500
+
+
+def nudge(topics: Iterable[str], kind: str) -> None:
+    """Push a nudge (no data) to these topics after commit, unless one went out in the
+    last ``NUDGE_WINDOW_MS`` (see above)."""
+    topics = list(dict.fromkeys(topics))
+    if topics:
+        transaction.on_commit(lambda: _nudge_now(topics, kind))
+
+
+def _nudge_now(topics: list[str], kind: str) -> None:
+    try:
+        client = heartbeats.client()
+        pipe = client.pipeline(transaction=False)
+        for topic in topics:
+            pipe.set(PREFIX + "nudged:" + topic, 1, nx=True, px=NUDGE_WINDOW_MS)
+        due = [topic for topic, fresh in zip(topics, pipe.execute(), strict=True) if fresh]
+    except redis.RedisError as exc:
+        logger.warning("Could not push a nudge: %s", exc)
+        return
+    payload = json.dumps({"kind": kind, "data": {}})
+    if due:
+        _append([(topic, payload) for topic in due])
+
+
 def publish_now(topic: str, kind: str, data: dict[str, Any] | None = None) -> None:
     """Push at once, for what is not kept in the database (who has a ticket open): no
     transaction to wait for, and no database connection (safe on the push server's loop)."""
@@ -137,8 +168,10 @@ def async_client() -> Any:
     client = _async_clients.get(loop)
     if client is None:
         # Reads block up to a keepalive's time (15 s): no socket timeout shorter than that.
+        # Each open stream's read holds a connection while it waits: as many as streams.
         client = aioredis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2,
-                                         socket_timeout=60)  # fmt: skip
+                                         socket_timeout=60,
+                                         max_connections=settings.PUSH_MAX_STREAMS)  # fmt: skip
         _async_clients[loop] = client
     return client
 

@@ -165,6 +165,18 @@ DATABASES["default"]["OPTIONS"].setdefault(
 )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# DATABASE_POOL_SIZE: a pool of this many connections (psycopg_pool) instead of persistent
+# ones. The push server (helpdesk.asgi) sets it: its requests run their sync parts in
+# threads that come and go, so a connection kept per thread would sit idle, and one opened
+# per lookup costs more than the lookup (the chat bench: ~90 ms per stream opening).
+DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=0)
+if DATABASE_POOL_SIZE:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -362,6 +374,9 @@ CHAT_EMBED_ORIGINS = env.list("CHAT_EMBED_ORIGINS", default=[])
 PUSH_URL = env.str("PUSH_URL", default="").rstrip("/")
 PUSH_STREAM_SECONDS = env.int("PUSH_STREAM_SECONDS", default=300)
 PUSH_ALLOWED_ORIGINS = env.list("PUSH_ALLOWED_ORIGINS", default=[])
+# Each open stream waits on Redis with a connection of its own: this is the most streams a
+# push server process holds (redis-py's own default, 100, refused the 101st).
+PUSH_MAX_STREAMS = env.int("PUSH_MAX_STREAMS", default=5000)
 # How long an erasure request waits before it runs (cancellable until then).
 PRIVACY_ERASURE_GRACE_DAYS = env.int("PRIVACY_ERASURE_GRACE_DAYS", default=30)
 # Redaction suggestions: the region phone numbers are read in when the requester's is not

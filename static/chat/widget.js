@@ -10,7 +10,7 @@
   var lang = (script && script.getAttribute("data-language")) || document.documentElement.lang || "en";
   var STORE = "helpdesk-chat-token";
   var S = {}, push = base, token = null, lastId = 0, source = null, failures = 0, pollTimer = null;
-  var seen = {}, typingTimer = null, lastTyping = 0, state = "", root, log, status, form, composer;
+  var seen = {}, typingTimer = null, lineTimer = null, lastLine = 0, lastTyping = 0, state = "", root, log, status, form, composer;
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -97,7 +97,15 @@
     source = new EventSource(push + "/push/c/" + token + "/");
     source.addEventListener("ready", function () { failures = 0; refresh(); });
     source.addEventListener("message", function (e) { addMessage(JSON.parse(e.data)); });
-    ["state", "line"].forEach(function (kind) { source.addEventListener(kind, refresh); });
+    source.addEventListener("state", refresh);
+    // "Someone ahead left the line": ask again for the place, once for however many came
+    // (the server sends at most one a half second, and a later ask sees them all), at most
+    // every 10 s and after a random 2-6 s, so a long line does not ask all at once.
+    source.addEventListener("line", function () {
+      if (lineTimer || (state !== "waiting" && state !== "offered")) return;
+      var wait = Math.max(2000 + Math.random() * 4000, lastLine + 10000 - Date.now());
+      lineTimer = setTimeout(function () { lineTimer = null; lastLine = Date.now(); refresh(); }, wait);
+    });
     source.addEventListener("typing", function (e) {
       var typing = JSON.parse(e.data);
       if (typing.who !== "agent") return;
