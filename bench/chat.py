@@ -110,6 +110,7 @@ class Tally:
         self.sent: set[str] = set()
         self.received: dict[str, int] = {}
         self.delays: list[float] = []
+        self.sent_at: list[float] = []  # when each delivered line was sent (wall clock)
         self.errors = 0
         self.counts: dict[str, int] = {}
 
@@ -125,6 +126,7 @@ class Tally:
         self.received[client] = self.received.get(client, 0) + 1
         if self.received[client] == 1:
             self.delays.append((time.time_ns() // 1000 - int(sent_us)) / 1000)
+            self.sent_at.append(int(sent_us) / 1e6)
 
     def count(self, what: str) -> None:
         self.counts[what] = self.counts.get(what, 0) + 1
@@ -134,6 +136,7 @@ class Tally:
         for client, n in other.received.items():
             self.received[client] = self.received.get(client, 0) + n
         self.delays += other.delays
+        self.sent_at += other.sent_at
         self.errors += other.errors
         for what, n in other.counts.items():
             self.counts[what] = self.counts.get(what, 0) + n
@@ -421,6 +424,8 @@ def main() -> None:
             env, 8766) as push_host, celery(env):  # fmt: skip
         with CpuSampler() as cpu, ConnectionSampler(DATABASE) as connections:
             plan = Plan(args.messages, args.ramp, args.gap)
+            # The last chat starts by then and is accepted within seconds (agents at ease).
+            ramp_ends = time.time() + args.ramp + 15
             result = run(f"http://{web_host}", f"http://{push_host}", keys, args.requesters,
                          plan, args.processes)  # fmt: skip
     print(
@@ -439,12 +444,18 @@ def main() -> None:
     to_agent, to_requester = result["to_agent"], result["to_requester"]
     for label, tally in (("requester → agent", to_agent), ("agent → requester", to_requester)):
         stats = percentiles(tally.delays)
+        steady = percentiles([delay for delay, at in zip(tally.delays, tally.sent_at, strict=True)
+                              if at > ramp_ends])  # fmt: skip
         lost = len(tally.sent - tally.received.keys())
         twice = sum(1 for count in tally.received.values() if count > 1)
         print(
             f"  {label}: {stats['n']} delivered of {len(tally.sent)} sent; "
             f"p50 {stats['p50']:.0f} ms, p95 {stats['p95']:.0f} ms, p99 {stats['p99']:.0f} ms, "
             f"max {stats['max']:.0f} ms; lost {lost}, twice {twice}, errors {tally.errors}"
+        )
+        print(
+            f"    sent after the ramp: {steady['n']}; p50 {steady['p50']:.0f} ms, "
+            f"p95 {steady['p95']:.0f} ms, p99 {steady['p99']:.0f} ms, max {steady['max']:.0f} ms"
         )
     print(f"  CPU (share of one core): {cpu.summary()}")
     print(f"  Offers and accepts: {to_agent.counts}")

@@ -191,6 +191,11 @@ def test_a_ticket_pages_stream_carries_presence_and_new_messages_to_who_may_see_
         # Two changes (arrived, replying); the same state again is no news.
         assert [(k, d) for _i, k, d in _events(ben_lines, 2)] == [
             ("presence", {"topic": f"ticket:{ticket.pk}", "by": ana.pk})] * 2  # fmt: skip
+        # The chat's start nudged the queue a moment ago: the next nudge would wait out the
+        # window (push.nudge), which this test need not.
+        from chat import live
+
+        push.heartbeats.client().delete(f"{push.PREFIX}nudged:{live.queue_topic(ticket.queue_id)}")
         ticket_reply(actor=ana, ticket=ticket, body="Nota interna", internal=True)
         # Its queue changed (the queue list reloads), and the ticket has a new message.
         kinds = {}
@@ -242,3 +247,82 @@ def test_a_stream_on_a_ticket_ends_its_readers_presence_when_closed(line, start)
     assert heartbeats.client().hget(key, str(ana.pk)) is None
     others = presence.touch(ticket.pk, user_id=ben.pk, name="Ben", state=presence.VIEWING)
     assert others == []
+
+
+def test_nudges_to_a_topic_go_out_at_most_once_a_window():
+    """A busy queue nudges its readers at most once a window: the pages ask again at least
+    a second after a nudge, so the ones held back cost nothing they would have told."""
+    import time
+
+    from core import heartbeats, push
+
+    client = heartbeats.client()
+    for _n in range(5):
+        push.nudge(["queue:1", "line:1"], "changed")  # outside a transaction: at once
+    assert client.xlen(push.key("queue:1")) == 1
+    assert client.xlen(push.key("line:1")) == 1
+    time.sleep(push.NUDGE_WINDOW_MS / 1000 + 0.1)
+    push.nudge(["queue:1"], "changed")
+    assert client.xlen(push.key("queue:1")) == 2
+
+
+def test_a_waiting_requester_hears_the_line_move_until_an_agent_takes_the_chat(line, online,
+                                                                               start):  # fmt: skip
+    """One nudge on the queue's line reaches every requester in it (not an event per chat);
+    once their chat is taken, their stream stops reading the line."""
+    import asyncio
+    import contextlib
+
+    from django.db import connections
+
+    from chat.push_views import _events as stream_events
+    from core import heartbeats, push
+
+    ana = line["chatters"]["ana"]
+    chat, _token = start()  # nobody online: it waits
+    chat.refresh_from_db()
+    assert chat.state == chat.State.WAITING
+    kinds: list[str] = []
+
+    def nudge_line() -> None:
+        heartbeats.client().delete(f"{push.PREFIX}nudged:{chat.line_topic}")
+        push.nudge([chat.line_topic], "line")
+
+    def take() -> None:  # in a thread of its own, which gives its connection back
+        try:
+            services.chat_accept(actor=ana, chat=chat)
+        finally:
+            connections.close_all()
+
+    online(ana)  # she comes online, and takes the chat below
+
+    async def listen() -> None:
+        positions = {chat.topic: "$", chat.line_topic: "$"}
+
+        async def read() -> None:
+            async for chunk in stream_events(positions, None, None, chat.line_topic):
+                kinds.extend(line[7:] for line in chunk.decode().splitlines()
+                             if line.startswith("event: "))  # fmt: skip
+
+        reader = asyncio.create_task(read())
+
+        async def heard(kind: str, count: int) -> None:
+            for _n in range(100):
+                if kinds.count(kind) >= count:
+                    return
+                await asyncio.sleep(0.05)
+
+        await heard("ready", 1)
+        await asyncio.to_thread(nudge_line)
+        await heard("line", 1)
+        await asyncio.to_thread(take)
+        await heard("state", 1)
+        await asyncio.to_thread(nudge_line)
+        await asyncio.sleep(0.5)
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+
+    asyncio.run(listen())
+    assert kinds.count("line") == 1
+    assert "state" in kinds
