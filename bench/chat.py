@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import random
@@ -170,8 +171,10 @@ async def events(client: httpx.AsyncClient, url: str, headers: dict[str, str] | 
     last = ""
     while True:
         sent = {**(headers or {}), **({"Last-Event-ID": last} if last else {})}
+        opening = time.perf_counter()
         try:
             async with client.stream("GET", url, headers=sent) as response:
+                timed("stream opening (to its headers)", time.perf_counter() - opening)
                 if response.status_code != 200:
                     await response.aread()
                     await asyncio.sleep(0.5)
@@ -261,11 +264,15 @@ async def requester(clients: Clients, n: int, plan: Plan, to_agent: Tally,
     answered = asyncio.Event()
     seen: set[int] = set()
 
+    all_heard = asyncio.Event()
+
     def hear(line: dict) -> None:
         if line["id"] not in seen and line.get("from") == "agent":
             seen.add(line["id"])
             answered.set()
             to_requester.arrive(line.get("client", ""))
+            if len(seen) >= plan.messages + 1:
+                all_heard.set()
 
     async def refresh() -> None:  # as the widget does: the state and what it has not seen
         state = await clients.web.get(f"/help/chat/s/{token}/",
@@ -309,7 +316,10 @@ async def requester(clients: Clients, n: int, plan: Plan, to_agent: Tally,
             answer = await clients.web.post(f"/help/chat/s/{token}/messages/", json=line)
             if answer.status_code != 201:
                 to_agent.errors += 1
-        await asyncio.sleep(5)  # the last answers arrive
+        # Every line answered (the first one's too) before it leaves, or 30 s: what has not
+        # arrived by then counts as lost.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(all_heard.wait(), timeout=30)
         return waited
     finally:
         listener.cancel()
@@ -338,6 +348,9 @@ async def client_process(web: str, push: str, keys: list[str], requesters: range
     results = await asyncio.gather(*(requester(clients, n, plan, to_agent, to_requester)
                                      for n in requesters), return_exceptions=True)  # fmt: skip
     elapsed = time.perf_counter() - started
+    # The agents here may be answering requesters of the other processes: they stop when
+    # every process's requesters are done.
+    await asyncio.get_running_loop().run_in_executor(None, barrier.wait)
     for task in [*agent_tasks, lagging]:
         task.cancel()
     await asyncio.gather(*agent_tasks, lagging, return_exceptions=True)
