@@ -313,7 +313,14 @@ async def requester(clients: Clients, n: int, plan: Plan, to_agent: Tally,
         for m in range(plan.messages):
             await asyncio.sleep(random.uniform(plan.gap / 2, plan.gap * 3 / 2))  # reading, typing
             line = {"body": f"Message {m} from {n}", "client_id": to_agent.new_id(f"r{n}")}
-            answer = await clients.web.post(f"/help/chat/s/{token}/messages/", json=line)
+            for attempt in range(3):  # as the widget does: the same client id again
+                try:
+                    answer = await clients.web.post(f"/help/chat/s/{token}/messages/", json=line)
+                    break
+                except httpx.TransportError:
+                    to_agent.count("send retried")
+                    if attempt == 2:
+                        raise
             if answer.status_code != 201:
                 to_agent.errors += 1
         # Every line answered (the first one's too) before it leaves, or 30 s: what has not

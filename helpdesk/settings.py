@@ -176,6 +176,8 @@ if DATABASE_POOL_SIZE:
         "min_size": 1,
         "max_size": DATABASE_POOL_SIZE,
         "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
+        # After a burst (every browser reconnecting) the pool shrinks back within minutes.
+        "max_idle": 60,
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
