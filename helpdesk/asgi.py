@@ -15,9 +15,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 # Streams opening at once (hundreds, when chats are accepted together or every browser
 # comes back after a restart) pass the middleware and their lookups this many at a time:
 # each holds a database connection until its stream has started (and has given it back).
-# The chat bench, 500 chats starting over a minute: 16 at once, streams took up to 10 s to
-# open (p99) with the push server at 15% CPU; 48, 1.3 s.
-OPENING_AT_ONCE = int(os.environ.get("PUSH_OPENING_AT_ONCE", "48"))
+# (The chat bench, 500 chats starting over a minute, opened streams no faster with 48.)
+OPENING_AT_ONCE = int(os.environ.get("PUSH_OPENING_AT_ONCE", "16"))
 
 # No persistent connections here (Django's advice under ASGI): each request runs its sync
 # parts in a thread of its own, and a connection kept for CONN_MAX_AGE outlives that
