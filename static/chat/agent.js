@@ -118,7 +118,13 @@
     source.addEventListener("transferred", function (e) { showOffer(JSON.parse(e.data)); });
     source.addEventListener("offer_withdrawn", function (e) { withdraw(JSON.parse(e.data)); });
     source.addEventListener("status", function (e) { menu.value = JSON.parse(e.data).key; });
-    source.onerror = function () { failures += 1; if (failures >= 3) { live(false); heartbeat(true); polling(true); } };
+    // Three failures in a row, or a refusal the browser will not retry (an answer that is
+    // not a stream): poll until push is back.
+    source.onerror = function () {
+      failures += 1;
+      if (failures >= 3 || source.readyState === EventSource.CLOSED) { live(false); heartbeat(true); polling(true); }
+      if (source.readyState === EventSource.CLOSED) setTimeout(listen, 30000);
+    };
   }
   listen();
 
@@ -182,7 +188,9 @@
     });
     panelSource.onerror = function () {
       failures += 1;
-      if (failures >= 3 && panelSource) { panelSource.close(); panelSource = null; setInterval(catchUp, 3000); }
+      if (panelSource && (failures >= 3 || panelSource.readyState === EventSource.CLOSED)) {
+        panelSource.close(); panelSource = null; setInterval(catchUp, 3000);
+      }
     };
   }
   listenPanel();

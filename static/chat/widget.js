@@ -118,7 +118,8 @@
     source.onerror = function () {
       failures += 1;
       if (failures === 1) setStatus(S.offline);
-      if (failures >= 3 && source) { source.close(); source = null; poll(); }
+      // Three failures in a row, or a refusal the browser will not retry: poll for now.
+      if (source && (failures >= 3 || source.readyState === EventSource.CLOSED)) { source.close(); source = null; poll(); }
     };
   }
 
