@@ -168,7 +168,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # DATABASE_POOL_SIZE: a pool of this many connections (psycopg_pool) instead of persistent
 # ones. The push server (helpdesk.asgi) sets it: its requests run their sync parts in
 # threads that come and go, so a connection kept per thread would sit idle, and one opened
-# per lookup costs more than the lookup (the chat bench: ~90 ms per stream opening).
+# per lookup costs a connection's set-up each time (several per stream opening).
 DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=0)
 if DATABASE_POOL_SIZE:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
