@@ -152,7 +152,6 @@ from enum import StrEnum
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import norm, poisson  # type: ignore[import-untyped]  # no stubs for scipy 1.17
 
 HOURS_PER_WEEK = 168
 MAD_TO_SD = 1.4826
@@ -267,6 +266,11 @@ def _trimmed_level(
 def anscombe_sd(mean: NDArray[np.float64]) -> NDArray[np.float64]:
     """Standard deviation of 2·sqrt(X + 3/8) for X ~ Poisson(mean): about 1 from a mean of 3
     up, less below (0 at a mean of 0). Exact by summation up to a mean of 30, 1.0 above."""
+    # scipy is imported where it is used: the web's processes import this module with the
+    # URL configuration and never run the detector (importing scipy.stats took 2.5 s and
+    # 73 MB here).
+    from scipy.stats import poisson  # type: ignore[import-untyped]  # no stubs for scipy 1.17
+
     lam = np.nan_to_num(np.asarray(mean, dtype=float))
     k = np.arange(100)
     pmf = poisson.pmf(k[None, :], np.minimum(lam, 30.0)[:, None])
@@ -281,6 +285,8 @@ def _scores(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.intp], NDArray[np.float64]]:
     """Expected (Anscombe scale), robust z, residual count and the scale z was divided by,
     for the last window of each row of x (series × windows, NaN = no data)."""
+    from scipy.stats import norm
+
     n_series, n = x.shape
     now = n - 1
     first = max(0, now - t.residual_hours - t.level_hours)
@@ -340,6 +346,8 @@ def detect_spikes(
 ) -> list[SpikeResult]:
     """Score the last window of each series. `windows` is 1-D (one series) or 2-D (series ×
     windows, one shared time axis, NaN before a series existed)."""
+    from scipy.stats import poisson
+
     t = thresholds
     x = np.atleast_2d(np.asarray(windows, dtype=float))
     n_series, n = x.shape

@@ -22,7 +22,7 @@ from typing import cast
 import redis
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -217,23 +217,36 @@ def set_limit(*, actor: User, user: User, limit: int) -> AgentState:
     return state
 
 
-def available_agents(queue_id: int, language: str, *, exclude: list[int]) -> list[AgentState]:
+def _available(queue_id: int, language: str, *, exclude: list[int]) -> QuerySet[AgentState]:
     """Agents who could take a chat in this queue and language now: in an available
     status, seen lately, granted the queue, speaking the language (or not limited to
-    languages), oldest last chat first."""
+    languages)."""
     fresh = fresh_agent_ids()
     if not fresh:
-        return []
-    grant = (
-        Q(user__team__queues=queue_id)
-        | Q(user__team__vendor__queues=queue_id)
-        | Q(user__role="admin")
-    )
-    states = (AgentState.objects.filter(grant, status__available=True, user__is_active=True,
-                                        user_id__in=fresh)
-              .exclude(user_id__in=exclude).select_related("user").distinct())  # fmt: skip
+        return AgentState.objects.none()
+    # The grant as a subquery of people, not joins of the states' rows (which would repeat
+    # an agent once per team queue and need a DISTINCT).
+    granted = User.objects.filter(
+        Q(team__queues=queue_id) | Q(team__vendor__queues=queue_id) | Q(role="admin"),
+        is_active=True, pk__in=fresh,
+    )  # fmt: skip
     if language:
-        states = states.filter(Q(user__languages__contains=[language]) | Q(user__languages=[]))
-    return sorted(
-        states, key=lambda s: (s.last_chat_at is not None, s.last_chat_at or s.since, s.user_id)
+        granted = granted.filter(Q(languages__contains=[language]) | Q(languages=[]))
+    states = AgentState.objects.filter(user_id__in=granted.values("pk"), status__available=True)
+    return states.exclude(user_id__in=exclude)
+
+
+def available_agents(queue_id: int, language: str, *, exclude: list[int]) -> list[AgentState]:
+    """The agents of ``_available`` in routing order: whoever has waited longest since their
+    last chat first (those with none yet first of all, by how long they have been in their
+    status)."""
+    return list(
+        _available(queue_id, language, exclude=exclude)
+        .select_related("user")
+        .only("user_id", "chat_limit", "since", "last_chat_at", "user__full_name")
+        .order_by(F("last_chat_at").asc(nulls_first=True), "since", "user_id")
     )
+
+
+def anyone_available(queue_id: int, language: str) -> bool:
+    return _available(queue_id, language, exclude=[]).exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from statistics import median
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -64,11 +65,6 @@ def seconds_per_place(queue_id: int) -> float:
     )
 
 
-def expected_wait(chat: Chat, place: int | None = None) -> int:
-    place = place_in_line(chat) if place is None else place
-    return int(place * seconds_per_place(chat.queue_id)) if place else 0
-
-
 def _policy_for(queue: Queue) -> SLAPolicy | None:
     for policy in sla.active_policies():
         queue_ids = {q.pk for q in policy.queues.all()}
@@ -89,27 +85,46 @@ def is_open(queue: Queue, now: datetime | None = None) -> bool:
     return schedule.between(now, now + timedelta(seconds=1)) > 0
 
 
-def fallback_reason(chat_or_queue: Chat | Queue, language: str = "") -> str:
-    """Why the requester is offered to leave a message instead ("" when the chat can go
-    on): closed, nobody available with the language, the line too long, or the wait."""
-    if isinstance(chat_or_queue, Chat):
-        queue, language, chat = chat_or_queue.queue, chat_or_queue.language, chat_or_queue
-    else:
-        queue, chat = chat_or_queue, None
+class LineView(NamedTuple):
+    """What a requester in line is told: their place (0: not in line), the expected wait
+    in seconds, and why they are offered to leave a message instead ("" when not)."""
+
+    place: int
+    wait_seconds: int
+    fallback: str
+
+
+def line_view(chat: Chat) -> LineView:
+    """The chat's place, wait and fallback, each counted once (the widget asks for them on
+    every move of the line)."""
+    place = place_in_line(chat)
+    if not place:
+        return LineView(0, 0, "")
+    wait = place * seconds_per_place(chat.queue_id)
+    return LineView(place, int(wait), _fallback(chat.queue, chat.language, chat=chat,
+                                                place=place, wait=wait))  # fmt: skip
+
+
+def fallback_reason(queue: Queue, language: str = "") -> str:
+    """Why someone about to start a chat is offered to leave a message instead ("" when
+    the chat can go on)."""
+    place = Chat.objects.filter(queue_id=queue.pk, state__in=Chat.IN_LINE).count() + 1
+    return _fallback(queue, language, chat=None, place=place,
+                     wait=place * seconds_per_place(queue.pk))  # fmt: skip
+
+
+def _fallback(queue: Queue, language: str, *, chat: Chat | None, place: int,
+              wait: float) -> str:  # fmt: skip
+    """Closed, nobody available with the language, the line too long, or the wait."""
     if not is_open(queue):
         return "closed"
-    if chat is not None and chat.state not in Chat.IN_LINE:
-        return ""
-    if not agents.available_agents(queue.pk, language, exclude=[]):
+    # A chat offered to someone has someone available.
+    offered = chat is not None and chat.state == Chat.State.OFFERED
+    if not offered and not agents.anyone_available(queue.pk, language):
         return "nobody"
-    place = (
-        place_in_line(chat)
-        if chat is not None
-        else Chat.objects.filter(queue_id=queue.pk, state__in=Chat.IN_LINE).count() + 1
-    )
     if place > settings.CHAT_MAX_LINE:
         return "line"
-    if place * seconds_per_place(queue.pk) > settings.CHAT_MAX_WAIT_SECONDS:
+    if wait > settings.CHAT_MAX_WAIT_SECONDS:
         return "wait"
     return ""
 

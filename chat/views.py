@@ -98,14 +98,14 @@ def _message(message: Message) -> dict[str, object]:
 
 
 def state_payload(chat: Chat, *, after: int = 0) -> dict[str, object]:
-    place = selectors.place_in_line(chat)
+    line = selectors.line_view(chat)
     return {
         "state": chat.state,
         "reference": chat.ticket.reference,
         "agent": chat.agent.full_name.split(" ")[0] if chat.agent else "",
-        "place": place,
-        "wait_seconds": selectors.expected_wait(chat, place) if place else 0,
-        "fallback": selectors.fallback_reason(chat) if place else "",
+        "place": line.place,
+        "wait_seconds": line.wait_seconds,
+        "fallback": line.fallback,
         "reminded": chat.reminded_at is not None and chat.state == Chat.State.ACTIVE,
         "messages": [_message(m) for m in selectors.transcript(chat, after=after)],
     }

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.core.asgi import get_asgi_application
 
+from helpdesk.startup import import_url_configuration
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
 # Streams opening at once (hundreds, when chats are accepted together or every browser
@@ -63,14 +65,6 @@ class OpeningGate:
                 gate.release()
 
 
-def _warm() -> None:
-    """Import the URL configuration (and every view module it names) now, not in the first
-    request: after a restart every browser reconnects at once, and those first requests
-    would otherwise all wait on that one import (seconds, measured by the chat bench)."""
-    from django.urls import get_resolver
-
-    get_resolver().url_patterns  # noqa: B018 (a cached property: reading it imports)
-
-
 application = OpeningGate(get_asgi_application())
-_warm()
+# After a restart every browser reconnects at once.
+import_url_configuration()

@@ -15,6 +15,8 @@ from typing import Any
 
 from django.core.wsgi import get_wsgi_application
 
+from helpdesk.startup import import_url_configuration
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 WARM_AFTER_REQUESTS = 50
 
@@ -34,5 +36,6 @@ class FreezeWhenWarm:
 
 
 django_application = get_wsgi_application()
+import_url_configuration()  # before the freeze: the view modules are long-lived too
 gc.freeze()
 application = FreezeWhenWarm(django_application, WARM_AFTER_REQUESTS)
