@@ -143,13 +143,23 @@ def sweep_silent(*, now: datetime | None = None) -> int:
 
 def loads(user_ids: list[int]) -> dict[int, float]:
     """Each agent's load: their tickets in hand by channel weight, and the chats offered
-    to them (one query)."""
+    to them (two queries). A chat ticket whose chat is over (answered by email since, or
+    from before chat existed) weighs as an email ticket: only a live chat takes a chat's
+    place."""
     table = weights()
     totals = dict.fromkeys(user_ids, 0.0)
     rows = (Ticket.objects.filter(assignee_id__in=user_ids, status__in=LOADED_STATUSES)
-            .values("assignee_id", "channel").annotate(n=Count("id")).order_by())  # fmt: skip
+            .values("assignee_id", "channel")
+            .annotate(n=Count("id"), live=Count("id", filter=Q(chat__state=Chat.State.ACTIVE)))
+            .order_by())  # fmt: skip
     for row in rows:
-        totals[row["assignee_id"]] += table.get(row["channel"], 0.0) * row["n"]
+        if row["channel"] == Channel.CHAT:
+            load = table[Channel.CHAT] * row["live"] + table[Channel.EMAIL] * (
+                row["n"] - row["live"]
+            )
+        else:
+            load = table.get(row["channel"], 0.0) * row["n"]
+        totals[row["assignee_id"]] += load
     offered = (Chat.objects.filter(state=Chat.State.OFFERED, offered_to_id__in=user_ids)
                .values("offered_to_id").annotate(n=Count("id")).order_by())  # fmt: skip
     for row in offered:

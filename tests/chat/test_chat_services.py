@@ -120,6 +120,24 @@ def test_capacity_is_counted_and_respected_by_offers_and_next_ticket(
     assert agents.loads([ben.pk]) == {ben.pk: 1.0}
 
 
+def test_a_chat_ticket_whose_chat_is_over_weighs_as_email(line, online, start, committed,
+                                                          settings):  # fmt: skip
+    ana = line["chatters"]["ana"]
+    online(ana, limit=1)
+    chat, _t = start(email="one@example.net")
+    committed(services.chat_accept, actor=ana, chat=chat)
+    settings.CHAT_CAPACITY_WEIGHTS = {"chat": 1.0, "email": 0.25}
+    assert agents.loads([ana.pk]) == {ana.pk: 1.0}
+    # The chat ended and its ticket came back open in Ana's hands (the requester answered
+    # the transcript by email): no longer a chat's place.
+    Chat.objects.filter(pk=chat.pk).update(state=Chat.State.ENDED)
+    chat.ticket.__class__.objects.filter(pk=chat.ticket_id).update(status=Status.OPEN)
+    assert agents.loads([ana.pk]) == {ana.pk: 0.25}
+    settings.CHAT_CAPACITY_WEIGHTS = {"chat": 1.0}  # email weighs nothing (the default)
+    second, _t = start(email="two@example.net")
+    assert second.state == Chat.State.OFFERED and second.offered_to == ana
+
+
 def test_messages_are_stored_once_and_pushed_in_order(
     line, online, start, django_capture_on_commit_callbacks
 ):
