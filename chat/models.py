@@ -95,6 +95,11 @@ class StatusChange(models.Model):
         return f"{self.user_id}: {self.status_id} at {self.at:%Y-%m-%d %H:%M:%S}"
 
 
+def line_topic(queue_id: int) -> str:
+    """The push topic of a chat queue's line (``chat.services`` nudges it when it moves)."""
+    return f"line:{queue_id}"
+
+
 class Chat(models.Model):
     """A live conversation with a requester; its transcript is its ticket's messages."""
 
@@ -160,7 +165,7 @@ class Chat(models.Model):
     @property
     def line_topic(self) -> str:
         """Its queue's line: "someone ahead left it" (read while the chat is in line)."""
-        return f"line:{self.queue_id}"
+        return line_topic(self.queue_id)
 
     @property
     def live(self) -> bool:

@@ -24,7 +24,7 @@ from django.utils.translation import override
 from accounts.models import User
 from chat import agents
 from chat.agents import ChatError
-from chat.models import Chat, TicketEventKind
+from chat.models import Chat, TicketEventKind, line_topic
 from core import push
 from core.errors import Conflict, NotFound
 from tickets import attachments, events, hooks, outbox, selectors, services
@@ -74,7 +74,7 @@ def _line_moved(queue_id: int) -> None:
     """Tell the requesters in this queue's line that their place may have changed: one
     nudge on the line's topic, which their streams read while they wait (not one event per
     chat in line: a long line would make that grow with its square)."""
-    push.nudge([f"line:{queue_id}"], "line")
+    push.nudge([line_topic(queue_id)], "line")
 
 
 # ------------------------------------------------------------------ requesters
