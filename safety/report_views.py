@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -63,18 +64,25 @@ def _submit(request: HttpRequest, form: ReportForm, *, channel: str, language: s
     return None
 
 
+def _refused_for_rate(request: HttpRequest, form: forms.Form) -> bool:
+    """Whether this address sent too much to the help center's forms lately (counted); the
+    form then says so above its fields."""
+    if not is_ratelimited(request, group="help-center", key="ip",
+                          rate=settings.HELP_CENTER_RATE, increment=True):  # fmt: skip
+        return False
+    form.is_valid()
+    form.add_error(None, _("Too many requests from your address. Please try again in a few "
+                           "minutes."))  # fmt: skip
+    return True
+
+
 @require_http_methods(["GET", "POST"])
 def public_report(request: HttpRequest) -> HttpResponse:
     """The help center's report form (no sign-in), rate-limited like its request form."""
     form = ReportForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        limited = is_ratelimited(request, group="help-center", key="ip",
-                                 rate=settings.HELP_CENTER_RATE, increment=True)  # fmt: skip
-        if limited:
-            form.is_valid()
-            form.add_error(None, _("Too many requests from your address. Please try again "
-                                   "in a few minutes."))  # fmt: skip
+        if _refused_for_rate(request, form):
             status = 429
         elif form.is_valid():
             if form.cleaned_data["website"]:
@@ -114,12 +122,7 @@ def notifier_appeal(request: HttpRequest, token: str) -> HttpResponse:
         form = NotifierAppealForm(request.POST or None)
         status, appeal = 200, None
         if request.method == "POST":
-            limited = is_ratelimited(request, group="help-center", key="ip",
-                                     rate=settings.HELP_CENTER_RATE, increment=True)  # fmt: skip
-            if limited:
-                form.is_valid()
-                form.add_error(None, _("Too many requests from your address. Please try "
-                                       "again in a few minutes."))  # fmt: skip
+            if _refused_for_rate(request, form):
                 status = 429
             elif form.is_valid() and not form.cleaned_data["website"]:
                 try:
