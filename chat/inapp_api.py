@@ -15,7 +15,13 @@ from chat import services
 from chat import views as chat_views
 from chat.models import Chat
 from core.urls import absolute_url
-from tickets.intake.inapp_api import AppKeyAuthentication, AppRateThrottle, AppRequest, IsAppClient
+from tickets.intake.inapp_api import (
+    AppKeyAuthentication,
+    AppRateThrottle,
+    AppRequest,
+    AppUserSerializer,
+    IsAppClient,
+)
 
 # The requester's endpoints, by the keys the answer gives them under (chat.help_urls).
 TOKEN_ENDPOINTS = {"state": "chat_help:state", "send": "chat_help:send",
@@ -43,15 +49,10 @@ class InAppChatApi(APIView):
     permission_classes = [IsAppClient]
     throttle_classes = [AppRateThrottle]
 
-    class InAppChatInputSerializer(serializers.Serializer):
-        # The requester is found or made as for in-app requests: by the app's user id
-        # (Requester.external_id, 128), else the email; the limits are the columns'.
-        user_id = serializers.CharField(max_length=128)
+    class InAppChatInputSerializer(AppUserSerializer):
+        # The requester is found or made as for in-app requests: by the app's user id, else
+        # the email. A chat needs a name to greet them by.
         name = serializers.CharField(max_length=150)
-        email = serializers.EmailField(required=False, allow_blank=True, default="",
-                                       max_length=254)  # fmt: skip
-        language = serializers.CharField(max_length=16, required=False, allow_blank=True,
-                                         default="")  # fmt: skip
         message = serializers.CharField(max_length=20_000)
         client_id = serializers.CharField(max_length=64, required=False, allow_blank=True,
                                           default="")  # fmt: skip

@@ -69,21 +69,25 @@ class AppRateThrottle(throttling.SimpleRateThrottle):
         return f"throttle_inapp_{client.pk}" if isinstance(client, AppClient) else None
 
 
+class AppUserSerializer(serializers.Serializer):
+    """The app's signed-in user, as every in-app call names them (a request, a chat). Limits
+    are those of the columns each value lands in (Requester.external_id, Requester.email…):
+    a longer value is a 400, never a database error."""
+
+    user_id = serializers.CharField(max_length=128)
+    email = serializers.EmailField(required=False, allow_blank=True, default="",
+                                   max_length=254)  # fmt: skip
+    name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    language = serializers.CharField(max_length=16, required=False, allow_blank=True,
+                                     default="")  # fmt: skip
+
+
 class InAppRequestApi(APIView):
     authentication_classes = [AppKeyAuthentication]
     permission_classes = [IsAppClient]
     throttle_classes = [AppRateThrottle]
 
-    class InputSerializer(serializers.Serializer):
-        # Limits are those of the columns each value lands in (Requester.external_id,
-        # Requester.email, Ticket.subject…): a longer value is a 400, never a database error.
-        user_id = serializers.CharField(max_length=128)
-        email = serializers.EmailField(required=False, allow_blank=True, default="",
-                                       max_length=254)  # fmt: skip
-        name = serializers.CharField(max_length=150, required=False, allow_blank=True,
-                                     default="")  # fmt: skip
-        language = serializers.CharField(max_length=16, required=False, allow_blank=True,
-                                         default="")  # fmt: skip
+    class InputSerializer(AppUserSerializer):
         subject = serializers.CharField(max_length=250)
         description = serializers.CharField(max_length=100_000)
         category = serializers.CharField(max_length=64, required=False, allow_blank=True,
