@@ -193,6 +193,19 @@ async def events(client: httpx.AsyncClient, url: str, headers: dict[str, str] | 
             await asyncio.sleep(0.5)
 
 
+async def send(client: httpx.AsyncClient, url: str, tally: Tally, **kwargs: Any) -> httpx.Response:
+    """POST a line; on a dropped connection (a kept-alive one the server closed just then)
+    again with the same client id, as the widget does."""
+    for attempt in range(3):
+        try:
+            return await client.post(url, **kwargs)
+        except httpx.TransportError:
+            tally.count("send retried")
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 async def agent(clients: Clients, key: str, to_agent: Tally, to_requester: Tally,
                 ready: asyncio.Event) -> None:  # fmt: skip
     cookie = {"Cookie": f"sessionid={key}; csrftoken={CSRF}"}
@@ -210,8 +223,9 @@ async def agent(clients: Clients, key: str, to_agent: Tally, to_requester: Tally
             if line.get("from") != "requester" or not line.get("client"):
                 return
             to_agent.arrive(line["client"])
-            answer = await clients.web.post(f"/chat/{pk}/send/", headers=posting, json={
-                "body": f"Re: {line['body']}", "client_id": to_requester.new_id("a")})  # fmt: skip
+            answer = await send(clients.web, f"/chat/{pk}/send/", to_agent, headers=posting,
+                                json={"body": f"Re: {line['body']}",
+                                      "client_id": to_requester.new_id("a")})  # fmt: skip
             if answer.status_code != 201:
                 to_requester.errors += 1
 
@@ -313,14 +327,8 @@ async def requester(clients: Clients, n: int, plan: Plan, to_agent: Tally,
         for m in range(plan.messages):
             await asyncio.sleep(random.uniform(plan.gap / 2, plan.gap * 3 / 2))  # reading, typing
             line = {"body": f"Message {m} from {n}", "client_id": to_agent.new_id(f"r{n}")}
-            for attempt in range(3):  # as the widget does: the same client id again
-                try:
-                    answer = await clients.web.post(f"/help/chat/s/{token}/messages/", json=line)
-                    break
-                except httpx.TransportError:
-                    to_agent.count("send retried")
-                    if attempt == 2:
-                        raise
+            answer = await send(clients.web, f"/help/chat/s/{token}/messages/", to_agent,
+                                json=line)  # fmt: skip
             if answer.status_code != 201:
                 to_agent.errors += 1
         # Every line answered (the first one's too) before it leaves, or 30 s: what has not
