@@ -13,6 +13,7 @@ from chat import services
 from chat.models import Chat
 from tests import factories, processes
 from tests.e2e.conftest import sign_in
+from tickets import services as ticket_services
 from tickets.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -70,6 +71,14 @@ def test_a_chat_in_spanish_offered_declined_accepted_and_resumed_after_a_push_cr
     panel = agent.get_by_test_id("chat-panel")
     expect(panel.locator(".chat-line")).to_have_count(1)
     expect(chat_box.locator(".hd-chat-status")).to_contain_text("Ana")
+    # The page's "a new message came in" warning: hidden until someone else adds one (a
+    # note, here; the chat's own lines show in the panel).
+    news = agent.get_by_test_id("ticket-news")
+    expect(news).to_be_hidden()
+    agent.wait_for_function("window.helpdeskPush === true")
+    ticket_services.ticket_reply(actor=ben, ticket=chat.ticket, internal=True,
+                                 body="Checked: the address is hers.")  # fmt: skip
+    expect(news).to_be_visible()
 
     panel.get_by_label("Chat message").fill("Hola María, ¿qué correo usas para entrar?")
     panel.get_by_label("Chat message").press("Enter")
@@ -89,8 +98,10 @@ def test_a_chat_in_spanish_offered_declined_accepted_and_resumed_after_a_push_cr
     expect(panel.locator(".chat-log")).to_contain_text("¿Sigues ahí?", timeout=20_000)
     expect(log).to_contain_text("te he enviado un enlace", timeout=20_000)
 
-    # Nothing missing, nothing twice: five messages on each side, as stored.
-    stored = list(Message.objects.filter(ticket=chat.ticket).order_by("id")
+    # Nothing missing, nothing twice: five messages on each side, as stored (and Ben's
+    # note on neither).
+    stored = list(Message.objects.filter(ticket=chat.ticket, kind=Message.Kind.PUBLIC)
+                  .order_by("id")
                   .values_list("body", flat=True))  # fmt: skip
     assert len(stored) == 5
     expect(panel.locator(".chat-line")).to_have_count(5)
