@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
-from typing import cast
+from typing import NamedTuple, cast
 
 import redis
 from django.conf import settings
@@ -246,16 +246,21 @@ def _available(queue_id: int, language: str, *, exclude: list[int]) -> QuerySet[
     return states.exclude(user_id__in=exclude)
 
 
-def available_agents(queue_id: int, language: str, *, exclude: list[int]) -> list[AgentState]:
+class Candidate(NamedTuple):
+    user_id: int
+    chat_limit: int
+
+
+def available_agents(queue_id: int, language: str, *, exclude: list[int]) -> list[Candidate]:
     """The agents of ``_available`` in routing order: whoever has waited longest since their
     last chat first (those with none yet first of all, by how long they have been in their
-    status)."""
-    return list(
-        _available(queue_id, language, exclude=exclude)
-        .select_related("user")
-        .only("user_id", "chat_limit", "since", "last_chat_at", "user__full_name")
-        .order_by(F("last_chat_at").asc(nulls_first=True), "since", "user_id")
-    )
+    status). Who and their limit only: routing reads the chosen one's row again, locked
+    (while the chat bench's chats started, this was an eighth of the web's CPU, a third of
+    that building a hundred agents with their users)."""
+    rows = (_available(queue_id, language, exclude=exclude)
+            .order_by(F("last_chat_at").asc(nulls_first=True), "since", "user_id")
+            .values_list("user_id", "chat_limit"))  # fmt: skip
+    return [Candidate(user_id, limit) for user_id, limit in rows]
 
 
 def anyone_available(queue_id: int, language: str) -> bool:

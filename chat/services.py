@@ -209,7 +209,7 @@ def offer_next(chat: Chat, *, now: datetime | None = None) -> User | None:
     return chosen.user
 
 
-def _with_room(candidates: list[agents.AgentState]) -> tuple[agents.AgentState | None, bool]:
+def _with_room(candidates: list[agents.Candidate]) -> tuple[agents.AgentState | None, bool]:
     """The first candidate with room for a chat, their state row locked until commit: two
     chats starting at once cannot both take an agent's last place (each counts the load
     with the row locked, so the other's offer is committed and counted). A row another
@@ -223,13 +223,13 @@ def _with_room(candidates: list[agents.AgentState]) -> tuple[agents.AgentState |
     for state in candidates:
         if first[state.user_id] + chat_weight > state.chat_limit:
             continue
-        locked = (agents.AgentState.objects.select_for_update(skip_locked=True)
-                  .filter(pk=state.user_id).first())  # fmt: skip
+        locked = (agents.AgentState.objects.select_for_update(skip_locked=True, of=("self",))
+                  .select_related("user").filter(pk=state.user_id).first())  # fmt: skip
         if locked is None:
             contended = True
             continue
         if agents.loads([state.user_id])[state.user_id] + chat_weight <= locked.chat_limit:
-            return state, contended
+            return locked, contended
     return None, contended
 
 
