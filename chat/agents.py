@@ -167,12 +167,17 @@ def loads(user_ids: list[int]) -> dict[int, float]:
     return totals
 
 
-def refresh_gate(user_id: int) -> None:
-    """Write the agent's gate for "next ticket" after the current transaction commits."""
-    state = AgentState.objects.select_related("status").filter(user_id=user_id).first()
+def refresh_gate(user_id: int, *, state: AgentState | None = None,
+                 load: float | None = None) -> None:  # fmt: skip
+    """Write the agent's gate for "next ticket" after the current transaction commits.
+    Routing passes the state and load it has just read under lock (two queries fewer for
+    every offer)."""
+    if state is None:
+        state = AgentState.objects.select_related("status").filter(user_id=user_id).first()
     if state is None:
         return
-    load = loads([user_id])[user_id]
+    if load is None:
+        load = loads([user_id])[user_id]
     value = f"{int(state.status.available)} {load:.2f} {state.chat_limit} {state.status.key}"
 
     def write() -> None:

@@ -172,7 +172,7 @@ def offer_next(chat: Chat, *, now: datetime | None = None) -> User | None:
         return None
     candidates = agents.available_agents(chat.queue_id, chat.language,
                                          exclude=list(chat.passed_over))  # fmt: skip
-    chosen, contended = _with_room(candidates)
+    chosen, load, contended = _with_room(candidates)
     previous = chat.offered_to_id
     if chosen is None:
         chat.state, chat.offered_to, chat.offer_expires_at = Chat.State.WAITING, None, None
@@ -193,7 +193,7 @@ def offer_next(chat: Chat, *, now: datetime | None = None) -> User | None:
     events.record(chat.ticket_id, None, TicketEventKind.OFFERED,
                   after={"agent": chosen.user_id, "agent_name": chosen.user.full_name},
                   at=now)  # fmt: skip
-    agents.refresh_gate(chosen.user_id)
+    agents.refresh_gate(chosen.user_id, state=chosen, load=load + agents.weights()[Channel.CHAT])
     if previous and previous != chosen.user_id:
         agents.refresh_gate(previous)
         push.publish(agents.user_topic(previous), "offer_withdrawn", {"chat": chat.pk})
@@ -209,14 +209,17 @@ def offer_next(chat: Chat, *, now: datetime | None = None) -> User | None:
     return chosen.user
 
 
-def _with_room(candidates: list[agents.Candidate]) -> tuple[agents.AgentState | None, bool]:
-    """The first candidate with room for a chat, their state row locked until commit: two
-    chats starting at once cannot both take an agent's last place (each counts the load
-    with the row locked, so the other's offer is committed and counted). A row another
-    routing transaction holds is skipped, not waited for; the second value says whether
-    one was (a chat nobody could take now is then routed again once those commit)."""
+def _with_room(
+    candidates: list[agents.Candidate],
+) -> tuple[agents.AgentState | None, float, bool]:
+    """The first candidate with room for a chat, their state row locked until commit, and
+    their load before this chat: two chats starting at once cannot both take an agent's
+    last place (each counts the load with the row locked, so the other's offer is
+    committed and counted). A row another routing transaction holds is skipped, not
+    waited for; the last value says whether one was (a chat nobody could take now is then
+    routed again once those commit)."""
     if not candidates:
-        return None, False
+        return None, 0.0, False
     chat_weight = agents.weights()[Channel.CHAT]
     first = agents.loads([state.user_id for state in candidates])
     contended = False
@@ -224,13 +227,14 @@ def _with_room(candidates: list[agents.Candidate]) -> tuple[agents.AgentState | 
         if first[state.user_id] + chat_weight > state.chat_limit:
             continue
         locked = (agents.AgentState.objects.select_for_update(skip_locked=True, of=("self",))
-                  .select_related("user").filter(pk=state.user_id).first())  # fmt: skip
+                  .select_related("user", "status").filter(pk=state.user_id).first())  # fmt: skip
         if locked is None:
             contended = True
             continue
-        if agents.loads([state.user_id])[state.user_id] + chat_weight <= locked.chat_limit:
-            return locked, contended
-    return None, contended
+        load = agents.loads([state.user_id])[state.user_id]
+        if load + chat_weight <= locked.chat_limit:
+            return locked, load, contended
+    return None, 0.0, contended
 
 
 def offer_payload(chat: Chat) -> dict[str, object]:
