@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from statistics import median
 from typing import NamedTuple
@@ -106,26 +107,32 @@ def line_view(chat: Chat) -> LineView:
         return LineView(0, 0, "")
     wait = place * seconds_per_place(chat.queue_id)
     return LineView(place, int(wait), _fallback(chat.queue, chat.language, chat=chat,
-                                                place=place, wait=wait))  # fmt: skip
+                                                line=lambda: (place, wait)))  # fmt: skip
 
 
 def fallback_reason(queue: Queue, language: str = "") -> str:
     """Why someone about to start a chat is offered to leave a message instead ("" when
     the chat can go on)."""
-    place = Chat.objects.filter(queue_id=queue.pk, state__in=Chat.IN_LINE).count() + 1
-    return _fallback(queue, language, chat=None, place=place,
-                     wait=place * seconds_per_place(queue.pk))  # fmt: skip
+
+    def line() -> tuple[int, float]:
+        place = Chat.objects.filter(queue_id=queue.pk, state__in=Chat.IN_LINE).count() + 1
+        return place, place * seconds_per_place(queue.pk)
+
+    return _fallback(queue, language, chat=None, line=line)
 
 
-def _fallback(queue: Queue, language: str, *, chat: Chat | None, place: int,
-              wait: float) -> str:  # fmt: skip
-    """Closed, nobody available with the language, the line too long, or the wait."""
+def _fallback(queue: Queue, language: str, *, chat: Chat | None,
+              line: Callable[[], tuple[int, float]]) -> str:  # fmt: skip
+    """Closed, nobody available with the language, the line too long, or the wait.
+    ``line`` gives the place and wait, asked only when the queue is open with someone
+    available."""
     if not is_open(queue):
         return "closed"
     # A chat offered to someone has someone available.
     offered = chat is not None and chat.state == Chat.State.OFFERED
     if not offered and not agents.anyone_available(queue.pk, language):
         return "nobody"
+    place, wait = line()
     if place > settings.CHAT_MAX_LINE:
         return "line"
     if wait > settings.CHAT_MAX_WAIT_SECONDS:
