@@ -83,7 +83,7 @@ class UserAdmin(DjangoUserAdmin):
     add_form = AdminUserCreationForm
     ordering = ["full_name"]
     list_display = ["email", "full_name", "role", "team", "languages", "time_zone", "is_active"]
-    list_filter = ["role", "team__vendor", "team", "is_active"]
+    list_filter = ["role", "groups", "team__vendor", "team", "is_active"]
     list_select_related = ["team__vendor"]
     search_fields = ["email", "full_name"]
     # Role and languages change through services (audited, groups kept in step),
@@ -93,7 +93,17 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ["email", "password"]}),
         (
             _("Profile"),
-            {"fields": ["full_name", "team", "role", "languages", "time_zone", "ui_language"]},
+            {
+                "fields": [
+                    "full_name",
+                    "team",
+                    "role",
+                    "added_roles",
+                    "languages",
+                    "time_zone",
+                    "ui_language",
+                ]
+            },
         ),  # fmt: skip
         (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
@@ -121,6 +131,8 @@ class UserAdmin(DjangoUserAdmin):
         edits = {f: data[f] for f in ("team", "is_active", "full_name") if f in form.changed_data}
         if edits:
             services.user_update(actor=actor, user=obj, **edits)
+        if "added_roles" in form.changed_data:  # after the active flag, which it needs
+            services.user_set_added_roles(actor=actor, user=obj, names=data["added_roles"])
         if "ui_language" in form.changed_data:
             services.user_update_preferences(actor=actor, user=obj,
                                              ui_language=data["ui_language"])  # fmt: skip

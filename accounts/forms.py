@@ -8,6 +8,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.roles import added_roles
 from core.forms import LongSelect, StyledFormMixin
 
 _TIME_ZONES = sorted(zoneinfo.available_timezones())
@@ -68,6 +69,33 @@ class AdminUserCreationForm(BaseUserCreationForm):
 
 
 class AdminUserChangeForm(UserChangeForm):
+    # The roles the apps add (accounts.roles.AddedRole), held on top of the main role.
+    added_roles = forms.MultipleChoiceField(
+        label=_("Added roles"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Held on top of the role above, e.g. QA reviewer."),
+    )
+
     class Meta:
         model = User
         fields = "__all__"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        declared = added_roles()
+        field = self.fields["added_roles"]
+        assert isinstance(field, forms.MultipleChoiceField)  # noqa: S101 - declared above
+        field.choices = [(role.name, f"{role.label}: {role.description}") for role in declared]
+        if self.instance.pk:
+            field.initial = list(
+                self.instance.groups.filter(name__in=[role.name for role in declared]).values_list(
+                    "name", flat=True
+                )
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("added_roles") and not data.get("is_active", True):
+            self.add_error("added_roles", _("A deactivated account cannot be given a role."))
+        return data

@@ -210,6 +210,7 @@ class AccountEvent(models.Model):
     class Action(models.TextChoices):
         USER_CREATED = "user_created", _("User created")
         ROLE_CHANGED = "role_changed", _("Role changed")
+        ADDED_ROLES_CHANGED = "added_roles_changed", _("Added roles changed")
         TEAM_CHANGED = "team_changed", _("Team changed")
         LANGUAGES_CHANGED = "languages_changed", _("Languages changed")
         PREFERENCES_CHANGED = "preferences_changed", _("Preferences changed")

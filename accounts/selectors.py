@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, Q, QuerySet
+from django.contrib.auth.models import Group
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Role, Team, User, Vendor
+from accounts.roles import added_roles
 
 ROSTER_PAGE_SIZE = 50
 
@@ -26,6 +29,18 @@ def visible_users(viewer: User) -> QuerySet[User]:
             return users.filter(team__vendor_id=team.vendor_id)
         return users.filter(team_id=viewer.team_id)
     return users.filter(pk=viewer.pk)
+
+
+def holds_role(user: User, name: str) -> bool:
+    """Whether the person, active, holds the added role ``name`` (accounts.roles)."""
+    return bool(user.is_authenticated and user.is_active
+                and user.groups.filter(name=name).exists())  # fmt: skip
+
+
+def role_holders(name: str) -> QuerySet[User]:
+    """The active people who hold the added role ``name``. Not scoped: callers narrow
+    it through ``visible_users`` where a person chooses among them."""
+    return User.objects.filter(groups__name=name, is_active=True)
 
 
 def visible_teams(viewer: User) -> QuerySet[Team]:
@@ -62,11 +77,18 @@ def roster_page(
 ) -> tuple[list[User], tuple[str, int] | None]:
     """One keyset page of the people the viewer may see, ordered by name.
 
-    Returns the rows and the cursor for the next page (None on the last page).
-    Two queries whatever the number of accounts: the page, and nothing else,
-    because team and vendor come in by join.
+    Returns the rows and the cursor for the next page (None on the last page); each
+    row's ``added_roles`` are the labels of the added roles it holds. One query whatever
+    the number of accounts: team and vendor come in by join, added roles by subquery.
     """
-    users = visible_users(viewer).select_related("team__vendor").order_by("full_name", "id")
+    labels = {role.name: role.label for role in added_roles()}
+    held = Group.objects.filter(user=OuterRef("pk"), name__in=labels).order_by("name")
+    users: QuerySet[User] = (
+        visible_users(viewer)
+        .select_related("team__vendor")
+        .annotate(added_role_names=ArraySubquery(held.values("name")))
+        .order_by("full_name", "id")
+    )
     if query:
         users = users.filter(Q(full_name__icontains=query) | Q(email__icontains=query))
     if after is not None:
@@ -75,6 +97,9 @@ def roster_page(
     rows = list(users[: ROSTER_PAGE_SIZE + 1])
     has_more = len(rows) > ROSTER_PAGE_SIZE
     rows = rows[:ROSTER_PAGE_SIZE]
+    for row in rows:
+        names: list[str] = getattr(row, "added_role_names", [])
+        row.added_roles = [labels[name] for name in names]  # type: ignore[attr-defined]
     cursor = (rows[-1].full_name, rows[-1].pk) if has_more else None
     return rows, cursor
 

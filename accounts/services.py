@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -20,7 +21,7 @@ from accounts.models import (
     validate_time_zone,
     validate_ui_language,
 )
-from accounts.roles import role_permissions
+from accounts.roles import added_role_permissions, added_roles, role_permissions
 from core import bidi
 from core.errors import Invalid
 
@@ -48,8 +49,9 @@ def _audit(
 
 
 def role_groups_sync() -> None:
-    """Make each role's group hold exactly the permissions the apps declared for it."""
-    for role, apps in role_permissions().items():
+    """Make each role's group (main and added) hold exactly the permissions the apps
+    declared for it."""
+    for role, apps in (role_permissions() | added_role_permissions()).items():
         group, _created = Group.objects.get_or_create(name=role)
         wanted: list[Permission] = []
         for app_label, models in apps.items():
@@ -64,9 +66,10 @@ def role_groups_sync() -> None:
 
 
 def _sync_role_flags(user: User) -> None:
-    """Group membership and admin-site access follow the role."""
+    """Group membership and admin-site access follow the role; added roles are kept."""
     user.is_staff = user.role == Role.ADMIN or user.is_superuser
-    user.groups.set(Group.objects.filter(name=user.role))
+    added = [role.name for role in added_roles()]
+    user.groups.set(Group.objects.filter(Q(name=user.role) | Q(name__in=added, user=user)))
 
 
 @transaction.atomic
@@ -245,6 +248,43 @@ def user_update_preferences(
     _audit(action=AccountEvent.Action.PREFERENCES_CHANGED, actor=actor, target=user,
            before=before, after=after)  # fmt: skip
     return user
+
+
+@transaction.atomic
+def user_set_added_roles(*, actor: User | None, user: User, names: Iterable[str]) -> User:
+    """Give a person exactly these added roles (an admin's decision; None: the system).
+    One audit event when anything changed. Access is read from the groups on every
+    request, so no session needs ending: ``access_changed`` is not sent."""
+    if actor is not None and not actor.is_admin:
+        raise AccountError(_("Only admins give or take away roles."))
+    declared = {role.name for role in added_roles()}
+    wanted = set(names)
+    if unknown := sorted(wanted - declared):
+        raise AccountError(_("Unknown role(s): %(names)s.") % {"names": ", ".join(unknown)})
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if wanted and not user.is_active:
+        raise AccountError(_("A deactivated account cannot be given a role."))
+    held = set(user.groups.filter(name__in=declared).values_list("name", flat=True))
+    if held == wanted:
+        return user
+    user.groups.remove(*Group.objects.filter(name__in=held - wanted))
+    user.groups.add(*Group.objects.filter(name__in=wanted - held))
+    _audit(action=AccountEvent.Action.ADDED_ROLES_CHANGED, actor=actor, target=user,
+           before={"roles": sorted(held)}, after={"roles": sorted(wanted)})  # fmt: skip
+    return user
+
+
+@transaction.atomic
+def role_holders_set(*, actor: User | None, name: str, users: Iterable[User]) -> None:
+    """Make exactly these people hold the added role ``name``: the others lose it. Each
+    person whose roles change gets their own audit event."""
+    wanted = {user.pk for user in users}
+    current = set(User.objects.filter(groups__name=name).values_list("pk", flat=True))
+    declared = [role.name for role in added_roles()]
+    for person in User.objects.filter(pk__in=wanted ^ current).order_by("pk"):
+        held = set(person.groups.filter(name__in=declared).values_list("name", flat=True))
+        held = held | {name} if person.pk in wanted else held - {name}
+        user_set_added_roles(actor=actor, user=person, names=held)
 
 
 _UNSET = object()

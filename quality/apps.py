@@ -11,10 +11,10 @@ class QualityConfig(AppConfig):
     verbose_name = _("Quality")
 
     def ready(self) -> None:
-        from accounts.roles import register_role_permissions
+        from accounts.roles import register_added_role, register_role_permissions
         from quality import handlers, panels
         from quality.models import TicketEventKind
-        from quality.roles import ROLE_PERMISSIONS
+        from quality.roles import QA_REVIEWER, ROLE_PERMISSIONS
         from quality.services import webhook_endpoint
         from quality.timeline import SENTENCES
         from tickets import events, outbox, timeline
@@ -24,6 +24,7 @@ class QualityConfig(AppConfig):
         timeline.register_sentences(SENTENCES)
         panels.register()
         register_role_permissions(ROLE_PERMISSIONS)
+        register_added_role(QA_REVIEWER)
         outbox.register_webhook_endpoint("csat_submitted", webhook_endpoint)
         navigation.register(navigation.NavEntry(
             key="ratings", label=_("Ratings"), url_name="quality:ratings", order=450,

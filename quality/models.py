@@ -223,6 +223,7 @@ class QualityEvent(models.Model):
         SETTINGS_CHANGED = "settings_changed", _("Settings changed")
         FOLLOW_UP_DONE = "follow_up_done", _("Followed up")
         SCORECARD_SAVED = "scorecard_saved", _("Scorecard saved")
+        # Written before the QA reviewer became a role (now audited by accounts).
         REVIEWERS_CHANGED = "reviewers_changed", _("QA reviewers changed")
         CYCLE_STARTED = "cycle_started", _("Sampling cycle started")
         REVIEW_SKIPPED = "review_skipped", _("Sampled ticket skipped")
@@ -313,24 +314,6 @@ class ScorecardVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scorecard_id} v{self.number}"
-
-
-class Reviewer(models.Model):
-    """A person who reviews (in-house: anyone's tickets; a vendor's: only that vendor's
-    agents), designated by an admin."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="qa_reviewer"
-    )
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("QA reviewer")
-        verbose_name_plural = _("QA reviewers")
-
-    def __str__(self) -> str:
-        return str(self.user)
 
 
 class Cycle(models.Model):

@@ -18,11 +18,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.selectors import holds_role, role_holders
+from accounts.services import AccountError, role_holders_set
 from core.urls import absolute_url
 from escalations.models import Escalation
 from quality import hooks
@@ -33,12 +36,12 @@ from quality.models import (
     Dispute,
     QualityEvent,
     Review,
-    Reviewer,
     Scorecard,
     ScorecardVersion,
     Survey,
     TicketEventKind,
 )
+from quality.roles import QA_REVIEWER
 from quality.scoring import SCALES, Category, review_score
 from quality.services import COMMENT_MAX, QualityError, SurveyClosed
 from tickets import events, outbox
@@ -231,27 +234,24 @@ def pick_scorecard(
 # ------------------------------------------------------------------ reviewers
 
 
-@transaction.atomic
 def reviewers_set(*, actor: User, users: Iterable[User]) -> None:
-    """The people who review (admins choose them): the others stop reviewing."""
+    """The people who review (admins choose them): the QA reviewer role
+    (``quality.roles.QA_REVIEWER``), which the others lose. Audited by accounts."""
     if not actor.is_admin:
         raise QualityError(_("Only admins choose the QA reviewers."))
-    wanted = {user.pk for user in users}
-    before = set(Reviewer.objects.filter(is_active=True).values_list("user_id", flat=True))
-    Reviewer.objects.exclude(user_id__in=wanted).update(is_active=False)
-    for user_id in wanted:
-        Reviewer.objects.update_or_create(user_id=user_id, defaults={"is_active": True})
-    if before != wanted:
-        _audit(
-            QualityEvent.Kind.REVIEWERS_CHANGED,
-            actor,
-            before={"reviewers": sorted(before)},
-            after={"reviewers": sorted(wanted)},
-        )
+    try:
+        role_holders_set(actor=actor, name=QA_REVIEWER.name, users=users)
+    except AccountError as exc:
+        raise QualityError(str(exc)) from exc
 
 
 def is_reviewer(user: User) -> bool:
-    return Reviewer.objects.filter(user_id=user.pk, is_active=True).exists()
+    return holds_role(user, QA_REVIEWER.name)
+
+
+def reviewers() -> QuerySet[User]:
+    """The active QA reviewers."""
+    return role_holders(QA_REVIEWER.name)
 
 
 # ------------------------------------------------------------------ sampling
@@ -357,13 +357,9 @@ def _assign(reviews: list[Review], vendors: dict[int, int | None], rng: random.R
     """Give each review to the least loaded eligible reviewer: never the agent themself;
     a vendor's reviewer only that vendor's agents; in-house reviewers anyone. Returns how
     many found nobody."""
-    pool = list(
-        Reviewer.objects.filter(is_active=True, user__is_active=True)
-        .select_related("user__team")
-        .order_by("user_id")
-    )
-    load = {reviewer.user_id: 0 for reviewer in pool}
-    vendor_of = {r.user_id: (r.user.team.vendor_id if r.user.team else None) for r in pool}
+    pool = list(reviewers().select_related("team").order_by("pk"))
+    load = {reviewer.pk: 0 for reviewer in pool}
+    vendor_of = {r.pk: (r.team.vendor_id if r.team else None) for r in pool}
     unassigned = 0
     order = list(range(len(reviews)))
     rng.shuffle(order)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User, Vendor
 from accounts.selectors import visible_vendors
 from core.forms import StyledFormMixin
+from quality import qa
 from quality.models import Review, Scorecard
 from quality.scoring import SCALES
 from sops.models import SOPVersion
@@ -143,9 +144,7 @@ class CalibrationForm(StyledFormMixin, forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        people = User.objects.filter(qa_reviewer__is_active=True, is_active=True).order_by(
-            "full_name"
-        )
+        people = qa.reviewers().order_by("full_name")
         for name, queryset in (
             (
                 "scorecard",
@@ -230,9 +229,7 @@ class RegradeForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, prefix="regrade", **kwargs)
-        people = User.objects.filter(qa_reviewer__is_active=True, is_active=True).order_by(
-            "full_name"
-        )
+        people = qa.reviewers().order_by("full_name")
         reviewer = self.fields["reviewer"]
         grader = self.fields["grader"]
         assert isinstance(reviewer, forms.ModelChoiceField)  # noqa: S101 - declared above

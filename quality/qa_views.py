@@ -20,7 +20,7 @@ from accounts.models import User
 from accounts.selectors import visible_users
 from core.errors import DomainError
 from quality import qa, selectors
-from quality.models import Review, Reviewer, Scorecard
+from quality.models import Review, Scorecard
 from quality.qa_forms import (
     CalibrationForm,
     CategoryFormSet,
@@ -291,11 +291,7 @@ def cycles(request: AuthenticatedRequest) -> HttpResponse:
                 return redirect("quality:cycles")
         else:
             status = 400
-    reviewers = (
-        Reviewer.objects.filter(is_active=True)
-        .select_related("user__team__vendor")
-        .order_by("user__full_name")
-    )
+    reviewers = qa.reviewers().select_related("team__vendor").order_by("full_name")
     people = (
         visible_users(user)
         .filter(is_active=True)
@@ -311,7 +307,7 @@ def cycles(request: AuthenticatedRequest) -> HttpResponse:
             "form": form,
             "reviewers": reviewers,
             "people": people,
-            "chosen": {r.user_id for r in reviewers},
+            "chosen": {r.pk for r in reviewers},
             "cycles": list(
                 selectors.visible_cycles(user)
                 .select_related("vendor", "created_by")

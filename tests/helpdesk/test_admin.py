@@ -89,3 +89,29 @@ def test_an_admin_sets_a_persons_display_language_audited(client):
     agent.refresh_from_db()
     assert agent.ui_language == "pt"
     assert AccountEvent.objects.filter(target_id=agent.pk, action="preferences_changed").exists()
+
+
+def test_an_admin_gives_an_added_role_on_the_persons_page_audited(client):
+    from accounts.models import AccountEvent
+
+    client.force_login(factories.user(role=Role.ADMIN))
+    team = factories.team()
+    agent = factories.user(team=team, email="lin@example.com")
+    page = client.get(f"/admin/accounts/user/{agent.pk}/change/").content.decode()
+    assert 'name="added_roles" value="qa_reviewer"' in page
+    form = {
+        "email": agent.email, "full_name": agent.full_name, "team": team.pk,
+        "role": agent.role, "languages": "en", "time_zone": "UTC", "is_active": "on",
+        "added_roles": "qa_reviewer",
+    }  # fmt: skip
+    response = client.post(f"/admin/accounts/user/{agent.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert sorted(agent.groups.values_list("name", flat=True)) == ["agent", "qa_reviewer"]
+    assert AccountEvent.objects.filter(target_id=agent.pk, action="added_roles_changed").exists()
+    # Deactivating while giving a role is refused beside the field, and nothing changes.
+    response = client.post(f"/admin/accounts/user/{agent.pk}/change/",
+                           {**form, "is_active": ""})  # fmt: skip
+    assert response.status_code == 200
+    assert "A deactivated account cannot be given a role." in response.content.decode()
+    agent.refresh_from_db()
+    assert agent.is_active

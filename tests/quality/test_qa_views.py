@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from quality.models import Review, Reviewer, Scorecard
+from accounts.models import AccountEvent
+from quality import qa
+from quality.models import Review, Scorecard
 from tests.quality.conftest import GOOD, HOUR, _cycle, solved_ticket
 
 pytestmark = pytest.mark.django_db
@@ -143,9 +145,11 @@ def test_cycles_reviewers_and_scorecards_are_for_those_who_run_the_programme(pro
 
     client.force_login(people["admin"])
     client.post("/quality/reviewers/", {"reviewers": [people["atlas_lead"].pk]})
-    assert list(Reviewer.objects.filter(is_active=True).values_list("user_id", flat=True)) == [
-        people["atlas_lead"].pk
-    ]
+    assert list(qa.reviewers().values_list("pk", flat=True)) == [people["atlas_lead"].pk]
+    assert AccountEvent.objects.filter(
+        action=AccountEvent.Action.ADDED_ROLES_CHANGED, target_id=people["atlas_lead"].pk,
+        after={"roles": ["qa_reviewer"]},
+    ).exists()  # fmt: skip
     form = {
         "name": "Chat",
         "description": "",

@@ -92,6 +92,17 @@ def test_vendor_lead_people_page_lists_only_their_vendor(client, org):
     assert "inhouse.agent@example.com" not in body
 
 
+def test_the_people_page_names_the_added_roles_each_person_holds(client, org):
+    from accounts import services
+
+    people = org["people"]
+    services.user_set_added_roles(actor=None, user=people["north_lead"], names=["qa_reviewer"])
+    client.force_login(people["admin"])
+    body = client.get("/accounts/people/", {"q": "north"}).content.decode()
+    assert body.count('data-testid="added-role"') == 1
+    assert 'data-testid="added-role">QA reviewer</span>' in body
+
+
 def test_people_search_answers_htmx_with_the_table_only(client, org):
     client.force_login(org["people"]["admin"])
     response = client.get("/accounts/people/", {"q": "atlas"}, headers={"HX-Request": "true"})
