@@ -140,6 +140,38 @@ def test_a_critical_fail_scores_zero_the_agent_is_told_and_the_iqs_counts_it(sub
     assert _iqs(admin, Slice("agent", str(agent.pk))) == (0.0, 1)
 
 
+def test_the_iqs_is_sliced_like_every_metric_by_agent_team_vendor_queue_language_category(
+    programme,
+):
+    """Two reviews, hand-worked: a Northwind agent's Spanish billing ticket fails on a
+    critical category (0); an Atlas agent's Arabic account ticket scores GOOD (78.125)."""
+    people, queues, teams = programme["people"], programme["queues"], programme["teams"]
+    north, atlas = people["north_agent"], people["atlas_agent"]
+    bad = solved_ticket(queues["north"], north, language="es", category="billing")
+    good = solved_ticket(queues["atlas"], atlas, delta=HOUR, language="ar", category="account")
+    cycle, _sample = _cycle(programme, quota=1)
+    for ticket, values in ((bad, {**GOOD, "privacy": 0}), (good, GOOD)):
+        review = Review.objects.get(cycle=cycle, ticket=ticket)
+        Review.objects.filter(pk=review.pk).update(reviewer=programme["reviewer"])
+        with at(8 * DAY):
+            qa.review_submit(actor=programme["reviewer"], review_id=review.pk, values=values,
+                             comments={})  # fmt: skip
+    admin, vendors = people["admin"], programme["vendors"]
+    assert _iqs(admin) == (pytest.approx(39.0625), 2)
+    for failed, passed in (
+        (Slice("agent", str(north.pk)), Slice("agent", str(atlas.pk))),
+        (Slice("team", str(teams["north"].pk)), Slice("team", str(teams["atlas"].pk))),
+        (Slice("vendor", str(vendors["north"].pk)), Slice("vendor", str(vendors["atlas"].pk))),
+        (Slice(queue_id=queues["north"].pk), Slice(queue_id=queues["atlas"].pk)),
+        (Slice("language", "es"), Slice("language", "ar")),
+        (Slice("category", "billing"), Slice("category", "account")),
+    ):
+        assert _iqs(admin, failed) == (0.0, 1), failed
+        assert _iqs(admin, passed) == (pytest.approx(78.125), 1), passed
+    # A vendor's lead sees their vendor's IQS only.
+    assert _iqs(people["north_lead"]) == (0.0, 1)
+
+
 def test_a_review_needs_every_category_and_only_its_reviewer_submits_it(programme):
     ticket = solved_ticket(programme["queues"]["north"], programme["people"]["north_agent"])
     cycle, _sample = _cycle(programme, quota=1)
