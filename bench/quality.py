@@ -163,7 +163,10 @@ def main() -> None:
     parser.add_argument("--surveys", type=int, default=2000, help="surveys rated by one click")
     parser.add_argument("--send", type=int, default=5000, help="surveys falling due at once")
     parser.add_argument("--agents", type=int, default=5000, help="agents a cycle samples")
-    parser.add_argument("--cycle-days", type=int, default=7, help="the cycle's period")
+    parser.add_argument(
+        "--cycle-days", type=int, nargs="+", default=[7, 365],
+        help="each cycle's period in days (one cycle each; 365 samples the whole seed)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     database = f"helpdesk_bench_quality_{args.tickets}"
@@ -225,16 +228,17 @@ def main() -> None:
     made = json.loads(
         manage(env, "shell", "-c", MAKE_AGENTS.format(agents=args.agents)).strip().splitlines()[-1]
     )
-    cycle = json.loads(
-        manage(env, "shell", "-c", START_CYCLE.format(days=args.cycle_days, quota=5))
-        .strip()
-        .splitlines()[-1]
-    )
-    print(
-        f"sampling cycle over {args.cycle_days} days for {made['agents']:,} agents: "
-        f"{cycle['seconds']:.1f} s, {cycle['reviews']:,} reviews of {cycle['agents']:,} agents "
-        f"({cycle['unassigned']:,} without a reviewer)"
-    )
+    for days in args.cycle_days:
+        cycle = json.loads(
+            manage(env, "shell", "-c", START_CYCLE.format(days=days, quota=5))
+            .strip()
+            .splitlines()[-1]
+        )
+        print(
+            f"sampling cycle over {days} days for {made['agents']:,} agents: "
+            f"{cycle['seconds']:.1f} s, {cycle['reviews']:,} reviews of {cycle['agents']:,} "
+            f"agents ({cycle['unassigned']:,} without a reviewer)"
+        )
     review_path = f"/quality/reviews/{cycle['review']}/"
     counted = json.loads(
         manage(env, "shell", "-c", QUERIES.format(email=cycle["reviewer"], path=review_path))

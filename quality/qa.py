@@ -45,6 +45,7 @@ from quality.roles import QA_REVIEWER
 from quality.scoring import SCALES, Category, review_score
 from quality.services import COMMENT_MAX, QualityError, SurveyClosed
 from tickets import events, outbox
+from tickets.models import DONE_STATUSES
 from tickets.outbox.mail import language_for
 
 if TYPE_CHECKING:
@@ -256,7 +257,12 @@ def reviewers() -> QuerySet[User]:
 
 # ------------------------------------------------------------------ sampling
 
-_SOLVED_SQL = """
+# The tickets solved in the cycle's period (the same condition in every statement below:
+# the rule pulls join on it rather than pass the sample's ids, which can be a million).
+_IN_PERIOD = (
+    "t.solved_at >= %(start)s AND t.solved_at < %(end)s AND t.status IN ('solved', 'closed')"
+)
+_SOLVED_SQL = f"""
 SELECT DISTINCT ON (t.id) t.id, t.queue_id, t.language, m.author_id, team.vendor_id,
        t.sla_breached
   FROM tickets_ticket AS t
@@ -264,26 +270,28 @@ SELECT DISTINCT ON (t.id) t.id, t.queue_id, t.language, m.author_id, team.vendor
                            AND m.author_type = 'agent' AND m.created_at <= t.solved_at
   JOIN accounts_user AS person ON person.id = m.author_id AND person.is_active
   LEFT JOIN accounts_team AS team ON team.id = person.team_id
- WHERE t.solved_at >= %s AND t.solved_at < %s AND t.status IN ('solved', 'closed')
+ WHERE {_IN_PERIOD}
  ORDER BY t.id, m.created_at DESC, m.id DESC
-"""
+"""  # noqa: S608 - constant text, values bound
 # A checklist started and left unfinished: some of an SOP version's steps ticked on the
 # ticket, not all. (One never started cannot be told from an SOP that did not apply.)
-_SOP_UNFINISHED_SQL = """
+_SOP_UNFINISHED_SQL = f"""
 SELECT DISTINCT done.ticket_id
   FROM (SELECT tick.ticket_id, step.version_id, count(*) AS ticked
           FROM sops_checklisttick AS tick JOIN sops_sopstep AS step ON step.id = tick.step_id
-         WHERE tick.ticket_id = ANY(%s)
+          JOIN tickets_ticket AS t ON t.id = tick.ticket_id
+         WHERE {_IN_PERIOD}
          GROUP BY tick.ticket_id, step.version_id) AS done
   JOIN (SELECT version_id, count(*) AS steps FROM sops_sopstep GROUP BY version_id) AS card
     ON card.version_id = done.version_id
  WHERE done.ticked < card.steps
-"""
-_REOPENED_SQL = """
-SELECT DISTINCT ticket_id FROM tickets_event
- WHERE ticket_id = ANY(%s) AND kind = 'status_changed'
-   AND before ->> 'status' IN ('solved', 'closed')
-"""
+"""  # noqa: S608 - constant text, values bound
+_REOPENED_SQL = f"""
+SELECT DISTINCT e.ticket_id
+  FROM tickets_event AS e JOIN tickets_ticket AS t ON t.id = e.ticket_id
+ WHERE e.kind = 'status_changed' AND e.before ->> 'status' IN ('solved', 'closed')
+   AND {_IN_PERIOD}
+"""  # noqa: S608 - constant text, values bound
 
 
 @dataclass
@@ -306,21 +314,23 @@ class Sample:
     without_scorecard: int = 0
 
 
-def _rule_pulls(solved: list[_Solved]) -> dict[int, str]:
+def _rule_pulls(solved: list[_Solved], period: dict[str, datetime]) -> dict[int, str]:
     """The tickets a rule pulls into the sample, with the first rule that pulls each."""
-    ids = [row.ticket_id for row in solved]
     pulls: dict[int, str] = {}
+    in_period = {
+        "ticket__solved_at__gte": period["start"],
+        "ticket__solved_at__lt": period["end"],
+        "ticket__status__in": DONE_STATUSES,
+    }
     bad = set(
-        Survey.objects.filter(ticket_id__in=ids, positive=False).values_list("ticket_id", flat=True)
+        Survey.objects.filter(positive=False, **in_period).values_list("ticket_id", flat=True)
     )
+    escalated = set(Escalation.objects.filter(**in_period).values_list("ticket_id", flat=True))
     with connection.cursor() as cursor:
-        cursor.execute(_REOPENED_SQL, [ids])
+        cursor.execute(_REOPENED_SQL, period)
         reopened = {row[0] for row in cursor.fetchall()}
-        cursor.execute(_SOP_UNFINISHED_SQL, [ids])
+        cursor.execute(_SOP_UNFINISHED_SQL, period)
         unfinished = {row[0] for row in cursor.fetchall()}
-    escalated = set(
-        Escalation.objects.filter(ticket_id__in=ids).values_list("ticket_id", flat=True)
-    )
     for row in solved:
         for rule, hit in (
             (Review.Pull.NEGATIVE_CSAT, row.ticket_id in bad),
@@ -420,13 +430,14 @@ def cycle_start(
         vendor=vendor,
         created_by=actor,
     )
+    period = {"start": starts_at, "end": ends_at}
     with connection.cursor() as cursor:
-        cursor.execute(_SOLVED_SQL, [starts_at, ends_at])
+        cursor.execute(_SOLVED_SQL, period)
         solved = [_Solved(*row) for row in cursor.fetchall()]
     if vendor is not None:
         solved = [row for row in solved if row.vendor_id == vendor.pk]
     rng = random.Random(cycle.pk)  # noqa: S311 - a fair, repeatable sample, not a secret
-    pulls = _rule_pulls(solved)
+    pulls = _rule_pulls(solved, period)
     cards = active_scorecards()
     by_agent: dict[int, list[_Solved]] = defaultdict(list)
     for row in solved:
@@ -513,11 +524,12 @@ def review_skip(
         assert cycle is not None  # noqa: S101 - checked above
         taken = set(Review.objects.filter(cycle=cycle).values_list("ticket_id", flat=True))
         with connection.cursor() as cursor:
-            cursor.execute(_SOLVED_SQL, [cycle.starts_at, cycle.ends_at])
+            cursor.execute(
+                f"SELECT * FROM ({_SOLVED_SQL}) AS solved WHERE solved.author_id = %(agent)s",  # noqa: S608 - constant text
+                {"start": cycle.starts_at, "end": cycle.ends_at, "agent": review.agent_id},
+            )
             rows = [_Solved(*row) for row in cursor.fetchall()]
-        spare = [
-            row for row in rows if row.agent_id == review.agent_id and row.ticket_id not in taken
-        ]
+        spare = [row for row in rows if row.ticket_id not in taken]
         if spare:
             row = random.Random(review.pk).choice(spare)  # noqa: S311 - not a secret
             version = pick_scorecard(
