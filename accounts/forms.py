@@ -74,7 +74,7 @@ class AdminUserChangeForm(UserChangeForm):
         label=_("Added roles"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Held on top of the role above, e.g. QA reviewer."),
+        help_text=_("Held on top of the role above."),
     )
 
     class Meta:
@@ -86,7 +86,10 @@ class AdminUserChangeForm(UserChangeForm):
         declared = added_roles()
         field = self.fields["added_roles"]
         assert isinstance(field, forms.MultipleChoiceField)  # noqa: S101 - declared above
-        field.choices = [(role.name, f"{role.label}: {role.description}") for role in declared]
+        field.choices = [(role.name, role.label) for role in declared]
+        field.help_text = " ".join(
+            [str(field.help_text), *(f"{role.label}: {role.description}" for role in declared)]
+        )
         if self.instance.pk:
             field.initial = list(
                 self.instance.groups.filter(name__in=[role.name for role in declared]).values_list(
