@@ -35,8 +35,7 @@ def ticket_panel(page: panels.PanelPage) -> dict[str, Any]:
     return {"chat_panel": {
         "chat": chat, "mine": mine,
         "messages": selectors.transcript(chat, limit=200),
-        "agents": [a for a in ticket_selectors.assignable_agents(page.user, chat.queue)
-                   if a.pk != page.user.pk] if mine else [],
+        "agents": selectors.transfer_agents(page.user, chat) if mine else [],
         "queues": ticket_selectors.visible_queue_list(page.user) if mine else [],
     }}  # fmt: skip
 

@@ -24,6 +24,22 @@ from tickets.sla import services as sla
 DEFAULT_SECONDS_PER_PLACE = 60
 
 
+def transfer_agents(user: User, chat: Chat) -> list[User]:
+    """Whom this person may hand the chat to. A lead or an admin: anyone they may see who
+    works the chat's queue. An agent sees only themselves among people (``visible_users``),
+    so an agent is offered the colleagues who could take this chat now (available, granted
+    its queue, speaking its language) on their own side: their vendor's people, or the
+    in-house ones."""
+    if user.is_admin or user.is_lead:
+        people = ticket_selectors.assignable_agents(user, chat.queue).exclude(pk=user.pk)
+        return list(people)
+    ready = agents.available_agents(chat.queue_id, chat.language, exclude=[user.pk])
+    vendor_id = user.team.vendor_id if user.team else None
+    side = Q(team__vendor_id=vendor_id) if vendor_id else Q(team__vendor__isnull=True)
+    people = User.objects.filter(side, pk__in=[c.user_id for c in ready], is_active=True)
+    return list(people.order_by("full_name"))
+
+
 def visible_chats(user: User) -> QuerySet[Chat]:
     """The chats this person may see: those whose tickets they may see (the tickets'
     scoping decides, so a chat moved to a queue they do not work leaves their view)."""

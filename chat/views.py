@@ -354,11 +354,8 @@ def transfer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if not raw_id.isdigit():
         raise services.ChatError(_("Choose an agent or a queue."))
     if kind == "agent":
-        to_agent = (
-            ticket_selectors.assignable_agents(request.user, chat.queue)
-            .filter(pk=int(raw_id))
-            .first()
-        )
+        offered = selectors.transfer_agents(request.user, chat)
+        to_agent = next((person for person in offered if person.pk == int(raw_id)), None)
         if to_agent is None:
             raise services.ChatError(_("Choose an agent or a queue."))
     elif kind == "queue":

@@ -169,7 +169,8 @@
       .then(function (r) { return r.json(); }).then(function (d) {
         d.messages.forEach(add);
         panel.setAttribute("data-state", d.state);
-        if (d.state !== "active") panel.querySelector("[data-chat-composer]").hidden = true;
+        var composer = panel.querySelector("[data-chat-composer]");
+        if (composer && d.state !== "active") composer.hidden = true;
       }).catch(function () {});
   }
   function listenPanel() {
@@ -195,33 +196,37 @@
   }
   listenPanel();
 
+  // The composer is there only for the chat's own agent (not after a transfer, nor for a
+  // lead watching, nor while the chat is offered): the actions below work without it.
   var form = panel.querySelector("[data-chat-composer]");
-  var text = form.querySelector("textarea");
   function send(body, id, attempt) {
     post("/chat/" + chatId + "/send/", { body: body, client_id: id }).then(add).catch(function (e) {
       if (attempt < 5) setTimeout(function () { send(body, id, attempt + 1); }, 1000 * Math.pow(2, attempt));
       else announce(e.message);
     });
   }
-  text.addEventListener("keydown", function (e) {
-    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
-  });
-  text.addEventListener("input", function () {
-    if (Date.now() - lastTyping > 3000) { lastTyping = Date.now(); post("/chat/" + chatId + "/typing/").catch(function () {}); }
-  });
-  form.addEventListener("submit", function (e) {
-    e.preventDefault();
-    var body = text.value.trim();
-    if (!body) return;
-    text.value = "";
-    var id = clientId();
-    var li = document.createElement("li");
-    li.className = "chat-line chat-agent chat-pending";
-    li.setAttribute("data-client", id);
-    li.textContent = body;
-    log.appendChild(li);
-    send(body, id, 0);
-  });
+  if (form) {
+    var text = form.querySelector("textarea");
+    text.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
+    });
+    text.addEventListener("input", function () {
+      if (Date.now() - lastTyping > 3000) { lastTyping = Date.now(); post("/chat/" + chatId + "/typing/").catch(function () {}); }
+    });
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var body = text.value.trim();
+      if (!body) return;
+      text.value = "";
+      var id = clientId();
+      var li = document.createElement("li");
+      li.className = "chat-line chat-agent chat-pending";
+      li.setAttribute("data-client", id);
+      li.textContent = body;
+      log.appendChild(li);
+      send(body, id, 0);
+    });
+  }
   Array.prototype.forEach.call(panel.querySelectorAll("[data-chat-action]"), function (button) {
     button.addEventListener("click", function () {
       var action = button.getAttribute("data-chat-action");

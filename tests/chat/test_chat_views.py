@@ -95,6 +95,42 @@ def test_an_agent_accepts_replies_and_ends_a_chat(line, online, start, client):
                  {"body": "late"}).status_code == 409  # fmt: skip
 
 
+def test_an_agent_transfers_to_a_colleague_on_their_side_who_could_take_the_chat(
+    line, online, start, client
+):
+    """An agent sees only themselves among people, so the panel offers the colleagues who
+    could take this chat now (online, granted its queue, speaking its language) on the
+    agent's side: in-house here. Nobody else is accepted, whatever the form sends."""
+    from chat import agents, selectors
+
+    people = line["chatters"]
+    ana, ben, nora, eli = people["ana"], people["ben"], people["nora"], people["eli"]
+    online(ana, limit=1)
+    chat, _token = start()
+    client.force_login(ana)
+    _post(client, reverse("chat:accept", args=[chat.pk]))
+    assert selectors.transfer_agents(ana, chat) == []  # nobody else online
+    online(ben, nora, eli)  # Nora is Northwind's; Eli speaks no Spanish
+    assert selectors.transfer_agents(ana, chat) == [ben]
+    assert selectors.transfer_agents(nora, chat) == []  # Northwind's side: nobody else
+    page = client.get(f"/tickets/{chat.ticket.reference}/").content.decode()
+    assert f'value="agent:{ben.pk}"' in page and f'value="agent:{nora.pk}"' not in page
+    for target in (nora, eli, people["atlas"]):
+        refused = _post(client, reverse("chat:transfer", args=[chat.pk]),
+                        {"to": f"agent:{target.pk}"})  # fmt: skip
+        assert refused.status_code == 400 and "Choose an agent" in refused.json()["detail"]
+    agents.status_set(user=ben, key="break")
+    assert selectors.transfer_agents(ana, chat) == []  # on a break: not offered
+    agents.status_set(user=ben, key="online")
+    moved = _post(client, reverse("chat:transfer", args=[chat.pk]), {"to": f"agent:{ben.pk}"})
+    assert moved.status_code == 200
+    chat.refresh_from_db()
+    assert chat.agent == ben
+    # A lead picks among everyone they may see who works the queue, online or not.
+    lead = people["lead"]
+    assert set(selectors.transfer_agents(lead, chat)) >= {ana, ben, eli}
+
+
 def test_an_offer_is_for_the_one_it_was_offered_to(line, online, start, client):
     ana, ben = line["chatters"]["ana"], line["chatters"]["ben"]
     online(ana, ben)

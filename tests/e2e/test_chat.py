@@ -150,3 +150,111 @@ def test_with_nobody_available_the_requester_leaves_a_message_that_becomes_an_em
     assert mail.recipient == "maria@example.net" and "Me cobraron dos veces" in mail.body
     context.close()
     assert console_errors == []
+
+
+def _requester(browser, live_server, console_errors, name, email, body):  # type: ignore[no-untyped-def]
+    """A Spanish requester who starts a chat from the help center; returns the page and
+    the chat box."""
+    context = browser.new_context(base_url=live_server.url, locale="es-ES")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    page.goto("/help/chat/")
+    box = page.get_by_test_id("help-chat")
+    box.get_by_label("Tu nombre").fill(name)
+    box.get_by_label("Tu correo electrónico").fill(email)
+    box.get_by_label("¿En qué podemos ayudarte?").fill(body)
+    box.get_by_role("button", name="Iniciar el chat").click()
+    expect(box.locator(".hd-chat-status")).to_contain_text("número 1")
+    return page, box
+
+
+def test_the_limit_holds_a_chat_in_line_a_transfer_frees_room_a_break_stops_offers_idle_closes(
+        browser, live_server, line, online, committed, push_server, console_errors):  # fmt: skip
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chat import agents
+
+    ana, ben = line["chatters"]["ana"], line["chatters"]["ben"]
+    online(ana, limit=1)  # one chat at a time
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    agent = context.new_page()
+    agent.set_default_timeout(15_000)
+    agent.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    sign_in(agent, ana.email, factories.PASSWORD)
+    expect(agent.get_by_label("Your availability")).to_have_value("online")
+    agent.wait_for_function("() => window.helpdeskPush === true")  # (a function: CSP forbids eval)
+
+    # María's chat comes to Ana, who takes it: she is at her limit.
+    _page1, maria = _requester(browser, live_server, console_errors, "María",
+                               "maria@example.net", "No puedo entrar en mi cuenta")  # fmt: skip
+    first = Chat.objects.get()
+    assert first.offered_to == ana
+    offer = agent.get_by_test_id("chat-offer")
+    offer.get_by_role("button", name="Accept chat").click()
+    expect(agent).to_have_url(re.compile(f"/tickets/{first.ticket.reference}/"))
+    agent.wait_for_function("() => window.helpdeskPush === true")
+    expect(maria.locator(".hd-chat-status")).to_contain_text("Ana se ha unido al chat")
+    panel = agent.get_by_test_id("chat-panel")
+    panel.get_by_label("Chat message").fill("Hola María, ahora lo miro.")
+    panel.get_by_label("Chat message").press("Enter")
+    expect(maria.get_by_role("log")).to_contain_text("ahora lo miro")
+
+    # Pablo's chat waits in line: nobody else is online and Ana is full.
+    _page2, pablo = _requester(browser, live_server, console_errors, "Pablo",
+                               "pablo@example.net", "Me cobraron dos veces")  # fmt: skip
+    second = Chat.objects.exclude(pk=first.pk).get()
+    assert services.route_waiting() == 0  # what beat does, every few seconds
+    second.refresh_from_db()
+    assert (second.state, second.offered_to) == (Chat.State.WAITING, None)
+    expect(agent.get_by_test_id("chat-offer")).to_have_count(0)
+
+    # Ben comes online (nothing routes Pablo to him before the sweep). Ana hands María to
+    # him, transcript and all: an agent is offered the colleagues who could take the chat.
+    online(ben)
+    agent.reload()
+    panel.get_by_label("Transfer to").select_option(label="Ben Ortiz")
+    panel.get_by_role("button", name="Transfer", exact=True).click()
+    expect(maria.locator(".hd-chat-status")).to_contain_text("Ben se ha unido al chat")
+    agent.wait_for_function("() => window.helpdeskPush === true")  # the page reloaded
+    first.refresh_from_db()
+    assert (first.state, first.agent) == (Chat.State.ACTIVE, ben)
+    assert first.ticket.assignee == ben
+    assert Message.objects.filter(ticket=first.ticket, kind=Message.Kind.PUBLIC).count() == 2
+
+    # Ana has room again, but she is on a break: Pablo still waits (Ben is too, on one).
+    committed(agents.status_set, user=ben, key="break")
+    agent.get_by_label("Your availability").select_option(label="On break")
+    expect(agent.locator("#chat-announce")).to_have_text("On break")
+    assert services.route_waiting() == 0
+    second.refresh_from_db()
+    assert (second.state, second.offered_to) == (Chat.State.WAITING, None)
+
+    # Back online, Pablo's chat is offered to her, on her page.
+    agent.get_by_label("Your availability").select_option(label="Online")
+    expect(agent.locator("#chat-announce")).to_have_text("Online")
+    assert services.route_waiting() == 1
+    second.refresh_from_db()
+    assert second.offered_to == ana
+    offer = agent.get_by_test_id("chat-offer")
+    expect(offer).to_contain_text("Me cobraron dos veces")
+    offer.get_by_role("button", name="Accept chat").click()
+    expect(agent).to_have_url(re.compile(f"/tickets/{second.ticket.reference}/"))
+    expect(pablo.locator(".hd-chat-status")).to_contain_text("Ana se ha unido al chat")
+
+    # Both requesters go quiet: reminded after three minutes, closed after six (the
+    # sweep, as beat runs it, with the clock moved on).
+    now = timezone.now()
+    assert services.sweep_idle(now=now + timedelta(minutes=3, seconds=30)) == (2, 0)
+    expect(pablo.locator(".hd-chat-status")).to_contain_text("¿Sigues ahí?")
+    expect(maria.locator(".hd-chat-status")).to_contain_text("¿Sigues ahí?")
+    assert services.sweep_idle(now=now + timedelta(minutes=6, seconds=30)) == (0, 2)
+    expect(pablo.locator(".hd-chat-status")).to_contain_text("El chat ha terminado")
+    for chat in (first, second):
+        chat.refresh_from_db()
+        assert (chat.state, chat.ended_by) == (Chat.State.ENDED, Chat.Ended.IDLE)
+        assert chat.ticket.status == "solved"
+    context.close()
+    assert console_errors == []
