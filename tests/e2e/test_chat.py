@@ -48,17 +48,10 @@ def test_a_chat_in_spanish_offered_declined_accepted_and_resumed_after_a_push_cr
     agent.get_by_label("Your availability").select_option("online")
     expect(agent.locator("#chat-announce")).to_have_text("Online")
 
-    requester_context = browser.new_context(base_url=live_server.url, locale="es-ES")
-    requester = requester_context.new_page()
-    requester.set_default_timeout(15_000)
-    requester.on("pageerror", lambda exc: console_errors.append(str(exc)))
-    requester.goto("/help/chat/")
-    chat_box = requester.get_by_test_id("help-chat")
-    chat_box.get_by_label("Tu nombre").fill("María")
-    chat_box.get_by_label("Tu correo electrónico").fill("maria@example.net")
-    chat_box.get_by_label("¿En qué podemos ayudarte?").fill("No puedo entrar en mi cuenta")
-    chat_box.get_by_role("button", name="Iniciar el chat").click()
-    expect(chat_box.locator(".hd-chat-status")).to_contain_text("número 1")
+    requester, chat_box = _requester(
+        browser, live_server, console_errors, "María", "maria@example.net",
+        "No puedo entrar en mi cuenta",
+    )  # fmt: skip
 
     # Ben declines; the offer comes to Ana, pushed to her page.
     chat = Chat.objects.get()
@@ -110,7 +103,7 @@ def test_a_chat_in_spanish_offered_declined_accepted_and_resumed_after_a_push_cr
     panel.get_by_role("button", name="End the chat").click()
     expect(chat_box.locator(".hd-chat-status")).to_contain_text("El chat ha terminado")
     agent_context.close()
-    requester_context.close()
+    requester.context.close()
     # No script error on either side (the refused connections while the push server was
     # down are the browser's, not the page's).
     assert console_errors == []
