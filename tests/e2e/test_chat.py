@@ -46,7 +46,7 @@ def test_a_chat_in_spanish_offered_declined_accepted_and_resumed_after_a_push_cr
     agent.on("pageerror", lambda exc: console_errors.append(str(exc)))
     sign_in(agent, ana.email, factories.PASSWORD)
     agent.get_by_label("Your availability").select_option("online")
-    expect(agent.locator("#chat-announce")).to_have_text("Online")
+    expect(agent.locator("#chat-announce")).to_have_text("Online", timeout=15_000)
 
     requester, chat_box = _requester(
         browser, live_server, console_errors, "María", "maria@example.net",
@@ -220,14 +220,14 @@ def test_the_limit_holds_a_chat_in_line_a_transfer_frees_room_a_break_stops_offe
     # Ana has room again, but she is on a break: Pablo still waits (Ben is too, on one).
     committed(agents.status_set, user=ben, key="break")
     agent.get_by_label("Your availability").select_option(label="On break")
-    expect(agent.locator("#chat-announce")).to_have_text("On break")
+    expect(agent.locator("#chat-announce")).to_have_text("On break", timeout=15_000)
     assert services.route_waiting() == 0
     second.refresh_from_db()
     assert (second.state, second.offered_to) == (Chat.State.WAITING, None)
 
     # Back online, Pablo's chat is offered to her, on her page.
     agent.get_by_label("Your availability").select_option(label="Online")
-    expect(agent.locator("#chat-announce")).to_have_text("Online")
+    expect(agent.locator("#chat-announce")).to_have_text("Online", timeout=15_000)
     assert services.route_waiting() == 1
     second.refresh_from_db()
     assert second.offered_to == ana
