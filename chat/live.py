@@ -10,9 +10,22 @@ from __future__ import annotations
 from core import push
 from tickets import hooks, presence
 
+QUEUE_PREFIX = "queue:"
+# After passing on a queue's "changed", an agent's stream reads no queue topic for this
+# long, then reads what came meanwhile as one "changed" (chat/push_views.py). The page
+# reloads at most once per 10 s however many it gets (static/chat/agent.js), so it loses
+# nothing; the push server is spared a wake-up per nudge per stream (every open stream
+# follows every queue of its reader: 1,000 agents on 8 busy queues woke it ~15,000
+# times a second, bench/agents.py).
+CHANGED_QUIET_SECONDS = 5.0
+
 
 def queue_topic(queue_id: int) -> str:
-    return f"queue:{queue_id}"
+    return f"{QUEUE_PREFIX}{queue_id}"
+
+
+def is_queue_topic(topic: str) -> bool:
+    return topic.startswith(QUEUE_PREFIX)
 
 
 def _nudge(*queue_ids: int | None) -> None:

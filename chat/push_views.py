@@ -113,28 +113,41 @@ async def _events(positions: dict[str, str], touch_user: int | None,
     # busy agent's stream wakes many times a second).
     every = PRESENCE_SECONDS if present else KEEPALIVE_SECONDS
     kept = 0.0
+    # Queue nudges: one "changed" per batch, then none read for a while (chat.live).
+    queues = {topic for topic in positions if live.is_queue_topic(topic)}
+    quiet_until = 0.0
     try:
         while time.monotonic() < ends:
-            if time.monotonic() - kept >= every:
-                kept = time.monotonic()
+            now = time.monotonic()
+            if now - kept >= every:
+                kept = now
                 if touch_user is not None:
                     await sync_to_async(agents.touch, thread_sensitive=False)([touch_user])
                 if present:
                     keep = sync_to_async(presence.keep, thread_sensitive=False)
                     await keep(on[0], user_id=on[1])
             block = min(every - (time.monotonic() - kept), ends - time.monotonic())
+            reading = positions
+            if queues and time.monotonic() < quiet_until:
+                reading = {t: xid for t, xid in positions.items() if t not in queues}
+                block = min(block, quiet_until - time.monotonic())
             # Each event's id is the position just after it: a browser cut off in the
             # middle of a batch resumes at the first event it did not get.
             current = dict(positions)
             try:
-                events = await push.read(positions, block_ms=int(max(0.05, block) * 1000))
+                events = await push.read(reading, block_ms=int(max(0.05, block) * 1000))
             except (OSError, RedisError):
                 # Redis restarting: wait, then read on from the same positions.
                 await asyncio.sleep(1)
                 continue
+            positions.update(reading)
+            changed: dict[str, str] = {}  # told once, after the batch
             for topic, xid, event in events:
-                current[topic] = xid
                 kind, data = event.get("kind", "message"), event.get("data", {})
+                if topic in queues and kind == "changed":
+                    changed[topic] = xid
+                    continue
+                current[topic] = xid
                 if line and kind == "state" and data.get("state") not in Chat.IN_LINE:
                     # Out of the line: its nudges are no longer this reader's business.
                     positions.pop(line, None)
@@ -144,7 +157,11 @@ async def _events(positions: dict[str, str], touch_user: int | None,
                 yield (
                     f"id: {push.encode_position(current)}\nevent: {kind}\ndata: {payload}\n\n"
                 ).encode()
-            if not events:
+            if changed:
+                quiet_until = time.monotonic() + live.CHANGED_QUIET_SECONDS
+                position = push.encode_position({**current, **changed})
+                yield f"id: {position}\nevent: changed\ndata: {{}}\n\n".encode()
+            elif not events:
                 yield b": keepalive\n\n"
         lived = True
     finally:

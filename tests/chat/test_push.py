@@ -126,6 +126,41 @@ def test_an_agents_stream_hears_of_changes_in_their_queues_only(line, start, pus
         assert [kind for _id, kind, _d in _events(ali_lines, 1)] == ["status"]
 
 
+def test_a_queue_change_is_passed_on_once_then_queues_are_quiet(line, start, push_port):
+    """A busy queue nudges many times a second; the page reloads at most every 10 s. The
+    stream passes on one "changed", reads no queue for CHANGED_QUIET_SECONDS (its own
+    events still come at once), then tells of what came meanwhile in one "changed"."""
+    import time
+
+    from chat import agents, live
+    from core import push
+
+    port, _server = push_port
+    ana = line["chatters"]["ana"]
+    client = Client()
+    client.force_login(ana)
+    cookies = {"sessionid": client.cookies["sessionid"].value}
+    with httpx.stream("GET", f"http://127.0.0.1:{port}/push/agent/", cookies=cookies,
+                      timeout=30) as response:  # fmt: skip
+        lines = response.iter_lines()
+        assert _events(lines, 1)[0][1] == "ready"
+        chat, _token = start()
+        assert [kind for _id, kind, _d in _events(lines, 1)] == ["changed"]
+        told = time.monotonic()
+        nudge = json.dumps({"kind": "changed", "data": {}})
+        push._append([(live.queue_topic(chat.queue_id), nudge)] * 3)
+        push._append([(agents.user_topic(ana.pk), json.dumps({"kind": "status", "data": {}}))])
+        [(_id, kind, _data)] = _events(lines, 1)
+        assert kind == "status" and time.monotonic() - told < 3
+        [(position, kind, _data)] = _events(lines, 1)
+        assert kind == "changed" and time.monotonic() - told >= 4
+        # All three in that one: its position is past them, and nothing else follows.
+        topic = live.queue_topic(chat.queue_id)
+        assert f"{topic}={push.latest_ids([topic])[topic]}" in position.split()
+        push._append([(agents.user_topic(ana.pk), json.dumps({"kind": "status", "data": {}}))])
+        assert [kind for _id, kind, _d in _events(lines, 1)] == ["status"]
+
+
 def test_two_chats_starting_at_once_never_take_an_agents_last_place_twice(line, online):
     """Each start counts the agent's load with their row locked: with room for one chat,
     two started at the same moment give one offer, and the other chat waits."""
