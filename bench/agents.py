@@ -9,12 +9,12 @@ what they ask:
 
 - **poll** (no ``PUSH_URL``): every page sends a sign of life every 30 s; the queue page
   reloads its list and counts every 15 s (and each every 60 s on its own); the ticket page
-  asks who else is there every 5 s (and every 30 s).
+  asks who else is there every 5 s.
 - **push** (``PUSH_URL`` set, uvicorn beside gunicorn): every page holds the agent's event
   stream (with ``?ticket=`` on a ticket), which is the sign of life; the queue page
   reloads its list and counts when a nudge says one of its queues changed (at most once
   per 10 s, a second after the nudge at the soonest); the ticket page asks who else is
-  there when it opens, when the stream says it changed, and every 30 s.
+  there when it opens, when its stream (re)connects and when the stream says it changed.
 
 The agents join in steps (``--steps``), each held for ``--step-seconds``; the figures of a
 step are taken after its agents have joined (over ``--ramp`` s) and settled (15 s). An
@@ -292,7 +292,6 @@ class Agent:
     async def on_ticket(self, reference: str, seconds: float) -> None:
         tasks: list[asyncio.Task] = []
         await self.presence(reference)  # the box's "load"
-        tasks.append(asyncio.create_task(self.every(30, lambda: self.presence(reference))))
         if self.plan.mode == "poll":
             tasks.append(asyncio.create_task(self.every(30, self.heartbeat)))
             tasks.append(asyncio.create_task(self.every(5, lambda: self.presence(reference))))
@@ -307,7 +306,7 @@ class Agent:
 
     async def follow_ticket(self, reference: str) -> None:
         async for kind, data in self.events(reference):
-            if kind == "presence" and data.get("by") != self.user:
+            if kind == "ready" or (kind == "presence" and data.get("by") != self.user):
                 await self.presence(reference)
 
     async def work(self) -> None:

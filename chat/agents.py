@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 import redis
 from django.conf import settings
@@ -114,6 +114,12 @@ def touch(user_ids: list[int], *, at: float | None = None) -> None:
     if user_ids:
         at = at or time.time()
         heartbeats.client().zadd(SEEN_KEY, {str(pk): at for pk in user_ids})
+
+
+def queue_touch(pipe: Any, user_ids: list[int], *, at: float) -> None:
+    """``touch`` queued on a pipeline (sync or asyncio), for the push server's keeper."""
+    if user_ids:
+        pipe.zadd(SEEN_KEY, {str(pk): at for pk in user_ids})
 
 
 def fresh_agent_ids(*, now: float | None = None) -> set[int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 from core import heartbeats, push
 
@@ -74,6 +75,12 @@ def keep(ticket_id: int, *, user_id: int) -> None:
     if they have none (the page records it when it opens)."""
     heartbeats.client().eval(_KEEP, 1, _key(ticket_id), str(user_id), repr(time.time()),
                              str(FRESH_SECONDS * 4))  # fmt: skip
+
+
+def queue_keep(pipe: Any, ticket_id: int, *, user_id: int, at: float) -> None:
+    """``keep`` queued on a pipeline (sync or asyncio): the push server keeps the entries
+    of all its open streams in one round trip."""
+    pipe.eval(_KEEP, 1, _key(ticket_id), str(user_id), repr(at), str(FRESH_SECONDS * 4))
 
 
 def leave(ticket_id: int, *, user_id: int) -> None:

@@ -105,7 +105,11 @@
     var url = push + "/push/agent/" + (ticket ? "?ticket=" + encodeURIComponent(ticket) : "");
     var source = new EventSource(url, { withCredentials: true });
     var failures = 0;
-    source.addEventListener("ready", function () { failures = 0; live(true); heartbeat(false); polling(false); });
+    source.addEventListener("ready", function () {
+      failures = 0; live(true); heartbeat(false); polling(false);
+      // Who else is here may have changed while the stream was closed (or opening).
+      if (presenceBox) document.body.dispatchEvent(new CustomEvent("helpdesk:presence-poll"));
+    });
     source.addEventListener("changed", nudge);
     source.addEventListener("presence", function (e) {
       if (fromOthers(e)) document.body.dispatchEvent(new CustomEvent("helpdesk:presence-changed"));

@@ -284,6 +284,56 @@ def test_a_stream_on_a_ticket_ends_its_readers_presence_when_closed(line, start)
     assert others == []
 
 
+def test_one_keeper_keeps_every_open_streams_sign_of_life_and_presence(line, start):
+    """The push server writes the signs of life and ticket presence of all its open agent
+    streams in one pipeline every few seconds; a closed stream drops out of it."""
+    import asyncio
+    import contextlib
+    import time
+
+    from chat import agents, push_views
+    from core import heartbeats
+    from tickets import presence
+
+    chat, _token = start()
+    ticket = chat.ticket
+    people = [line["chatters"]["ana"], line["chatters"]["ben"]]
+    client = heartbeats.client()
+    key = f"helpdesk:presence:ticket:{ticket.pk}"
+    for person in people:
+        presence.touch(ticket.pk, user_id=person.pk, name=person.full_name, state="viewing")
+
+    async def scenario() -> None:
+        chunks: dict[int, list[bytes]] = {person.pk: [] for person in people}
+
+        async def read(person) -> None:  # type: ignore[no-untyped-def]
+            topics = {presence.topic(ticket.pk): "$"}
+            async for chunk in push_views._events(topics, person.pk, ticket.pk):
+                chunks[person.pk].append(chunk)
+
+        readers = [asyncio.create_task(read(person)) for person in people]
+        while not all(any(b"event: ready" in c for c in got) for got in chunks.values()):
+            await asyncio.sleep(0.02)
+        keeper = push_views._keeper()
+        assert sorted(keeper.streams.values()) == sorted((p.pk, ticket.pk) for p in people)
+        # Both gone stale, as 15 s without a keep would leave them: one round renews both.
+        client.zrem(agents.SEEN_KEY, *[str(p.pk) for p in people])
+        for person in people:
+            entry = json.loads(client.hget(key, str(person.pk)))
+            client.hset(key, str(person.pk), json.dumps({**entry, "at": 0}))
+        await keeper.keep_all()
+        for person in people:
+            assert json.loads(client.hget(key, str(person.pk)))["at"] > time.time() - 5
+            assert client.zscore(agents.SEEN_KEY, str(person.pk)) > time.time() - 5
+        for reader in readers:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+        assert keeper.streams == {}
+
+    asyncio.run(scenario())
+
+
 def test_nudges_to_a_topic_go_out_at_most_once_a_window():
     """A busy queue nudges its readers at most once a window: the pages ask again at least
     a second after a nudge, so the ones held back cost nothing they would have told."""
