@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable
@@ -35,12 +36,13 @@ from redis.exceptions import RedisError
 
 from chat import agents, live, selectors, services
 from chat.models import Chat
-from core import push
+from core import heartbeats, push
 from core.errors import DomainError
 from tickets import presence
 from tickets import selectors as ticket_selectors
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 KEEPALIVE_SECONDS = 15
 # A stream on a ticket refreshes its reader's presence at least this often (an entry is
 # fresh for tickets.presence.FRESH_SECONDS).
@@ -92,7 +94,9 @@ class _Keeper:
     """The signs of life and ticket presence of every open agent stream on this server,
     written for all of them in one Redis pipeline every ``PRESENCE_SECONDS``: one round
     trip for the server instead of two trips to the thread pool per stream (at 750
-    agents on tickets, 300 a second: most of the push server's CPU, bench/agents.py)."""
+    agents on tickets, 300 a second: most of the push server's CPU, bench/agents.py).
+    The pipeline goes through the synchronous client, in a thread: the streams' asyncio
+    pool can be full of blocked reads (``PUSH_MAX_STREAMS``)."""
 
     def __init__(self) -> None:
         self.streams: dict[object, tuple[int, int | None]] = {}  # token: (person, ticket)
@@ -109,19 +113,26 @@ class _Keeper:
     async def _run(self) -> None:
         while self.streams:
             await asyncio.sleep(PRESENCE_SECONDS)
-            await self.keep_all()
+            try:
+                # A stuck Redis must not hold the next rounds back.
+                await asyncio.wait_for(self.keep_all(), timeout=PRESENCE_SECONDS)
+            except (OSError, RedisError, TimeoutError):
+                pass  # Redis restarting or slow: the next round writes them again
+            except Exception:
+                logger.exception("The push server's keeper failed a round")
 
     async def keep_all(self) -> None:
         entries, now = list(self.streams.values()), time.time()
-        pipe = push.async_client().pipeline(transaction=False)
-        agents.queue_touch(pipe, sorted({user for user, _ticket in entries}), at=now)
-        for user, ticket in entries:
-            if ticket is not None:
-                presence.queue_keep(pipe, ticket, user_id=user, at=now)
-        try:
-            await pipe.execute()
-        except (OSError, RedisError):
-            pass  # Redis restarting: the next round writes them again
+        await sync_to_async(_keep_all, thread_sensitive=False)(entries, now)
+
+
+def _keep_all(entries: list[tuple[int, int | None]], now: float) -> None:
+    pipe = heartbeats.client().pipeline(transaction=False)
+    agents.queue_touch(pipe, sorted({user for user, _ticket in entries}), at=now)
+    for user, ticket in entries:
+        if ticket is not None:
+            presence.queue_keep(pipe, ticket, user_id=user, at=now)
+    pipe.execute()
 
 
 _keepers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Keeper] = (
@@ -160,7 +171,7 @@ async def _events(positions: dict[str, str], touch_user: int | None,
     present = touch_user is not None and on_ticket is not None
     on = (on_ticket or 0, touch_user or 0)  # (ticket, person) when present
     lived = False
-    token = object()
+    token, keeper = object(), _keeper()
     if touch_user is not None:
         # At once, then every few seconds with every other open stream (_Keeper).
         try:
@@ -170,7 +181,7 @@ async def _events(positions: dict[str, str], touch_user: int | None,
                 await keep(on[0], user_id=on[1])
         except (OSError, RedisError):
             pass  # the keeper writes them in a few seconds
-        _keeper().add(token, touch_user, on_ticket if present else None)
+        keeper.add(token, touch_user, on_ticket if present else None)
     # Queue nudges: one "changed" per batch, then none read for a while (chat.live).
     queues = {topic for topic in positions if live.is_queue_topic(topic)}
     quiet_until = 0.0
@@ -215,7 +226,7 @@ async def _events(positions: dict[str, str], touch_user: int | None,
                 yield b": keepalive\n\n"
         lived = True
     finally:
-        _keeper().remove(token)
+        keeper.remove(token)
         # Closed by the browser (the page left): they are no longer on the ticket. At the
         # end of its lifetime the browser reconnects at once, so they stay.
         if present and not lived:

@@ -61,11 +61,26 @@
   });
 
   // Who else is here: asked every 5 s unless push is live (static/chat/agent.js sets
-  // window.helpdeskPush; it then says when it changes).
-  if (document.getElementById("presence")) {
+  // window.helpdeskPush; it then says when it changes). An entry nobody renews goes
+  // stale after 15 s (tickets.presence) without a word on push (a page that polls, or a
+  // push server that died, never says "left"): while someone else is shown, ask again
+  // once they would have gone stale. Alone on the ticket, push asks nothing.
+  var presenceBox = document.getElementById("presence");
+  if (presenceBox) {
+    var recheck = null;
     setInterval(function () {
       if (!window.helpdeskPush) document.body.dispatchEvent(new CustomEvent("helpdesk:presence-poll"));
     }, 5000);
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      if (event.target !== presenceBox) return;
+      if (recheck) { clearTimeout(recheck); recheck = null; }
+      if (window.helpdeskPush && presenceBox.textContent.trim()) {
+        recheck = setTimeout(function () {
+          recheck = null;
+          document.body.dispatchEvent(new CustomEvent("helpdesk:presence-poll"));
+        }, 16000);
+      }
+    });
   }
 
   // A message added to the open ticket by someone else (pushed): say so, with a link
