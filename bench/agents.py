@@ -59,6 +59,7 @@ from bench.common import (  # noqa: E402
     gunicorn,
     manage,
     percentiles,
+    server_sent_events,
     sql,
     uvicorn,
 )
@@ -240,16 +241,9 @@ class Agent:
                         await response.aread()
                         await asyncio.sleep(3)
                         continue
-                    event: dict[str, str] = {}
-                    async for line in response.aiter_lines():
-                        if not line:
-                            if "event" in event:
-                                last = event.get("id", last)
-                                yield event["event"], json.loads(event.get("data") or "{}")
-                            event = {}
-                        elif not line.startswith(":"):
-                            field, _sep, value = line.partition(": ")
-                            event[field] = value
+                    async for event in server_sent_events(response.aiter_lines()):
+                        last = event.get("id", last)
+                        yield event["event"], json.loads(event.get("data") or "{}")
             except httpx.HTTPError as exc:
                 self.log.failures.append(f"stream: {exc!r}")
             await asyncio.sleep(3)  # EventSource's own retry
@@ -264,12 +258,7 @@ class Agent:
                      asyncio.create_task(self.every(60, self.fragments))]  # fmt: skip
         else:
             tasks = [asyncio.create_task(self.follow_queue())]
-        try:
-            await asyncio.sleep(seconds)
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await _stay(seconds, tasks)
 
     async def follow_queue(self) -> None:
         last_refresh, refresh = 0.0, None
@@ -297,12 +286,7 @@ class Agent:
             tasks.append(asyncio.create_task(self.every(5, lambda: self.presence(reference))))
         else:
             tasks.append(asyncio.create_task(self.follow_ticket(reference)))
-        try:
-            await asyncio.sleep(seconds)
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await _stay(seconds, tasks)
 
     async def follow_ticket(self, reference: str) -> None:
         async for kind, data in self.events(reference):
@@ -323,6 +307,16 @@ class Agent:
             await self.on_ticket(reference, random.uniform(0.5, 1.5) * self.plan.handle)
             then_next = random.random() < 0.7
             reference = await self.reply(reference, then_next)
+
+
+async def _stay(seconds: float, tasks: list[asyncio.Task]) -> None:
+    """On a page for ``seconds`` while its background ``tasks`` run; they end with it."""
+    try:
+        await asyncio.sleep(seconds)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _ticket_from(response: httpx.Response | None) -> str | None:

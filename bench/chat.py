@@ -47,6 +47,7 @@ from bench.common import (  # noqa: E402
     gunicorn,
     manage,
     percentiles,
+    server_sent_events,
     uvicorn,
 )
 
@@ -179,16 +180,9 @@ async def events(client: httpx.AsyncClient, url: str, headers: dict[str, str] | 
                     await response.aread()
                     await asyncio.sleep(0.5)
                     continue
-                event: dict[str, str] = {}
-                async for line in response.aiter_lines():
-                    if not line:
-                        if "event" in event:
-                            last = event.get("id", last)
-                            yield event["event"], json.loads(event.get("data", "{}"))
-                        event = {}
-                    elif not line.startswith(":"):
-                        field, _sep, value = line.partition(": ")
-                        event[field] = value
+                async for event in server_sent_events(response.aiter_lines()):
+                    last = event.get("id", last)
+                    yield event["event"], json.loads(event.get("data", "{}"))
         except httpx.HTTPError:
             await asyncio.sleep(0.5)
 

@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -354,3 +354,17 @@ def row(label: str, stats: dict[str, float]) -> str:
     return (f"{label:<38} n={stats['n']:<5} p50={stats['p50']:7.1f}ms p95={stats['p95']:7.1f}ms "
             f"p99={stats['p99']:7.1f}ms max={stats['max']:7.1f}ms"
             + (f"  errors={stats['errors']}" if stats.get("errors") else ""))  # fmt: skip
+
+
+async def server_sent_events(lines: AsyncIterator[str]) -> AsyncIterator[dict[str, str]]:
+    """The events of a server-sent event stream's lines (comments and keepalives left out),
+    each as its fields: ``event``, ``id``, ``data``."""
+    event: dict[str, str] = {}
+    async for line in lines:
+        if not line:
+            if "event" in event:
+                yield event
+            event = {}
+        elif not line.startswith(":"):
+            field, _sep, value = line.partition(": ")
+            event[field] = value

@@ -45,6 +45,9 @@ def test_a_chat_in_spanish_offered_declined_accepted_and_resumed_after_a_push_cr
     agent.set_default_timeout(15_000)
     agent.on("pageerror", lambda exc: console_errors.append(str(exc)))
     sign_in(agent, ana.email, factories.PASSWORD)
+    # The page's script listens for the choice: chosen before it ran, it would go unsent
+    # (two clean-clone runs saw the announcement never come).
+    agent.wait_for_function("() => window.helpdeskPush === true")  # (a function: CSP forbids eval)
     agent.get_by_label("Your availability").select_option("online")
     expect(agent.locator("#chat-announce")).to_have_text("Online", timeout=15_000)
 
