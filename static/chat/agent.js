@@ -141,10 +141,12 @@
     var id = Number(li.getAttribute("data-id")); seen[id] = true; if (id > lastId) lastId = id;
   });
 
-  function add(m) {
+  function add(m, own) {
+    // The stream and the catch-up come in order; the answer to our own send may be ahead of
+    // a line still on its way (the push server down), so it does not move where we ask from.
+    if (!own && m.id > lastId) lastId = m.id;
     if (seen[m.id]) return;
     seen[m.id] = true;
-    if (m.id > lastId) lastId = m.id;
     var pending = m.client ? log.querySelector('[data-client="' + m.client + '"]') : null;
     if (pending) pending.remove();
     var li = document.createElement("li");
@@ -171,7 +173,7 @@
   function catchUp() {
     return fetch("/chat/" + chatId + "/messages/?after=" + lastId, { credentials: "same-origin" })
       .then(function (r) { return r.json(); }).then(function (d) {
-        d.messages.forEach(add);
+        d.messages.forEach(function (m) { add(m); });
         panel.setAttribute("data-state", d.state);
         var composer = panel.querySelector("[data-chat-composer]");
         if (composer && d.state !== "active") composer.hidden = true;
@@ -204,7 +206,7 @@
   // lead watching, nor while the chat is offered): the actions below work without it.
   var form = panel.querySelector("[data-chat-composer]");
   function send(body, id, attempt) {
-    post("/chat/" + chatId + "/send/", { body: body, client_id: id }).then(add).catch(function (e) {
+    post("/chat/" + chatId + "/send/", { body: body, client_id: id }).then(function (m) { add(m, true); }).catch(function (e) {
       if (attempt < 5) setTimeout(function () { send(body, id, attempt + 1); }, 1000 * Math.pow(2, attempt));
       else announce(e.message);
     });

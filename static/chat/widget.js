@@ -38,10 +38,12 @@
 
   function setStatus(text) { status.textContent = text || ""; }
 
-  function addMessage(m) {
+  function addMessage(m, own) {
+    // The stream and the catch-up come in order; the answer to our own send may be ahead of
+    // a line still on its way (the push server down), so it does not move where we ask from.
+    if (!own && m.id > lastId) lastId = m.id;
     if (seen[m.id]) return;
     seen[m.id] = true;
-    if (m.id > lastId) lastId = m.id;
     var pending = m.client ? log.querySelector('[data-client="' + m.client + '"]') : null;
     if (pending && m.from === "requester") { pending.remove(); }
     var item = el("li", { "class": "hd-chat-msg hd-chat-" + m.from, "data-id": String(m.id) });
@@ -61,7 +63,7 @@
   }
 
   function applyState(data) {
-    (data.messages || []).forEach(addMessage);
+    (data.messages || []).forEach(function (m) { addMessage(m); });
     state = data.state;
     root.setAttribute("data-state", state);
     var leave = root.querySelector(".hd-chat-leave");
@@ -135,7 +137,7 @@
   }
 
   function send(body, id, attempt) {
-    api("POST", "s/" + token + "/messages/", { body: body, client_id: id }).then(addMessage).catch(function (e) {
+    api("POST", "s/" + token + "/messages/", { body: body, client_id: id }).then(function (m) { addMessage(m, true); }).catch(function (e) {
       var pending = log.querySelector('[data-client="' + id + '"]');
       if (e.status && e.status < 500 && e.status !== 429) {
         if (pending) pending.querySelector(".hd-chat-who").textContent = e.message;
@@ -161,7 +163,7 @@
         if (!r.ok) throw new Error(answer.detail || S.error);
         return answer;
       });
-    }).then(addMessage).catch(function (e) {
+    }).then(function (m) { addMessage(m, true); }).catch(function (e) {
       item.remove();
       setStatus(e.message || S.error);
     });

@@ -112,6 +112,53 @@ def test_a_chat_in_spanish_offered_declined_accepted_and_resumed_after_a_push_cr
     assert console_errors == []
 
 
+def test_a_line_that_came_while_a_side_could_not_hear_still_shows_after_its_own_reply(
+        browser, live_server, line, online, console_errors):  # fmt: skip
+    """Without push both sides ask for what is new after the last line they have. The answer
+    to a side's own send must not move that point past a line still on its way: it would
+    never show (a clean-clone run lost one so while the push server was down)."""
+    ana = line["chatters"]["ana"]
+    online(ana)
+    agent_context = browser.new_context(base_url=live_server.url, locale="en-US")
+    agent = agent_context.new_page()
+    agent.set_default_timeout(15_000)
+    agent.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    sign_in(agent, ana.email, factories.PASSWORD)
+    requester, chat_box = _requester(browser, live_server, console_errors, "María",
+                                     "maria@example.net", "No puedo entrar")  # fmt: skip
+    chat = Chat.objects.get()
+    services.chat_accept(actor=ana, chat=chat)
+    agent.goto(f"/tickets/{chat.ticket.reference}/")
+    panel = agent.get_by_test_id("chat-panel")
+    log = chat_box.get_by_role("log")
+    expect(panel.locator(".chat-line")).to_have_count(1)
+    expect(log.locator("li")).to_have_count(1)
+
+    # Neither side hears anything for a while; meanwhile each other side writes (from
+    # another tab), then each writes from the page.
+    agent.route(re.compile(r"/chat/\d+/messages/"), lambda route: route.abort())
+    requester.route(re.compile(r"/help/chat/s/[^/]+/\?after="), lambda route: route.abort())
+    services.chat_requester_send(chat=chat, body="Desde el móvil: ¿hola?")
+    services.chat_agent_send(actor=ana, chat=chat, body="From my other tab: hello")
+    panel.get_by_label("Chat message").fill("Looking now.")
+    panel.get_by_label("Chat message").press("Enter")
+    requester.get_by_label("Escribe un mensaje").fill("Gracias")
+    requester.get_by_label("Escribe un mensaje").press("Enter")
+    expect(panel.locator(".chat-pending")).to_have_count(0)
+    expect(log.locator(".hd-chat-pending")).to_have_count(0)
+
+    agent.unroute(re.compile(r"/chat/\d+/messages/"))
+    requester.unroute(re.compile(r"/help/chat/s/[^/]+/\?after="))
+    for text in ("Desde el móvil", "From my other tab", "Looking now.", "Gracias"):
+        expect(panel.locator(".chat-log")).to_contain_text(text)
+        expect(log).to_contain_text(text)
+    expect(panel.locator(".chat-line")).to_have_count(5)
+    expect(log.locator("li")).to_have_count(5)
+    agent_context.close()
+    requester.context.close()
+    assert console_errors == []
+
+
 def test_the_chat_reads_right_to_left_in_arabic(browser, live_server, line):
     context = browser.new_context(base_url=live_server.url, locale="ar")
     page = context.new_page()
