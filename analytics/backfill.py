@@ -61,7 +61,7 @@ def start() -> BackfillState:
         cursor.execute("LOCK TABLE analytics_fact IN EXCLUSIVE MODE")
         cursor.execute(
             "TRUNCATE analytics_fact, analytics_hourlyrollup, analytics_dailyrollup, "
-            "analytics_spikecount"
+            "analytics_weeklyrollup, analytics_spikecount"
         )
         cursor.execute("SELECT count(*) FROM tickets_ticket")
         (total,) = cursor.fetchone()

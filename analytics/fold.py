@@ -2,7 +2,7 @@
 
 Each fold takes up to ``batch`` unfolded facts (``FOR UPDATE SKIP LOCKED``: a fact still
 inside an open transaction is invisible and waits for the next fold), marks them folded
-and adds them, per hour and per local day, into every slice they belong to, all in one
+and adds them, per hour and per local day and week, into every slice they belong to, all in one
 transaction: a fact is folded once or not at all. Folds are serialised by an advisory
 lock. The cost follows the facts written since the last fold, not the history kept.
 """
@@ -71,6 +71,9 @@ HOURLY_SQL = _upsert_sql("analytics_hourlyrollup", ["hour"], ["date_trunc('hour'
 DAILY_SQL = _upsert_sql("analytics_dailyrollup", ["zone", "day"],
                         ["%(zone)s::text", "(b.at AT TIME ZONE %(zone)s)::date"],
                         "analytics_daily_key")  # fmt: skip
+WEEKLY_SQL = _upsert_sql("analytics_weeklyrollup", ["zone", "day"],
+                         ["%(zone)s::text", "date_trunc('week', b.at AT TIME ZONE %(zone)s)::date"],
+                         "analytics_weekly_key")  # fmt: skip
 
 # Dropped first too: inside an outer transaction (tests, backfill) there is no commit.
 # New tickets per ten minutes in the series spike detection watches (analytics.watch).
@@ -120,6 +123,7 @@ def fold(*, batch: int = 20_000) -> int:
         cursor.execute(SPIKE_COUNTS_SQL)
         for zone in day_zones():
             cursor.execute(DAILY_SQL, {"zone": zone})
+            cursor.execute(WEEKLY_SQL, {"zone": zone})
         return taken
 
 

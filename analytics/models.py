@@ -88,9 +88,11 @@ class HourlyRollup(_RollupBase):
                                     name="analytics_hourly_key", nulls_distinct=False),
         ]  # fmt: skip
         indexes = [
-            # The backlog by age reads only the hours that still hold open tickets.
-            models.Index(fields=["dim", "hour"], name="analytics_hourly_backlog_idx",
-                         condition=~Q(open=0)),
+            # The backlog by age reads only the hours that still hold open tickets, from
+            # the index alone (a slice's value and the queue too): at 1M tickets the heap
+            # rows it fetched instead, scattered over a year of hours, took 85-370 ms.
+            models.Index(fields=["dim", "value", "hour"], include=["queue_id", "open"],
+                         name="analytics_hourly_open_idx", condition=~Q(open=0)),
         ]  # fmt: skip
 
     def __str__(self) -> str:
@@ -114,6 +116,26 @@ class DailyRollup(_RollupBase):
 
     def __str__(self) -> str:
         return f"{self.day} ({self.zone}) {self.dim}={self.value} queue {self.queue_id}"
+
+
+class WeeklyRollup(_RollupBase):
+    """The same per local week (``day`` is its Monday) in each of ANALYTICS_DAY_ZONES:
+    ranges of many weeks read these for their whole weeks (7 times fewer rows than the
+    days; a year by queue × language took 230 ms from daily rows at 1M tickets)."""
+
+    zone = models.CharField(max_length=64)
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = _("weekly rollup")
+        verbose_name_plural = _("weekly rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "dim", "day", "queue_id", "value"],
+                                    name="analytics_weekly_key", nulls_distinct=False),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"week of {self.day} ({self.zone}) {self.dim}={self.value} queue {self.queue_id}"
 
 
 class BackfillState(models.Model):

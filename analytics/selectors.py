@@ -62,6 +62,11 @@ def metric_scope(user: User) -> Scope:
     )
 
 
+# Weekly rows answer a range once it holds this many whole weeks (fewer: its daily rows
+# are few enough).
+MIN_WEEKS = 3
+
+
 @dataclass(frozen=True)
 class Period:
     """[start, end) in the viewer's time zone, and how charts bucket it."""
@@ -94,6 +99,17 @@ class Period:
         days = self.local_days()
         return (days is not None and self.tz in day_zones() and self.bucket != "hour"
                 and (days[1] - days[0]).days > 2)  # fmt: skip
+
+    def whole_weeks(self) -> tuple[date, date] | None:
+        """The whole local weeks inside the period, as their Mondays [first, last), when
+        there are at least ``MIN_WEEKS`` of them and daily rows answer the period: weekly
+        rows answer those, daily rows the days either side."""
+        days = self.local_days() if self.uses_days() else None
+        if days is None:
+            return None
+        first = days[0] + timedelta(days=(7 - days[0].weekday()) % 7)
+        last = days[1] - timedelta(days=days[1].weekday())
+        return (first, last) if (last - first).days >= 7 * MIN_WEEKS else None
 
 
 @dataclass(frozen=True)
@@ -174,10 +190,27 @@ def _read(table: str, where: str, params: dict, group: list[str],
     return out
 
 
+def _days_and_weeks() -> str:
+    """A period's rows from the weekly rollups for its whole weeks and the daily ones for
+    the days either side (``_where``), as one table to read from."""
+    columns = ", ".join(["queue_id", "dim", "value", "day",
+                         *(c for kind in measures.ALL_KINDS for c in measures.columns(kind)),
+                         *(f"{kind}_sparse" for kind in SPARSE_KINDS)])  # fmt: skip
+    return (
+        f"(SELECT {columns} FROM analytics_weeklyrollup WHERE zone = %(tz)s"  # noqa: S608
+        " AND day >= %(week_first)s AND day < %(week_last)s"
+        f" UNION ALL SELECT {columns} FROM analytics_dailyrollup WHERE zone = %(tz)s"
+        " AND day >= %(first)s AND day < %(last)s"
+        " AND (day < %(week_first)s OR day >= %(week_last)s)) AS rollup"
+    )
+
+
 def _where(scope: Scope, period: Period, slice_: Slice,
-           dims: tuple[str, ...] | None = None) -> tuple[str, str, dict]:  # fmt: skip
+           dims: tuple[str, ...] | None = None, *,
+           by_week: bool = True) -> tuple[str, str, dict]:  # fmt: skip
     """(table, WHERE clause, parameters) for the rows a question reads: one slice's, or
-    with ``dims`` the rows of several slices at once."""
+    with ``dims`` the rows of several slices at once. ``by_week``: the rows may be
+    whole weeks (not for a series by day)."""
     params: dict = {"dim": slice_.dim, "tz": period.tz}
     if dims is None:
         clauses = ["dim = %(dim)s"]
@@ -185,7 +218,12 @@ def _where(scope: Scope, period: Period, slice_: Slice,
     else:
         clauses = ["dim = ANY(%(dims)s)"]
         params["dims"] = list(dims)
-    if period.uses_days():
+    weeks = period.whole_weeks() if by_week else None
+    if weeks is not None:
+        days = period.local_days() or (period.start.date(), period.end.date())
+        table = _days_and_weeks()
+        params.update(first=days[0], last=days[1], week_first=weeks[0], week_last=weeks[1])
+    elif period.uses_days():
         days = period.local_days() or (period.start.date(), period.end.date())
         table = "analytics_dailyrollup"
         clauses += ["zone = %(tz)s", "day >= %(first)s", "day < %(last)s"]
@@ -228,10 +266,12 @@ def series(scope: Scope, period: Period, slice_: Slice | None = None, *,
     the empty buckets in place (two statements)."""
     if scope.empty:
         return []
-    table, where, params = _where(scope, period, slice_ or Slice())
+    # Whole weeks only for weekly buckets (a weekly row is its Monday's bucket).
+    table, where, params = _where(scope, period, slice_ or Slice(),
+                                  by_week=period.bucket == "week")  # fmt: skip
     unit = {"hour": "hour", "day": "day", "week": "week"}[period.bucket]
-    daily = table == "analytics_dailyrollup"
-    moment = "day::timestamp" if daily else "(hour AT TIME ZONE %(tz)s)"
+    hourly = table == "analytics_hourlyrollup"
+    moment = "(hour AT TIME ZONE %(tz)s)" if hourly else "day::timestamp"
     params["unit"] = unit
     read = _read(table, where, params, [f"date_trunc(%(unit)s, {moment})"], histograms)
     found = {key[0]: totals for key, totals in read.items()}

@@ -225,3 +225,58 @@ def test_a_day_in_the_viewers_time_zone_reads_the_same_from_hours_and_days(floor
         by_day = [t["created"] for _d, t in selectors.series(scope, period)]
         by_hour = selectors.series(scope, hourly)
         assert sum(by_day) == sum(t["created"] for _h, t in by_hour) == 6
+
+
+def test_whole_weeks_read_from_weekly_rows_the_same_as_from_their_days(floor, settings, monkeypatch):
+    """A long range reads its whole weeks from the weekly rollups and the days either side
+    from the daily ones: the same numbers, histograms and weekly series as from days
+    alone; and a week's row holds exactly the sum of its days."""
+    from django.db import connection
+
+    settings.ANALYTICS_DAY_ZONES = ["UTC", "America/New_York"]
+    queue = floor["queues"]["inhouse"]
+    admin, agent = floor["people"]["admin"], floor["people"]["inhouse_agent"]
+    for day in range(0, 40, 3):
+        for hour in (1, 13, 23):
+            with at(-timedelta(days=day, hours=hour)):
+                ticket = tf.ticket(queue, language="es" if hour == 13 else "en")
+            with at(-timedelta(days=day, hours=hour) + timedelta(minutes=20 * (day + 1))):
+                services.ticket_reply(actor=agent, ticket=ticket, body="Looking")
+                if hour != 23:
+                    services.ticket_change_status(actor=agent, ticket=ticket, status="solved")
+    fold_all()
+    scope = selectors.metric_scope(admin)
+    kinds = ("first_reply", "resolution")
+    for tz in ("UTC", "America/New_York"):
+        period = Period.last_days(45, tz=tz, now=T0, bucket="week")
+        assert period.whole_weeks() is not None
+        by_weeks = (
+            selectors.totals(scope, period, histograms=kinds),
+            selectors.breakdown(scope, period, "language", by_queue=True, histograms=kinds),
+            selectors.series(scope, period, histograms=kinds),
+        )
+        with monkeypatch.context() as patch:
+            patch.setattr(selectors, "MIN_WEEKS", 1000)
+            assert period.whole_weeks() is None
+            by_days = (
+                selectors.totals(scope, period, histograms=kinds),
+                selectors.breakdown(scope, period, "language", by_queue=True, histograms=kinds),
+                selectors.series(scope, period, histograms=kinds),
+            )
+        assert by_weeks == by_days
+        assert by_weeks[0]["created"] == 42 and by_weeks[0].hists["first_reply"]
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT count(*) FROM analytics_weeklyrollup AS w FULL JOIN (
+                SELECT zone, date_trunc('week', day)::date AS day, queue_id, dim, value,
+                       sum(created) AS created, sum(first_reply_n) AS n,
+                       analytics_hist_sum(first_reply_hist) AS hist
+                  FROM analytics_dailyrollup GROUP BY 1, 2, 3, 4, 5) AS d
+              ON (w.zone, w.day, w.dim, w.value) = (d.zone, d.day, d.dim, d.value)
+             AND w.queue_id IS NOT DISTINCT FROM d.queue_id
+             WHERE w.id IS NULL OR d.zone IS NULL OR w.created <> d.created
+                OR w.first_reply_n <> d.n OR w.first_reply_hist IS DISTINCT FROM d.hist
+        """)  # fmt: skip
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("SELECT count(*) FROM analytics_weeklyrollup")
+        assert cursor.fetchone()[0] > 0
