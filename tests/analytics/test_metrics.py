@@ -227,7 +227,8 @@ def test_a_day_in_the_viewers_time_zone_reads_the_same_from_hours_and_days(floor
         assert sum(by_day) == sum(t["created"] for _h, t in by_hour) == 6
 
 
-def test_whole_weeks_read_from_weekly_rows_the_same_as_from_their_days(floor, settings, monkeypatch):
+def test_whole_weeks_read_from_weekly_rows_the_same_as_from_their_days(
+        floor, settings, monkeypatch):  # fmt: skip
     """A long range reads its whole weeks from the weekly rollups and the days either side
     from the daily ones: the same numbers, histograms and weekly series as from days
     alone; and a week's row holds exactly the sum of its days."""
