@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -67,6 +67,14 @@ def metric_scope(user: User) -> Scope:
 MIN_WEEKS = 3
 
 
+def _whole_weeks(first: date, last: date) -> tuple[date, date] | None:
+    """The Mondays [from, to) of the whole weeks in the days [first, last), if there are
+    at least ``MIN_WEEKS``."""
+    start = first + timedelta(days=(7 - first.weekday()) % 7)
+    end = last - timedelta(days=last.weekday())
+    return (start, end) if (end - start).days >= 7 * MIN_WEEKS else None
+
+
 @dataclass(frozen=True)
 class Period:
     """[start, end) in the viewer's time zone, and how charts bucket it."""
@@ -105,11 +113,7 @@ class Period:
         there are at least ``MIN_WEEKS`` of them and daily rows answer the period: weekly
         rows answer those, daily rows the days either side."""
         days = self.local_days() if self.uses_days() else None
-        if days is None:
-            return None
-        first = days[0] + timedelta(days=(7 - days[0].weekday()) % 7)
-        last = days[1] - timedelta(days=days[1].weekday())
-        return (first, last) if (last - first).days >= 7 * MIN_WEEKS else None
+        return None if days is None else _whole_weeks(*days)
 
 
 @dataclass(frozen=True)
@@ -190,27 +194,53 @@ def _read(table: str, where: str, params: dict, group: list[str],
     return out
 
 
-def _days_and_weeks() -> str:
-    """A period's rows from the weekly rollups for its whole weeks and the daily ones for
-    the days either side (``_where``), as one table to read from."""
-    columns = ", ".join(["queue_id", "dim", "value", "day",
+def _union(parts: list[tuple[str, str]], *, with_day: bool) -> str:
+    """Rows of several rollups (``(table, condition)`` each) as one table to read from:
+    their slice and measure columns, and ``day`` when the read groups by it."""
+    columns = ", ".join(["queue_id", "dim", "value", *(["day"] if with_day else []),
                          *(c for kind in measures.ALL_KINDS for c in measures.columns(kind)),
                          *(f"{kind}_sparse" for kind in SPARSE_KINDS)])  # fmt: skip
-    return (
-        f"(SELECT {columns} FROM analytics_weeklyrollup WHERE zone = %(tz)s"  # noqa: S608
-        " AND day >= %(week_first)s AND day < %(week_last)s"
-        f" UNION ALL SELECT {columns} FROM analytics_dailyrollup WHERE zone = %(tz)s"
-        " AND day >= %(first)s AND day < %(last)s"
-        " AND (day < %(week_first)s OR day >= %(week_last)s)) AS rollup"
-    )
+    selects = [f"SELECT {columns} FROM {table} WHERE {cond}" for table, cond in parts]  # noqa: S608
+    return f"({' UNION ALL '.join(selects)}) AS rollup"
+
+
+def _utc_days(period: Period) -> tuple[date, date] | None:
+    """The whole UTC days inside the period (at least two), when UTC days are kept."""
+    if "UTC" not in day_zones():
+        return None
+    start, end = period.start.astimezone(UTC), period.end.astimezone(UTC)
+    first = start.date() + timedelta(days=0 if start.time() == datetime.min.time() else 1)
+    last = end.date()
+    return (first, last) if (last - first).days >= 2 else None
+
+
+def _week_parts(zone: str, first: str, last: str, weeks: tuple[date, date] | None,
+                params: dict) -> list[tuple[str, str]]:  # fmt: skip
+    """Days [first, last) of ``zone`` (parameter names), from weekly rows for ``weeks``
+    and daily rows for the rest."""
+    days = f"zone = {zone} AND day >= %({first})s AND day < %({last})s"
+    if weeks is None:
+        return [("analytics_dailyrollup", days)]
+    params.update(week_first=weeks[0], week_last=weeks[1])
+    return [
+        ("analytics_weeklyrollup",
+         f"zone = {zone} AND day >= %(week_first)s AND day < %(week_last)s"),
+        ("analytics_dailyrollup",
+         f"{days} AND (day < %(week_first)s OR day >= %(week_last)s)"),
+    ]  # fmt: skip
 
 
 def _where(scope: Scope, period: Period, slice_: Slice,
            dims: tuple[str, ...] | None = None, *,
-           by_week: bool = True) -> tuple[str, str, dict]:  # fmt: skip
+           by_time: str | None = None) -> tuple[str, str, dict]:  # fmt: skip
     """(table, WHERE clause, parameters) for the rows a question reads: one slice's, or
-    with ``dims`` the rows of several slices at once. ``by_week``: the rows may be
-    whole weeks (not for a series by day)."""
+    with ``dims`` the rows of several slices at once. ``by_time``: the read groups its
+    rows by hour, day or week of the viewer's zone (None: it sums them all).
+
+    The fewest rows that answer it: whole weeks from weekly rows and the days either side
+    from daily rows, in a kept zone (by week or not at all); days in a kept zone (by
+    day); hours otherwise, and for a sum in a zone not kept, whole UTC days (and weeks)
+    inside the period from UTC's rows, hours only either side."""
     params: dict = {"dim": slice_.dim, "tz": period.tz}
     if dims is None:
         clauses = ["dim = %(dim)s"]
@@ -218,16 +248,27 @@ def _where(scope: Scope, period: Period, slice_: Slice,
     else:
         clauses = ["dim = ANY(%(dims)s)"]
         params["dims"] = list(dims)
-    weeks = period.whole_weeks() if by_week else None
-    if weeks is not None:
+    weekly_ok = by_time in (None, "week")
+    utc_days = _utc_days(period) if by_time is None and not period.uses_days() else None
+    if period.uses_days():
         days = period.local_days() or (period.start.date(), period.end.date())
-        table = _days_and_weeks()
-        params.update(first=days[0], last=days[1], week_first=weeks[0], week_last=weeks[1])
-    elif period.uses_days():
-        days = period.local_days() or (period.start.date(), period.end.date())
-        table = "analytics_dailyrollup"
-        clauses += ["zone = %(tz)s", "day >= %(first)s", "day < %(last)s"]
         params.update(first=days[0], last=days[1])
+        weeks = period.whole_weeks() if weekly_ok else None
+        parts = _week_parts("%(tz)s", "first", "last", weeks, params)
+        table = parts[0][0] if len(parts) == 1 else _union(parts, with_day=True)
+        if len(parts) == 1:
+            clauses.append(parts[0][1])
+    elif utc_days is not None:
+        midnight = datetime.min.time()
+        params.update(start=period.start, end=period.end, utc_first=utc_days[0],
+                      utc_last=utc_days[1], days_from=datetime.combine(utc_days[0], midnight, UTC),
+                      days_to=datetime.combine(utc_days[1], midnight, UTC))  # fmt: skip
+        hours = ("hour >= %(start)s AND hour < %(end)s"
+                 " AND (hour < %(days_from)s OR hour >= %(days_to)s)")  # fmt: skip
+        weeks = _whole_weeks(*utc_days)
+        parts = [("analytics_hourlyrollup", hours),
+                 *_week_parts("'UTC'", "utc_first", "utc_last", weeks, params)]  # fmt: skip
+        table = _union(parts, with_day=False)
     else:
         table = "analytics_hourlyrollup"
         clauses += ["hour >= %(start)s", "hour < %(end)s"]
@@ -267,8 +308,7 @@ def series(scope: Scope, period: Period, slice_: Slice | None = None, *,
     if scope.empty:
         return []
     # Whole weeks only for weekly buckets (a weekly row is its Monday's bucket).
-    table, where, params = _where(scope, period, slice_ or Slice(),
-                                  by_week=period.bucket == "week")  # fmt: skip
+    table, where, params = _where(scope, period, slice_ or Slice(), by_time=period.bucket)
     unit = {"hour": "hour", "day": "day", "week": "week"}[period.bucket]
     hourly = table == "analytics_hourlyrollup"
     moment = "(hour AT TIME ZONE %(tz)s)" if hourly else "day::timestamp"

@@ -245,6 +245,9 @@ def test_whole_weeks_read_from_weekly_rows_the_same_as_from_their_days(
                 services.ticket_reply(actor=agent, ticket=ticket, body="Looking")
                 if hour != 23:
                     services.ticket_change_status(actor=agent, ticket=ticket, status="solved")
+    for hours in (9, 10):  # either side of today's UTC midnight (T0 is 09:00 UTC)
+        with at(-timedelta(hours=hours)):
+            tf.ticket(queue)
     fold_all()
     scope = selectors.metric_scope(admin)
     kinds = ("first_reply", "resolution")
@@ -265,7 +268,21 @@ def test_whole_weeks_read_from_weekly_rows_the_same_as_from_their_days(
                 selectors.series(scope, period, histograms=kinds),
             )
         assert by_weeks == by_days
-        assert by_weeks[0]["created"] == 42 and by_weeks[0].hists["first_reply"]
+        assert by_weeks[0]["created"] == 44 and by_weeks[0].hists["first_reply"]
+    # A zone whose days are not kept sums UTC's whole days and weeks inside the range, and
+    # hours only either side: the same as all from hours.
+    period = Period.last_days(45, tz="Asia/Kolkata", now=T0, bucket="week")
+    assert not period.uses_days() and selectors._utc_days(period) is not None
+    mixed = (
+        selectors.totals(scope, period, histograms=kinds),
+        selectors.breakdown(scope, period, "language", by_queue=True, histograms=kinds),
+    )
+    with monkeypatch.context() as patch:
+        patch.setattr(selectors, "_utc_days", lambda _period: None)
+        hourly = (selectors.totals(scope, period, histograms=kinds),
+                  selectors.breakdown(scope, period, "language", by_queue=True,
+                                      histograms=kinds))  # fmt: skip
+    assert mixed == hourly and mixed[0]["created"] == 44
     with connection.cursor() as cursor:
         cursor.execute("""
             SELECT count(*) FROM analytics_weeklyrollup AS w FULL JOIN (
