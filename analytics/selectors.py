@@ -194,13 +194,23 @@ def _read(table: str, where: str, params: dict, group: list[str],
     return out
 
 
-def _union(parts: list[tuple[str, str]], *, with_day: bool) -> str:
+def _union(parts: list[tuple[str, str]], *, time: str = "") -> str:
     """Rows of several rollups (``(table, condition)`` each) as one table to read from:
-    their slice and measure columns, and ``day`` when the read groups by it."""
-    columns = ", ".join(["queue_id", "dim", "value", *(["day"] if with_day else []),
+    their slice and measure columns, and the time a read groups by: ``"day"`` (the
+    local day of daily and weekly rows) or ``"at"`` (the moment an hourly or a UTC
+    daily row begins)."""
+    columns = ", ".join(["queue_id", "dim", "value",
                          *(c for kind in measures.ALL_KINDS for c in measures.columns(kind)),
                          *(f"{kind}_sparse" for kind in SPARSE_KINDS)])  # fmt: skip
-    selects = [f"SELECT {columns} FROM {table} WHERE {cond}" for table, cond in parts]  # noqa: S608
+    selects = []
+    for table, cond in parts:
+        moment = ""
+        if time == "day":
+            moment = ", day"
+        elif time == "at":
+            hourly = table == "analytics_hourlyrollup"
+            moment = ", hour AS at" if hourly else ", day::timestamp AT TIME ZONE 'UTC' AS at"
+        selects.append(f"SELECT {columns}{moment} FROM {table} WHERE {cond}")  # noqa: S608
     return f"({' UNION ALL '.join(selects)}) AS rollup"
 
 
@@ -212,6 +222,21 @@ def _utc_days(period: Period) -> tuple[date, date] | None:
     first = start.date() + timedelta(days=0 if start.time() == datetime.min.time() else 1)
     last = end.date()
     return (first, last) if (last - first).days >= 2 else None
+
+
+def _split_days(days: tuple[date, date], zone: ZoneInfo) -> list[date]:
+    """The UTC days in [first, last) that a local week of ``zone`` begins inside."""
+    out, day = [], days[0]
+    while day < days[1]:
+        begins = datetime.combine(day, datetime.min.time(), UTC).astimezone(zone)
+        ends = (datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
+                - timedelta(microseconds=1)).astimezone(zone)  # fmt: skip
+        if _truncate(begins.replace(tzinfo=None), "week") != _truncate(
+            ends.replace(tzinfo=None), "week"
+        ):
+            out.append(day)
+        day += timedelta(days=1)
+    return out
 
 
 def _week_parts(zone: str, first: str, last: str, weeks: tuple[date, date] | None,
@@ -239,8 +264,9 @@ def _where(scope: Scope, period: Period, slice_: Slice,
 
     The fewest rows that answer it: whole weeks from weekly rows and the days either side
     from daily rows, in a kept zone (by week or not at all); days in a kept zone (by
-    day); hours otherwise, and for a sum in a zone not kept, whole UTC days (and weeks)
-    inside the period from UTC's rows, hours only either side."""
+    day); hours otherwise, and in a zone not kept, for a sum or by week, whole UTC days
+    inside the period from UTC's rows (and for a sum, UTC's whole weeks), hours only
+    either side (and on the days a local week begins in)."""
     params: dict = {"dim": slice_.dim, "tz": period.tz}
     if dims is None:
         clauses = ["dim = %(dim)s"]
@@ -249,13 +275,13 @@ def _where(scope: Scope, period: Period, slice_: Slice,
         clauses = ["dim = ANY(%(dims)s)"]
         params["dims"] = list(dims)
     weekly_ok = by_time in (None, "week")
-    utc_days = _utc_days(period) if by_time is None and not period.uses_days() else None
+    utc_days = _utc_days(period) if weekly_ok and not period.uses_days() else None
     if period.uses_days():
         days = period.local_days() or (period.start.date(), period.end.date())
         params.update(first=days[0], last=days[1])
         weeks = period.whole_weeks() if weekly_ok else None
         parts = _week_parts("%(tz)s", "first", "last", weeks, params)
-        table = parts[0][0] if len(parts) == 1 else _union(parts, with_day=True)
+        table = parts[0][0] if len(parts) == 1 else _union(parts, time="day")
         if len(parts) == 1:
             clauses.append(parts[0][1])
     elif utc_days is not None:
@@ -264,11 +290,24 @@ def _where(scope: Scope, period: Period, slice_: Slice,
                       utc_last=utc_days[1], days_from=datetime.combine(utc_days[0], midnight, UTC),
                       days_to=datetime.combine(utc_days[1], midnight, UTC))  # fmt: skip
         hours = ("hour >= %(start)s AND hour < %(end)s"
-                 " AND (hour < %(days_from)s OR hour >= %(days_to)s)")  # fmt: skip
-        weeks = _whole_weeks(*utc_days)
-        parts = [("analytics_hourlyrollup", hours),
-                 *_week_parts("'UTC'", "utc_first", "utc_last", weeks, params)]  # fmt: skip
-        table = _union(parts, with_day=False)
+                 " AND (hour < %(days_from)s OR hour >= %(days_to)s")  # fmt: skip
+        if by_time is None:
+            weeks = _whole_weeks(*utc_days)
+            parts = [("analytics_hourlyrollup", hours + ")"),
+                     *_week_parts("'UTC'", "utc_first", "utc_last", weeks, params)]  # fmt: skip
+            table = _union(parts)
+        else:
+            # By local week: a UTC day inside one local week counts in it whole; a day the
+            # week begins in (Sunday 18:30 UTC in India) is read by the hour.
+            split = _split_days(utc_days, ZoneInfo(period.tz))
+            params.update(split_days=split, split_hours=[
+                datetime.combine(day, midnight, UTC) + timedelta(hours=h)
+                for day in split for h in range(24)
+            ])  # fmt: skip
+            parts = [("analytics_hourlyrollup", hours + " OR hour = ANY(%(split_hours)s))"),
+                     ("analytics_dailyrollup", "zone = 'UTC' AND day >= %(utc_first)s"
+                      " AND day < %(utc_last)s AND day <> ALL(%(split_days)s)")]  # fmt: skip
+            table = _union(parts, time="at")
     else:
         table = "analytics_hourlyrollup"
         clauses += ["hour >= %(start)s", "hour < %(end)s"]
@@ -310,8 +349,12 @@ def series(scope: Scope, period: Period, slice_: Slice | None = None, *,
     # Whole weeks only for weekly buckets (a weekly row is its Monday's bucket).
     table, where, params = _where(scope, period, slice_ or Slice(), by_time=period.bucket)
     unit = {"hour": "hour", "day": "day", "week": "week"}[period.bucket]
-    hourly = table == "analytics_hourlyrollup"
-    moment = "(hour AT TIME ZONE %(tz)s)" if hourly else "day::timestamp"
+    if table == "analytics_hourlyrollup":
+        moment = "(hour AT TIME ZONE %(tz)s)"
+    elif "split_days" in params:  # hours and UTC days (_where)
+        moment = "(at AT TIME ZONE %(tz)s)"
+    else:
+        moment = "day::timestamp"
     params["unit"] = unit
     read = _read(table, where, params, [f"date_trunc(%(unit)s, {moment})"], histograms)
     found = {key[0]: totals for key, totals in read.items()}

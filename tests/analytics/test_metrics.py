@@ -232,6 +232,8 @@ def test_whole_weeks_read_from_weekly_rows_the_same_as_from_their_days(
     """A long range reads its whole weeks from the weekly rollups and the days either side
     from the daily ones: the same numbers, histograms and weekly series as from days
     alone; and a week's row holds exactly the sum of its days."""
+    from zoneinfo import ZoneInfo
+
     from django.db import connection
 
     settings.ANALYTICS_DAY_ZONES = ["UTC", "America/New_York"]
@@ -277,12 +279,18 @@ def test_whole_weeks_read_from_weekly_rows_the_same_as_from_their_days(
         selectors.totals(scope, period, histograms=kinds),
         selectors.breakdown(scope, period, "language", by_queue=True, histograms=kinds),
     )
+    by_week = selectors.series(scope, period, histograms=kinds)
     with monkeypatch.context() as patch:
         patch.setattr(selectors, "_utc_days", lambda _period: None)
         hourly = (selectors.totals(scope, period, histograms=kinds),
                   selectors.breakdown(scope, period, "language", by_queue=True,
                                       histograms=kinds))  # fmt: skip
+        by_week_from_hours = selectors.series(scope, period, histograms=kinds)
     assert mixed == hourly and mixed[0]["created"] == 44
+    # By local week too: the days a week of India begins in (Sunday 18:30 UTC) by the hour.
+    assert selectors._split_days(selectors._utc_days(period), ZoneInfo("Asia/Kolkata"))
+    assert by_week == by_week_from_hours
+    assert sum(totals["created"] for _week, totals in by_week) == 44
     with connection.cursor() as cursor:
         cursor.execute("""
             SELECT count(*) FROM analytics_weeklyrollup AS w FULL JOIN (
