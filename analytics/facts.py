@@ -70,14 +70,19 @@ _INSERT_SQL = """
 INSERT INTO analytics_fact (kind, at, sign, value, bucket, ticket_id, queue_id, vendor_id,
                             team_id, agent_id, language, channel, category, priority, tags,
                             recorded_at, folded)
-SELECT f.kind, f.at, f.sign, f.value, f.bucket, f.ticket_id, f.queue_id, team.vendor_id,
+SELECT f.kind, f.at, f.sign, f.value, f.bucket, f.ticket_id, f.queue_id, person.vendor_id,
        person.team_id, f.agent_id, f.language, f.channel, f.category, f.priority,
        coalesce(f.tags, '{}'), now(), false
   FROM jsonb_to_recordset(%s::jsonb) AS f (kind text, at timestamptz, sign smallint,
        value float8, bucket smallint, ticket_id bigint, queue_id bigint, agent_id bigint,
        language text, channel text, category text, priority smallint, tags text[])
-  LEFT JOIN accounts_user AS person ON person.id = f.agent_id
-  LEFT JOIN accounts_team AS team ON team.id = person.team_id
+  -- Each fact's agent looked up by key (LIMIT keeps it a lookup: as a join the planner,
+  -- guessing a hundred facts, hashed the whole user table: 0.6 ms of a 1 ms insert with
+  -- 5,000 people).
+  LEFT JOIN LATERAL (
+       SELECT u.team_id, t.vendor_id FROM accounts_user AS u
+         LEFT JOIN accounts_team AS t ON t.id = u.team_id
+        WHERE u.id = f.agent_id LIMIT 1) AS person ON true
 """
 
 

@@ -115,9 +115,9 @@ def bench_reads(samples: int) -> None:
                 stats = percentiles(timings)
                 stats["errors"] = 0
                 kind = (
-                    "daily rows"
+                    "weeks and days"
                     if Period.last_days(days, tz=tz, now=now).uses_days()
-                    else "hourly rows"
+                    else "UTC days and hours"
                 )
                 print(row(f"{label} {days} d {tz} ({kind})", stats), f"statements={sorted(counts)}")
     assert metrics  # imported for its side of the story: the definitions read above
@@ -237,7 +237,8 @@ def main() -> None:
     with connection.cursor() as cursor:
         for label, table in (("tickets", "tickets_ticket"), ("events", "tickets_event"),
                              ("facts", "analytics_fact"), ("hourly rows", "analytics_hourlyrollup"),
-                             ("daily rows", "analytics_dailyrollup")):  # fmt: skip
+                             ("daily rows", "analytics_dailyrollup"),
+                             ("weekly rows", "analytics_weeklyrollup")):  # fmt: skip
             cursor.execute(f"SELECT count(*) FROM {table}")
             print(f"{label}: {cursor.fetchone()[0]:,}")
     bench_reads(args.samples)
