@@ -114,6 +114,11 @@ def fold(*, batch: int = 20_000) -> int:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK])
         if not cursor.fetchone()[0]:
             return 0
+        # Its groupings in memory, not sorted on disk (at a backfill's batch of 400,000
+        # facts the daily fold took 8 s instead of 11).
+        cursor.execute(
+            "SELECT set_config('work_mem', %s, true)", [settings.ANALYTICS_FOLD_WORK_MEM]
+        )
         cursor.execute(_BATCH_SQL)
         cursor.execute(_TAKE_SQL, [batch])
         taken = cursor.rowcount

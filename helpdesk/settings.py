@@ -714,7 +714,10 @@ LOGGING = {
 # Analytics (docs/metrics.md). A team whose on-call rotation is paged for each spike alert
 # (its slug; empty: none).
 ANALYTICS_SPIKE_PAGE_TEAM = env.str("ANALYTICS_SPIKE_PAGE_TEAM", default="")
-# Long ranges read daily rollups kept per local day in each of these time zones (each
-# costs the fold as much as the hourly rollups); a viewer in another zone reads the
-# hourly ones (slower, as exact).
+# Long ranges read daily and weekly rollups kept per local day and week in each of these
+# time zones (each costs the fold more than the hourly rollups); a viewer in another zone
+# reads UTC's days inside the range and hours at its edges (slower, as exact).
 ANALYTICS_DAY_ZONES = env.list("ANALYTICS_DAY_ZONES", default=["UTC"])
+# PostgreSQL's work_mem for the fold's transaction (one fold runs at a time): with the
+# server's default 4 MB its grouping of a large batch (a backfill's) sorts on disk.
+ANALYTICS_FOLD_WORK_MEM = env.str("ANALYTICS_FOLD_WORK_MEM", default="256MB")
