@@ -99,40 +99,43 @@ class HourlyRollup(_RollupBase):
         return f"{self.hour:%Y-%m-%d %H}h {self.dim}={self.value} queue {self.queue_id}"
 
 
-class DailyRollup(_RollupBase):
-    """The same per local day in each of ANALYTICS_DAY_ZONES: long ranges read these
-    (24 times fewer rows) when the viewer's time zone is one of them."""
+class _ZoneRollup(_RollupBase):
+    """Kept per local period in each of ANALYTICS_DAY_ZONES (``day``: its first day)."""
 
     zone = models.CharField(max_length=64)
     day = models.DateField()
 
     class Meta:
+        abstract = True
+
+
+def _zone_key(name: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(fields=["zone", "dim", "day", "queue_id", "value"],
+                                   name=name, nulls_distinct=False)  # fmt: skip
+
+
+class DailyRollup(_ZoneRollup):
+    """The same per local day: long ranges read these (24 times fewer rows) when the
+    viewer's time zone is one of them."""
+
+    class Meta:
         verbose_name = _("daily rollup")
         verbose_name_plural = _("daily rollups")
-        constraints = [
-            models.UniqueConstraint(fields=["zone", "dim", "day", "queue_id", "value"],
-                                    name="analytics_daily_key", nulls_distinct=False),
-        ]  # fmt: skip
+        constraints = [_zone_key("analytics_daily_key")]
 
     def __str__(self) -> str:
         return f"{self.day} ({self.zone}) {self.dim}={self.value} queue {self.queue_id}"
 
 
-class WeeklyRollup(_RollupBase):
-    """The same per local week (``day`` is its Monday) in each of ANALYTICS_DAY_ZONES:
-    ranges of many weeks read these for their whole weeks (7 times fewer rows than the
-    days; a year by queue × language took 230 ms from daily rows at 1M tickets)."""
-
-    zone = models.CharField(max_length=64)
-    day = models.DateField()
+class WeeklyRollup(_ZoneRollup):
+    """The same per local week (``day`` is its Monday): ranges of many weeks read these
+    for their whole weeks (7 times fewer rows than the days; a year by queue × language
+    took 230 ms from daily rows at 1M tickets)."""
 
     class Meta:
         verbose_name = _("weekly rollup")
         verbose_name_plural = _("weekly rollups")
-        constraints = [
-            models.UniqueConstraint(fields=["zone", "dim", "day", "queue_id", "value"],
-                                    name="analytics_weekly_key", nulls_distinct=False),
-        ]  # fmt: skip
+        constraints = [_zone_key("analytics_weekly_key")]
 
     def __str__(self) -> str:
         return f"week of {self.day} ({self.zone}) {self.dim}={self.value} queue {self.queue_id}"
