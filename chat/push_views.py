@@ -72,13 +72,13 @@ def _allowed_origin(request: HttpRequest, *, with_cookies: bool) -> str:
 
 def _stream(request: HttpRequest, topics: list[str], *, with_cookies: bool,
             touch_user: int | None = None, on_ticket: int | None = None,
-            line: str | None = None) -> HttpResponseBase:  # fmt: skip
+            line: str | None = None, waiting: int | None = None) -> HttpResponseBase:  # fmt: skip
     origin = _allowed_origin(request, with_cookies=with_cookies)
     if request.headers.get("Origin") and not origin:
         return JsonResponse({"detail": "This origin may not read this stream."}, status=403)
     positions = push.decode_position(request.headers.get("Last-Event-ID", "")
                                      or request.GET.get("since", ""), topics)  # fmt: skip
-    response = StreamingHttpResponse(_events(positions, touch_user, on_ticket, line),
+    response = StreamingHttpResponse(_events(positions, touch_user, on_ticket, line, waiting),
                                      content_type="text/event-stream")  # fmt: skip
     response["Cache-Control"] = "no-store"
     response["X-Accel-Buffering"] = "no"
@@ -92,7 +92,9 @@ def _stream(request: HttpRequest, topics: list[str], *, with_cookies: bool,
 
 class _Keeper:
     """The signs of life and ticket presence of every open agent stream on this server,
-    written for all of them in one Redis pipeline every ``PRESENCE_SECONDS``: one round
+    and the signs of life of requesters waiting in line with a stream open
+    (``chat.services.sweep_abandoned``), written for all of them in one Redis pipeline
+    every ``PRESENCE_SECONDS``: one round
     trip for the server instead of two trips to the thread pool per stream (at 750
     agents on tickets, 300 a second: most of the push server's CPU, bench/agents.py).
     The pipeline goes through the synchronous client, in a thread: the streams' asyncio
@@ -100,18 +102,27 @@ class _Keeper:
 
     def __init__(self) -> None:
         self.streams: dict[object, tuple[int, int | None]] = {}  # token: (person, ticket)
+        self.waiting: dict[object, int] = {}  # token: chat (its requester, in line)
         self.task: asyncio.Task | None = None
 
     def add(self, token: object, user_id: int, ticket_id: int | None) -> None:
         self.streams[token] = (user_id, ticket_id)
+        self._start()
+
+    def add_waiting(self, token: object, chat_id: int) -> None:
+        self.waiting[token] = chat_id
+        self._start()
+
+    def _start(self) -> None:
         if self.task is None or self.task.done():
             self.task = asyncio.get_running_loop().create_task(self._run())
 
     def remove(self, token: object) -> None:
         self.streams.pop(token, None)
+        self.waiting.pop(token, None)
 
     async def _run(self) -> None:
-        while self.streams:
+        while self.streams or self.waiting:
             await asyncio.sleep(PRESENCE_SECONDS)
             try:
                 # A stuck Redis must not hold the next rounds back.
@@ -122,16 +133,17 @@ class _Keeper:
                 logger.exception("The push server's keeper failed a round")
 
     async def keep_all(self) -> None:
-        entries, now = list(self.streams.values()), time.time()
-        await sync_to_async(_keep_all, thread_sensitive=False)(entries, now)
+        entries, waiting = list(self.streams.values()), sorted(set(self.waiting.values()))
+        await sync_to_async(_keep_all, thread_sensitive=False)(entries, waiting, time.time())
 
 
-def _keep_all(entries: list[tuple[int, int | None]], now: float) -> None:
+def _keep_all(entries: list[tuple[int, int | None]], waiting: list[int], now: float) -> None:
     pipe = heartbeats.client().pipeline(transaction=False)
     agents.queue_touch(pipe, sorted({user for user, _ticket in entries}), at=now)
     for user, ticket in entries:
         if ticket is not None:
             presence.queue_keep(pipe, ticket, user_id=user, at=now)
+    services.queue_requester_seen(pipe, waiting, at=now)
     pipe.execute()
 
 
@@ -150,11 +162,12 @@ def _keeper() -> _Keeper:
 
 
 async def _events(positions: dict[str, str], touch_user: int | None,
-                  on_ticket: int | None = None,
-                  line: str | None = None) -> AsyncIterator[bytes]:  # fmt: skip
+                  on_ticket: int | None = None, line: str | None = None,
+                  waiting: int | None = None) -> AsyncIterator[bytes]:  # fmt: skip
     """The stream's events. ``touch_user``: the open stream is that agent's sign of life;
     ``on_ticket``: and their presence on that ticket; ``line``: the topic of the line the
-    chat waits in, read until the chat's state says it left the line."""
+    chat waits in, read until the chat's state says it left the line; ``waiting``: that
+    chat, whose requester the open stream shows is still there while it waits."""
     # Where this stream starts ("ready"), at once: a client that connects without an id (a
     # first connection) starts from here, and reads the database when it sees "ready".
     # The middleware has answered by now (sessions, sign-in checks, the access log): give
@@ -182,6 +195,8 @@ async def _events(positions: dict[str, str], touch_user: int | None,
         except (OSError, RedisError):
             pass  # the keeper writes them in a few seconds
         keeper.add(token, touch_user, on_ticket if present else None)
+    if waiting is not None:
+        keeper.add_waiting(token, waiting)  # (the start or the page's ask touched it already)
     # Queue nudges: one "changed" per batch, then none read for a while (chat.live).
     queues = {topic for topic in positions if live.is_queue_topic(topic)}
     quiet_until = 0.0
@@ -214,6 +229,7 @@ async def _events(positions: dict[str, str], touch_user: int | None,
                     positions.pop(line, None)
                     current.pop(line, None)
                     line = None
+                    keeper.waiting.pop(token, None)
                 payload = json.dumps({"topic": topic, **data})
                 yield (
                     f"id: {push.encode_position(current)}\nevent: {kind}\ndata: {payload}\n\n"
@@ -338,5 +354,5 @@ async def _requester_stream(request: HttpRequest, token: str) -> HttpResponseBas
     if chat.state in Chat.IN_LINE:
         # Waiting: also the line's nudges (their place moved), until the chat leaves it.
         return _stream(request, [chat.topic, chat.line_topic], with_cookies=False,
-                       line=chat.line_topic)  # fmt: skip
+                       line=chat.line_topic, waiting=chat.pk)  # fmt: skip
     return _stream(request, [chat.topic], with_cookies=False)

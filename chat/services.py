@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -20,12 +22,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
+from redis.exceptions import RedisError
 
 from accounts.models import User
 from chat import agents
 from chat.agents import ChatError
 from chat.models import Chat, TicketEventKind, line_topic
-from core import push
+from core import heartbeats, push
 from core.errors import Conflict, NotFound
 from tickets import attachments, events, hooks, outbox, selectors, services
 from tickets.models import Channel, Message, Queue, Requester, Status, Ticket
@@ -111,6 +114,7 @@ def chat_start(
             channel_message_id=_client_key(chat, "r", client_id)
         )
         offer_next(chat, now=now)
+        transaction.on_commit(lambda: requester_seen([chat.pk]))
     return chat, token
 
 
@@ -522,6 +526,62 @@ def sweep_idle(*, now: datetime | None = None) -> tuple[int, int]:
                 push.publish(locked.topic, "idle", {"closes_in": seconds})
             reminded += 1
     return reminded, closed
+
+
+# ------------------------------------------------------------------ who left the line
+
+# When each chat in line last heard from its requester (their open event stream, kept by
+# the push server, or their page asking for the chat's state): chat id -> time.
+LINE_SEEN_KEY = "helpdesk:chat:line-seen"
+
+
+def requester_seen(chat_ids: list[int], *, at: float | None = None) -> None:
+    """A sign of life from the requesters of these chats, waiting in line."""
+    if chat_ids:
+        try:
+            heartbeats.client().zadd(LINE_SEEN_KEY, {str(pk): at or time.time() for pk in chat_ids})
+        except RedisError:
+            pass  # the sweep gives a chat it has no sign of full time again
+
+
+def queue_requester_seen(pipe: Any, chat_ids: list[int], *, at: float) -> None:
+    """``requester_seen`` queued on a pipeline, for the push server's keeper."""
+    if chat_ids:
+        pipe.zadd(LINE_SEEN_KEY, {str(pk): at for pk in chat_ids})
+
+
+def sweep_abandoned(*, now: datetime | None = None) -> int:
+    """Chats whose requester left the line (closed the page, lost the app) without a
+    sign of life for ``CHAT_ABANDON_SECONDS``: each becomes an email ticket with its
+    transcript, as if they had left a message, so their question is still answered by
+    email and no agent is offered a chat nobody is on. Returns how many.
+
+    A chat the sweep has no sign of for (Redis restarted, or it never had one) gets the
+    full time from now: a lost record never ends a chat somebody waits on."""
+    now = now or timezone.now()
+    cutoff = (now - timedelta(seconds=settings.CHAT_ABANDON_SECONDS)).timestamp()
+    waiting = list(Chat.objects.filter(state__in=Chat.IN_LINE, created_at__lte=now
+                                       - timedelta(seconds=settings.CHAT_ABANDON_SECONDS))
+                   .order_by("created_at").values_list("pk", flat=True)[:200])  # fmt: skip
+    if not waiting:
+        return 0
+    try:
+        client = heartbeats.client()
+        seen = client.zmscore(LINE_SEEN_KEY, [str(pk) for pk in waiting])
+        client.zremrangebyscore(LINE_SEEN_KEY, "-inf", cutoff - 86400)  # long over
+    except RedisError:
+        return 0
+    requester_seen([pk for pk, at in zip(waiting, seen, strict=True) if at is None],
+                   at=now.timestamp())  # fmt: skip
+    gone = [pk for pk, at in zip(waiting, seen, strict=True) if at is not None and at < cutoff]
+    left = 0
+    for chat in Chat.objects.filter(pk__in=gone, state__in=Chat.IN_LINE):
+        try:
+            chat_leave_message(chat=chat)
+        except ChatConflict:
+            continue  # accepted meanwhile
+        left += 1
+    return left
 
 
 # ------------------------------------------------------------------ privacy

@@ -1,5 +1,6 @@
 """Chat's background work: offers that ran out, chats waiting for someone free, idle
-requesters, and agents whose signs of life stopped (beat, every few seconds)."""
+requesters and those who left the line, and agents whose signs of life stopped (beat,
+every few seconds)."""
 
 from __future__ import annotations
 
@@ -22,9 +23,10 @@ def route_waiting() -> None:
 
 @shared_task(ignore_result=True)
 def sweep() -> None:
-    """The net under the fast paths: offers past their time, waiting chats, idle
-    requesters, silent agents."""
+    """The net under the fast paths: offers past their time, requesters who left the
+    line, waiting chats, idle requesters, silent agents."""
     services.sweep_offers()
     agents.sweep_silent()
+    services.sweep_abandoned()
     services.route_waiting()
     services.sweep_idle()

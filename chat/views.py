@@ -177,7 +177,10 @@ def chat_start(request: HttpRequest) -> HttpResponse:
 @_embeddable
 @require_GET
 def chat_state(request: HttpRequest, token: str) -> HttpResponse:
-    return JsonResponse(state_payload(services.chat_for_token(token), after=_after(request)))
+    chat = services.chat_for_token(token)
+    if chat.state in Chat.IN_LINE:
+        services.requester_seen([chat.pk])  # still there (their page asks)
+    return JsonResponse(state_payload(chat, after=_after(request)))
 
 
 @_embeddable

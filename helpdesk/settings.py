@@ -361,6 +361,9 @@ CHAT_OFFLINE_AFTER_SECONDS = env.int("CHAT_OFFLINE_AFTER_SECONDS", default=90)
 CHAT_AWAY_AFTER_SECONDS = env.int("CHAT_AWAY_AFTER_SECONDS", default=600)
 CHAT_MAX_LINE = env.int("CHAT_MAX_LINE", default=20)
 CHAT_MAX_WAIT_SECONDS = env.int("CHAT_MAX_WAIT_SECONDS", default=600)
+# A chat in line whose requester has given no sign of life this long (the page closed)
+# becomes an email ticket, as if they had left a message (chat.services.sweep_abandoned).
+CHAT_ABANDON_SECONDS = env.int("CHAT_ABANDON_SECONDS", default=300)
 # How much of an agent's conversation limit a ticket in hand uses, by channel (a live chat
 # 1; other channels nothing unless set, e.g. CHAT_CAPACITY_WEIGHTS=chat=1,email=0.25).
 CHAT_CAPACITY_WEIGHTS = {key: float(value) for key, value in env.dict(

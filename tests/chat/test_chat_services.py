@@ -248,6 +248,44 @@ def test_an_idle_requester_is_reminded_then_the_chat_ends(line, online, start, s
     assert chat.state == Chat.State.ENDED and chat.ended_by == Chat.Ended.IDLE
 
 
+def test_a_requester_who_left_the_line_gets_an_email_ticket_and_no_agent_an_empty_chat(
+        line, online, start, committed, settings):  # fmt: skip
+    """A chat in line whose requester has given no sign of life for CHAT_ABANDON_SECONDS
+    becomes an email ticket with its transcript (as if they had left a message), an
+    offer of it is withdrawn; one still there stays, and one the sweep has no record of
+    gets the full time from then."""
+    ana = line["chatters"]["ana"]
+    online(ana, limit=1)
+    gone, _t1 = start(email="gone@example.net")  # offered to Ana, who is full with it
+    there, _t2 = start(email="there@example.net")
+    unknown, _t3 = start(email="unknown@example.net")
+    now = timezone.now()
+    late = now + timedelta(seconds=settings.CHAT_ABANDON_SECONDS + 1)
+    client = heartbeats.client()
+    assert client.zscore(services.LINE_SEEN_KEY, str(gone.pk)) is not None  # the start
+    assert gone.offered_to == ana and there.state == unknown.state == Chat.State.WAITING
+    assert services.sweep_abandoned(now=now + timedelta(seconds=60)) == 0  # too soon
+    services.requester_seen([there.pk], at=(late - timedelta(seconds=30)).timestamp())
+    client.zrem(services.LINE_SEEN_KEY, str(unknown.pk))
+
+    assert committed(services.sweep_abandoned, now=late) == 1
+    gone.refresh_from_db()
+    assert gone.state == Chat.State.LEFT_MESSAGE and gone.offered_to is None
+    ticket = gone.ticket
+    ticket.refresh_from_db()
+    assert ticket.channel == Channel.EMAIL and ticket.status in (Status.NEW, Status.OPEN)
+    mail = Notification.objects.get(ticket=ticket, kind="chat_left_message")
+    assert mail.recipient == "gone@example.net"
+    for chat in (there, unknown):
+        chat.refresh_from_db()
+        assert chat.state == Chat.State.WAITING
+    assert client.zscore(services.LINE_SEEN_KEY, str(unknown.pk)) == late.timestamp()
+    # Later still, neither heard from: both go.
+    later = late + timedelta(seconds=settings.CHAT_ABANDON_SECONDS + 1)
+    assert committed(services.sweep_abandoned, now=later) == 2
+    assert not Chat.objects.filter(state__in=Chat.IN_LINE).exists()
+
+
 def test_an_erasure_deletes_the_push_streams_of_the_requesters_chats(line, online, start,
                                                                      committed):  # fmt: skip
     from django.db import transaction

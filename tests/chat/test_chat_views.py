@@ -6,6 +6,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from chat import services
 from chat.models import Chat
 from tests.chat.routes import CHAT_ROUTES
 from tickets.models import Message
@@ -59,6 +60,23 @@ def test_bad_json_and_unknown_tokens_get_a_clear_4xx(line, client):
         missing = _post(client, reverse(name, args=["nope"]), {"body": "x"})
         assert missing.status_code == 404, name
     assert client.get(reverse("chat_help:state", args=["nope"])).status_code == 404
+
+
+def test_a_requesters_page_asking_for_the_state_keeps_them_in_line(line, online, start,
+                                                                    client):  # fmt: skip
+    from core import heartbeats
+
+    chat, token = start()
+    seen = heartbeats.client()
+    seen.zadd(services.LINE_SEEN_KEY, {str(chat.pk): 1.0})
+    assert client.get(reverse("chat_help:state", args=[token])).status_code == 200
+    assert seen.zscore(services.LINE_SEEN_KEY, str(chat.pk)) > 1.0  # still there
+    ana = line["chatters"]["ana"]
+    online(ana)
+    services.chat_accept(actor=ana, chat=Chat.objects.get(pk=chat.pk))
+    seen.zadd(services.LINE_SEEN_KEY, {str(chat.pk): 1.0})
+    client.get(reverse("chat_help:state", args=[token]))
+    assert seen.zscore(services.LINE_SEEN_KEY, str(chat.pk)) == 1.0  # no longer in line
 
 
 def test_the_widget_gets_its_words_in_the_requesters_language(line, client):

@@ -334,6 +334,52 @@ def test_one_keeper_keeps_every_open_streams_sign_of_life_and_presence(line, sta
     asyncio.run(scenario())
 
 
+def test_an_open_stream_keeps_its_requester_in_line_until_the_chat_leaves_it(line, online,
+                                                                            start):  # fmt: skip
+    """While a chat waits, its requester's open stream is their sign of life (the keeper
+    writes it with the agents'); once the chat leaves the line it no longer is."""
+    import asyncio
+    import contextlib
+    import time
+
+    from chat import push_views, services
+    from core import heartbeats
+
+    chat, _token = start()
+    client = heartbeats.client()
+
+    async def scenario() -> None:
+        chunks: list[bytes] = []
+
+        async def read() -> None:
+            topics = {chat.topic: "$", chat.line_topic: "$"}
+            async for chunk in push_views._events(topics, None, line=chat.line_topic,
+                                                  waiting=chat.pk):  # fmt: skip
+                chunks.append(chunk)
+
+        reader = asyncio.create_task(read())
+        while not any(b"event: ready" in c for c in chunks):
+            await asyncio.sleep(0.02)
+        keeper = push_views._keeper()
+        assert list(keeper.waiting.values()) == [chat.pk]
+        client.zadd(services.LINE_SEEN_KEY, {str(chat.pk): 1.0})
+        await keeper.keep_all()
+        assert client.zscore(services.LINE_SEEN_KEY, str(chat.pk)) > time.time() - 5
+        # An agent takes it: the state event says it left the line.
+        ana = line["chatters"]["ana"]
+        await asyncio.to_thread(online, ana)
+        await asyncio.to_thread(services.chat_accept, actor=ana, chat=chat)
+        deadline = time.monotonic() + 10
+        while keeper.waiting and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert keeper.waiting == {}
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+
+    asyncio.run(scenario())
+
+
 def test_nudges_to_a_topic_go_out_at_most_once_a_window():
     """A busy queue nudges its readers at most once a window: the pages ask again at least
     a second after a nudge, so the ones held back cost nothing they would have told."""
