@@ -72,14 +72,15 @@ def _allowed_origin(request: HttpRequest, *, with_cookies: bool) -> str:
 
 def _stream(request: HttpRequest, topics: list[str], *, with_cookies: bool,
             touch_user: int | None = None, on_ticket: int | None = None,
-            line: str | None = None, waiting: int | None = None) -> HttpResponseBase:  # fmt: skip
+            line: str | None = None,
+            requester_chat: int | None = None) -> HttpResponseBase:  # fmt: skip
     origin = _allowed_origin(request, with_cookies=with_cookies)
     if request.headers.get("Origin") and not origin:
         return JsonResponse({"detail": "This origin may not read this stream."}, status=403)
     positions = push.decode_position(request.headers.get("Last-Event-ID", "")
                                      or request.GET.get("since", ""), topics)  # fmt: skip
-    response = StreamingHttpResponse(_events(positions, touch_user, on_ticket, line, waiting),
-                                     content_type="text/event-stream")  # fmt: skip
+    events = _events(positions, touch_user, on_ticket, line, requester_chat)
+    response = StreamingHttpResponse(events, content_type="text/event-stream")
     response["Cache-Control"] = "no-store"
     response["X-Accel-Buffering"] = "no"
     if origin:
@@ -163,11 +164,12 @@ def _keeper() -> _Keeper:
 
 async def _events(positions: dict[str, str], touch_user: int | None,
                   on_ticket: int | None = None, line: str | None = None,
-                  waiting: int | None = None) -> AsyncIterator[bytes]:  # fmt: skip
+                  requester_chat: int | None = None) -> AsyncIterator[bytes]:  # fmt: skip
     """The stream's events. ``touch_user``: the open stream is that agent's sign of life;
     ``on_ticket``: and their presence on that ticket; ``line``: the topic of the line the
-    chat waits in, read until the chat's state says it left the line; ``waiting``: that
-    chat, whose requester the open stream shows is still there while it waits."""
+    chat waits in, read until the chat's state says it left the line; ``requester_chat``:
+    the requester's chat, whose requester the open stream shows is still there while it
+    waits in line (at the start, or again after a transfer to a queue)."""
     # Where this stream starts ("ready"), at once: a client that connects without an id (a
     # first connection) starts from here, and reads the database when it sees "ready".
     # The middleware has answered by now (sessions, sign-in checks, the access log): give
@@ -195,8 +197,8 @@ async def _events(positions: dict[str, str], touch_user: int | None,
         except (OSError, RedisError):
             pass  # the keeper writes them in a few seconds
         keeper.add(token, touch_user, on_ticket if present else None)
-    if waiting is not None:
-        keeper.add_waiting(token, waiting)  # (the start or the page's ask touched it already)
+    if requester_chat is not None and line:
+        keeper.add_waiting(token, requester_chat)  # (its start or its page touched it just now)
     # Queue nudges: one "changed" per batch, then none read for a while (chat.live).
     queues = {topic for topic in positions if live.is_queue_topic(topic)}
     quiet_until = 0.0
@@ -229,7 +231,11 @@ async def _events(positions: dict[str, str], touch_user: int | None,
                     positions.pop(line, None)
                     current.pop(line, None)
                     line = None
-                    keeper.waiting.pop(token, None)
+                if requester_chat is not None and kind == "state":
+                    if data.get("state") in Chat.IN_LINE:
+                        keeper.add_waiting(token, requester_chat)  # back in line
+                    else:
+                        keeper.waiting.pop(token, None)
                 payload = json.dumps({"topic": topic, **data})
                 yield (
                     f"id: {push.encode_position(current)}\nevent: {kind}\ndata: {payload}\n\n"
@@ -354,5 +360,5 @@ async def _requester_stream(request: HttpRequest, token: str) -> HttpResponseBas
     if chat.state in Chat.IN_LINE:
         # Waiting: also the line's nudges (their place moved), until the chat leaves it.
         return _stream(request, [chat.topic, chat.line_topic], with_cookies=False,
-                       line=chat.line_topic, waiting=chat.pk)  # fmt: skip
-    return _stream(request, [chat.topic], with_cookies=False)
+                       line=chat.line_topic, requester_chat=chat.pk)  # fmt: skip
+    return _stream(request, [chat.topic], with_cookies=False, requester_chat=chat.pk)

@@ -10,6 +10,7 @@ client id (a retry after a dropped connection) is stored once.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import time
 from collections.abc import Iterable
@@ -33,6 +34,8 @@ from core.errors import Conflict, NotFound
 from tickets import attachments, events, hooks, outbox, selectors, services
 from tickets.models import Channel, Message, Queue, Requester, Status, Ticket
 from tickets.sla import services as sla
+
+logger = logging.getLogger(__name__)
 
 
 class ChatConflict(Conflict, ChatError):
@@ -150,6 +153,8 @@ def chat_requester_send(*, chat: Chat, body: str, client_id: str = "",
     if files:
         services.message_attach(message=message, files=files)
     chat.requester_active_at, chat.reminded_at = message.created_at, None
+    if chat.state in Chat.IN_LINE:
+        transaction.on_commit(lambda: requester_seen([chat.pk]))
     chat.save(update_fields=["requester_active_at", "reminded_at"])
     return message
 
@@ -161,6 +166,8 @@ def chat_typing(*, chat: Chat, who: str, name: str = "") -> None:
     if who == "requester":
         Chat.objects.filter(pk=chat.pk).update(requester_active_at=timezone.now(),
                                                reminded_at=None)  # fmt: skip
+        if chat.state in Chat.IN_LINE:
+            requester_seen([chat.pk])
     push.publish(chat.topic, "typing", {"who": who, "name": name.split(" ")[0]})
 
 
@@ -391,6 +398,9 @@ def chat_transfer(*, actor: User, chat: Chat, to_agent: User | None = None,
         if previous:
             agents.refresh_gate(previous)
         offer_next(chat)
+        # Back in line: the requester was there a moment ago (their last sign of life in
+        # line dates from before the chat was taken).
+        transaction.on_commit(lambda: requester_seen([chat.pk]))
     events.record(chat.ticket_id, actor, TicketEventKind.TRANSFERRED, before=before,
                   after={"agent": chat.agent_id, "queue": chat.queue_id,
                          "to": to_agent.full_name if to_agent else chat.queue.name})  # fmt: skip
@@ -533,6 +543,9 @@ def sweep_idle(*, now: datetime | None = None) -> tuple[int, int]:
 # When each chat in line last heard from its requester (their open event stream, kept by
 # the push server, or their page asking for the chat's state): chat id -> time.
 LINE_SEEN_KEY = "helpdesk:chat:line-seen"
+# When the sweep last read them; a longer gap than this and it trusts none of them.
+LINE_SWEPT_KEY = "helpdesk:chat:line-swept"
+SWEEP_GAP_SECONDS = 60
 
 
 def requester_seen(chat_ids: list[int], *, at: float | None = None) -> None:
@@ -556,32 +569,51 @@ def sweep_abandoned(*, now: datetime | None = None) -> int:
     transcript, as if they had left a message, so their question is still answered by
     email and no agent is offered a chat nobody is on. Returns how many.
 
-    A chat the sweep has no sign of for (Redis restarted, or it never had one) gets the
-    full time from now: a lost record never ends a chat somebody waits on."""
+    Never on a record it cannot trust: a chat it has no sign of (Redis lost them) gets
+    the full time from now, and after a gap in the sweeps themselves (Redis or the
+    workers down: the signs could not be written either) every chat in line does. A
+    requester with no email address (an app's user known by id) stays in line: there
+    would be nowhere to answer."""
     now = now or timezone.now()
-    cutoff = (now - timedelta(seconds=settings.CHAT_ABANDON_SECONDS)).timestamp()
-    waiting = list(Chat.objects.filter(state__in=Chat.IN_LINE, created_at__lte=now
-                                       - timedelta(seconds=settings.CHAT_ABANDON_SECONDS))
-                   .order_by("created_at").values_list("pk", flat=True)[:200])  # fmt: skip
-    if not waiting:
-        return 0
+    cutoff = now - timedelta(seconds=settings.CHAT_ABANDON_SECONDS)
     try:
         client = heartbeats.client()
-        seen = client.zmscore(LINE_SEEN_KEY, [str(pk) for pk in waiting])
-        client.zremrangebyscore(LINE_SEEN_KEY, "-inf", cutoff - 86400)  # long over
+        last = client.getset(LINE_SWEPT_KEY, now.timestamp())
+        client.zremrangebyscore(LINE_SEEN_KEY, "-inf", cutoff.timestamp() - 86400)  # long over
     except RedisError:
         return 0
-    requester_seen([pk for pk, at in zip(waiting, seen, strict=True) if at is None],
-                   at=now.timestamp())  # fmt: skip
-    gone = [pk for pk, at in zip(waiting, seen, strict=True) if at is not None and at < cutoff]
+    trusted = last is not None and now.timestamp() - float(last) <= SWEEP_GAP_SECONDS
+    waiting = (Chat.objects.filter(state__in=Chat.IN_LINE, created_at__lte=cutoff)
+               .exclude(ticket__requester__email="").order_by("pk"))  # fmt: skip
+    gone: list[int] = []
+    for chunk in _chunks(list(waiting.values_list("pk", flat=True)), 500):
+        try:
+            seen = client.zmscore(LINE_SEEN_KEY, [str(pk) for pk in chunk])
+        except RedisError:
+            return 0
+        fresh = [pk for pk, at in zip(chunk, seen, strict=True) if at is None or not trusted]
+        requester_seen(fresh, at=now.timestamp())
+        if trusted:
+            gone += [pk for pk, at in zip(chunk, seen, strict=True)
+                     if at is not None and at < cutoff.timestamp()]  # fmt: skip
     left = 0
     for chat in Chat.objects.filter(pk__in=gone, state__in=Chat.IN_LINE):
         try:
             chat_leave_message(chat=chat)
         except ChatConflict:
             continue  # accepted meanwhile
+        except Exception:
+            # One chat that cannot be converted must not hold back the others (nor the
+            # rest of beat's chat sweep): it is tried again at the next sweep.
+            logger.exception("Could not turn abandoned chat %s into an email ticket", chat.pk)
+            continue
         left += 1
     return left
+
+
+def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 # ------------------------------------------------------------------ privacy

@@ -721,6 +721,8 @@ ANALYTICS_SPIKE_PAGE_TEAM = env.str("ANALYTICS_SPIKE_PAGE_TEAM", default="")
 # time zones (each costs the fold more than the hourly rollups); a viewer in another zone
 # reads UTC's days inside the range and hours at its edges (slower, as exact).
 ANALYTICS_DAY_ZONES = env.list("ANALYTICS_DAY_ZONES", default=["UTC"])
-# PostgreSQL's work_mem for the fold's transaction (one fold runs at a time): with the
-# server's default 4 MB its grouping of a large batch (a backfill's) sorts on disk.
+# PostgreSQL's work_mem for the fold's transaction (one fold runs at a time; each sort or
+# hash of its statements may take this much, hashes twice with the default
+# hash_mem_multiplier): with the server's default 4 MB, a backfill's batch of 400,000
+# facts sorts on disk. Lower it on a small database server.
 ANALYTICS_FOLD_WORK_MEM = env.str("ANALYTICS_FOLD_WORK_MEM", default="256MB")

@@ -1,5 +1,6 @@
 """The backlog's index holds what the backlog reads (the slice's value, the queue, the
-open count), so it never touches the table; built concurrently, since the table is big."""
+open count), so an index-only scan answers it (the table is visited only for pages
+changed since the last vacuum); built concurrently, since the table is big."""
 
 from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
 from django.db import migrations, models

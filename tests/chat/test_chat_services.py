@@ -268,7 +268,19 @@ def test_a_requester_who_left_the_line_gets_an_email_ticket_and_no_agent_an_empt
     services.requester_seen([there.pk], at=(late - timedelta(seconds=30)).timestamp())
     client.zrem(services.LINE_SEEN_KEY, str(unknown.pk))
 
-    assert committed(services.sweep_abandoned, now=late) == 1
+    def swept(at):  # type: ignore[no-untyped-def]
+        """A sweep as beat runs them, the last one a few seconds before."""
+        client.set(services.LINE_SWEPT_KEY, (at - timedelta(seconds=5)).timestamp())
+        return committed(services.sweep_abandoned, now=at)
+
+    # After a gap in the sweeps (Redis or the workers down) no record is trusted.
+    client.set(services.LINE_SWEPT_KEY, now.timestamp())
+    assert committed(services.sweep_abandoned, now=late) == 0
+    assert client.zscore(services.LINE_SEEN_KEY, str(gone.pk)) == late.timestamp()
+    services.requester_seen([gone.pk], at=now.timestamp())
+    client.zrem(services.LINE_SEEN_KEY, str(unknown.pk))
+
+    assert swept(late) == 1
     gone.refresh_from_db()
     assert gone.state == Chat.State.LEFT_MESSAGE and gone.offered_to is None
     ticket = gone.ticket
@@ -282,8 +294,30 @@ def test_a_requester_who_left_the_line_gets_an_email_ticket_and_no_agent_an_empt
     assert client.zscore(services.LINE_SEEN_KEY, str(unknown.pk)) == late.timestamp()
     # Later still, neither heard from: both go.
     later = late + timedelta(seconds=settings.CHAT_ABANDON_SECONDS + 1)
-    assert committed(services.sweep_abandoned, now=later) == 2
+    assert swept(later) == 2
     assert not Chat.objects.filter(state__in=Chat.IN_LINE).exists()
+
+
+def test_a_requester_with_no_email_stays_in_line_and_typing_or_writing_shows_they_are_there(
+        line, start, committed, settings):  # fmt: skip
+    """With no address to answer at (an app's user known by id) the chat is never turned
+    into an email ticket; a requester who types or writes in line is still there."""
+    client = heartbeats.client()
+    app_user, _t1 = start(email="", external_id="app-user-7")
+    writer, _t2 = start(email="writer@example.net")
+    now = timezone.now()
+    late = now + timedelta(seconds=settings.CHAT_ABANDON_SECONDS + 1)
+    client.zadd(services.LINE_SEEN_KEY, {str(app_user.pk): 1.0, str(writer.pk): 1.0})
+    services.chat_typing(chat=writer, who="requester")
+    assert client.zscore(services.LINE_SEEN_KEY, str(writer.pk)) > 1.0
+    client.zadd(services.LINE_SEEN_KEY, {str(writer.pk): 1.0})
+    committed(services.chat_requester_send, chat=writer, body="¿Hola?", client_id="r-2")
+    assert client.zscore(services.LINE_SEEN_KEY, str(writer.pk)) > 1.0
+    services.requester_seen([writer.pk], at=late.timestamp())
+    client.set(services.LINE_SWEPT_KEY, (late - timedelta(seconds=5)).timestamp())
+    assert committed(services.sweep_abandoned, now=late) == 0
+    app_user.refresh_from_db()
+    assert app_user.state == Chat.State.WAITING
 
 
 def test_an_erasure_deletes_the_push_streams_of_the_requesters_chats(line, online, start,

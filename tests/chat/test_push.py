@@ -337,10 +337,13 @@ def test_one_keeper_keeps_every_open_streams_sign_of_life_and_presence(line, sta
 def test_an_open_stream_keeps_its_requester_in_line_until_the_chat_leaves_it(line, online,
                                                                             start):  # fmt: skip
     """While a chat waits, its requester's open stream is their sign of life (the keeper
-    writes it with the agents'); once the chat leaves the line it no longer is."""
+    writes it with the agents'); once the chat leaves the line it no longer is, and once
+    a transfer puts it back in line it is again."""
     import asyncio
     import contextlib
     import time
+
+    from django.db import connections
 
     from chat import push_views, services
     from core import heartbeats
@@ -348,13 +351,25 @@ def test_an_open_stream_keeps_its_requester_in_line_until_the_chat_leaves_it(lin
     chat, _token = start()
     client = heartbeats.client()
 
+    def in_thread(call, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """A service call in a worker thread, its connection closed after (the test
+        database is dropped at the end)."""
+
+        def run():  # type: ignore[no-untyped-def]
+            try:
+                return call(*args, **kwargs)
+            finally:
+                connections.close_all()
+
+        return asyncio.to_thread(run)
+
     async def scenario() -> None:
         chunks: list[bytes] = []
 
         async def read() -> None:
             topics = {chat.topic: "$", chat.line_topic: "$"}
             async for chunk in push_views._events(topics, None, line=chat.line_topic,
-                                                  waiting=chat.pk):  # fmt: skip
+                                                  requester_chat=chat.pk):  # fmt: skip
                 chunks.append(chunk)
 
         reader = asyncio.create_task(read())
@@ -367,12 +382,18 @@ def test_an_open_stream_keeps_its_requester_in_line_until_the_chat_leaves_it(lin
         assert client.zscore(services.LINE_SEEN_KEY, str(chat.pk)) > time.time() - 5
         # An agent takes it: the state event says it left the line.
         ana = line["chatters"]["ana"]
-        await asyncio.to_thread(online, ana)
-        await asyncio.to_thread(services.chat_accept, actor=ana, chat=chat)
+        await in_thread(online, ana)
+        await in_thread(services.chat_accept, actor=ana, chat=chat)
         deadline = time.monotonic() + 10
         while keeper.waiting and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         assert keeper.waiting == {}
+        # Transferred to a queue, it is back in line: the stream keeps them there again.
+        await in_thread(services.chat_transfer, actor=ana, chat=chat, to_queue=line["queue"])
+        deadline = time.monotonic() + 10
+        while not keeper.waiting and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert list(keeper.waiting.values()) == [chat.pk]
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reader
