@@ -5,6 +5,7 @@ CHROMIUM_PATH (Debian's package by default; scripts/ensure-chromium installs it)
 """
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,18 @@ def browser():
 def console_errors():
     """Script errors and failed loads seen by the page; a test may clear expected ones."""
     return []
+
+
+@pytest.fixture(autouse=True)
+def _requests_done_before_the_flush(transactional_db, live_server):
+    """Wait, after a test, for the live server's requests still running (a page's last
+    poll or heartbeat, sent as its browser closed): the database is emptied next, and a
+    request in the middle of that deadlocked the flush on a loaded machine."""
+    yield
+    httpd = getattr(getattr(live_server, "thread", None), "httpd", None)
+    deadline = time.monotonic() + 5
+    for thread in list(getattr(httpd, "_threads", None) or []):
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 @pytest.fixture
