@@ -341,8 +341,7 @@ def test_one_keeper_keeps_every_open_streams_sign_of_life_and_presence(line, sta
 def test_an_open_stream_keeps_its_requester_in_line_until_the_chat_leaves_it(line, online,
                                                                             start):  # fmt: skip
     """While a chat waits, its requester's open stream is their sign of life (the keeper
-    writes it with the agents'); once the chat leaves the line it no longer is, and once
-    a transfer puts it back in line it is again."""
+    writes it with the agents'); once the chat leaves the line it no longer is."""
     import asyncio
     import contextlib
     import time
@@ -392,12 +391,6 @@ def test_an_open_stream_keeps_its_requester_in_line_until_the_chat_leaves_it(lin
         while keeper.waiting and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         assert keeper.waiting == {}
-        # Transferred to a queue, it is back in line: the stream keeps them there again.
-        await in_thread(services.chat_transfer, actor=ana, chat=chat, to_queue=line["queue"])
-        deadline = time.monotonic() + 10
-        while not keeper.waiting and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
-        assert list(keeper.waiting.values()) == [chat.pk]
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reader
