@@ -171,7 +171,8 @@ def _read(table: str, where: str, params: dict, group: list[str],
                      sum(mod(u.v, 1000000000) - 500000000) AS n FROM r
               CROSS JOIN LATERAL (VALUES {pairs}) AS k (kind, hist)
               CROSS JOIN LATERAL unnest(k.hist) AS u (v)
-              WHERE k.hist IS NOT NULL GROUP BY {head}k.kind, u.v / 1000000000),
+              WHERE k.hist IS NOT NULL GROUP BY {head}k.kind, u.v / 1000000000
+              HAVING sum(mod(u.v, 1000000000) - 500000000) <> 0),
         h AS (SELECT {head}json_agg(json_build_array(kind, i, n)) AS buckets FROM b{by})
         SELECT s.*, h.buckets FROM s LEFT JOIN h ON {match}
         """  # noqa: S608 - names from the measures
@@ -194,19 +195,38 @@ def _read(table: str, where: str, params: dict, group: list[str],
     return out
 
 
-def _union(parts: list[tuple[str, str]], *, time: str = "") -> str:
+# A rollup row taken back (a split day's hours read once more, below): every count and sum
+# negated, and each histogram's buckets (sparse: bucket × 10⁹ + count + 5 × 10⁸).
+_SPARSE_NEGATED = "ARRAY(SELECT v - 2 * mod(v, 1000000000) + 1000000000 FROM unnest({0}) AS v)"
+_DENSE_NEGATED = ("ARRAY(SELECT -v FROM unnest({0}) WITH ORDINALITY AS u (v, n) "
+                  "ORDER BY n)")  # fmt: skip
+
+
+def _union(parts: list[tuple[str, str]], *, time: str = "", at: dict[int, str] | None = None,
+           negated: frozenset[int] = frozenset()) -> str:  # fmt: skip
     """Rows of several rollups (``(table, condition)`` each) as one table to read from:
     their slice and measure columns, and the time a read groups by: ``"day"`` (the
     local day of daily and weekly rows) or ``"at"`` (the moment an hourly or a UTC
-    daily row begins)."""
-    columns = ", ".join(["queue_id", "dim", "value",
-                         *(c for kind in measures.ALL_KINDS for c in measures.columns(kind)),
-                         *(f"{kind}_sparse" for kind in SPARSE_KINDS)])  # fmt: skip
+    daily row begins, or for part ``i`` the SQL ``at[i]``). The parts whose index is in
+    ``negated`` count with the opposite sign."""
+    measured = [c for kind in measures.ALL_KINDS for c in measures.columns(kind)]
+    sparse = [f"{kind}_sparse" for kind in SPARSE_KINDS]
     selects = []
-    for table, cond in parts:
+    for index, (table, cond) in enumerate(parts):
+        if index in negated:
+            columns = ", ".join([
+                "queue_id", "dim", "value",
+                *((_DENSE_NEGATED.format(c) if c.endswith("_hist") else f"-{c}") + f" AS {c}"
+                  for c in measured),
+                *(f"{_SPARSE_NEGATED.format(c)} AS {c}" for c in sparse),
+            ])  # fmt: skip
+        else:
+            columns = ", ".join(["queue_id", "dim", "value", *measured, *sparse])
         moment = ""
         if time == "day":
             moment = ", day"
+        elif time == "at" and at and index in at:
+            moment = f", {at[index]} AS at"
         elif time == "at":
             hourly = table == "analytics_hourlyrollup"
             moment = ", hour AS at" if hourly else ", day::timestamp AT TIME ZONE 'UTC' AS at"
@@ -224,19 +244,29 @@ def _utc_days(period: Period) -> tuple[date, date] | None:
     return (first, last) if (last - first).days >= 2 else None
 
 
-def _split_days(days: tuple[date, date], zone: ZoneInfo) -> list[date]:
-    """The UTC days in [first, last) that a local week of ``zone`` begins inside."""
+def _split_days(days: tuple[date, date], zone: ZoneInfo) -> list[tuple[date, int]]:
+    """The UTC days in [first, last) that a local week of ``zone`` begins inside, each
+    with the first of its hours (0–23) in the new week (an hour counts in the week its
+    beginning falls in)."""
     out, day = [], days[0]
     while day < days[1]:
-        begins = datetime.combine(day, datetime.min.time(), UTC).astimezone(zone)
-        ends = (datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
-                - timedelta(microseconds=1)).astimezone(zone)  # fmt: skip
-        if _truncate(begins.replace(tzinfo=None), "week") != _truncate(
-            ends.replace(tzinfo=None), "week"
-        ):
-            out.append(day)
+        midnight = datetime.combine(day, datetime.min.time(), UTC)
+        week = _truncate(midnight.astimezone(zone).replace(tzinfo=None), "week")
+        for hour in range(1, 24):
+            moment = (midnight + timedelta(hours=hour)).astimezone(zone).replace(tzinfo=None)
+            if _truncate(moment, "week") != week:
+                out.append((day, hour))
+                break
         day += timedelta(days=1)
     return out
+
+
+def _whole_day_at(day: str) -> str:
+    """When a UTC day or week (beginning ``day``, SQL) counts whole in a weekly series of
+    a zone whose days are not kept (``_where``): a Monday a week of the zone begins in
+    counts in the new week (at its last hour), any other at its midnight."""
+    return (f"({day}::timestamp + CASE WHEN {day} = ANY(%(head_days)s::date[]) "
+            "THEN interval '23 hours' ELSE interval '0 hours' END) AT TIME ZONE 'UTC'")  # fmt: skip
 
 
 def _week_parts(zone: str, first: str, last: str, weeks: tuple[date, date] | None,
@@ -264,9 +294,10 @@ def _where(scope: Scope, period: Period, slice_: Slice,
 
     The fewest rows that answer it: whole weeks from weekly rows and the days either side
     from daily rows, in a kept zone (by week or not at all); days in a kept zone (by
-    day); hours otherwise, and in a zone not kept, for a sum or by week, whole UTC days
-    inside the period from UTC's rows (and for a sum, UTC's whole weeks), hours only
-    either side (and on the days a local week begins in)."""
+    day); hours otherwise, and in a zone not kept, for a sum or by week, UTC's whole days
+    and weeks inside the period from UTC's rows, hours only either side (and, by week,
+    the hours on one side of each moment a local week begins, taken back from their
+    day)."""
     params: dict = {"dim": slice_.dim, "tz": period.tz}
     if dims is None:
         clauses = ["dim = %(dim)s"]
@@ -297,17 +328,25 @@ def _where(scope: Scope, period: Period, slice_: Slice,
                      *_week_parts("'UTC'", "utc_first", "utc_last", weeks, params)]  # fmt: skip
             table = _union(parts)
         else:
-            # By local week: a UTC day inside one local week counts in it whole; a day the
-            # week begins in (Sunday 18:30 UTC in India) is read by the hour.
+            # By local week: a UTC day or week inside one local week counts in it whole. A
+            # week of a zone east of UTC begins on a UTC Sunday (18:30 in India): that
+            # day counts in the week before, and its last hours (from 19:00) are read,
+            # counted in their week and taken back from the day's. West of UTC it begins
+            # on a Monday (06:00 in Chicago): that day, and its UTC week, count in the
+            # new week, and its first hours are moved back the same way.
             split = _split_days(utc_days, ZoneInfo(period.tz))
-            params.update(split_days=split, split_hours=[
-                datetime.combine(day, midnight, UTC) + timedelta(hours=h)
-                for day in split for h in range(24)
-            ])  # fmt: skip
+            params.update(head_days=[day for day, _first in split if day.weekday() == 0],
+                          split_hours=[datetime.combine(day, midnight, UTC) + timedelta(hours=h)
+                                       for day, first_new in split
+                                       for h in (range(first_new) if day.weekday() == 0
+                                                 else range(first_new, 24))])  # fmt: skip
+            weeks = _whole_weeks(*utc_days)
             parts = [("analytics_hourlyrollup", hours + " OR hour = ANY(%(split_hours)s))"),
-                     ("analytics_dailyrollup", "zone = 'UTC' AND day >= %(utc_first)s"
-                      " AND day < %(utc_last)s AND day <> ALL(%(split_days)s)")]  # fmt: skip
-            table = _union(parts, time="at")
+                     ("analytics_hourlyrollup", "hour = ANY(%(split_hours)s)"),
+                     *_week_parts("'UTC'", "utc_first", "utc_last", weeks, params)]  # fmt: skip
+            at = {n: _whole_day_at("day") for n in range(2, len(parts))}
+            at[1] = _whole_day_at("(hour AT TIME ZONE 'UTC')::date")
+            table = _union(parts, time="at", at=at, negated=frozenset({1}))
     else:
         table = "analytics_hourlyrollup"
         clauses += ["hour >= %(start)s", "hour < %(end)s"]
@@ -351,7 +390,7 @@ def series(scope: Scope, period: Period, slice_: Slice | None = None, *,
     unit = {"hour": "hour", "day": "day", "week": "week"}[period.bucket]
     if table == "analytics_hourlyrollup":
         moment = "(hour AT TIME ZONE %(tz)s)"
-    elif "split_days" in params:  # hours and UTC days (_where)
+    elif "split_hours" in params:  # hours and UTC days (_where)
         moment = "(at AT TIME ZONE %(tz)s)"
     else:
         moment = "day::timestamp"

@@ -272,25 +272,28 @@ def test_whole_weeks_read_from_weekly_rows_the_same_as_from_their_days(
         assert by_weeks == by_days
         assert by_weeks[0]["created"] == 44 and by_weeks[0].hists["first_reply"]
     # A zone whose days are not kept sums UTC's whole days and weeks inside the range, and
-    # hours only either side: the same as all from hours.
-    period = Period.last_days(45, tz="Asia/Kolkata", now=T0, bucket="week")
-    assert not period.uses_days() and selectors._utc_days(period) is not None
-    mixed = (
-        selectors.totals(scope, period, histograms=kinds),
-        selectors.breakdown(scope, period, "language", by_queue=True, histograms=kinds),
-    )
-    by_week = selectors.series(scope, period, histograms=kinds)
-    with monkeypatch.context() as patch:
-        patch.setattr(selectors, "_utc_days", lambda _period: None)
-        hourly = (selectors.totals(scope, period, histograms=kinds),
-                  selectors.breakdown(scope, period, "language", by_queue=True,
-                                      histograms=kinds))  # fmt: skip
-        by_week_from_hours = selectors.series(scope, period, histograms=kinds)
-    assert mixed == hourly and mixed[0]["created"] == 44
-    # By local week too: the days a week of India begins in (Sunday 18:30 UTC) by the hour.
-    assert selectors._split_days(selectors._utc_days(period), ZoneInfo("Asia/Kolkata"))
-    assert by_week == by_week_from_hours
-    assert sum(totals["created"] for _week, totals in by_week) == 44
+    # hours only either side: the same as all from hours. By local week, a day a week
+    # begins in is read whole and its hours on one side (the tail in India, where the week
+    # begins Sunday 18:30 UTC; the head in Chicago, Monday 06:00 UTC) taken back from it.
+    for tz, side in (("Asia/Kolkata", "tail"), ("America/Chicago", "head")):
+        period = Period.last_days(45, tz=tz, now=T0, bucket="week")
+        assert not period.uses_days() and selectors._utc_days(period) is not None
+        mixed = (
+            selectors.totals(scope, period, histograms=kinds),
+            selectors.breakdown(scope, period, "language", by_queue=True, histograms=kinds),
+        )
+        by_week = selectors.series(scope, period, histograms=kinds)
+        with monkeypatch.context() as patch:
+            patch.setattr(selectors, "_utc_days", lambda _period: None)
+            hourly = (selectors.totals(scope, period, histograms=kinds),
+                      selectors.breakdown(scope, period, "language", by_queue=True,
+                                          histograms=kinds))  # fmt: skip
+            by_week_from_hours = selectors.series(scope, period, histograms=kinds)
+        assert mixed == hourly and mixed[0]["created"] == 44
+        split = selectors._split_days(selectors._utc_days(period), ZoneInfo(tz))
+        assert split and all((day.weekday() == 0) == (side == "head") for day, _first in split)
+        assert by_week == by_week_from_hours
+        assert sum(totals["created"] for _week, totals in by_week) == 44
     with connection.cursor() as cursor:
         cursor.execute("""
             SELECT count(*) FROM analytics_weeklyrollup AS w FULL JOIN (
