@@ -321,6 +321,7 @@ class Bucket:
     end: datetime
     label: str
     totals: Totals
+    tick: str = ""  # its name on the chart's axis
 
 
 def _bucket_label(moment: datetime, unit: str, days: int) -> str:
@@ -329,6 +330,14 @@ def _bucket_label(moment: datetime, unit: str, days: int) -> str:
         return formats.date_format(moment, fmt)
     day = formats.date_format(moment, "DATE_FORMAT")
     return _("Week of %(date)s") % {"date": day} if unit == "week" else day
+
+
+def _tick_label(moment: datetime, unit: str, days: int) -> str:
+    """A bucket's name under the chart: its day or hour alone (the tooltip and the table
+    say "Week of …"), so more of them fit without overlapping."""
+    if unit == "hour":
+        return _bucket_label(moment, unit, days)
+    return formats.date_format(moment, "SHORT_DATE_FORMAT")
 
 
 def buckets(frame: Frame, series: list[tuple[datetime, Totals]]) -> list[Bucket]:
@@ -350,6 +359,7 @@ def buckets(frame: Frame, series: list[tuple[datetime, Totals]]) -> list[Bucket]
                 end=min(end, period.end),
                 label=_bucket_label(moment, unit, frame.controls.days),
                 totals=totals,
+                tick=_tick_label(moment, unit, frame.controls.days),
             )
         )
     return found
@@ -370,6 +380,7 @@ def charts(frame: Frame, found: list[Bucket]) -> tuple[dict[str, Any], list[Char
     """Chart.js data (labels, datasets, and each point's words for the tooltip) and the
     same as tables."""
     labels = [b.label for b in found]
+    ticks = [b.tick or b.label for b in found]
     created = [int(b.totals["created"]) for b in found]
     solved = [int(b.totals["solved"]) for b in found]
     medians = [metrics.duration(b.totals, "first_reply").median for b in found]
@@ -380,6 +391,7 @@ def charts(frame: Frame, found: list[Bucket]) -> tuple[dict[str, Any], list[Char
         "volume": {
             "type": "bar",
             "labels": labels,
+            "ticks": ticks,
             "yTitle": _("Tickets"),
             "precision": 0,
             "datasets": [
@@ -390,6 +402,7 @@ def charts(frame: Frame, found: list[Bucket]) -> tuple[dict[str, Any], list[Char
         "first_reply": {
             "type": "line",
             "labels": labels,
+            "ticks": ticks,
             "yTitle": unit,
             "datasets": [
                 {
@@ -402,6 +415,7 @@ def charts(frame: Frame, found: list[Bucket]) -> tuple[dict[str, Any], list[Char
         "sla": {
             "type": "line",
             "labels": labels,
+            "ticks": ticks,
             "yTitle": _("Percent"),
             "max": 100,
             "datasets": [

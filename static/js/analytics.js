@@ -44,8 +44,19 @@
           animation: still ? false : {},
           interaction: { mode: "index", intersect: false },
           scales: {
-            // "inner": the first and last labels stay inside the chart.
-            x: { reverse: rtl, ticks: { maxRotation: 0, autoSkip: true, align: "inner" } },
+            // The axis names each bucket by its day alone (the tooltip and the table
+            // say "Week of …"), centred under it with room between names (aligned
+            // "inner", the first and last names moved by half their width and met
+            // their neighbours).
+            x: {
+              reverse: rtl,
+              ticks: {
+                maxRotation: 0, autoSkip: true, autoSkipPadding: 16,
+                callback: function (value, index) {
+                  return spec.ticks ? spec.ticks[index] : this.getLabelForValue(value);
+                },
+              },
+            },
             y: {
               position: rtl ? "right" : "left", beginAtZero: true, max: spec.max,
               ticks: { precision: spec.precision },

@@ -43,6 +43,23 @@ def test_an_in_house_lead_sees_their_queues_numbers_and_the_vendors_side_by_side
     assert 'id="analytics-charts" type="application/json"' in body
 
 
+def test_a_weekly_chart_names_its_buckets_by_day_on_the_axis(busy, client):
+    """The axis says the day alone ("Week of …" stays in the tooltip and the table):
+    long names met each other under a year's chart."""
+    import json
+    import re
+
+    body = page(client, busy["people"]["inhouse_lead"], "?range=365")
+    found = re.search(r'<script id="analytics-charts" type="application/json">(.*?)</script>',
+                      body, re.S)  # fmt: skip
+    assert found is not None
+    volume = json.loads(found.group(1))["volume"]
+    assert len(volume["ticks"]) == len(volume["labels"]) > 40
+    assert all(label.startswith("Week of ") for label in volume["labels"])
+    assert all(label == f"Week of {tick}" for label, tick in zip(volume["labels"], volume["ticks"],
+                                                                  strict=True))  # fmt: skip
+
+
 def test_a_vendors_lead_sees_only_their_vendor(busy, client):
     body = page(client, busy["people"]["north_lead"])
     assert tile(body, "created")[0] == "3"
