@@ -9,10 +9,17 @@ lock. The cost follows the facts written since the last fold, not the history ke
 
 from __future__ import annotations
 
+import logging
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from analytics import measures
+
+logger = logging.getLogger(__name__)
 
 _LOCK = 0x616E616C  # "anal": one fold at a time
 
@@ -138,3 +145,82 @@ def fold_all(*, batch: int = 20_000) -> int:
     while done := fold(batch=batch):
         total += done
     return total
+
+
+# ------------------------------------------------------------ weeks against their days
+
+# The weeks rechecked: the current one and the two before it (a week still being folded
+# into, and those a late fold or an upgrade could have left behind).
+RECHECK_WEEKS = 3
+
+
+def _week_columns() -> list[str]:
+    return [c for kind in measures.ALL_KINDS for c in measures.columns(kind)]
+
+
+def _weeks_from_days_sql() -> str:
+    """Each week of one zone from ``first`` on, as the sum of its days (histograms bucket by
+    bucket): what its weekly rows must hold."""
+    columns = _week_columns()
+    sums = [f"analytics_hist_sum({c})" if c.endswith("_hist") else f"sum({c})" for c in columns]
+    named = [f"{expr} AS {name}" for expr, name in zip(sums, columns, strict=True)]
+    picked = ", ".join(
+        ["zone", "date_trunc('week', day)::date AS day", "queue_id", "dim", "value", *named]
+    )
+    return (f"SELECT {picked} FROM analytics_dailyrollup "  # noqa: S608 - the measures' names
+            "WHERE zone = %(zone)s AND day >= %(first)s GROUP BY 1, 2, 3, 4, 5")  # fmt: skip
+
+
+def check_weeks(*, weeks: int = RECHECK_WEEKS, now: datetime | None = None) -> int:
+    """Beat, daily: the last ``weeks`` weeks' rows of every kept zone made equal again to
+    the sum of their days; returns how many rows differed (logged). A week is folded with
+    its days in one transaction, so none should: a worker still running code from before
+    the weekly rollups (an upgrade that did not restart it) folds days only."""
+    now = now or timezone.now()
+    columns = _week_columns()
+    differs = " OR ".join(_differs(c) for c in columns)
+    into = ", ".join(["zone", "day", "queue_id", "dim", "value", *columns])
+    wrong = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])  # no fold meanwhile
+        cursor.execute(
+            "SELECT set_config('work_mem', %s, true)", [settings.ANALYTICS_FOLD_WORK_MEM]
+        )
+        for zone in day_zones():
+            today = now.astimezone(ZoneInfo(zone)).date()
+            first = _monday(today) - timedelta(weeks=weeks - 1)
+            params: dict[str, str | date] = {"zone": zone, "first": first}
+            cursor.execute("DROP TABLE IF EXISTS pg_temp.analytics_week_check")
+            cursor.execute("CREATE TEMP TABLE analytics_week_check ON COMMIT DROP AS "
+                           + _weeks_from_days_sql(), params)  # fmt: skip
+            compared = f"""
+                SELECT count(*) FROM (SELECT * FROM analytics_weeklyrollup
+                                       WHERE zone = %(zone)s AND day >= %(first)s) AS w
+                  FULL JOIN analytics_week_check AS d
+                    ON (w.day, w.dim, w.value) = (d.day, d.dim, d.value)
+                   AND w.queue_id IS NOT DISTINCT FROM d.queue_id
+                 WHERE w.id IS NULL OR d.zone IS NULL OR {differs}
+            """  # noqa: S608 - the measures' names
+            cursor.execute(compared, params)
+            (found,) = cursor.fetchone()
+            if not found:
+                continue
+            wrong += found
+            logger.warning("analytics: %d weekly rows of %s from %s differed from their days; "
+                           "rebuilt", found, zone, first)  # fmt: skip
+            cursor.execute("DELETE FROM analytics_weeklyrollup WHERE zone = %(zone)s "
+                           "AND day >= %(first)s", params)  # fmt: skip
+            cursor.execute(f"INSERT INTO analytics_weeklyrollup ({into}) "  # noqa: S608
+                           f"SELECT * FROM analytics_week_check")  # fmt: skip
+    return wrong
+
+
+def _differs(column: str) -> str:
+    if column.endswith("_sum"):  # floats: summed in another order, the last digits differ
+        w, d = f"w.{column}", f"d.{column}"
+        return f"({w} IS NULL) <> ({d} IS NULL) OR abs({w} - {d}) > 1e-6 * greatest(1.0, abs({d}))"
+    return f"w.{column} IS DISTINCT FROM d.{column}"
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())

@@ -10,6 +10,12 @@ def fold() -> int:
 
 
 @shared_task(ignore_result=True)
+def check_weeks() -> int:
+    """Beat, daily: the recent weekly rollups made equal again to their days."""
+    return folding.check_weeks()
+
+
+@shared_task(ignore_result=True)
 def schedule_spike_watch() -> None:
     """Beat, on each ten-minute boundary: watch 30 s later, once what was in flight at the
     boundary has committed."""

@@ -273,6 +273,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "analytics.tasks.send_reports",
         "schedule": env.float("ANALYTICS_REPORTS_SECONDS", default=60.0),
     },
+    # The last three weeks' weekly rollups against their days (a worker left running
+    # older code folds days only); rebuilt where they differ, and logged.
+    "analytics-check-weeks": {
+        "task": "analytics.tasks.check_weeks",
+        "schedule": crontab(hour=3, minute=17),
+    },
     "analytics-watch-spikes": {
         "task": "analytics.tasks.schedule_spike_watch",
         "schedule": crontab(minute="*/10"),

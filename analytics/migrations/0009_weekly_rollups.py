@@ -29,8 +29,9 @@ def fill_weeks(apps, schema_editor):  # type: ignore[no-untyped-def]
     sql += " GROUP BY 1, 2, 3, 4, 5"
     # No fold meanwhile (0x616E616C: analytics.fold's lock): a fold between the read and
     # the commit would be in the days and missing from the weeks. Workers still running
-    # the code before this migration fold into days only until they restart (weeks read
-    # short until a backfill): restart them with the migration, as every upgrade should.
+    # the code before this migration fold into days only until they restart: restart them
+    # with the migration, as every upgrade should (the daily check, check_weeks in
+    # analytics.fold, rebuilds the last three weeks from their days where they differ).
     schema_editor.execute("SELECT pg_advisory_xact_lock(1634623852)")
     schema_editor.execute(sql)
 
