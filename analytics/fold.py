@@ -154,14 +154,10 @@ def fold_all(*, batch: int = 20_000) -> int:
 RECHECK_WEEKS = 3
 
 
-def _week_columns() -> list[str]:
-    return [c for kind in measures.ALL_KINDS for c in measures.columns(kind)]
-
-
 def _weeks_from_days_sql() -> str:
     """Each week of one zone from ``first`` on, as the sum of its days (histograms bucket by
     bucket): what its weekly rows must hold."""
-    columns = _week_columns()
+    columns = measures.all_columns()
     sums = [f"analytics_hist_sum({c})" if c.endswith("_hist") else f"sum({c})" for c in columns]
     named = [f"{expr} AS {name}" for expr, name in zip(sums, columns, strict=True)]
     picked = ", ".join(
@@ -177,7 +173,7 @@ def check_weeks(*, weeks: int = RECHECK_WEEKS, now: datetime | None = None) -> i
     its days in one transaction, so none should: a worker still running code from before
     the weekly rollups (an upgrade that did not restart it) folds days only."""
     now = now or timezone.now()
-    columns = _week_columns()
+    columns = measures.all_columns()
     differs = " OR ".join(_differs(c) for c in columns)
     into = ", ".join(["zone", "day", "queue_id", "dim", "value", *columns])
     wrong = 0

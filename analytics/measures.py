@@ -78,3 +78,8 @@ def columns(kind: str) -> tuple[str, ...]:
     if kind in VALUE_KINDS:
         return (f"{kind}_n", f"{kind}_sum")
     return (f"{kind}_n", f"{kind}_sum", f"{kind}_hist")
+
+
+def all_columns() -> list[str]:
+    """Every measure's rollup columns, in the order of ``ALL_KINDS``."""
+    return [column for kind in ALL_KINDS for column in columns(kind)]

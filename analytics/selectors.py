@@ -132,8 +132,7 @@ class Slice:
 
 def _sums() -> tuple[list[str], list[str]]:
     """(names, sum expressions) of every count and value column."""
-    names = [column for kind in measures.ALL_KINDS for column in measures.columns(kind)
-             if not column.endswith("_hist")]  # fmt: skip
+    names = [column for column in measures.all_columns() if not column.endswith("_hist")]
     return names, [f"coalesce(sum({name}), 0)" for name in names]
 
 
@@ -209,7 +208,7 @@ def _union(parts: list[tuple[str, str]], *, time: str = "", at: dict[int, str] |
     local day of daily and weekly rows) or ``"at"`` (the moment an hourly or a UTC
     daily row begins, or for part ``i`` the SQL ``at[i]``). The parts whose index is in
     ``negated`` count with the opposite sign."""
-    measured = [c for kind in measures.ALL_KINDS for c in measures.columns(kind)]
+    measured = measures.all_columns()
     sparse = [f"{kind}_sparse" for kind in SPARSE_KINDS]
     selects = []
     for index, (table, cond) in enumerate(parts):
