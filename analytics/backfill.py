@@ -75,7 +75,8 @@ def current() -> BackfillState | None:
     return BackfillState.objects.order_by("-id").first()
 
 
-def _batch(state: BackfillState, size: int, context: dict) -> tuple[int, int]:
+def _batch(state: BackfillState, size: int, context: dict,
+           people: facts.People | None = None) -> tuple[int, int]:  # fmt: skip
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_TICKETS_SQL, [state.last_ticket_id, size])
         tickets = [TicketRow(*row) for row in cursor.fetchall()]
@@ -95,8 +96,7 @@ def _batch(state: BackfillState, size: int, context: dict) -> tuple[int, int]:
         for ticket in tickets:
             rows += replay(ticket, by_ticket.get(ticket.id, []), **context)
         cursor.execute(_TAKE_BACK_SQL, [ids, state.live_since, upto])
-        for start_at in range(0, len(rows), 20_000):
-            facts.write(rows[start_at : start_at + 20_000])
+        facts.copy(rows, people=facts.people() if people is None else people)
         state.last_ticket_id = ids[-1]
         state.save(update_fields=["last_ticket_id"])
         return len(tickets), len(rows)
@@ -119,6 +119,7 @@ def run(*, fresh: bool, batch: int = 2000,
         "queues": {queue.pk: queue for queue in Queue.objects.all()},
         "policies": sla.active_policies(),
     }
+    people = facts.people()
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM tickets_ticket WHERE id <= %s",
                        [state.last_ticket_id])  # fmt: skip
@@ -126,7 +127,7 @@ def run(*, fresh: bool, batch: int = 2000,
     progress = Progress(done=done, total=state.total, facts=0)
     waiting = 0
     while True:
-        count, written = _batch(state, batch, context)
+        count, written = _batch(state, batch, context, people)
         if not count:
             break
         progress.done += count

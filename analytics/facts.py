@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import connection
+from django.utils import timezone
 
 from analytics import measures
 
@@ -84,6 +85,46 @@ SELECT f.kind, f.at, f.sign, f.value, f.bucket, f.ticket_id, f.queue_id, person.
          LEFT JOIN accounts_team AS t ON t.id = u.team_id
         WHERE u.id = f.agent_id LIMIT 1) AS person ON true
 """
+
+
+_COLUMNS = ("kind", "at", "sign", "value", "bucket", "ticket_id", "queue_id", "vendor_id",
+            "team_id", "agent_id", "language", "channel", "category", "priority", "tags",
+            "recorded_at", "folded")  # fmt: skip
+_TYPES = ("text", "timestamptz", "int2", "float8", "int2", "int8", "int8", "int8", "int8",
+          "int8", "text", "text", "text", "int2", "text[]", "timestamptz", "bool")  # fmt: skip
+_COPY_SQL = f"COPY analytics_fact ({', '.join(_COLUMNS)}) FROM STDIN"
+_PEOPLE_SQL = """
+SELECT u.id, u.team_id, t.vendor_id FROM accounts_user AS u
+  LEFT JOIN accounts_team AS t ON t.id = u.team_id
+"""
+
+People = dict[int, tuple[int | None, int | None]]
+
+
+def people() -> People:
+    """Everyone's team and vendor now, by person: for ``copy``."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PEOPLE_SQL)
+        return {person: (team, vendor) for person, team, vendor in cursor.fetchall()}
+
+
+def copy(rows: list[FactRow], *, people: People) -> None:
+    """Many facts at once (the backfill), as ``write`` would, their agents' teams and
+    vendors taken from ``people``: a COPY costs a quarter of the INSERT at a backfill's
+    batch (no JSON to build and parse, no lookup per fact)."""
+    if not rows:
+        return
+    now = timezone.now()
+    nobody = (None, None)
+    with connection.cursor() as cursor, cursor.cursor.copy(_COPY_SQL) as stream:
+        stream.set_types(_TYPES)
+        for row in rows:
+            team, vendor = people.get(row.agent_id, nobody) if row.agent_id else nobody
+            stream.write_row((
+                row.kind, row.at, row.sign, row.value, row.bucket, row.ticket_id, row.queue_id,
+                vendor, team, row.agent_id, row.language, row.channel, row.category,
+                row.priority, row.tags, now, False,
+            ))  # fmt: skip
 
 
 def write(rows: list[FactRow]) -> None:
