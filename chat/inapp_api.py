@@ -56,6 +56,12 @@ class InAppChatApi(APIView):
         message = serializers.CharField(max_length=20_000)
         client_id = serializers.CharField(max_length=64, required=False, allow_blank=True,
                                           default="")  # fmt: skip
+        start_key = serializers.RegexField(
+            r"^[A-Za-z0-9_-]{22,64}$", required=False, allow_blank=True, default="",
+            help_text="The app's random key for this start (22-64 letters, digits, - or _). "
+                      "Send the same key again when retrying a start whose answer was lost: "
+                      "the chat the first try made comes back, with its token, not a second one.",
+        )  # fmt: skip
 
         def validate_language(self, value: str) -> str:
             # As the help center's chat: the nearest language we speak, else the default.
@@ -116,7 +122,7 @@ class InAppChatApi(APIView):
         chat, token = services.chat_start(
             name=values["name"], email=values["email"], external_id=values["user_id"],
             language=values["language"], body=values["message"], client_id=values["client_id"],
-            origin=f"app:{request.auth.name}",
+            origin=f"app:{request.auth.name}", start_key=values["start_key"],
         )  # fmt: skip
         answer = {"token": token, **chat_views.state_payload(chat), "urls": chat_urls(token)}
         return Response(answer, status=status.HTTP_201_CREATED)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 import time
 from collections.abc import Iterable
@@ -19,8 +20,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from redis.exceptions import RedisError
@@ -86,19 +88,52 @@ def _line_moved(queue_id: int) -> None:
 # ------------------------------------------------------------------ requesters
 
 
+_START_KEY = re.compile(r"[A-Za-z0-9_-]{22,64}")
+
+
+def _start_token(start_key: str) -> str:
+    """The requester's token for the start sent with ``start_key``: the same for every
+    retry of that start, and not to be guessed without both the key (the client's own
+    random secret, sent once) and the server's."""
+    return salted_hmac("helpdesk.chat.start", start_key, algorithm="sha256").hexdigest()
+
+
 def chat_start(
     *, name: str, email: str = "", external_id: str = "", language: str = "", body: str,
-    client_id: str = "", origin: str = "",
+    client_id: str = "", origin: str = "", start_key: str = "",
 ) -> tuple[Chat, str]:  # fmt: skip
     """A new chat with the requester's first message; returns it and the requester's
-    token (kept only in their browser or app)."""
+    token (kept only in their browser or app).
+
+    ``start_key`` (the client's random key for this start, 22–64 letters, digits, ``-``
+    or ``_``) makes a retry safe: a start whose answer was lost and is sent again with the
+    same key gets the chat the first one made, and its token, not a second chat."""
     body = (body or "").strip()
     if not body:
         raise ChatError(_("Write a message to start the chat."))
     if not (email or external_id):
         raise ChatError(_("Give your email address so we can answer if the chat is cut off."))
+    if start_key and not _START_KEY.fullmatch(start_key):
+        raise ChatError(_("The start key must be 22 to 64 letters, digits, - or _."))
+    token = _start_token(start_key) if start_key else secrets.token_urlsafe(32)
+    if start_key and (made := _chat_of(token)) is not None:
+        return made, token
+    try:
+        return _start(token, name=name, email=email, external_id=external_id,
+                      language=language, body=body, client_id=client_id, origin=origin)  # fmt: skip
+    except IntegrityError:  # a retry raced the first try: that one made the chat
+        if not start_key or (made := _chat_of(token)) is None:
+            raise
+        return made, token
+
+
+def _chat_of(token: str) -> Chat | None:
+    return Chat.objects.select_related("ticket").filter(token_hash=token_hash(token)).first()
+
+
+def _start(token: str, *, name: str, email: str, external_id: str, language: str, body: str,
+           client_id: str, origin: str) -> tuple[Chat, str]:  # fmt: skip
     queue = chat_queue()
-    token = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
         requester = services.requester_get_or_create(

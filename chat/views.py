@@ -169,7 +169,7 @@ def chat_start(request: HttpRequest) -> HttpResponse:
     chat, token = services.chat_start(
         name=_text(data, "name", 120), email=email, language=language,
         body=_text(data, "message"), client_id=_text(data, "client_id", 64),
-        origin=request.headers.get("Origin", "")[:200],
+        origin=request.headers.get("Origin", "")[:200], start_key=_text(data, "start_key", 100),
     )  # fmt: skip
     return JsonResponse({"token": token, **state_payload(chat)}, status=201)
 

@@ -24,7 +24,11 @@
   function api(method, path, body) {
     var options = { method: method, headers: {} };
     if (body) { options.headers["Content-Type"] = "application/json"; options.body = JSON.stringify(body); }
-    return fetch(base + "/help/chat/" + path, options).then(function (r) {
+    // No answer at all (the network, a dropped connection): the widget's own words, not
+    // the browser's English "Failed to fetch".
+    return fetch(base + "/help/chat/" + path, options).catch(function () {
+      var e = new Error(S.error); e.status = 0; throw e;
+    }).then(function (r) {
       return r.text().then(function (t) {
         var data = t ? JSON.parse(t) : {};
         if (!r.ok) { var e = new Error(data.detail || S.error); e.status = r.status; throw e; }
@@ -169,10 +173,15 @@
     });
   }
 
+  // One key per start, kept until it succeeds: a start sent again after its answer was
+  // lost (the network, a closed connection) gets the chat the first one made.
+  var startKey = null;
   function start(values) {
     var id = clientId();
+    startKey = startKey || clientId().replace(/[^A-Za-z0-9_-]/g, "");
     return api("POST", "start/", { name: values.name, email: values.email, message: values.message,
-                                   language: lang, client_id: id }).then(function (data) {
+                                   language: lang, client_id: id, start_key: startKey }).then(function (data) {
+      startKey = null;
       token = data.token;
       try { sessionStorage.setItem(STORE, token); } catch (e) { /* private mode */ }
       showChat();

@@ -12,7 +12,7 @@ from chat.models import Chat, StatusChange
 from core import heartbeats, push
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
-from tickets.models import Channel, Event, Message, Notification, Status
+from tickets.models import Channel, Event, Message, Notification, Status, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +50,27 @@ def test_a_chat_is_a_ticket_offered_to_an_available_agent_with_the_language(line
     assert chat.state == Chat.State.OFFERED and chat.offered_to == ana  # eli has no Spanish
     assert services.chat_for_token(token) == chat
     assert [e["kind"] for e in _events(agents.user_topic(ana.pk))][-1] == "offer"
+
+
+def test_a_retried_start_that_raced_the_first_gets_its_chat_and_leaves_nothing(
+        line, monkeypatch):  # fmt: skip
+    """Two tries of one start at once: the second looked before the first had committed,
+    so it makes its own chat and meets the first one's token at the insert; it is rolled
+    back (no second ticket) and answers with the first chat."""
+    key = "R7-" + "x" * 27
+    chat, token = services.chat_start(name="María", email="maria@example.net", body="Hola",
+                                      language="es", start_key=key)  # fmt: skip
+    real, looks = services._chat_of, []
+
+    def too_early(token: str) -> Chat | None:
+        looks.append(token)
+        return None if len(looks) == 1 else real(token)
+
+    monkeypatch.setattr(services, "_chat_of", too_early)
+    again, same = services.chat_start(name="María", email="maria@example.net", body="Hola",
+                                      language="es", start_key=key)  # fmt: skip
+    assert (again, same) == (chat, token) and len(looks) == 2
+    assert Chat.objects.count() == 1 and Ticket.objects.filter(channel=Channel.CHAT).count() == 1
 
 
 def test_nobody_available_leaves_the_chat_waiting_until_someone_is(line, online, start):

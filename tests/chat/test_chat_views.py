@@ -9,7 +9,7 @@ from django.urls import reverse
 from chat import services
 from chat.models import Chat
 from tests.chat.routes import CHAT_ROUTES
-from tickets.models import Message
+from tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,27 @@ def test_a_requester_starts_a_chat_and_talks_through_its_token(line, online, cli
         reverse("chat_help:state", args=[token]), {"after": body["messages"][0]["id"]}
     )
     assert [m["body"] for m in state.json()["messages"]] == ["¿Hay alguien?"]
+
+
+def test_a_start_sent_again_with_its_key_gets_the_same_chat_not_a_second(line, online, client):
+    """The first answer was lost (a closed connection): the widget sends the start again
+    with the same key and gets the chat the first one made, with the same token."""
+    online(line["chatters"]["ana"])
+    start = {"name": "María", "email": "maria@example.net", "message": "Hola",
+             "language": "es", "start_key": "Qk9x-1f3c_8d2e4a6b7c9d0e"}  # fmt: skip
+    first = _post(client, reverse("chat_help:start"), start)
+    again = _post(client, reverse("chat_help:start"), {**start, "message": "Hola otra vez"})
+    assert first.status_code == again.status_code == 201, again.content
+    assert again.json()["token"] == first.json()["token"]
+    assert [m["body"] for m in again.json()["messages"]] == ["Hola"]
+    assert Chat.objects.count() == 1 and Ticket.objects.count() == 1
+    other = _post(client, reverse("chat_help:start"), {**start, "start_key": "Z" * 22})
+    assert other.json()["token"] != first.json()["token"] and Chat.objects.count() == 2
+    without = _post(client, reverse("chat_help:start"), {**start, "start_key": ""})
+    assert without.status_code == 201 and Chat.objects.count() == 3
+    short = _post(client, reverse("chat_help:start"), {**start, "start_key": "abc"})
+    assert short.status_code == 400 and "start key" in short.json()["detail"]
+    assert Chat.objects.count() == 3
 
 
 @pytest.mark.parametrize(("data", "status", "says"), [

@@ -153,6 +153,16 @@ def test_a_bad_body_is_a_400_naming_each_field(app, client, changes, fields):
     assert not Chat.objects.exists()
 
 
+def test_an_app_that_retries_a_start_with_its_key_gets_the_same_chat(app, client):
+    first = _start(client, app["key"], start_key="4f1c2b9e-77aa-4c1e-9d3b-5e6f7a8b9c0d")
+    again = _start(client, app["key"], start_key="4f1c2b9e-77aa-4c1e-9d3b-5e6f7a8b9c0d")
+    assert first.status_code == again.status_code == 201, again.content
+    assert again.json()["token"] == first.json()["token"] and Chat.objects.count() == 1
+    bad = _start(client, app["key"], start_key="not a key")
+    assert bad.status_code == 400 and set(bad.json()) == {"start_key"}
+    assert Chat.objects.count() == 1
+
+
 def test_a_body_that_is_not_json_or_has_no_fields_is_a_400(app, client):
     auth = {"HTTP_AUTHORIZATION": f"AppKey {app['key']}"}
     broken = client.post(URL, "{", content_type="application/json", **auth)

@@ -195,6 +195,42 @@ def test_with_nobody_available_the_requester_leaves_a_message_that_becomes_an_em
     assert console_errors == []
 
 
+def test_a_start_whose_answer_was_lost_is_sent_again_and_makes_one_chat(
+        browser, live_server, line, online, console_errors):  # fmt: skip
+    """The first start reaches the server, which makes the chat, but its answer never
+    reaches the page; the requester is told to try again, and sending again gets that
+    same chat (the widget keeps its start key), not a second one in line."""
+    online(line["chatters"]["ana"])
+    context = browser.new_context(base_url=live_server.url, locale="es-ES")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    answered = []
+
+    def lose_the_first_answer(route):  # type: ignore[no-untyped-def]
+        if answered:
+            route.continue_()
+            return
+        answered.append(route.fetch())  # the server's answer, which the page never gets
+        route.abort()
+
+    page.route(re.compile(r"/help/chat/start/$"), lose_the_first_answer)
+    page.goto("/help/chat/")
+    box = page.get_by_test_id("help-chat")
+    box.get_by_label("Tu nombre").fill("María")
+    box.get_by_label("Tu correo electrónico").fill("maria@example.net")
+    box.get_by_label("¿En qué podemos ayudarte?").fill("Me cobraron dos veces")
+    box.get_by_role("button", name="Iniciar el chat").click()
+    expect(box.get_by_role("alert")).to_contain_text("Algo salió mal")
+    assert answered[0].status == 201 and Chat.objects.count() == 1
+    box.get_by_role("button", name="Iniciar el chat").click()
+    expect(box.locator(".hd-chat-status")).to_contain_text("número 1")
+    chat = Chat.objects.get()
+    assert answered[0].json()["token"] and Message.objects.filter(ticket=chat.ticket).count() == 1
+    context.close()
+    assert console_errors == []
+
+
 def _requester(browser, live_server, console_errors, name, email, body):  # type: ignore[no-untyped-def]
     """A Spanish requester who starts a chat from the help center; returns the page and
     the chat box."""
