@@ -258,10 +258,12 @@ async def requester(clients: Clients, n: int, plan: Plan, to_agent: Tally,
     began = time.perf_counter()
     await asyncio.sleep(random.uniform(0, plan.ramp))  # the starts spread over the ramp
     began = time.perf_counter()
-    started = await clients.web.post("/help/chat/start/", json={
+    # With a start key, as the widget: a start sent again on a dropped connection gets
+    # the chat the first try made.
+    started = await send(clients.web, "/help/chat/start/", to_agent, json={
         "name": f"Requester {n}", "email": f"r{n}-{uuid.uuid4().hex[:8]}@bench.example",
         "message": "Hello, I need help", "language": "en",
-        "client_id": uuid.uuid4().hex})  # fmt: skip
+        "client_id": uuid.uuid4().hex, "start_key": uuid.uuid4().hex})  # fmt: skip
     if started.status_code != 201:
         to_agent.errors += 1
         raise RuntimeError(f"start answered {started.status_code}")
