@@ -110,7 +110,7 @@ def people() -> People:
 
 def copy(rows: list[FactRow], *, people: People) -> None:
     """Many facts at once (the backfill), as ``write`` would, their agents' teams and
-    vendors taken from ``people``: a COPY costs a quarter of the INSERT at a backfill's
+    vendors taken from ``people``: a COPY costs a third of the INSERT at a backfill's
     batch (no JSON to build and parse, no lookup per fact)."""
     if not rows:
         return

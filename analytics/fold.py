@@ -70,7 +70,8 @@ _COLUMNS, _AGGREGATES, _MERGES = _measure_exprs()
 # The batch's facts are aggregated once per hour and slice (the costly part: every fact
 # in each of its slices, ~3 µs a slice at 1M); the local days are summed from those hours
 # where the zone's day starts on the hour, and the weeks from the days. Aggregating the
-# facts again for each zone's days and weeks made a backfill's fold three times as long.
+# facts again for each zone's days and weeks made a backfill's folds 1.6 times as long
+# (139 s against 86 s for the first 60,000 of 1M tickets, two kept zones).
 HOURS_SQL = f"""
 CREATE TEMP TABLE analytics_fold_hours ON COMMIT DROP AS
 SELECT date_trunc('hour', b.at) AS hour, b.queue_id, s.dim, s.value,
