@@ -7,10 +7,10 @@ is one primary-key lookup instead of the queries and model building it replaces.
 
 Without the version row (a test database flushed by TRUNCATE) nothing is cached.
 
-A read-only request (GET or HEAD, see ``helpdesk.middleware.ConfigVersionMiddleware``)
-and a new ticket's intake read the version once, however many cached values they use
-(``read_only_request``); other writes and tasks read it every time, so they always see
-their own transaction's changes.
+A read-only request (GET or HEAD, see ``helpdesk.middleware.ConfigVersionMiddleware``),
+a new ticket's intake and an agent's reply or "next ticket" read the version once,
+however many cached values they use (``read_only_request``); other writes and tasks read
+it every time, so they always see their own transaction's changes.
 """
 
 from __future__ import annotations
@@ -35,7 +35,9 @@ _request_version: ContextVar[list[object] | None] = ContextVar("config_version",
 def read_only_request() -> Iterator[None]:
     """The version is read at most once in this block: nothing in it writes configuration
     (a read-only request; a new ticket, which reads the SLA policies, the escalation
-    rules and the help center's queue). Inside one already, the outer block's read holds."""
+    rules and the help center's queue; an agent's reply and "next ticket", which read the
+    agent's queues and the SLA policies). Inside one already, the outer block's read
+    holds."""
     if _request_version.get() is not None:
         yield
         return

@@ -22,6 +22,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.http import AuthenticatedRequest
 from accounts.models import User
 from accounts.selectors import visible_teams, visible_users, visible_vendors
+from core import config_cache
 from core.errors import DomainError
 from tickets import bulk as bulk_actions
 from tickets import panels, presence, presenters, selectors, services, shields
@@ -233,6 +234,7 @@ def saved_view_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@config_cache.read_only_request()  # claiming writes no configuration: one version read
 def next_ticket(request: AuthenticatedRequest) -> HttpResponse:
     return _open_next_ticket(request)
 
@@ -428,6 +430,7 @@ def detail(request: AuthenticatedRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@config_cache.read_only_request()  # nor does a reply (and the next ticket's claim)
 def reply(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, reference)
     form = ReplyForm(request.POST, request.FILES)

@@ -18,6 +18,7 @@ import nh3
 from django.contrib.postgres.search import SearchVector
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -103,24 +104,27 @@ def sanitize_html(html: str) -> str:
                      "mailto"})  # fmt: skip
 
 
-def _index_text(ticket_id: int, language: str, text: str) -> None:
-    """Add text to the ticket's search document (stemmed in its language)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE tickets_ticket SET search_vector = "
-            "COALESCE(search_vector, ''::tsvector) || to_tsvector(%s::regconfig, %s) "
-            "WHERE id = %s",
-            [config_for(language), text, ticket_id],
-        )
+def _save_indexed(ticket: Ticket, fields: list[str], text: str) -> None:
+    """Save ``fields`` and add text to the ticket's search document (stemmed in its
+    language) in one UPDATE: the document has an index, so each UPDATE of it writes a
+    new version of the row and an entry in each of its indexes; one instead of two."""
+    appended = RawSQL("COALESCE(search_vector, ''::tsvector) || to_tsvector(%s::regconfig, %s)",
+                      [config_for(ticket.language), text])  # fmt: skip
+    Ticket.objects.filter(pk=ticket.pk).update(
+        search_vector=appended, **{field: getattr(ticket, field) for field in fields}
+    )
 
 
-def _queue_requester_email(ticket: Ticket, message: Message, *, kind: str) -> None:
+def _queue_requester_email(ticket: Ticket, message: Message, *, kind: str,
+                           attached: bool) -> None:  # fmt: skip
     """Write the outbox row for an email to the requester (delivered after commit),
-    rendered in the ticket's language, from the queue's address."""
+    rendered in the ticket's language, from the queue's address. ``attached=False``: the
+    caller attached no files, so none is looked for."""
     requester = ticket.requester
     if not requester.email:
         return
-    left_out = [item.filename for item in outbox.email_attachments(message.pk)[1]]
+    left_out = ([item.filename for item in outbox.email_attachments(message.pk)[1]]
+                if attached else [])  # fmt: skip
     outbox.queue_email(
         kind=kind, key=[message.pk], to=requester.email, template="reply",
         context={"ticket": ticket, "body": message.body, "left_out": left_out},
@@ -324,7 +328,12 @@ def ticket_create(
 
 @transaction.atomic
 def ticket_change_status(*, actor: User | None, ticket: Ticket, status: str) -> Ticket:
-    ticket = _locked(ticket)
+    return _change_status(actor=actor, ticket=_locked(ticket), status=status)
+
+
+def _change_status(*, actor: User | None, ticket: Ticket, status: str) -> Ticket:
+    """``ticket_change_status`` on a ticket this transaction has locked already (a reply
+    that also sets a status): no second lock, no savepoint."""
     _check_actor_may_work(actor, ticket)
     if status not in Status.values:
         raise TicketError(_("Unknown status."))
@@ -358,7 +367,11 @@ def ticket_change_status(*, actor: User | None, ticket: Ticket, status: str) -> 
 
 @transaction.atomic
 def ticket_assign(*, actor: User | None, ticket: Ticket, assignee: User | None) -> Ticket:
-    ticket = _locked(ticket)
+    return _assign(actor=actor, ticket=_locked(ticket), assignee=assignee)
+
+
+def _assign(*, actor: User | None, ticket: Ticket, assignee: User | None) -> Ticket:
+    """``ticket_assign`` on a ticket this transaction has locked already."""
     _check_actor_may_work(actor, ticket)
     if ticket.assignee_id == (assignee.pk if assignee else None):
         return ticket
@@ -550,6 +563,13 @@ def ticket_reply(
 ) -> Message:
     """An agent's public reply (queued to the requester through the outbox, unless an app
     delivers it on the ticket's own channel: ``tickets.delivery``) or internal note."""
+    return _reply(actor=actor, ticket=ticket, body=body, internal=internal, status=status,
+                  files=files, channel_message_id=channel_message_id)  # fmt: skip
+
+
+def _reply(*, actor: User, ticket: Ticket, body: str, internal: bool, status: str | None,
+           files: Iterable, channel_message_id: str = "") -> Message:  # fmt: skip
+    """``ticket_reply`` inside a transaction the caller opened (no savepoint of its own)."""
     ticket = _locked(ticket)
     _check_actor_may_work(actor, ticket)
     body = _clean_text(body, field=_("Message"), max_chars=MAX_BODY_CHARS)
@@ -573,6 +593,7 @@ def ticket_reply(
         channel_message_id=channel_message_id[:255],
         created_at=now,
     )
+    files = list(files)
     _attach(message, files)
     fields = ["updated_at"]
     ticket.updated_at = now
@@ -581,10 +602,9 @@ def ticket_reply(
             ticket.first_reply_at = now
             fields.append("first_reply_at")
         if not live_channel:
-            _queue_requester_email(ticket, message, kind="requester_reply")
+            _queue_requester_email(ticket, message, kind="requester_reply", attached=bool(files))
         sla.sla_agent_replied(ticket=ticket, actor=actor, now=now)
-    ticket.save(update_fields=fields)
-    _index_text(ticket.pk, ticket.language, body)
+    _save_indexed(ticket, fields, body)
     events.record(
         ticket,
         actor,
@@ -593,9 +613,9 @@ def ticket_reply(
     )
     hooks.message_added.send(hooks.MessageAdded(ticket=ticket, message=message, actor=actor))
     if status and status != ticket.status:
-        ticket_change_status(actor=actor, ticket=ticket, status=status)
+        _change_status(actor=actor, ticket=ticket, status=status)
     elif not internal and ticket.status == Status.NEW:
-        ticket_change_status(actor=actor, ticket=ticket, status=Status.OPEN)
+        _change_status(actor=actor, ticket=ticket, status=Status.OPEN)
     return message
 
 
@@ -616,8 +636,7 @@ def ticket_requester_reply(
         channel_message_id=channel_message_id[:255], created_at=now,
     )  # fmt: skip
     ticket.updated_at = now
-    ticket.save(update_fields=["updated_at"])
-    _index_text(ticket.pk, ticket.language, body)
+    _save_indexed(ticket, ["updated_at"], body)
     events.record(ticket, None, EventKind.REQUESTER_REPLIED, after={"message": message.pk})
     hooks.message_added.send(hooks.MessageAdded(ticket=ticket, message=message, actor=None))
     if ticket.status in (Status.PENDING, Status.ON_HOLD, Status.SOLVED):
@@ -680,8 +699,8 @@ def ticket_respond(
 ) -> Message:
     """What the composer sends: a reply or note, optionally from a macro, then a status."""
     if macro is None:
-        return ticket_reply(actor=actor, ticket=ticket, body=body, internal=internal,
-                            status=status, files=files)  # fmt: skip
+        return _reply(actor=actor, ticket=ticket, body=body, internal=internal, status=status,
+                      files=files)  # fmt: skip
     message = macro_apply(actor=actor, ticket=ticket, macro=macro, body=body, internal=internal,
                           files=files)  # fmt: skip
     if status:
@@ -826,7 +845,7 @@ def ticket_claim_next(*, agent: User) -> Ticket | None:
         ticket = _most_urgent(candidates, queue_ids) if queue_ids else None
     if ticket is None:
         return None
-    return ticket_assign(actor=agent, ticket=ticket, assignee=agent)
+    return _assign(actor=agent, ticket=_locked(ticket), assignee=agent)
 
 
 def _most_urgent(candidates: QuerySet[Ticket], queue_ids: list[int]) -> Ticket | None:
