@@ -14,7 +14,8 @@ what they ask:
   stream (with ``?ticket=`` on a ticket), which is the sign of life; the queue page
   reloads its list and counts when a nudge says one of its queues changed (at most once
   per 10 s, a second after the nudge at the soonest); the ticket page asks who else is
-  there when it opens, when its stream (re)connects and when the stream says it changed.
+  there when its stream is ready (not also when it opens, as a polling page does), when it
+  reconnects and when the stream says it changed.
 
 The agents join in steps (``--steps``), each held for ``--step-seconds``; the figures of a
 step are taken after its agents have joined (over ``--ramp`` s) and settled (15 s). An
@@ -280,8 +281,8 @@ class Agent:
 
     async def on_ticket(self, reference: str, seconds: float) -> None:
         tasks: list[asyncio.Task] = []
-        await self.presence(reference)  # the box's "load"
         if self.plan.mode == "poll":
+            await self.presence(reference)  # the box's "load" (with push, the stream's "ready")
             tasks.append(asyncio.create_task(self.every(30, self.heartbeat)))
             tasks.append(asyncio.create_task(self.every(5, lambda: self.presence(reference))))
         else:

@@ -102,6 +102,13 @@
 
   function listen() {
     if (!window.EventSource || !push) { heartbeat(true); polling(true); return; }
+    // The stream's "ready" asks who else is here: the box need not ask on "load" too
+    // (one request fewer per ticket page). This runs before htmx reads the attribute
+    // (both scripts are deferred; htmx starts on DOMContentLoaded). A stream that never
+    // opens falls back to polling below, which asks every 5 s.
+    if (presenceBox) {
+      presenceBox.setAttribute("hx-trigger", presenceBox.getAttribute("hx-trigger").replace(/^load, /, ""));
+    }
     var url = push + "/push/agent/" + (ticket ? "?ticket=" + encodeURIComponent(ticket) : "");
     var source = new EventSource(url, { withCredentials: true });
     var failures = 0;

@@ -341,9 +341,10 @@ def test_the_limit_holds_a_chat_in_line_a_transfer_frees_room_a_break_stops_offe
 
 def test_who_else_is_on_a_ticket_shows_and_goes_even_when_nobody_says_they_left(
         browser, live_server, line, start, push_server, console_errors):  # fmt: skip
-    """With push the page asks who else is there only when told; a colleague whose page
-    stops without saying so (it polled, or its push server died) goes stale after 15 s, and
-    the page asks again then rather than showing them until its stream reconnects."""
+    """With push the page asks who else is there when its stream is ready (once: not
+    also on load) and then only when told; a colleague whose page stops without saying so
+    (it polled, or its push server died) goes stale after 15 s, and the page asks again
+    then rather than showing them until its stream reconnects."""
     from tickets import presence
 
     ana, ben = line["chatters"]["ana"], line["chatters"]["ben"]
@@ -352,12 +353,18 @@ def test_who_else_is_on_a_ticket_shows_and_goes_even_when_nobody_says_they_left(
     agent = context.new_page()
     agent.set_default_timeout(15_000)
     agent.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    asked: list[str] = []
+    agent.on("request", lambda request: asked.append(request.url)
+             if request.url.endswith("/presence/") else None)  # fmt: skip
     sign_in(agent, ana.email, factories.PASSWORD)
+    # Ben has the ticket open already.
+    presence.touch(chat.ticket.pk, user_id=ben.pk, name="Ben", state=presence.VIEWING)
     agent.goto(f"/tickets/{chat.ticket.reference}/")
     agent.wait_for_function("() => window.helpdeskPush === true")
     box = agent.get_by_test_id("presence")
-    expect(box).to_have_text("")
-    # Ben opens the ticket (his page records it, and the change is pushed to Ana's).
+    expect(box).to_have_text("Ben is viewing")
+    assert len(asked) == 1
+    # Ben starts his reply (his page records it, and the change is pushed to Ana's).
     presence.touch(chat.ticket.pk, user_id=ben.pk, name="Ben", state=presence.REPLYING)
     expect(box).to_have_text("Ben is replying")
     # His page then stops without a word: nothing more is pushed, and he goes from Ana's
