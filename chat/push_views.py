@@ -29,7 +29,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connections
-from django.http import Http404, HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 from redis.exceptions import RedisError
@@ -304,7 +304,7 @@ def _agent_topics(request: HttpRequest) -> tuple[int, list[str], int | None] | N
     user = _signed_in(request)
     if user is None:
         return None
-    chat_ids = [chat.pk for chat in selectors.my_chats(user)]
+    chat_ids = selectors.my_chat_ids(user)
     queue_ids = ticket_selectors.visible_queue_ids(user)
     topics = [agents.user_topic(user.pk), *[f"chat:{pk}" for pk in chat_ids],
               *[live.queue_topic(pk) for pk in queue_ids[:MAX_QUEUES]]]  # fmt: skip
@@ -316,12 +316,7 @@ def _agent_topics(request: HttpRequest) -> tuple[int, list[str], int | None] | N
 
 def _ticket_seen_by(user: Any, reference: str) -> int | None:
     """The ticket's id if this person may see it (the page asked for it); else none."""
-    if not reference:
-        return None
-    try:
-        return ticket_selectors.get_ticket_for(user, reference[:40]).pk
-    except Http404:
-        return None
+    return ticket_selectors.visible_ticket_id(user, reference[:40]) if reference else None
 
 
 @require_GET

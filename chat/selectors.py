@@ -173,15 +173,23 @@ def chat_file(chat: Chat, pk: int) -> Attachment:
         raise NotFound(_("No such file in this chat.")) from None
 
 
+def _mine(user: User) -> Q:
+    return Q(state=Chat.State.ACTIVE, agent=user) | Q(state=Chat.State.OFFERED, offered_to=user)
+
+
 def my_chats(user: User) -> list[Chat]:
     """The agent's live chats, and what is offered to them."""
-    mine = Q(state=Chat.State.ACTIVE, agent=user) | Q(state=Chat.State.OFFERED, offered_to=user)
     return list(
         visible_chats(user)
-        .filter(mine)
+        .filter(_mine(user))
         .select_related("ticket", "ticket__requester")
         .order_by("created_at")
     )
+
+
+def my_chat_ids(user: User) -> list[int]:
+    """``my_chats``' ids alone, for a stream that only subscribes to their topics."""
+    return list(visible_chats(user).filter(_mine(user)).values_list("pk", flat=True))
 
 
 def line(user: User, limit: int = 50) -> list[Chat]:

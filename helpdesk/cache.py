@@ -4,21 +4,29 @@ Django's ``RedisCacheClient.get_client`` builds a new ``redis.Redis`` for every 
 call, and redis-py's constructor copies some 170 response callbacks each time: more
 CPU than the GET it is made for, twice or more on every request (the session, the
 sidebar counts, the SOP banner). A ``redis.Redis`` is safe to share between threads
-(each command borrows a connection from the pool), so one per pool is kept.
+(each command borrows a connection from the pool), so one per server is kept for the
+whole process: under ASGI, Django's ``caches`` gives each request's context a cache
+object of its own, and with a pool of its own each stream opening on the push server
+connected to Redis again (a twentieth of its CPU at 600 agents, bench/agents.py).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 
+# (server, pool options) -> the process's redis.Redis for it; redis-py's pool starts
+# afresh in a forked child by itself.
+_clients: dict[tuple[str, str], Any] = {}
+_clients_lock = threading.Lock()
+
 
 class ReusingRedisCacheClient(RedisCacheClient):
     # Django's private attributes read below (the stubs leave them out).
-    _pools: dict[int, Any]
     _pool_class: Any
     _pool_options: dict[str, Any]
     _servers: list[str]
@@ -33,11 +41,13 @@ class ReusingRedisCacheClient(RedisCacheClient):
         index = self._get_connection_pool_index(write)
         client = self._clients.get(index)
         if client is None:
-            pool = self._pools.get(index)
-            if pool is None:
-                pool = self._pools.setdefault(index, self._pool_class.from_url(
-                    self._servers[index], **self._pool_options))  # fmt: skip
-            client = self._clients.setdefault(index, self._client(connection_pool=pool))
+            server = (self._servers[index], repr(sorted(self._pool_options.items())))
+            with _clients_lock:
+                client = _clients.get(server)
+                if client is None:
+                    pool = self._pool_class.from_url(self._servers[index], **self._pool_options)
+                    client = _clients[server] = self._client(connection_pool=pool)
+            self._clients[index] = client
         return client
 
 

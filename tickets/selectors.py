@@ -152,6 +152,13 @@ def get_ticket_for(user: User, reference: str, *, for_update: bool = False) -> T
     return _one(tickets, reference)
 
 
+def visible_ticket_id(user: User, reference: str) -> int | None:
+    """The ticket's id if this person may see it, else None: ``get_ticket_for``'s
+    scoping without reading the ticket (a push stream only needs to know)."""
+    return (visible_tickets(user).filter(reference=str(reference).upper())
+            .values_list("pk", flat=True).first())  # fmt: skip
+
+
 # Whether the ticket page's rarer parts have anything to show, in the ticket's own
 # query: the links below, and the flags of the panels other apps register
 # (tickets.panels). Plain SQL: ORM subqueries cost more to compile than the queries they

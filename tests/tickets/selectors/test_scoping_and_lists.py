@@ -41,6 +41,14 @@ def test_a_vendor_agent_gets_404_for_another_vendors_ticket(desk):
     assert selectors.get_ticket_for(desk["people"]["north_agent"], ticket.reference.lower())
 
 
+def test_a_tickets_id_is_told_only_to_who_may_see_it(desk):
+    ticket = tf.ticket(desk["queues"]["north"])
+    assert selectors.visible_ticket_id(desk["people"]["atlas_agent"], ticket.reference) is None
+    assert selectors.visible_ticket_id(desk["people"]["north_agent"],
+                                       ticket.reference.lower()) == ticket.pk  # fmt: skip
+    assert selectors.visible_ticket_id(desk["people"]["north_agent"], "NOSUCHREF") is None
+
+
 def test_requesters_are_visible_only_through_visible_tickets(desk):
     north = tf.ticket(desk["queues"]["north"])
     assert not selectors.visible_requesters(desk["people"]["atlas_agent"]).filter(
