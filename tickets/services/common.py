@@ -3,6 +3,10 @@ event has its own writer, ``tickets.events``)."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+from django.db.models import ForeignKey
+
 from core.errors import Conflict, Invalid
 from tickets.models import Ticket
 
@@ -15,7 +19,8 @@ class TicketConflict(Conflict, TicketError):
     """The change conflicts with the ticket's current state (HTTP 409)."""
 
 
-_RELATED = tuple(Ticket._meta.get_field(name) for name in ("requester", "queue", "assignee"))
+_RELATED = tuple(cast("ForeignKey[Any, Any]", Ticket._meta.get_field(name))
+                 for name in ("requester", "queue", "assignee"))  # fmt: skip
 
 
 def _locked(ticket: Ticket) -> Ticket:
