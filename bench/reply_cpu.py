@@ -4,7 +4,9 @@ it solved, and the same request claims the next waiting ticket, through the WSGI
 application gunicorn serves (every middleware, sessions, CSRF, the redirect). Prints, per
 round, the median wall time and the median and p90 CPU milliseconds of the reply
 (time.process_time around it), its SQL statements and the CPU its PostgreSQL backend
-spent on it; then the medians across rounds.
+spent on it; then the medians across rounds. Before each reply it also asks what an
+agent's pages ask in bench/agents.py (the queue page, its list and counts as htmx reloads
+them, the ticket's page, who else is there) and prints each one's median CPU.
 
     .venv/bin/python bench/reply_cpu.py --rounds 3 --replies 60
 
@@ -53,6 +55,16 @@ CSRF = "c" * 64  # the CSRF cookie and header (Django compares the two)
 WARMUP = 3  # replies left out of the figures: per-process caches, templates, the connection
 BODY = "Thanks for waiting: this is sorted now."
 TICKET_URL = re.compile(r"/tickets/([^/]+)/$")
+# The other requests of an agent's round in bench/agents.py, each timed before every reply
+# (name, method, path, form, expected status); the ticket's page is the one replied to.
+OTHERS: tuple[tuple[str, str, str, dict[str, str] | None, int], ...] = (
+    ("queue page", "GET", "/tickets/", None, 200),
+    ("queue list", "GET", "/tickets/", None, 200),
+    ("counts", "GET", "/tickets/counts/?current=mine", None, 200),
+    ("ticket page", "GET", "/tickets/{reference}/", None, 200),
+    ("presence", "POST", "/tickets/{reference}/presence/", {"state": "viewing"}, 200),
+)
+HTMX = {"queue list", "counts", "presence"}  # asked by htmx, as the pages do
 
 
 @contextmanager
@@ -135,15 +147,17 @@ class Agent:
         self.factory.cookies["csrftoken"] = CSRF
         self.ticks = os.sysconf("SC_CLK_TCK")
 
-    def call(self, method: str, path: str,
-             data: dict[str, str] | None = None) -> tuple[float, float, int, str]:  # fmt: skip
+    def call(self, method: str, path: str, data: dict[str, str] | None = None,
+             htmx: bool = False) -> tuple[float, float, int, str]:  # fmt: skip
         """CPU ms, wall ms, status and Location of one request, as a WSGI server would run
         it (the environ is built before the clock starts; closing the response runs
         request_finished, which a server does too)."""
+        headers = {"HX-Request": "true"} if htmx else {}
         if method == "POST":
-            request = self.factory.post(path, data=data or {}, headers={"X-CSRFToken": CSRF})
+            request = self.factory.post(path, data=data or {},
+                                        headers={"X-CSRFToken": CSRF, **headers})  # fmt: skip
         else:
-            request = self.factory.get(path)
+            request = self.factory.get(path, headers=headers)
         environ = request.environ
         answer: list[tuple[str, list[tuple[str, str]]]] = []
 
@@ -202,11 +216,15 @@ def run_round(args: argparse.Namespace) -> None:
         return execute(sql, params, many, context)
 
     replies: list[Reply] = []
+    others: dict[str, list[float]] = {name: [] for name, *_ in OTHERS}
     data = {"body": BODY, "status": "solved", "then": "next"}  # the "Send and next" button
     for number in range(1, args.replies + 1):
-        status = agent.call("GET", f"/tickets/{reference}/")[2]
-        if status != 200:
-            raise SystemExit(f"the page of ticket {reference} answered {status}")
+        for name, method, path, form, expected in OTHERS:
+            cpu, _, status, _ = agent.call(method, path.format(reference=reference), form,
+                                           htmx=name in HTMX)  # fmt: skip
+            if status != expected:
+                raise SystemExit(f"{name} ({path.format(reference=reference)}) answered {status}")
+            others[name].append(cpu)
         statements.clear()
         pid, before = agent.backend()
         with agent.connection.execute_wrapper(record):
@@ -238,6 +256,7 @@ def run_round(args: argparse.Namespace) -> None:
         "backend_mean": statistics.fmean(backends) if backends else None,
         "n": len(measured),
         "first": first,
+        "others": {name: statistics.median(cpus[WARMUP:]) for name, cpus in others.items()},
     }
     if args.statements:
         print(f"statements of the last reply ({len(statements)}):")
@@ -248,7 +267,9 @@ def run_round(args: argparse.Namespace) -> None:
 
 def describe(figures: dict[str, Any]) -> str:
     backend = figures["backend_mean"]
-    return (f"CPU median {figures['cpu_median']:.1f} ms, wall median "
+    others = ", ".join(f"{name} {ms:.1f}" for name, ms in figures["others"].items())
+    return (f"CPU median {figures['cpu_median']:.1f} ms (the other requests' CPU medians, "
+            f"ms: {others}), wall median "
             f"{figures['wall_median']:.1f} ms, CPU p90 {figures['cpu_p90']:.1f} ms, "
             f"statements {figures['statements']:g}, PostgreSQL backend CPU "
             + (f"{backend:.1f} ms" if backend is not None else "n/a")
@@ -298,6 +319,8 @@ def main() -> None:
     medians = {key: statistics.median(f[key] for f in rounds)
                for key in ("cpu_median", "wall_median", "cpu_p90", "statements", "n")}  # fmt: skip
     medians["backend_mean"] = statistics.median(backends) if backends else None
+    medians["others"] = {name: statistics.median(f["others"][name] for f in rounds)
+                         for name in rounds[0]["others"]}  # fmt: skip
     print(f"median of {len(rounds)} round{'s' * (len(rounds) != 1)}{label}: {describe(medians)}")
 
 
