@@ -13,9 +13,9 @@ what they ask:
 - **push** (``PUSH_URL`` set, uvicorn beside gunicorn): every page holds the agent's event
   stream (with ``?ticket=`` on a ticket), which is the sign of life; the queue page
   reloads its list and counts when a nudge says one of its queues changed (at most once
-  per 10 s, a second after the nudge at the soonest); the ticket page asks who else is
-  there when its stream is ready (not also when it opens, as a polling page does), when it
-  reconnects and when the stream says it changed.
+  per 10 s, 1-4 s after the nudge, spread at random as agent.js does); the ticket page
+  asks who else is there when its stream is ready (not also when it opens, as a polling
+  page does), when it reconnects and when the stream says it changed.
 
 The agents join in steps (``--steps``), each held for ``--step-seconds``; the figures of a
 step are taken after its agents have joined (over ``--ramp`` s) and settled (15 s). An
@@ -120,6 +120,7 @@ class Plan(NamedTuple):
     ramp: float  # a step's new agents join over this many seconds
     handle: float  # seconds on a ticket, on average
     started: float  # wall clock of the first step's start
+    spread: float = 3.0  # a queue page's reload waits up to this much more (agent.js)
 
     def joins_at(self, index: int) -> float:
         """When the agent with this global index joins (wall clock)."""
@@ -274,6 +275,7 @@ class Agent:
             async for kind, _data in self.events(None):
                 if kind == "changed" and refresh is None:
                     wait = max(1.0, last_refresh + 10 - time.monotonic())
+                    wait += random.uniform(0, self.plan.spread)
                     refresh = asyncio.create_task(later(wait))
         finally:
             if refresh is not None:
@@ -417,6 +419,18 @@ def run(web: str, push: str, keys: list[tuple[int, str]], plan: Plan,
     return merged, cpu
 
 
+def _busiest_second(background: list[tuple[float, str, float, bool]]) -> int:
+    """The most queue lists asked for within one second: pages that reload together on
+    the same nudge come as a burst, which every action behind it waits out."""
+    starts = sorted(at for at, kind, _ms, _ok in background if kind == "queue list")
+    most, first = 0, 0
+    for last, at in enumerate(starts):
+        while at - starts[first] >= 1.0:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
 def report(plan: Plan, merged: dict[str, Any], cpu: list[str], target: float) -> int:
     """Print each step's figures; the most agents of a step whose action p99 met the
     target (0 if none did)."""
@@ -441,7 +455,8 @@ def report(plan: Plan, merged: dict[str, Any], cpu: list[str], target: float) ->
         print(
             f"  {count} agents: {len(actions) / seconds:.1f} actions/s, "
             f"{len(background) / seconds:.1f} background requests/s "
-            f"({', '.join(f'{k} {v / seconds:.1f}' for k, v in sorted(kinds.items()))})"
+            f"({', '.join(f'{k} {v / seconds:.1f}' for k, v in sorted(kinds.items()))}); "
+            f"queue reloads begun in the busiest second {_busiest_second(background)}"
         )
         print(
             f"    actions p50 {stats['p50']:.0f} ms, p95 {stats['p95']:.0f} ms, "
@@ -479,6 +494,9 @@ def main() -> None:
                         help="gunicorn's (sync, as the Procfile runs it)")  # fmt: skip
     parser.add_argument("--threads", type=int, default=1, help="per worker, with gthread")
     parser.add_argument("--processes", type=int, default=2, help="client processes")
+    parser.add_argument("--spread", type=float, default=3.0,
+                        help="seconds over which the pages that hear the same nudge spread "
+                             "their reloads (agent.js's SPREAD; 0 as before it)")  # fmt: skip
     args = parser.parse_args()
     steps = sorted(set(args.steps))
     from helpdesk import embedded
@@ -526,7 +544,7 @@ def main() -> None:
                          if mode == "push" else "")  # fmt: skip
             stack.enter_context(celery(mode_env))
             plan = Plan(mode, steps, args.step_seconds, args.ramp, args.handle,
-                        started=time.time() + 10)  # fmt: skip
+                        started=time.time() + 10, spread=args.spread)  # fmt: skip
             merged, cpu = run(f"http://{web_host}", f"http://{push_host}", keys, plan,
                               args.processes)  # fmt: skip
         held[mode] = report(plan, merged, cpu, args.target)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable
@@ -241,7 +242,10 @@ async def _events(positions: dict[str, str], touch_user: int | None,
                     f"id: {push.encode_position(current)}\nevent: {kind}\ndata: {payload}\n\n"
                 ).encode()
             if changed:
-                quiet_until = time.monotonic() + live.CHANGED_QUIET_SECONDS
+                # Spread: the streams that pass on the same nudge must not all wake together
+                # at the end of their quiet time (and their pages reload together).
+                quiet = live.CHANGED_QUIET_SECONDS * random.uniform(0.8, 1.2)  # noqa: S311
+                quiet_until = time.monotonic() + quiet
                 position = push.encode_position({**current, **changed})
                 yield f"id: {position}\nevent: changed\ndata: {{}}\n\n".encode()
             elif not events:

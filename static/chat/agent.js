@@ -77,14 +77,16 @@
 
   // The queue list and counts reload on "helpdesk:work-changed": when push says one of the
   // agent's queues changed (at most once per 10 s, however busy), or every 15 s while
-  // push is unavailable (the pages' own slow poll is the last safety net).
-  var WINDOW = 10000, lastRefresh = 0, refreshTimer = null, pollTimer = null;
+  // push is unavailable (the pages' own slow poll is the last safety net). Every page on
+  // a queue hears its nudge at the same moment: each waits a random part of SPREAD more,
+  // so that hundreds of pages do not reload in the same instant (bench/agents.py).
+  var WINDOW = 10000, SPREAD = 3000, lastRefresh = 0, refreshTimer = null, pollTimer = null;
   function workChanged() {
     document.body.dispatchEvent(new CustomEvent("helpdesk:work-changed"));
   }
   function nudge() {
     if (refreshTimer) return;
-    var wait = Math.max(1000, lastRefresh + WINDOW - Date.now());
+    var wait = Math.max(1000, lastRefresh + WINDOW - Date.now()) + Math.random() * SPREAD;
     refreshTimer = setTimeout(function () { refreshTimer = null; lastRefresh = Date.now(); workChanged(); }, wait);
   }
   function polling(on) {
