@@ -13,9 +13,9 @@ what they ask:
 - **push** (``PUSH_URL`` set, uvicorn beside gunicorn): every page holds the agent's event
   stream (with ``?ticket=`` on a ticket), which is the sign of life; the queue page
   reloads its list and counts when a nudge says one of its queues changed (at most once
-  per 10 s, 1-4 s after the nudge, spread at random as agent.js does); the ticket page
-  asks who else is there when its stream is ready (not also when it opens, as a polling
-  page does), when it reconnects and when the stream says it changed.
+  per 10 s, 1-4 s after the nudge, spread at random as agent.js does); the ticket page is
+  told who else is there by its stream's "ready" (a polling page asks when it opens, and
+  every 5 s) and asks only when the stream says it changed.
 
 The agents join in steps (``--steps``), each held for ``--step-seconds``; the figures of a
 step are taken after its agents have joined (over ``--ramp`` s) and settled (15 s). An
@@ -293,7 +293,11 @@ class Agent:
 
     async def follow_ticket(self, reference: str) -> None:
         async for kind, data in self.events(reference):
-            if kind == "ready" or (kind == "presence" and data.get("by") != self.user):
+            if kind == "ready":  # it says who else is there (the page asks if it could not)
+                asks = not isinstance(data.get("presence"), str)
+            else:
+                asks = kind == "presence" and data.get("by") != self.user
+            if asks:
                 await self.presence(reference)
 
     async def work(self) -> None:

@@ -32,6 +32,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.db import connections
 from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from django.utils import translation
 from django.views.decorators.http import require_GET
 from redis.exceptions import RedisError
 
@@ -39,7 +40,7 @@ from chat import agents, live, selectors, services
 from chat.models import Chat
 from core import heartbeats, push
 from core.errors import DomainError
-from tickets import presence
+from tickets import presence, presenters
 from tickets import selectors as ticket_selectors
 
 T = TypeVar("T")
@@ -73,14 +74,16 @@ def _allowed_origin(request: HttpRequest, *, with_cookies: bool) -> str:
 
 def _stream(request: HttpRequest, topics: list[str], *, with_cookies: bool,
             touch_user: int | None = None, on_ticket: int | None = None,
-            line: str | None = None,
-            requester_chat: int | None = None) -> HttpResponseBase:  # fmt: skip
+            line: str | None = None, requester_chat: int | None = None,
+            name: str = "") -> HttpResponseBase:  # fmt: skip
     origin = _allowed_origin(request, with_cookies=with_cookies)
     if request.headers.get("Origin") and not origin:
         return JsonResponse({"detail": "This origin may not read this stream."}, status=403)
     positions = push.decode_position(request.headers.get("Last-Event-ID", "")
                                      or request.GET.get("since", ""), topics)  # fmt: skip
-    events = _events(positions, touch_user, on_ticket, line, requester_chat)
+    language = getattr(request, "LANGUAGE_CODE", "") or settings.LANGUAGE_CODE
+    events = _events(positions, touch_user, on_ticket, line, requester_chat, name=name,
+                     language=language)  # fmt: skip
     response = StreamingHttpResponse(events, content_type="text/event-stream")
     response["Cache-Control"] = "no-store"
     response["X-Accel-Buffering"] = "no"
@@ -165,9 +168,12 @@ def _keeper() -> _Keeper:
 
 async def _events(positions: dict[str, str], touch_user: int | None,
                   on_ticket: int | None = None, line: str | None = None,
-                  requester_chat: int | None = None) -> AsyncIterator[bytes]:  # fmt: skip
+                  requester_chat: int | None = None, *, name: str = "",
+                  language: str = "") -> AsyncIterator[bytes]:  # fmt: skip
     """The stream's events. ``touch_user``: the open stream is that agent's sign of life;
-    ``on_ticket``: and their presence on that ticket; ``line``: the topic of the line the
+    ``on_ticket``: and their presence on that ticket (``name``: theirs, for the others),
+    and its "ready" carries who else is there, in ``language``, so that the page need not
+    ask (one request to the web server fewer per ticket page); ``line``: the topic of the
     chat waits in, read until the chat's state says it left the line; ``requester_chat``:
     the requester's chat, whose requester the open stream shows is still there while it
     waits in line (at the start, or again after a transfer to a queue)."""
@@ -183,21 +189,21 @@ async def _events(positions: dict[str, str], touch_user: int | None,
         await push.resolve(positions)
     except (OSError, RedisError):
         return  # the browser reconnects (after "retry") and tries again
-    yield f"id: {push.encode_position(positions)}\nevent: ready\ndata: {{}}\n\n".encode()
     present = touch_user is not None and on_ticket is not None
     on = (on_ticket or 0, touch_user or 0)  # (ticket, person) when present
     lived = False
     token, keeper = object(), _keeper()
+    ready = "{}"
     if touch_user is not None:
-        # At once, then every few seconds with every other open stream (_Keeper).
+        # At once (after the position: what changes meanwhile is read, not missed), then
+        # every few seconds with every other open stream (_Keeper).
         try:
-            await sync_to_async(agents.touch, thread_sensitive=False)([touch_user])
-            if present:
-                keep = sync_to_async(presence.keep, thread_sensitive=False)
-                await keep(on[0], user_id=on[1])
+            arrive = sync_to_async(_arrive, thread_sensitive=False)
+            ready = await arrive(touch_user, on_ticket if present else None, name, language)
         except (OSError, RedisError):
-            pass  # the keeper writes them in a few seconds
+            pass  # the keeper writes them in a few seconds; the page asks who is there
         keeper.add(token, touch_user, on_ticket if present else None)
+    yield f"id: {push.encode_position(positions)}\nevent: ready\ndata: {ready}\n\n".encode()
     if requester_chat is not None and line:
         keeper.add_waiting(token, requester_chat)  # (its start or its page touched it just now)
     # Queue nudges: one "changed" per batch, then none read for a while (chat.live).
@@ -262,6 +268,17 @@ async def _events(positions: dict[str, str], touch_user: int | None,
                 pass
 
 
+def _arrive(user_id: int, ticket_id: int | None, name: str, language: str) -> str:
+    """The person's sign of life and, on a ticket, their presence there; the "ready"
+    event's data: who else is there (the presence box's HTML) when on a ticket."""
+    agents.touch([user_id])
+    if ticket_id is None:
+        return "{}"
+    others = presence.arrive(ticket_id, user_id=user_id, name=name)
+    with translation.override(language):
+        return json.dumps({"presence": presenters.presence_box(others)})
+
+
 async def _close_request_connections() -> None:
     """Close what the middleware opened in this request's own thread (reading the
     session, the person's language): Django would keep it until the stream ends."""
@@ -298,13 +315,15 @@ async def _agent_stream(request: HttpRequest) -> HttpResponseBase:
     found = await _database(lambda: _agent_topics(request))
     if found is None:
         return JsonResponse({"detail": "Sign in first."}, status=403)
-    user_id, topics, ticket_id = found
-    return _stream(request, topics, with_cookies=True, touch_user=user_id, on_ticket=ticket_id)
+    user_id, topics, ticket_id, name = found
+    return _stream(request, topics, with_cookies=True, touch_user=user_id, on_ticket=ticket_id,
+                   name=name)  # fmt: skip
 
 
-def _agent_topics(request: HttpRequest) -> tuple[int, list[str], int | None] | None:
-    """(who, their topics, the ticket they are on) in one trip to the thread pool: the
-    person's own topic, their chats', their queues', and the page's ticket if they see it."""
+def _agent_topics(request: HttpRequest) -> tuple[int, list[str], int | None, str] | None:
+    """(who, their topics, the ticket they are on, their name) in one trip to the thread
+    pool: the person's own topic, their chats', their queues', and the page's ticket if
+    they see it."""
     user = _signed_in(request)
     if user is None:
         return None
@@ -315,7 +334,7 @@ def _agent_topics(request: HttpRequest) -> tuple[int, list[str], int | None] | N
     ticket_id = _ticket_seen_by(user, request.GET.get("ticket", ""))
     if ticket_id is not None:
         topics.append(presence.topic(ticket_id))
-    return user.pk, topics, ticket_id
+    return user.pk, topics, ticket_id, user.get_short_name()
 
 
 def _ticket_seen_by(user: Any, reference: str) -> int | None:

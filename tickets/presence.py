@@ -47,6 +47,10 @@ def touch(ticket_id: int, *, user_id: int, name: str, state: str) -> list[dict]:
     if (previous is None or previous["state"] != state
             or now - previous["at"] > FRESH_SECONDS):  # fmt: skip
         _announce(ticket_id, user_id)
+    return _fresh_others(entries, user_id, now)
+
+
+def _fresh_others(entries: dict, user_id: int, now: float) -> list[dict]:
     others = []
     for uid, raw in entries.items():
         if int(uid) == user_id:
@@ -55,6 +59,43 @@ def touch(ticket_id: int, *, user_id: int, name: str, state: str) -> list[dict]:
         if now - entry["at"] <= FRESH_SECONDS:
             others.append(entry)
     return sorted(others, key=lambda e: (e["state"] != REPLYING, e["name"]))
+
+
+# A fresh entry (their page is open: a reconnect) keeps its state, they may be replying,
+# and is made fresh again; a new or stale one says "viewing". Returns whether there was a
+# fresh entry, and everyone's entries.
+_ARRIVE = """
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+local now = tonumber(ARGV[2])
+local fresh = 0
+local entry
+if raw then
+  entry = cjson.decode(raw)
+  if now - entry['at'] <= tonumber(ARGV[4]) then fresh = 1 end
+end
+if fresh == 1 then
+  entry['at'] = now
+else
+  entry = {name = ARGV[3], state = 'viewing', at = now}
+end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(entry))
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return {fresh, redis.call('HGETALL', KEYS[1])}
+"""
+
+
+def arrive(ticket_id: int, *, user_id: int, name: str) -> list[dict]:
+    """A page on the ticket has opened its push stream: record this person as there (in
+    the state their entry has, "viewing" if none) and return everyone else's fresh
+    presence; the stream hands it to the page, which need not ask (``touch``)."""
+    now = time.time()
+    fresh, flat = heartbeats.client().eval(_ARRIVE, 1, _key(ticket_id), str(user_id),
+                                           repr(now), name, str(FRESH_SECONDS),
+                                           str(FRESH_SECONDS * 4))  # fmt: skip
+    if not fresh:
+        _announce(ticket_id, user_id)
+    entries = {flat[i].decode(): flat[i + 1] for i in range(0, len(flat), 2)}
+    return _fresh_others(entries, user_id, now)
 
 
 # In one step, so a keep never writes back a state the page has just changed.

@@ -188,6 +188,16 @@ def rows_html(
     return mark_safe(html)  # noqa: S308
 
 
+def presence_box(others: list[dict]) -> str:
+    """Who else has the ticket open (tickets.presence), as the page's presence box shows
+    it; empty when nobody else is there (no template to render, the usual case)."""
+    if not others:
+        return ""
+    from django.template.loader import render_to_string
+
+    return render_to_string("tickets/partials/presence.html", {"others": others})
+
+
 def sla_panel(clocks: list[SLAClock], now: datetime | None = None) -> list[dict]:
     """The ticket page's SLA panel: each target, its state and how it stands."""
     now = now or timezone.now()

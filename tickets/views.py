@@ -644,7 +644,7 @@ def presence_ping(request: AuthenticatedRequest, reference: str) -> HttpResponse
     others = presence.touch(ticket.pk, user_id=request.user.pk,
                             name=request.user.get_short_name(),
                             state=request.POST.get("state", presence.VIEWING))  # fmt: skip
-    return render(request, "tickets/partials/presence.html", {"others": others})
+    return HttpResponse(presenters.presence_box(others))
 
 
 @login_required

@@ -104,20 +104,26 @@
 
   function listen() {
     if (!window.EventSource || !push) { heartbeat(true); polling(true); return; }
-    // The stream's "ready" asks who else is here: the box need not ask on "load" too
-    // (one request fewer per ticket page). This runs before htmx reads the attribute
-    // (both scripts are deferred; htmx starts on DOMContentLoaded). A stream that never
-    // opens falls back to polling below, which asks every 5 s.
+    // The stream's "ready" says who else is here (the push server recorded this page as
+    // there when it opened): the box need not ask on "load" (one request to the web server
+    // fewer per ticket page). This runs before htmx reads the attribute (both scripts are
+    // deferred; htmx starts on DOMContentLoaded). A stream that never opens falls back to
+    // polling below, which asks every 5 s.
     if (presenceBox) {
       presenceBox.setAttribute("hx-trigger", presenceBox.getAttribute("hx-trigger").replace(/^load, /, ""));
     }
     var url = push + "/push/agent/" + (ticket ? "?ticket=" + encodeURIComponent(ticket) : "");
     var source = new EventSource(url, { withCredentials: true });
     var failures = 0;
-    source.addEventListener("ready", function () {
+    source.addEventListener("ready", function (e) {
       failures = 0; live(true); heartbeat(false); polling(false);
-      // Who else is here may have changed while the stream was closed (or opening).
-      if (presenceBox) document.body.dispatchEvent(new CustomEvent("helpdesk:presence-poll"));
+      // Who else is here now (it may have changed while the stream was closed or opening):
+      // the box's HTML, rendered and escaped by the server as the box's own answer is; a
+      // stream that could not say (Redis was away) leaves the box to ask.
+      if (!presenceBox) return;
+      var said = JSON.parse(e.data || "{}").presence;
+      if (typeof said === "string") presenceBox.innerHTML = said;
+      else document.body.dispatchEvent(new CustomEvent("helpdesk:presence-poll"));
     });
     source.addEventListener("changed", nudge);
     source.addEventListener("presence", function (e) {

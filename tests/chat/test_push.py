@@ -218,8 +218,11 @@ def test_a_ticket_pages_stream_carries_presence_and_new_messages_to_who_may_see_
 
     with stream_of(ben) as bens, stream_of(ali) as alis:
         ben_lines, ali_lines = bens.iter_lines(), alis.iter_lines()
-        assert _events(ben_lines, 1)[0][1] == "ready"
-        assert _events(ali_lines, 1)[0][1] == "ready"
+        assert _events(ben_lines, 1)[0][1:] == ("ready", {"presence": ""})  # nobody else
+        assert _events(ali_lines, 1)[0][1:] == ("ready", {})  # not on a ticket he may see
+        # Ben's stream recorded him as there (his page did not ask), which it announced.
+        assert [(k, d) for _i, k, d in _events(ben_lines, 1)] == [
+            ("presence", {"topic": f"ticket:{ticket.pk}", "by": ben.pk})]  # fmt: skip
         presence.touch(ticket.pk, user_id=ana.pk, name="Ana", state=presence.VIEWING)
         presence.touch(ticket.pk, user_id=ana.pk, name="Ana", state=presence.VIEWING)
         presence.touch(ticket.pk, user_id=ana.pk, name="Ana", state=presence.REPLYING)
@@ -243,6 +246,47 @@ def test_a_ticket_pages_stream_carries_presence_and_new_messages_to_who_may_see_
         # Ali's stream never carried the ticket: his next event is his own.
         push._append([(agents.user_topic(ali.pk), json.dumps({"kind": "status", "data": {}}))])
         assert [kind for _id, kind, _d in _events(ali_lines, 1)] == ["status"]
+
+
+def test_a_ticket_pages_stream_says_who_else_is_there_in_the_readers_language(
+        line, start, push_port):  # fmt: skip
+    """The stream's "ready" carries the presence box, so the page need not ask: Ana (in
+    Spanish) opens the ticket Ben is replying to; her stream records her as viewing, and
+    when it reconnects her entry keeps the state her page set meanwhile."""
+    from core import heartbeats
+    from tickets import presence
+
+    port, _server = push_port
+    chat, _token = start()
+    ticket = chat.ticket
+    ana, ben = line["chatters"]["ana"], line["chatters"]["ben"]
+    ana.ui_language = "es"
+    ana.save(update_fields=["ui_language"])
+    presence.touch(ticket.pk, user_id=ben.pk, name="Ben <b>", state=presence.REPLYING)
+    client = Client()
+    client.force_login(ana)
+    key = f"helpdesk:presence:ticket:{ticket.pk}"
+
+    def stream():  # type: ignore[no-untyped-def]
+        return httpx.stream("GET", f"http://127.0.0.1:{port}/push/agent/",
+                            params={"ticket": ticket.reference}, timeout=30,
+                            cookies={"sessionid": client.cookies["sessionid"].value})  # fmt: skip
+
+    def entry() -> dict:
+        return json.loads(heartbeats.client().hget(key, str(ana.pk)))
+
+    with stream() as first:
+        [(_id, kind, data)] = _events(first.iter_lines(), 1)
+        assert kind == "ready"
+        # Escaped like the box's own answer, in her language.
+        assert "Ben &lt;b&gt; está respondiendo" in data["presence"]
+        assert (entry()["name"], entry()["state"]) == (ana.get_short_name(), presence.VIEWING)
+        # Her page says she is replying; the stream reconnects and keeps that.
+        presence.touch(ticket.pk, user_id=ana.pk, name="Ana", state=presence.REPLYING)
+        with stream() as second:
+            [(_id, kind, data)] = _events(second.iter_lines(), 1)
+            assert "Ben &lt;b&gt;" in data["presence"]
+            assert entry()["state"] == presence.REPLYING
 
 
 def test_a_stream_on_a_ticket_ends_its_readers_presence_when_closed(line, start):
