@@ -275,8 +275,11 @@ def test_a_ticket_pages_stream_says_who_else_is_there_in_the_readers_language(
     def entry() -> dict:
         return json.loads(heartbeats.client().hget(key, str(ana.pk)))
 
+    # Each stream's lines are kept while it is open: a dropped line iterator closes its
+    # connection (httpcore), the browser gone, and the push server takes Ana off the ticket.
     with stream() as first:
-        [(_id, kind, data)] = _events(first.iter_lines(), 1)
+        first_lines = first.iter_lines()
+        [(_id, kind, data)] = _events(first_lines, 1)
         assert kind == "ready"
         # Escaped like the box's own answer, in her language.
         assert "Ben &lt;b&gt; está respondiendo" in data["presence"]
@@ -284,7 +287,8 @@ def test_a_ticket_pages_stream_says_who_else_is_there_in_the_readers_language(
         # Her page says she is replying; the stream reconnects and keeps that.
         presence.touch(ticket.pk, user_id=ana.pk, name="Ana", state=presence.REPLYING)
         with stream() as second:
-            [(_id, kind, data)] = _events(second.iter_lines(), 1)
+            second_lines = second.iter_lines()
+            [(_id, kind, data)] = _events(second_lines, 1)
             assert "Ben &lt;b&gt;" in data["presence"]
             assert entry()["state"] == presence.REPLYING
 
