@@ -11,11 +11,12 @@ what they ask:
   reloads its list and counts every 15 s (and each every 60 s on its own); the ticket page
   asks who else is there every 5 s.
 - **push** (``PUSH_URL`` set, uvicorn beside gunicorn): every page holds the agent's event
-  stream (with ``?ticket=`` on a ticket), which is the sign of life; the queue page
-  reloads its list and counts when a nudge says one of its queues changed (at most once
-  per 10 s, 1-4 s after the nudge, spread at random as agent.js does); the ticket page is
-  told who else is there by its stream's "ready" (a polling page asks when it opens, and
-  every 5 s) and asks only when the stream says it changed.
+  stream (with ``?queues=1`` on the queue, ``?ticket=`` on a ticket), which is the sign
+  of life; the queue page reloads its list and counts when a nudge says one of its
+  queues changed (at most once per 10 s, 1-4 s after the nudge, spread at random as
+  agent.js does); the ticket page is told who else is there by its stream's "ready" (a
+  polling page asks when it opens, and every 5 s) and asks only when the stream says it
+  changed.
 
 The agents join in steps (``--steps``), each held for ``--step-seconds``; the figures of a
 step are taken after its agents have joined (over ``--ramp`` s) and settled (15 s). An
@@ -229,7 +230,8 @@ class Agent:
     async def events(self, reference: str | None) -> AsyncIterator[tuple[str, dict]]:
         """The agent's event stream, reconnecting from its last id as EventSource does."""
         assert self.push is not None
-        last, path = "", "/push/agent/" + (f"?ticket={reference}" if reference else "")
+        # The queue page's stream follows the agent's queues; a ticket's, that ticket.
+        last, path = "", "/push/agent/" + (f"?ticket={reference}" if reference else "?queues=1")
         while True:
             headers = {**self.cookie, **({"Last-Event-ID": last} if last else {})}
             at, started = time.time(), time.perf_counter()

@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """CPU per push stream opening in one process: an agent's stream for the queue page
-(``/push/agent/``) and for a ticket's page (``?ticket=<reference>``), each opened through
-the ASGI application uvicorn serves (the opening gate, every middleware, the session,
-the scoping lookups) until its "ready" event, then closed by the client 50 ms later.
+(``/push/agent/?queues=1``) and for a ticket's page (``?ticket=<reference>``), each
+opened through the ASGI application uvicorn serves (the opening gate, every middleware,
+the session, the scoping lookups) until its "ready" event, then closed by the client
+50 ms later.
 Prints the median CPU (time.process_time, every thread of the process) and wall
 milliseconds of an opening and its close, after 5 to warm up.
 
@@ -106,7 +107,7 @@ def main() -> None:
     from helpdesk.asgi import application
 
     async def run() -> None:
-        for label, query in (("queue page", ""), ("ticket page", f"ticket={found[0]}")):
+        for label, query in (("queue page", "queues=1"), ("ticket page", f"ticket={found[0]}")):
             cpu, wall, ready = [], [], 0
             for _ in range(args.openings):
                 one_cpu, one_wall, was_ready = await _open(application, query, cookie)

@@ -1,9 +1,10 @@
 """The push server's event streams (server-sent events), served by uvicorn from
 ``helpdesk.asgi`` beside gunicorn (docs/architecture.md, "Live chat and push").
 
-- ``/push/agent/``: a signed-in person's own topic (offers, status), the topics of the
-  chats they are in, and of the queues they see (``chat.live``: "this queue changed");
-  the open stream is their sign of life (``agents.touch``). With ``?ticket=<reference>``
+- ``/push/agent/``: a signed-in person's own topic (offers, status) and the topics of the
+  chats they are in; with ``?queues=1`` (a page that reloads when they change: the
+  queue's), also of the queues they see (``chat.live``: "this queue changed"). The open
+  stream is their sign of life (``agents.touch``). With ``?ticket=<reference>``
   (the page is that ticket's), also the ticket's topic (who else is there, a new
   message), and the stream keeps the person's presence on the ticket while it is open.
 - ``/push/chat/<pk>/``: a chat, for whoever may see its ticket.
@@ -322,15 +323,19 @@ async def _agent_stream(request: HttpRequest) -> HttpResponseBase:
 
 def _agent_topics(request: HttpRequest) -> tuple[int, list[str], int | None, str] | None:
     """(who, their topics, the ticket they are on, their name) in one trip to the thread
-    pool: the person's own topic, their chats', their queues', and the page's ticket if
-    they see it."""
+    pool: the person's own topic, their chats', their queues' if the page asks, and the
+    page's ticket if they see it."""
     user = _signed_in(request)
     if user is None:
         return None
-    chat_ids = selectors.my_chat_ids(user)
-    queue_ids = ticket_selectors.visible_queue_ids(user)
-    topics = [agents.user_topic(user.pk), *[f"chat:{pk}" for pk in chat_ids],
-              *[live.queue_topic(pk) for pk in queue_ids[:MAX_QUEUES]]]  # fmt: skip
+    topics = [agents.user_topic(user.pk),
+              *[f"chat:{pk}" for pk in selectors.my_chat_ids(user)]]  # fmt: skip
+    if request.GET.get("queues") == "1":
+        # Only a page that reloads on them asks: every change in a queue wakes every
+        # stream that follows it (at 1,000 agents most of them on tickets, whose pages
+        # did nothing with the nudge: bench/agents.py).
+        queue_ids = ticket_selectors.visible_queue_ids(user)
+        topics += [live.queue_topic(pk) for pk in queue_ids[:MAX_QUEUES]]
     ticket_id = _ticket_seen_by(user, request.GET.get("ticket", ""))
     if ticket_id is not None:
         topics.append(presence.topic(ticket_id))

@@ -112,7 +112,12 @@
     if (presenceBox) {
       presenceBox.setAttribute("hx-trigger", presenceBox.getAttribute("hx-trigger").replace(/^load, /, ""));
     }
-    var url = push + "/push/agent/" + (ticket ? "?ticket=" + encodeURIComponent(ticket) : "");
+    // Queue nudges only for a page that reloads on them (the queue's list and counts):
+    // on any other page they would only wake the stream for nothing.
+    var params = [];
+    if (ticket) params.push("ticket=" + encodeURIComponent(ticket));
+    if (document.querySelector('[hx-trigger*="helpdesk:work-changed"]')) params.push("queues=1");
+    var url = push + "/push/agent/" + (params.length ? "?" + params.join("&") : "");
     var source = new EventSource(url, { withCredentials: true });
     var failures = 0;
     source.addEventListener("ready", function (e) {

@@ -100,9 +100,10 @@ def test_streams_open_only_for_who_may_read_them(line, online, start, push_port)
 
 def test_an_agents_stream_hears_of_changes_in_their_queues_only(line, start, push_port):
     """The push channels are scoped like the pages: Ana (who works the chat queue) hears
-    that it changed; Ali at Atlas (who does not) hears nothing of it, only his own."""
+    that it changed; Ali at Atlas (who does not) hears nothing of it, only his own. (The
+    queue page asks for its queues' nudges: ``?queues=1``.)"""
     port, _server = push_port
-    base = f"http://127.0.0.1:{port}/push/agent/"
+    base = f"http://127.0.0.1:{port}/push/agent/?queues=1"
 
     def stream_of(user):  # type: ignore[no-untyped-def]
         client = Client()
@@ -140,7 +141,7 @@ def test_a_queue_change_is_passed_on_once_then_queues_are_quiet(line, start, pus
     client = Client()
     client.force_login(ana)
     cookies = {"sessionid": client.cookies["sessionid"].value}
-    with httpx.stream("GET", f"http://127.0.0.1:{port}/push/agent/", cookies=cookies,
+    with httpx.stream("GET", f"http://127.0.0.1:{port}/push/agent/?queues=1", cookies=cookies,
                       timeout=30) as response:  # fmt: skip
         lines = response.iter_lines()
         assert _events(lines, 1)[0][1] == "ready"
@@ -233,14 +234,18 @@ def test_a_ticket_pages_stream_carries_presence_and_new_messages_to_who_may_see_
         # window (push.nudge), which this test need not.
         from chat import live
 
-        push.heartbeats.client().delete(f"{push.PREFIX}nudged:{live.queue_topic(ticket.queue_id)}")
+        queue_topic = live.queue_topic(ticket.queue_id)
+        push.heartbeats.client().delete(f"{push.PREFIX}nudged:{queue_topic}")
+        before = push.latest_ids([queue_topic])[queue_topic]
         ticket_reply(actor=ana, ticket=ticket, body="Nota interna", internal=True)
-        # Its queue changed (the queue list reloads), and the ticket has a new message.
+        # The ticket has a new message. Its queue changed too, but a ticket's page does not
+        # reload on that: its stream does not follow the queues (no ``?queues=1``).
         kinds = {}
         while "ticket_message" not in kinds:
             [(_id, kind, data)] = _events(ben_lines, 1)
             kinds[kind] = data
-        assert "changed" in kinds
+        assert "changed" not in kinds
+        assert push.latest_ids([queue_topic])[queue_topic] != before  # the nudge went out
         assert (kinds["ticket_message"]["by"], kinds["ticket_message"]["internal"]) == (
             ana.pk, True)  # fmt: skip
         # Ali's stream never carried the ticket: his next event is his own.

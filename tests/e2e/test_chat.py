@@ -5,6 +5,7 @@ missing. In Arabic the widget reads right to left."""
 
 import re
 import signal
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -370,4 +371,38 @@ def test_who_else_is_on_a_ticket_shows_and_goes_even_when_nobody_says_they_left(
     # His page then stops without a word: nothing more is pushed, and he goes from Ana's
     # page once his entry is stale.
     expect(box).to_have_text("", timeout=30_000)
+    assert console_errors == []
+
+
+def test_the_queue_page_follows_its_queues_by_push_and_a_tickets_page_does_not(
+        browser, live_server, line, start, push_server, console_errors):  # fmt: skip
+    """The queue page's stream asks for its queues' nudges (``queues=1``): a new ticket in
+    one of them shows in its list within seconds, with no polling. A ticket's page does
+    nothing with a queue's change, so its stream does not ask for them (each change would
+    wake every such stream for nothing)."""
+    ana = line["chatters"]["ana"]
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    agent = context.new_page()
+    agent.set_default_timeout(15_000)
+    agent.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    streams: list[tuple[str, str]] = []  # (the page's path, the stream's URL)
+    agent.on("request", lambda request: streams.append(
+        (urlsplit(request.frame.url).path, request.url.split("/push/agent/")[1]))
+        if "/push/agent/" in request.url else None)  # fmt: skip
+    sign_in(agent, ana.email, factories.PASSWORD)
+    agent.goto("/tickets/?view=unassigned")
+    agent.wait_for_function("() => window.helpdeskPush === true")
+    assert ("/tickets/", "?queues=1") in streams
+    table = agent.locator("#queue-table")
+    expect(table).not_to_contain_text("No puedo pagar")
+    chat, _token = start(body="No puedo pagar")
+    # Pushed, then reloaded 1-4 s later (static/chat/agent.js); polling (every 15 s) is off
+    # while push is live, and the page's own slow poll comes after 60 s.
+    expect(table).to_contain_text(chat.ticket.subject, timeout=10_000)
+
+    page = f"/tickets/{chat.ticket.reference}/"
+    agent.goto(page)
+    agent.wait_for_function("() => window.helpdeskPush === true")
+    assert [query for path, query in streams if path == page] == [
+        f"?ticket={chat.ticket.reference}"]  # fmt: skip
     assert console_errors == []
