@@ -179,11 +179,16 @@ def async_client() -> Any:
 async def resolve(positions: dict[str, str]) -> None:
     """Turn "$" ("after the newest now") into that event's id, in place: two reads in a
     row could otherwise each mean a different "now" and skip what came between."""
-    client = async_client()
-    for topic, xid in positions.items():
-        if xid == LATEST:
-            newest = await client.xrevrange(key(topic), count=1)
-            positions[topic] = newest[0][0].decode() if newest else "0-0"
+    unresolved = [topic for topic, xid in positions.items() if xid == LATEST]
+    if not unresolved:
+        return
+    # One round trip for all of them (a queue page's stream has one topic per queue).
+    async with async_client().pipeline(transaction=False) as pipe:
+        for topic in unresolved:
+            pipe.xrevrange(key(topic), count=1)
+        answers = await pipe.execute()
+    for topic, newest in zip(unresolved, answers, strict=True):
+        positions[topic] = newest[0][0].decode() if newest else "0-0"
 
 
 async def read(positions: dict[str, str], *, block_ms: int) -> list[tuple[str, str, dict]]:
