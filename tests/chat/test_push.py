@@ -451,6 +451,39 @@ def test_an_open_stream_keeps_its_requester_in_line_until_the_chat_leaves_it(lin
     asyncio.run(scenario())
 
 
+def test_a_stream_ends_when_cancelled_at_any_moment_of_its_reads():
+    """The browser leaves, the server cancels its stream: the stream ends then, at
+    whatever instant it was in. redis-py's sends run under ``asyncio.wait_for``, which on
+    Python 3.11 can drop a cancellation that arrives just as a send completes; a stream
+    cancelled in its first milliseconds then went on blocking in ``XREAD`` until its
+    lifetime ended (5 minutes, with its Redis connection and its reader's presence)."""
+    import asyncio
+    import contextlib
+
+    from chat import push_views
+
+    async def scenario() -> None:
+        for attempt in range(40):
+            started = asyncio.Event()
+
+            async def read(started: asyncio.Event) -> None:
+                topics = {"queue:991": "$", "queue:992": "$"}
+                async for _chunk in push_views._events(topics, None):
+                    started.set()
+
+            reader = asyncio.create_task(read(started))
+            await started.wait()
+            # Instants spread over the stream's first reads (0 to 8 ms).
+            await asyncio.sleep(attempt * 0.0002)
+            reader.cancel()
+            await asyncio.wait([reader], timeout=2)
+            assert reader.done(), f"cancelled {attempt * 0.2:.1f} ms in, it read on"
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+
+    asyncio.run(scenario())
+
+
 def test_nudges_to_a_topic_go_out_at_most_once_a_window():
     """A busy queue nudges its readers at most once a window: the pages ask again at least
     a second after a nudge, so the ones held back cost nothing they would have told."""
