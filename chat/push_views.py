@@ -195,22 +195,24 @@ async def _events(positions: dict[str, str], touch_user: int | None,
     lived = False
     token, keeper = object(), _keeper()
     ready = "{}"
-    if touch_user is not None:
-        # At once (after the position: what changes meanwhile is read, not missed), then
-        # every few seconds with every other open stream (_Keeper).
-        try:
-            arrive = sync_to_async(_arrive, thread_sensitive=False)
-            ready = await arrive(touch_user, on_ticket if present else None, name, language)
-        except (OSError, RedisError):
-            pass  # the keeper writes them in a few seconds; the page asks who is there
-        keeper.add(token, touch_user, on_ticket if present else None)
-    yield f"id: {push.encode_position(positions)}\nevent: ready\ndata: {ready}\n\n".encode()
-    if requester_chat is not None and line:
-        keeper.add_waiting(token, requester_chat)  # (its start or its page touched it just now)
-    # Queue nudges: one "changed" per batch, then none read for a while (chat.live).
-    queues = {topic for topic in positions if live.is_queue_topic(topic)}
-    quiet_until = 0.0
+    # From here the stream has a place in the keeper (and its reader may be on the
+    # ticket): whenever it is closed, even at its first "yield", it gives them back.
     try:
+        if touch_user is not None:
+            # At once (after the position: what changes meanwhile is read, not missed), then
+            # every few seconds with every other open stream (_Keeper).
+            try:
+                arrive = sync_to_async(_arrive, thread_sensitive=False)
+                ready = await arrive(touch_user, on_ticket if present else None, name, language)
+            except (OSError, RedisError):
+                pass  # the keeper writes them in a few seconds; the page asks who is there
+            keeper.add(token, touch_user, on_ticket if present else None)
+        yield f"id: {push.encode_position(positions)}\nevent: ready\ndata: {ready}\n\n".encode()
+        if requester_chat is not None and line:
+            keeper.add_waiting(token, requester_chat)  # (its start or its page touched it just now)
+        # Queue nudges: one "changed" per batch, then none read for a while (chat.live).
+        queues = {topic for topic in positions if live.is_queue_topic(topic)}
+        quiet_until = 0.0
         while time.monotonic() < ends:
             block = min(KEEPALIVE_SECONDS, ends - time.monotonic())
             reading = positions

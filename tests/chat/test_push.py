@@ -337,6 +337,38 @@ def test_a_stream_on_a_ticket_ends_its_readers_presence_when_closed(line, start)
     assert others == []
 
 
+def test_a_stream_closed_as_it_says_ready_gives_back_its_place_and_presence(line, start):
+    """Django closes the stream's generator (``aclose``) when the browser goes away while
+    a chunk is being sent: at "ready" too. Its place in the keeper and its reader's
+    presence on the ticket go then; before, a stream closed there stayed in the keeper,
+    which went on saying the agent was there (and on the ticket) until the push server
+    restarted."""
+    import asyncio
+
+    from chat.push_views import _events as stream_events
+    from chat.push_views import _keeper
+    from core import heartbeats
+    from tickets import presence
+
+    chat, _token = start()
+    ticket = chat.ticket
+    ana = line["chatters"]["ana"]
+    key = f"helpdesk:presence:ticket:{ticket.pk}"
+
+    async def close_at_ready() -> None:
+        stream = stream_events({presence.topic(ticket.pk): "$"}, ana.pk, ticket.pk, name="Ana")
+        async for chunk in stream:
+            if b"event: ready" in chunk:
+                break
+        assert list(_keeper().streams.values()) == [(ana.pk, ticket.pk)]
+        assert heartbeats.client().hget(key, str(ana.pk)) is not None
+        await stream.aclose()  # what Django's aclosing() does on a failed send
+        assert _keeper().streams == {}
+
+    asyncio.run(close_at_ready())
+    assert heartbeats.client().hget(key, str(ana.pk)) is None
+
+
 def test_one_keeper_keeps_every_open_streams_sign_of_life_and_presence(line, start):
     """The push server writes the signs of life and ticket presence of all its open agent
     streams in one pipeline every few seconds; a closed stream drops out of it."""
