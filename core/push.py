@@ -190,8 +190,8 @@ async def _cancellable(command: Coroutine[Any, Any, T]) -> T:
     redis-py sends each command under ``asyncio.wait_for``, which on Python 3.11 drops a
     cancellation that arrives just as the send completes (fixed in 3.12): the task then
     goes on to block in ``XREAD``, and a stream whose browser has left went on reading
-    until its lifetime ended, five minutes later (41 of 60 streams cancelled within 4 ms
-    of their start, tests/chat/test_push.py). Run here, the command is a task of its own,
+    until its lifetime ended, five minutes later (41 of 60 streams cancelled at random
+    within 4 ms of their start; docs/benchmarks.md). Run here, the command is a task of its own,
     awaited through a shield: the caller's cancellation always reaches the caller, and
     the command is cancelled too; if it drops that, it ends by its own block time and
     gives its connection back."""
