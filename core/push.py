@@ -43,6 +43,9 @@ TTL_SECONDS = 86400
 LATEST = "$"
 
 T = TypeVar("T")
+# The most topics a position names (and ``decode_position`` reads): a queue page's stream
+# follows up to 200 queues (chat.push_views.MAX_QUEUES), besides its person's and chats'.
+MAX_TOPICS = 256
 
 
 def key(topic: str) -> str:
@@ -142,7 +145,7 @@ def decode_position(value: str, topics: Iterable[str]) -> dict[str, str]:
     """Positions from a ``Last-Event-ID``, for these topics only (a forged or stale id
     cannot add a topic); a topic it does not name starts at the newest event."""
     given: dict[str, str] = {}
-    for part in value.split()[:64]:
+    for part in value.split()[:MAX_TOPICS]:
         topic, _, xid = part.partition("=")
         if _valid_id(xid):
             given[topic] = xid

@@ -369,6 +369,18 @@ def test_a_stream_closed_as_it_says_ready_gives_back_its_place_and_presence(line
     assert heartbeats.client().hget(key, str(ana.pk)) is None
 
 
+def test_a_position_keeps_every_topic_of_a_stream_that_follows_all_its_queues():
+    """A queue page's stream follows up to MAX_QUEUES queues besides its person's and
+    chats' topics: its Last-Event-ID must bring every one back (the person's own topic,
+    which sorts after the queues, carries the offers)."""
+    from chat.push_views import MAX_QUEUES
+    from core import push
+
+    topics = [f"queue:{n}" for n in range(MAX_QUEUES)] + ["chat:7", "user:7"]
+    positions = {topic: f"{1700000000000 + n}-0" for n, topic in enumerate(topics)}
+    assert push.decode_position(push.encode_position(positions), topics) == positions
+
+
 def test_one_keeper_keeps_every_open_streams_sign_of_life_and_presence(line, start):
     """The push server writes the signs of life and ticket presence of all its open agent
     streams in one pipeline every few seconds; a closed stream drops out of it."""
