@@ -30,10 +30,11 @@ from typing import Any, TypeVar
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections
 from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.utils import translation
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 from redis.exceptions import RedisError
 
@@ -76,7 +77,8 @@ def _allowed_origin(request: HttpRequest, *, with_cookies: bool) -> str:
 def _stream(request: HttpRequest, topics: list[str], *, with_cookies: bool,
             touch_user: int | None = None, on_ticket: int | None = None,
             line: str | None = None, requester_chat: int | None = None,
-            name: str = "") -> HttpResponseBase:  # fmt: skip
+            name: str = "", offers: list[dict[str, Any]] | None = None,
+            ) -> HttpResponseBase:  # fmt: skip
     origin = _allowed_origin(request, with_cookies=with_cookies)
     if request.headers.get("Origin") and not origin:
         return JsonResponse({"detail": "This origin may not read this stream."}, status=403)
@@ -84,7 +86,7 @@ def _stream(request: HttpRequest, topics: list[str], *, with_cookies: bool,
                                      or request.GET.get("since", ""), topics)  # fmt: skip
     language = getattr(request, "LANGUAGE_CODE", "") or settings.LANGUAGE_CODE
     events = _events(positions, touch_user, on_ticket, line, requester_chat, name=name,
-                     language=language)  # fmt: skip
+                     language=language, offers=offers)  # fmt: skip
     response = StreamingHttpResponse(events, content_type="text/event-stream")
     response["Cache-Control"] = "no-store"
     response["X-Accel-Buffering"] = "no"
@@ -170,14 +172,17 @@ def _keeper() -> _Keeper:
 async def _events(positions: dict[str, str], touch_user: int | None,
                   on_ticket: int | None = None, line: str | None = None,
                   requester_chat: int | None = None, *, name: str = "",
-                  language: str = "") -> AsyncIterator[bytes]:  # fmt: skip
+                  language: str = "",
+                  offers: list[dict[str, Any]] | None = None) -> AsyncIterator[bytes]:  # fmt: skip
     """The stream's events. ``touch_user``: the open stream is that agent's sign of life;
     ``on_ticket``: and their presence on that ticket (``name``: theirs, for the others),
     and its "ready" carries who else is there, in ``language``, so that the page need not
     ask (one request to the web server fewer per ticket page); ``line``: the topic of the
     chat waits in, read until the chat's state says it left the line; ``requester_chat``:
     the requester's chat, whose requester the open stream shows is still there while it
-    waits in line (at the start, or again after a transfer to a queue)."""
+    waits in line (at the start, or again after a transfer to a queue); ``offers``: the
+    chats offered to the agent now, which "ready" carries (an offer is pushed once, to the
+    page open at that moment: the next page shows it from here)."""
     # Where this stream starts ("ready"), at once: a client that connects without an id (a
     # first connection) starts from here, and reads the database when it sees "ready".
     # The middleware has answered by now (sessions, sign-in checks, the access log): give
@@ -194,7 +199,7 @@ async def _events(positions: dict[str, str], touch_user: int | None,
     on = (on_ticket or 0, touch_user or 0)  # (ticket, person) when present
     lived = False
     token, keeper = object(), _keeper()
-    ready = "{}"
+    ready: dict[str, Any] = {"offers": offers} if offers else {}
     # From here the stream has a place in the keeper (and its reader may be on the
     # ticket): whenever it is closed, even at its first "yield", it gives them back.
     try:
@@ -203,11 +208,13 @@ async def _events(positions: dict[str, str], touch_user: int | None,
             # every few seconds with every other open stream (_Keeper).
             try:
                 arrive = sync_to_async(_arrive, thread_sensitive=False)
-                ready = await arrive(touch_user, on_ticket if present else None, name, language)
+                ready.update(await arrive(touch_user, on_ticket if present else None, name,
+                                          language))  # fmt: skip
             except (OSError, RedisError):
                 pass  # the keeper writes them in a few seconds; the page asks who is there
             keeper.add(token, touch_user, on_ticket if present else None)
-        yield f"id: {push.encode_position(positions)}\nevent: ready\ndata: {ready}\n\n".encode()
+        said = json.dumps(ready, cls=DjangoJSONEncoder)
+        yield f"id: {push.encode_position(positions)}\nevent: ready\ndata: {said}\n\n".encode()
         if requester_chat is not None and line:
             keeper.add_waiting(token, requester_chat)  # (its start or its page touched it just now)
         # Queue nudges: one "changed" per batch, then none read for a while (chat.live).
@@ -271,15 +278,15 @@ async def _events(positions: dict[str, str], touch_user: int | None,
                 pass
 
 
-def _arrive(user_id: int, ticket_id: int | None, name: str, language: str) -> str:
+def _arrive(user_id: int, ticket_id: int | None, name: str, language: str) -> dict[str, str]:
     """The person's sign of life and, on a ticket, their presence there; the "ready"
     event's data: who else is there (the presence box's HTML) when on a ticket."""
     agents.touch([user_id])
     if ticket_id is None:
-        return "{}"
+        return {}
     others = presence.arrive(ticket_id, user_id=user_id, name=name)
     with translation.override(language):
-        return json.dumps({"presence": presenters.presence_box(others)})
+        return {"presence": presenters.presence_box(others)}
 
 
 async def _close_request_connections() -> None:
@@ -318,20 +325,27 @@ async def _agent_stream(request: HttpRequest) -> HttpResponseBase:
     found = await _database(lambda: _agent_topics(request))
     if found is None:
         return JsonResponse({"detail": "Sign in first."}, status=403)
-    user_id, topics, ticket_id, name = found
+    user_id, topics, ticket_id, name, offers = found
     return _stream(request, topics, with_cookies=True, touch_user=user_id, on_ticket=ticket_id,
-                   name=name)  # fmt: skip
+                   name=name, offers=offers)  # fmt: skip
 
 
-def _agent_topics(request: HttpRequest) -> tuple[int, list[str], int | None, str] | None:
-    """(who, their topics, the ticket they are on, their name) in one trip to the thread
-    pool: the person's own topic, their chats', their queues' if the page asks, and the
-    page's ticket if they see it."""
+def _agent_topics(
+    request: HttpRequest,
+) -> tuple[int, list[str], int | None, str, list[dict[str, Any]]] | None:
+    """(who, their topics, the ticket they are on, their name, the chats offered to them
+    now) in one trip to the thread pool: the person's own topic, their chats', their
+    queues' if the page asks, and the page's ticket if they see it."""
     user = _signed_in(request)
     if user is None:
         return None
-    topics = [agents.user_topic(user.pk),
-              *[f"chat:{pk}" for pk in selectors.my_chat_ids(user)]]  # fmt: skip
+    chats = selectors.my_chats(user)
+    topics = [agents.user_topic(user.pk), *[f"chat:{chat.pk}" for chat in chats]]
+    now = timezone.now()
+    offers = [{**services.offer_payload(chat),
+               "seconds": int((chat.offer_expires_at - now).total_seconds())}
+              for chat in chats if chat.state == Chat.State.OFFERED
+              and chat.offer_expires_at is not None and chat.offer_expires_at > now]  # fmt: skip
     if request.GET.get("queues") == "1":
         # Only a page that reloads on them asks: every change in a queue wakes every
         # stream that follows it (at 1,000 agents most of them on tickets, whose pages
@@ -341,7 +355,7 @@ def _agent_topics(request: HttpRequest) -> tuple[int, list[str], int | None, str
     ticket_id = _ticket_seen_by(user, request.GET.get("ticket", ""))
     if ticket_id is not None:
         topics.append(presence.topic(ticket_id))
-    return user.pk, topics, ticket_id, user.get_short_name()
+    return user.pk, topics, ticket_id, user.get_short_name(), offers
 
 
 def _ticket_seen_by(user: Any, reference: str) -> int | None:

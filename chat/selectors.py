@@ -187,11 +187,6 @@ def my_chats(user: User) -> list[Chat]:
     )
 
 
-def my_chat_ids(user: User) -> list[int]:
-    """``my_chats``' ids alone, for a stream that only subscribes to their topics."""
-    return list(visible_chats(user).filter(_mine(user)).values_list("pk", flat=True))
-
-
 def line(user: User, limit: int = 50) -> list[Chat]:
     """Chats in line in the queues this person sees, oldest first."""
     return list(visible_chats(user).filter(state__in=Chat.IN_LINE)

@@ -122,12 +122,15 @@
     var failures = 0;
     source.addEventListener("ready", function (e) {
       failures = 0; live(true); heartbeat(false); polling(false);
+      var ready = JSON.parse(e.data || "{}");
+      // The chats offered to the agent now: an offer is pushed once, to the page open at
+      // that moment; a page opened meanwhile shows it from here.
+      (ready.offers || []).forEach(showOffer);
       // Who else is here now (it may have changed while the stream was closed or opening):
       // the box's HTML, rendered and escaped by the server as the box's own answer is; a
       // stream that could not say (Redis was away) leaves the box to ask.
       if (!presenceBox) return;
-      var said = JSON.parse(e.data || "{}").presence;
-      if (typeof said === "string") presenceBox.innerHTML = said;
+      if (typeof ready.presence === "string") presenceBox.innerHTML = ready.presence;
       else document.body.dispatchEvent(new CustomEvent("helpdesk:presence-poll"));
     });
     source.addEventListener("changed", nudge);

@@ -98,6 +98,36 @@ def test_streams_open_only_for_who_may_read_them(line, online, start, push_port)
         assert _events(response.iter_lines(), 1)[0][1] == "ready"
 
 
+def test_an_agents_stream_says_what_is_offered_to_them_when_it_opens(line, online, start,
+                                                                     push_port):  # fmt: skip
+    """An offer is pushed once, to the page open at that moment: the agent who opens
+    another page during the offer's seconds must still see it, so every stream's "ready"
+    carries the chats offered to its agent now (and none once taken)."""
+    port, _server = push_port
+    ana = line["chatters"]["ana"]
+    online(ana)
+    chat, _token = start()
+    assert chat.state == chat.State.OFFERED and chat.offered_to_id == ana.pk
+    client = Client()
+    client.force_login(ana)
+    cookies = {"sessionid": client.cookies["sessionid"].value}
+    url = f"http://127.0.0.1:{port}/push/agent/"
+
+    def ready() -> dict:
+        with httpx.stream("GET", url, cookies=cookies, timeout=30) as response:
+            [(_id, kind, data)] = _events(response.iter_lines(), 1)
+        assert kind == "ready"
+        return data
+
+    [offer] = ready()["offers"]
+    assert offer["chat"] == chat.pk
+    assert offer["reference"] == chat.ticket.reference
+    assert offer["requester"] == "María"
+    assert 0 < offer["seconds"] <= 30
+    services.chat_accept(actor=ana, chat=chat)
+    assert "offers" not in ready()
+
+
 def test_an_agents_stream_hears_of_changes_in_their_queues_only(line, start, push_port):
     """The push channels are scoped like the pages: Ana (who works the chat queue) hears
     that it changed; Ali at Atlas (who does not) hears nothing of it, only his own. (The

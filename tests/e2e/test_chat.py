@@ -232,6 +232,35 @@ def test_a_start_whose_answer_was_lost_is_sent_again_and_makes_one_chat(
     assert console_errors == []
 
 
+def test_an_offer_still_shows_after_the_agent_opens_another_page(
+        browser, live_server, line, online, push_server, console_errors):  # fmt: skip
+    """An offer is pushed once, to the page open at that moment. The agent who goes to
+    another page during its seconds (the queue, "Send and next") still sees it there: the
+    new page's stream says what is offered to them when it opens."""
+    ana = line["chatters"]["ana"]
+    online(ana)
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    agent = context.new_page()
+    agent.set_default_timeout(15_000)
+    agent.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    sign_in(agent, ana.email, factories.PASSWORD)
+    agent.wait_for_function("() => window.helpdeskPush === true")  # (a function: CSP forbids eval)
+    _page, _box = _requester(browser, live_server, console_errors, "María",
+                             "maria@example.net", "No puedo entrar en mi cuenta")  # fmt: skip
+    chat = Chat.objects.get()
+    assert chat.offered_to == ana
+    expect(agent.get_by_test_id("chat-offer")).to_contain_text("No puedo entrar en mi cuenta")
+    agent.goto("/tickets/")
+    offer = agent.get_by_test_id("chat-offer")
+    expect(offer).to_have_count(1)
+    expect(offer).to_contain_text("María")
+    offer.get_by_role("button", name="Accept chat").click()
+    expect(agent).to_have_url(re.compile(f"/tickets/{chat.ticket.reference}/"))
+    # Taken: the chat's own page offers it no more.
+    agent.wait_for_function("() => window.helpdeskPush === true")
+    expect(agent.get_by_test_id("chat-offer")).to_have_count(0)
+
+
 def _requester(browser, live_server, console_errors, name, email, body):  # type: ignore[no-untyped-def]
     """A Spanish requester who starts a chat from the help center; returns the page and
     the chat box."""
