@@ -270,8 +270,10 @@ async def _events(positions: dict[str, str], touch_user: int | None,
     finally:
         keeper.remove(token)
         # Closed by the browser (the page left): they are no longer on the ticket. At the
-        # end of its lifetime the browser reconnects at once, so they stay.
-        if present and not lived:
+        # end of its lifetime the browser reconnects at once, so they stay; and they stay
+        # while another of their streams is on it (a second tab, or the reconnected
+        # stream of a page whose old connection the server notices only now).
+        if present and not lived and (on[1], on[0]) not in keeper.streams.values():
             try:
                 presence.leave(on[0], user_id=on[1])
             except (OSError, RedisError):

@@ -399,6 +399,43 @@ def test_a_stream_closed_as_it_says_ready_gives_back_its_place_and_presence(line
     assert heartbeats.client().hget(key, str(ana.pk)) is None
 
 
+def test_a_reader_stays_on_the_ticket_while_another_of_their_streams_is_on_it(line, start):
+    """Two tabs on one ticket (or a page whose old connection the server notices only
+    after the browser has reconnected): the first stream to close must not take its reader
+    off the ticket while the other is still open; the last one does."""
+    import asyncio
+    import contextlib
+
+    from chat.push_views import _events as stream_events
+    from core import heartbeats
+    from tickets import presence
+
+    chat, _token = start()
+    ticket = chat.ticket
+    ana = line["chatters"]["ana"]
+    key = f"helpdesk:presence:ticket:{ticket.pk}"
+
+    async def two_tabs() -> None:
+        chunks: dict[int, list[bytes]] = {1: [], 2: []}
+
+        async def read(tab: int) -> None:
+            topics = {presence.topic(ticket.pk): "$"}
+            async for chunk in stream_events(topics, ana.pk, ticket.pk, name="Ana"):
+                chunks[tab].append(chunk)
+
+        tabs = {tab: asyncio.create_task(read(tab)) for tab in chunks}
+        while not all(any(b"event: ready" in c for c in got) for got in chunks.values()):
+            await asyncio.sleep(0.02)
+        for tab in (1, 2):
+            tabs[tab].cancel()  # as Django does when that tab goes away
+            with contextlib.suppress(asyncio.CancelledError):
+                await tabs[tab]
+            there = heartbeats.client().hget(key, str(ana.pk)) is not None
+            assert there == (tab == 1), f"after tab {tab} closed"
+
+    asyncio.run(two_tabs())
+
+
 def test_a_position_keeps_every_topic_of_a_stream_that_follows_all_its_queues():
     """A queue page's stream follows up to MAX_QUEUES queues besides its person's and
     chats' topics: its Last-Event-ID must bring every one back (the person's own topic,
