@@ -41,11 +41,7 @@ def test_a_chat_in_spanish_offered_declined_accepted_and_resumed_after_a_push_cr
     ana, ben = line["chatters"]["ana"], line["chatters"]["ben"]
     online(ben)  # Ben is first in line for offers (he has waited longest)
 
-    agent_context = browser.new_context(base_url=live_server.url, locale="en-US")
-    agent = agent_context.new_page()
-    agent.set_default_timeout(15_000)
-    agent.on("pageerror", lambda exc: console_errors.append(str(exc)))
-    sign_in(agent, ana.email, factories.PASSWORD)
+    agent = _agent(browser, live_server, console_errors, ana)
     # The page's script listens for the choice: chosen before it ran, it would go unsent
     # (two clean-clone runs saw the announcement never come).
     agent.wait_for_function("() => window.helpdeskPush === true")  # (a function: CSP forbids eval)
@@ -106,7 +102,7 @@ def test_a_chat_in_spanish_offered_declined_accepted_and_resumed_after_a_push_cr
 
     panel.get_by_role("button", name="End the chat").click()
     expect(chat_box.locator(".hd-chat-status")).to_contain_text("El chat ha terminado")
-    agent_context.close()
+    agent.context.close()
     requester.context.close()
     # No script error on either side (the refused connections while the push server was
     # down are the browser's, not the page's).
@@ -120,11 +116,7 @@ def test_a_line_that_came_while_a_side_could_not_hear_still_shows_after_its_own_
     never show (a clean-clone run lost one so while the push server was down)."""
     ana = line["chatters"]["ana"]
     online(ana)
-    agent_context = browser.new_context(base_url=live_server.url, locale="en-US")
-    agent = agent_context.new_page()
-    agent.set_default_timeout(15_000)
-    agent.on("pageerror", lambda exc: console_errors.append(str(exc)))
-    sign_in(agent, ana.email, factories.PASSWORD)
+    agent = _agent(browser, live_server, console_errors, ana)
     requester, chat_box = _requester(browser, live_server, console_errors, "María",
                                      "maria@example.net", "No puedo entrar")  # fmt: skip
     chat = Chat.objects.get()
@@ -155,7 +147,7 @@ def test_a_line_that_came_while_a_side_could_not_hear_still_shows_after_its_own_
         expect(log).to_contain_text(text)
     expect(panel.locator(".chat-line")).to_have_count(5)
     expect(log.locator("li")).to_have_count(5)
-    agent_context.close()
+    agent.context.close()
     requester.context.close()
     assert console_errors == []
 
@@ -239,11 +231,7 @@ def test_an_offer_still_shows_after_the_agent_opens_another_page(
     new page's stream says what is offered to them when it opens."""
     ana = line["chatters"]["ana"]
     online(ana)
-    context = browser.new_context(base_url=live_server.url, locale="en-US")
-    agent = context.new_page()
-    agent.set_default_timeout(15_000)
-    agent.on("pageerror", lambda exc: console_errors.append(str(exc)))
-    sign_in(agent, ana.email, factories.PASSWORD)
+    agent = _agent(browser, live_server, console_errors, ana)
     agent.wait_for_function("() => window.helpdeskPush === true")  # (a function: CSP forbids eval)
     _page, _box = _requester(browser, live_server, console_errors, "María",
                              "maria@example.net", "No puedo entrar en mi cuenta")  # fmt: skip
@@ -259,6 +247,15 @@ def test_an_offer_still_shows_after_the_agent_opens_another_page(
     # Taken: the chat's own page offers it no more.
     agent.wait_for_function("() => window.helpdeskPush === true")
     expect(agent.get_by_test_id("chat-offer")).to_have_count(0)
+
+
+def _agent(browser, live_server, console_errors, user):  # type: ignore[no-untyped-def]
+    """An agent signed in, in English, on their home page, in a context of their own."""
+    page = browser.new_context(base_url=live_server.url, locale="en-US").new_page()
+    page.set_default_timeout(15_000)
+    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    sign_in(page, user.email, factories.PASSWORD)
+    return page
 
 
 def _requester(browser, live_server, console_errors, name, email, body):  # type: ignore[no-untyped-def]
@@ -288,11 +285,7 @@ def test_the_limit_holds_a_chat_in_line_a_transfer_frees_room_a_break_stops_offe
 
     ana, ben = line["chatters"]["ana"], line["chatters"]["ben"]
     online(ana, limit=1)  # one chat at a time
-    context = browser.new_context(base_url=live_server.url, locale="en-US")
-    agent = context.new_page()
-    agent.set_default_timeout(15_000)
-    agent.on("pageerror", lambda exc: console_errors.append(str(exc)))
-    sign_in(agent, ana.email, factories.PASSWORD)
+    agent = _agent(browser, live_server, console_errors, ana)
     expect(agent.get_by_label("Your availability")).to_have_value("online")
     agent.wait_for_function("() => window.helpdeskPush === true")  # (a function: CSP forbids eval)
 
@@ -365,7 +358,7 @@ def test_the_limit_holds_a_chat_in_line_a_transfer_frees_room_a_break_stops_offe
         chat.refresh_from_db()
         assert (chat.state, chat.ended_by) == (Chat.State.ENDED, Chat.Ended.IDLE)
         assert chat.ticket.status == "solved"
-    context.close()
+    agent.context.close()
     assert console_errors == []
 
 
