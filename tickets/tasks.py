@@ -24,6 +24,15 @@ def deliver_notification(notification_id: int) -> str:
     return outbox.notification_deliver(notification_id)
 
 
+@shared_task(name="tickets.tasks.deliver_queued", ignore_result=True)
+def deliver_queued() -> int:
+    """Deliver every queued outbox row that is due, in batches (woken after commits by
+    ``outbox.wake_delivery``). Claims each row first, so it never sends one twice."""
+    from tickets import outbox
+
+    return outbox.notifications_deliver_queued()
+
+
 @shared_task(name="tickets.tasks.sweep_notifications", ignore_result=True)
 def sweep_notifications() -> int:
     """Hand every due outbox row to a worker: retries whose backoff has passed, rows

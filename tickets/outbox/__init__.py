@@ -59,13 +59,16 @@ from datetime import datetime, timedelta
 from email.utils import make_msgid
 from typing import TYPE_CHECKING
 
+import redis
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core import heartbeats
 from tickets.models import Attachment, Message, Notification, NotificationAttempt, Ticket
 from tickets.outbox import mail, webhooks
 from tickets.outbox.mail import one_line
@@ -74,6 +77,16 @@ if TYPE_CHECKING:
     from accounts.models import Vendor
 
 State = Notification.State
+
+# A wake-up on its way to a worker (``wake_delivery``), and how long it is trusted.
+DRAIN_KEY = "helpdesk:outbox:wake"
+DRAIN_KEY_SECONDS = 10
+# A woken worker claims this many rows at a time, waits this long for more after each
+# batch, and goes on for at most this long before it leaves the rest to another task (so
+# one task never holds a worker from its other work for long).
+DRAIN_BATCH = 20
+DRAIN_LINGER_SECONDS = 0.05
+DRAIN_SECONDS = 5.0
 
 
 def backoff(attempts: int, *, rng: random.Random | None = None) -> timedelta:
@@ -285,7 +298,7 @@ def _thread_headers(notification: Notification) -> dict[str, str]:
     return headers
 
 
-def _send_email(notification: Notification) -> str:
+def _send_email(notification: Notification, session: BaseEmailBackend | None = None) -> str:
     headers = _thread_headers(notification)
     headers["X-Helpdesk-Idempotency-Key"] = notification.idempotency_key
     # Automatic mail says so (RFC 3834), so the requester's auto-responder stays quiet.
@@ -298,6 +311,7 @@ def _send_email(notification: Notification) -> str:
         from_email=one_line(notification.from_email or settings.DEFAULT_FROM_EMAIL, 320),
         to=[notification.recipient],
         headers=headers,
+        connection=session,
     )
     if notification.body_html:
         email.attach_alternative(notification.body_html, "text/html")
@@ -361,44 +375,166 @@ def notification_deliver(notification_id: int) -> str:
     if not _claim(notification_id):
         return "skipped"
     notification = Notification.objects.select_related("vendor").get(pk=notification_id)
+    return _deliver_claimed([notification], budget_seconds=None)[0]
+
+
+def notifications_deliver_queued(*, batch: int = DRAIN_BATCH) -> int:
+    """Deliver every queued row that is due, ``batch`` at a time; how many were tried.
+    What a woken worker runs (``wake_delivery``). While rows keep coming it lingers
+    (DRAIN_LINGER_SECONDS between claims, at most DRAIN_SECONDS in all), with its wake-up
+    still marked, so commits meanwhile start no task of their own: under load one task
+    delivers hundreds of rows. When a claim after a linger finds none it clears the mark
+    and claims once more, so a row committed just before is never left waiting. A full
+    batch wakes another worker for the next one before it sends its own."""
+    started, tried, cleared = time.monotonic(), 0, False
+    while time.monotonic() - started < DRAIN_SECONDS:
+        claimed = _claim_queued(batch)
+        if not claimed:
+            if cleared:
+                return tried
+            cleared = _clear_wake_up()
+            continue
+        cleared = False
+        if len(claimed) == batch:
+            wake_delivery()
+        budget = settings.NOTIFICATION_SENDING_TIMEOUT / 3
+        states = _deliver_claimed(claimed, budget_seconds=budget)
+        tried += len(claimed)
+        if "skipped" in states:
+            return tried  # the servers are slow: the rows went back, and another task was woken
+        time.sleep(DRAIN_LINGER_SECONDS)
+    _clear_wake_up()
+    wake_delivery()  # out of time with rows perhaps left: another task goes on
+    return tried
+
+
+def _clear_wake_up() -> bool:
+    try:
+        heartbeats.client().delete(DRAIN_KEY)
+    except redis.RedisError:
+        pass  # it expires on its own; until then the sweep hands new rows over
+    return True
+
+
+def _claim_queued(limit: int) -> list[Notification]:
+    """Claim up to ``limit`` queued rows that are due, oldest first, as ``_claim`` claims
+    one (queued -> sending, one more attempt); rows another worker holds are skipped."""
+    table = Notification._meta.db_table
+    sql = (
+        f"UPDATE {table} AS n SET state = %s, next_attempt_at = %s, attempts = n.attempts + 1 "  # noqa: S608
+        f"FROM (SELECT id FROM {table} WHERE state = %s AND next_attempt_at <= %s "
+        f"ORDER BY next_attempt_at LIMIT %s FOR UPDATE SKIP LOCKED) AS due "
+        f"WHERE n.id = due.id RETURNING n.*"
+    )
+    now = timezone.now()
+    claimed = list(Notification.objects.raw(sql, [State.SENDING, now, State.QUEUED, now, limit]))
+    prefetch_related_objects([row for row in claimed if row.vendor_id], "vendor")
+    return claimed
+
+
+def _deliver_claimed(claimed: list[Notification], *, budget_seconds: float | None) -> list[str]:
+    """Send claimed rows in turn (mail over one connection) and record every outcome in one
+    transaction; each row's new state, in order. Rows not yet sent when ``budget_seconds``
+    have passed (slow servers) go back to the queue unsent, with their attempt given back,
+    long before the sweep would take them for lost (NOTIFICATION_SENDING_TIMEOUT)."""
     started = time.monotonic()
-    error = ""
-    message_id = ""
+    outcomes: list[tuple[Notification, str, str, int | None, int]] = []
+    session = _mail_session() if any(
+        row.channel == Notification.Channel.EMAIL for row in claimed) else None  # fmt: skip
+    try:
+        for row in claimed:
+            late = budget_seconds is not None and time.monotonic() - started > budget_seconds
+            if late and outcomes:  # the first is always tried: each batch moves on
+                break
+            outcomes.append(_send(row, session))
+    finally:
+        if session is not None:
+            _close_quietly(session)
+    left = [row.pk for row in claimed[len(outcomes) :]]
+    with transaction.atomic():
+        if left:
+            Notification.objects.filter(pk__in=left, state=State.SENDING).update(
+                state=State.QUEUED, attempts=F("attempts") - 1)  # fmt: skip
+        states = _record(outcomes)
+    if left:
+        wake_delivery()
+    return states + ["skipped"] * len(left)
+
+
+def _send(notification: Notification, session: BaseEmailBackend | None,
+          ) -> tuple[Notification, str, str, int | None, int]:  # fmt: skip
+    """Send one claimed row: (row, error, Message-ID, HTTP status, milliseconds)."""
+    started = time.monotonic()
+    error = message_id = ""
     status_code = None
     try:
         if notification.channel == Notification.Channel.WEBHOOK:
             status_code = _send_webhook(notification)
         else:
-            message_id = _send_email(notification)
+            message_id = _send_email(notification, session)
     except Exception as exc:  # any failure is logged and retried, never lost
         error = f"{type(exc).__name__}: {exc}"[:2000]
         status_code = getattr(exc, "status_code", None)
-    duration = int((time.monotonic() - started) * 1000)
-    with transaction.atomic():
-        NotificationAttempt.objects.create(
-            notification=notification, ok=not error, error=error, duration_ms=duration,
-            status_code=status_code,
+        if session is not None:
+            _close_quietly(session)  # a broken session is not reused; the next send opens one
+    return notification, error, message_id, status_code, int((time.monotonic() - started) * 1000)
+
+
+def _record(outcomes: list[tuple[Notification, str, str, int | None, int]]) -> list[str]:
+    """The attempts (one INSERT), the sent rows (one UPDATE), the Message-IDs their messages
+    went out with (one UPDATE), and each failure's retry or death."""
+    if not outcomes:
+        return []
+    NotificationAttempt.objects.bulk_create([
+        NotificationAttempt(notification=row, ok=not error, error=error, duration_ms=duration,
+                            status_code=status_code)
+        for row, error, _message_id, status_code, duration in outcomes
+    ])  # fmt: skip
+    now = timezone.now()
+    sent = [(row, message_id) for row, error, message_id, _s, _d in outcomes if not error]
+    if sent:
+        Notification.objects.filter(pk__in=[row.pk for row, _ in sent]).update(
+            state=State.SENT, sent_at=now, last_error="",
+            sent_message_id=Case(*(When(pk=row.pk, then=Value(message_id))
+                                   for row, message_id in sent), default=Value("")),
         )  # fmt: skip
+        threaded = [(row.message_id, message_id) for row, message_id in sent
+                    if row.message_id and message_id]  # fmt: skip
+        if threaded:
+            Message.objects.filter(pk__in=[pk for pk, _ in threaded], channel_message_id="").update(
+                channel_message_id=Case(*(When(pk=pk, then=Value(message_id))
+                                          for pk, message_id in threaded)),
+            )  # fmt: skip
+    states: list[str] = []
+    for row, error, _message_id, _status, _duration in outcomes:
         if not error:
-            Notification.objects.filter(pk=notification.pk).update(
-                state=State.SENT,
-                sent_at=timezone.now(),
-                last_error="",
-                sent_message_id=message_id,
-            )
-            if notification.message_id and message_id:
-                Message.objects.filter(pk=notification.message_id, channel_message_id="").update(
-                    channel_message_id=message_id
-                )
-            return State.SENT
-        dead = notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
-        Notification.objects.filter(pk=notification.pk).update(
-            state=State.DEAD if dead else State.FAILED,
-            last_error=error,
-            next_attempt_at=timezone.now() + backoff(notification.attempts),
-            enqueued_at=None,
-        )
-        return State.DEAD if dead else State.FAILED
+            states.append(State.SENT)
+            continue
+        dead = row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+        Notification.objects.filter(pk=row.pk).update(
+            state=State.DEAD if dead else State.FAILED, last_error=error,
+            next_attempt_at=now + backoff(row.attempts), enqueued_at=None,
+        )  # fmt: skip
+        states.append(State.DEAD if dead else State.FAILED)
+    return states
+
+
+def _mail_session() -> BaseEmailBackend | None:
+    """One connection for a batch's mail (one SMTP session, not one per mail); None if it
+    cannot be opened now, and each mail then tries on its own."""
+    session = get_connection()
+    try:
+        session.open()
+    except Exception:  # the sends report the failure, row by row
+        return None
+    return session
+
+
+def _close_quietly(session: BaseEmailBackend) -> None:
+    try:
+        session.close()
+    except Exception:  # noqa: S110  # closing a broken session: nothing left to do
+        pass
 
 
 @transaction.atomic
@@ -450,10 +586,27 @@ def enqueue_delivery(notification_id: int) -> None:
 
 
 def _deliver_on_commit(notification_ids: list[int]) -> None:
-    from tickets.tasks import deliver_notification  # tasks import this module
+    """After commit, wake a worker: it delivers every queued row that is due, these too."""
 
     def hand_over() -> None:
-        for notification_id in notification_ids:
-            deliver_notification.delay(notification_id)
+        wake_delivery()
 
-    transaction.on_commit(hand_over)
+    if notification_ids:
+        transaction.on_commit(hand_over)
+
+
+def wake_delivery() -> None:
+    """Wake a worker to deliver the queued rows, unless one is already woken and has not
+    started: under load many commits share one task. Worth it: a task costs the worker
+    more than the mail it sends (Celery's hand-over, acknowledgement and bookkeeping).
+    DRAIN_KEY marks a wake-up on its way and is cleared by the task as it starts; it
+    expires on its own, so a task lost with the broker holds nothing up for long (and the
+    sweep hands such rows over anyway after NOTIFICATION_REENQUEUE_SECONDS)."""
+    from tickets.tasks import deliver_queued  # tasks import this module
+
+    try:
+        woken = heartbeats.client().set(DRAIN_KEY, "1", nx=True, ex=DRAIN_KEY_SECONDS)
+    except redis.RedisError:
+        woken = True  # cannot tell: wake one (if the broker is down too, the sweep catches up)
+    if woken:
+        deliver_queued.delay()

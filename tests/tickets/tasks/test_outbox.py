@@ -165,3 +165,87 @@ def test_a_retry_lost_with_a_worker_goes_again_despite_a_backlog(desk, settings)
         enqueued_at=timezone.now() - timedelta(seconds=31)
     )
     assert outbox.notifications_due(include_waiting=False) == [retry.pk]
+
+
+@pytest.fixture
+def wakes(monkeypatch):  # type: ignore[no-untyped-def]
+    """The wake-ups of another delivery worker, one entry each (none is woken)."""
+    woken: list[str] = []
+    monkeypatch.setattr(outbox, "wake_delivery", lambda: woken.append("woken"))
+    return woken
+
+
+@pytest.mark.django_db
+def test_a_woken_worker_delivers_every_queued_row_in_batches_and_records_each(desk, wakes):
+    sent = [reply(desk, body=f"Answer {n}") for n in range(5)]
+    later = outbox.queue_email(
+        kind="requester_reply", key=["later"], to="later@example.net", template="reply",
+        context={"ticket": sent[0][0], "body": "Later."}, language="en",
+        now=timezone.now() + timedelta(hours=1),
+    )  # fmt: skip
+    _t, _m, retry = reply(desk, body="A retry is the sweep's")
+    Notification.objects.filter(pk=retry.pk).update(state=State.FAILED)
+
+    assert outbox.notifications_deliver_queued(batch=2) == 5
+    # Two full batches each woke another worker for the next; the last one was not full.
+    assert wakes == ["woken", "woken"]
+    assert len(mail.outbox) == 5
+    ids = {mail_.extra_headers["Message-ID"] for mail_ in mail.outbox}
+    for _ticket, message, notification in sent:
+        notification.refresh_from_db()
+        message.refresh_from_db()
+        assert (notification.state, notification.attempts) == (State.SENT, 1)
+        assert notification.sent_message_id in ids
+        assert message.channel_message_id == notification.sent_message_id  # replies thread
+        assert NotificationAttempt.objects.get(notification=notification).ok
+    assert len(ids) == 5
+    later.refresh_from_db()
+    retry.refresh_from_db()
+    assert (later.state, retry.state) == (State.QUEUED, State.FAILED)  # not due; the sweep's
+    assert outbox.notifications_deliver_queued() == 0
+
+
+@pytest.mark.django_db
+def test_a_failure_in_a_batch_backs_off_that_row_alone(desk, wakes):
+    _t, _m, first = reply(desk)
+    nowhere = outbox.queue_webhook(kind="nowhere_hook", key=[1], url="https://hooks.example/x",
+                                   payload={"n": 1})  # fmt: skip
+    _t, _m, last = reply(desk, body="Second")
+    assert outbox.notifications_deliver_queued() == 3
+    for row in (first, nowhere, last):
+        row.refresh_from_db()
+    assert (first.state, last.state) == (State.SENT, State.SENT)
+    assert nowhere.state == State.FAILED and nowhere.next_attempt_at > timezone.now()
+    assert "no active webhook endpoint" in nowhere.last_error
+    assert not NotificationAttempt.objects.get(notification=nowhere).ok
+    assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db
+def test_rows_a_slow_batch_has_not_reached_go_back_unsent(desk, settings, wakes):
+    settings.NOTIFICATION_SENDING_TIMEOUT = 0  # every send is "too late" after the first
+    rows = [reply(desk, body=f"Answer {n}")[2] for n in range(3)]
+    assert outbox.notifications_deliver_queued() == 3
+    for row in rows:
+        row.refresh_from_db()
+    assert [(row.state, row.attempts) for row in rows] == [
+        (State.SENT, 1), (State.QUEUED, 0), (State.QUEUED, 0)]  # fmt: skip
+    assert len(mail.outbox) == 1 and wakes == ["woken"]  # another worker goes on with them
+
+
+def test_wake_ups_share_one_task_until_it_starts(monkeypatch):
+    from core import heartbeats
+    from tickets.tasks import deliver_queued
+
+    tasks: list[str] = []
+    monkeypatch.setattr(deliver_queued, "delay", lambda: tasks.append("task"))
+    heartbeats.client().delete(outbox.DRAIN_KEY)
+    for _ in range(3):
+        outbox.wake_delivery()
+    assert tasks == ["task"]  # three commits, one task on its way
+    assert 0 < heartbeats.client().ttl(outbox.DRAIN_KEY) <= outbox.DRAIN_KEY_SECONDS
+    monkeypatch.setattr(outbox, "_claim_queued", lambda limit: [])  # the task starts
+    outbox.notifications_deliver_queued()
+    outbox.wake_delivery()  # a commit after it started wakes another
+    assert tasks == ["task", "task"]
+    heartbeats.client().delete(outbox.DRAIN_KEY)
