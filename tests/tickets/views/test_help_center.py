@@ -96,3 +96,25 @@ def test_a_closed_ticket_cannot_be_answered_from_the_link(help_center, client):
 def test_without_a_queue_the_form_says_it_is_closed(desk, client, settings):
     settings.HELP_CENTER_QUEUE = ""
     assert client.get("/help/").status_code == 503
+
+
+def test_the_empty_forms_fields_are_rendered_once_per_language(help_center, client, settings):
+    from django.template.loader import render_to_string
+
+    from tickets.intake import help_center_views
+
+    help_center_views._blank_fields_html.clear()
+    english = client.get("/help/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    spanish = client.get("/help/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Your email address" in english and "Your email address" not in spanish
+    assert len(help_center_views._blank_fields_html) == 2
+    again = client.get("/help/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    tokens = re.compile(r'(?<=")[A-Za-z0-9]{64}(?=")')  # the only part of the page per request
+    assert tokens.sub("", again) == tokens.sub("", english)
+    fresh = render_to_string("tickets/help/_fields.html", {"form": help_center_views.RequestForm()})
+    assert fresh.strip() in english  # what the cache holds is what the form renders
+    settings.HELP_CENTER_CATEGORIES = ["account", "refunds"]  # another set: its own fields
+    assert 'value="refunds"' in client.get("/help/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # A form sent back with errors is rendered with them, never from the cache.
+    refused = client.post("/help/", _form(email="not an address"), HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 400 and "Zoe" in refused.content.decode()
