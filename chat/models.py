@@ -129,7 +129,10 @@ class Chat(models.Model):
     offered_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")  # fmt: skip
     offer_expires_at = models.DateTimeField(null=True, blank=True)
+    # Agents who let this chat's offer go (declined or ran out), and when the last did:
+    # they are skipped until CHAT_REOFFER_SECONDS after that, then a new round begins.
     passed_over = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    passed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)

@@ -216,13 +216,18 @@ def offer_next(chat: Chat, *, now: datetime | None = None) -> User | None:
     now = now or timezone.now()
     if chat.state not in Chat.IN_LINE:
         return None
+    if chat.passed_over and chat.passed_at and (
+        now - chat.passed_at >= timedelta(seconds=settings.CHAT_REOFFER_SECONDS)):  # fmt: skip
+        # A new round: those who let it go may be offered it again (one agent online who
+        # declined once would otherwise never see this chat, and it would wait for nobody).
+        chat.passed_over = []
     candidates = agents.available_agents(chat.queue_id, chat.language,
                                          exclude=list(chat.passed_over))  # fmt: skip
     chosen, load, contended = _with_room(candidates)
     previous = chat.offered_to_id
     if chosen is None:
         chat.state, chat.offered_to, chat.offer_expires_at = Chat.State.WAITING, None, None
-        chat.save(update_fields=["state", "offered_to", "offer_expires_at"])
+        chat.save(update_fields=["state", "offered_to", "offer_expires_at", "passed_over"])
         if contended:
             # Someone may have room once the others' routing commits: try again then,
             # not at the next sweep (seconds later).
@@ -235,7 +240,7 @@ def offer_next(chat: Chat, *, now: datetime | None = None) -> User | None:
         return None
     chat.state, chat.offered_to = Chat.State.OFFERED, chosen.user
     chat.offer_expires_at = now + timedelta(seconds=settings.CHAT_OFFER_SECONDS)
-    chat.save(update_fields=["state", "offered_to", "offer_expires_at"])
+    chat.save(update_fields=["state", "offered_to", "offer_expires_at", "passed_over"])
     events.record(chat.ticket_id, None, TicketEventKind.OFFERED,
                   after={"agent": chosen.user_id, "agent_name": chosen.user.full_name},
                   at=now)  # fmt: skip
@@ -321,8 +326,8 @@ def chat_offer_expired(*, chat_id: int, expires_at: datetime | None = None) -> b
 def _pass_over(chat: Chat, *, reason: str) -> None:
     agent = chat.offered_to
     if agent is not None:
-        chat.passed_over = [*chat.passed_over, agent.pk]
-        chat.save(update_fields=["passed_over"])
+        chat.passed_over, chat.passed_at = [*chat.passed_over, agent.pk], timezone.now()
+        chat.save(update_fields=["passed_over", "passed_at"])
         events.record(chat.ticket_id, None, TicketEventKind.PASSED,
                       after={"agent": agent.pk, "agent_name": agent.full_name,
                              "reason": reason})  # fmt: skip

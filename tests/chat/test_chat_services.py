@@ -120,6 +120,25 @@ def test_a_declined_or_unanswered_offer_goes_to_the_next_agent(line, online, sta
     assert chat.state == Chat.State.WAITING and chat.offered_to is None
 
 
+def test_a_chat_everyone_let_go_is_offered_to_them_again_after_a_while(
+    line, online, start, committed, settings
+):
+    ana = line["chatters"]["ana"]
+    online(ana)
+    chat, _token = start()
+    assert chat.offered_to == ana
+    committed(services.chat_decline, actor=ana, chat=chat)
+    chat.refresh_from_db()
+    assert chat.state == Chat.State.WAITING and chat.passed_over == [ana.pk]
+    assert committed(services.route_waiting) == 0  # not straight back to who just said no
+    Chat.objects.filter(pk=chat.pk).update(
+        passed_at=timezone.now() - timedelta(seconds=settings.CHAT_REOFFER_SECONDS))  # fmt: skip
+    # The only agent online declined once: the chat must not wait for nobody.
+    assert committed(services.route_waiting) == 1
+    chat.refresh_from_db()
+    assert (chat.state, chat.offered_to, chat.passed_over) == (Chat.State.OFFERED, ana, [])
+
+
 def test_capacity_is_counted_and_respected_by_offers_and_next_ticket(
     line, online, start, committed, settings
 ):
