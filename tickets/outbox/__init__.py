@@ -41,9 +41,13 @@ Every row is sent after its transaction commits, retried with exponential backof
 jitter, and marked dead after the last attempt (admins can retry it). Each try is
 logged as a ``NotificationAttempt``.
 
-Safe to run twice or concurrently: a delivery first claims its row with a
-conditional update (queued/failed and due → sending) and goes on only if that
-changed one row. A worker killed mid-send leaves the row "sending"; the sweep
+After a commit one task is woken (``wake_delivery``): it claims the queued rows that are
+due, a batch at a time, and records each second's outcomes together. The sweep's
+retries go one task per row (``notification_deliver``).
+
+Safe to run twice or concurrently: a delivery first claims its rows with a
+conditional update (queued, or for a retry failed, and due → sending) and sends only
+the rows it changed. A worker killed mid-send leaves the row "sending"; the sweep
 reclaims such rows after ``NOTIFICATION_SENDING_TIMEOUT`` seconds, so nothing is
 lost (at-least-once; the idempotency key lets receivers drop a duplicate).
 """
@@ -51,6 +55,7 @@ lost (at-least-once; the idempotency key lets receivers drop a duplicate).
 from __future__ import annotations
 
 import hashlib
+import logging
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -77,6 +82,7 @@ if TYPE_CHECKING:
     from accounts.models import Vendor
 
 State = Notification.State
+logger = logging.getLogger(__name__)
 
 # A wake-up on its way to a worker (``wake_delivery``), and how long it is trusted.
 DRAIN_KEY = "helpdesk:outbox:wake"
@@ -87,6 +93,8 @@ DRAIN_KEY_SECONDS = 10
 DRAIN_BATCH = 20
 DRAIN_LINGER_SECONDS = 0.05
 DRAIN_SECONDS = 5.0
+# A batch records what it has sent at least this often (one transaction for them all).
+RECORD_EVERY_SECONDS = 1.0
 
 
 def backoff(attempts: int, *, rng: random.Random | None = None) -> timedelta:
@@ -385,7 +393,8 @@ def notifications_deliver_queued(*, batch: int = DRAIN_BATCH) -> int:
     still marked, so commits meanwhile start no task of their own: under load one task
     delivers hundreds of rows. When a claim after a linger finds none it clears the mark
     and claims once more, so a row committed just before is never left waiting. A full
-    batch wakes another worker for the next one before it sends its own."""
+    batch starts another task for the next one before it sends its own (past the mark,
+    which is this task's)."""
     started, tried, cleared = time.monotonic(), 0, False
     while time.monotonic() - started < DRAIN_SECONDS:
         claimed = _claim_queued(batch)
@@ -396,16 +405,29 @@ def notifications_deliver_queued(*, batch: int = DRAIN_BATCH) -> int:
             continue
         cleared = False
         if len(claimed) == batch:
-            wake_delivery()
+            _start_another()
         budget = settings.NOTIFICATION_SENDING_TIMEOUT / 3
         states = _deliver_claimed(claimed, budget_seconds=budget)
         tried += len(claimed)
         if "skipped" in states:
-            return tried  # the servers are slow: the rows went back, and another task was woken
+            return tried  # the servers are slow: the rows went back, and another task started
         time.sleep(DRAIN_LINGER_SECONDS)
     _clear_wake_up()
     wake_delivery()  # out of time with rows perhaps left: another task goes on
     return tried
+
+
+def _start_another() -> bool:
+    """Start a delivery task now, whatever the mark says (a running task's own mark would
+    stop ``wake_delivery``); whether the broker took it."""
+    from tickets.tasks import deliver_queued  # tasks import this module
+
+    try:
+        deliver_queued.delay()
+    except Exception as exc:  # the broker is away: the sweep hands the rows over
+        logger.warning("Could not start a delivery task: %s", exc)
+        return False
+    return True
 
 
 def _clear_wake_up() -> bool:
@@ -433,36 +455,43 @@ def _claim_queued(limit: int) -> list[Notification]:
 
 
 def _deliver_claimed(claimed: list[Notification], *, budget_seconds: float | None) -> list[str]:
-    """Send claimed rows in turn (mail over one connection) and record every outcome in one
-    transaction; each row's new state, in order. Rows not yet sent when ``budget_seconds``
-    have passed (slow servers) go back to the queue unsent, with their attempt given back,
-    long before the sweep would take them for lost (NOTIFICATION_SENDING_TIMEOUT)."""
-    started = time.monotonic()
-    outcomes: list[tuple[Notification, str, str, int | None, int]] = []
+    """Send claimed rows in turn (mail over one connection); each row's new state, in
+    order. Outcomes are recorded in one transaction for all the rows sent within a second
+    (RECORD_EVERY_SECONDS), so a worker killed mid-batch leaves at most a second's sends
+    to go again, and a slow server's rows are recorded as they go. Rows not yet sent when
+    ``budget_seconds`` have passed go back to the queue unsent, their attempt given back,
+    and another task starts on them."""
+    started = last_record = time.monotonic()
+    outcomes: list[_Outcome] = []
+    states: list[str] = []
     session = _mail_session() if any(
         row.channel == Notification.Channel.EMAIL for row in claimed) else None  # fmt: skip
     try:
         for row in claimed:
             late = budget_seconds is not None and time.monotonic() - started > budget_seconds
-            if late and outcomes:  # the first is always tried: each batch moves on
+            if late and (states or outcomes):  # the first is always tried: a batch moves on
                 break
             outcomes.append(_send(row, session))
+            if time.monotonic() - last_record > RECORD_EVERY_SECONDS:
+                states += _record(outcomes)
+                outcomes, last_record = [], time.monotonic()
     finally:
         if session is not None:
             _close_quietly(session)
-    left = [row.pk for row in claimed[len(outcomes) :]]
-    with transaction.atomic():
-        if left:
-            Notification.objects.filter(pk__in=left, state=State.SENDING).update(
-                state=State.QUEUED, attempts=F("attempts") - 1)  # fmt: skip
-        states = _record(outcomes)
+    states += _record(outcomes)
+    left = [row.pk for row in claimed[len(states) :]]
     if left:
-        wake_delivery()
+        Notification.objects.filter(pk__in=left, state=State.SENDING).update(
+            state=State.QUEUED, attempts=F("attempts") - 1, enqueued_at=None)  # fmt: skip
+        _start_another()
     return states + ["skipped"] * len(left)
 
 
-def _send(notification: Notification, session: BaseEmailBackend | None,
-          ) -> tuple[Notification, str, str, int | None, int]:  # fmt: skip
+# A sent (or failed) row: (row, error, Message-ID, HTTP status, milliseconds).
+_Outcome = tuple[Notification, str, str, "int | None", int]
+
+
+def _send(notification: Notification, session: BaseEmailBackend | None) -> _Outcome:
     """Send one claimed row: (row, error, Message-ID, HTTP status, milliseconds)."""
     started = time.monotonic()
     error = message_id = ""
@@ -473,16 +502,20 @@ def _send(notification: Notification, session: BaseEmailBackend | None,
         else:
             message_id = _send_email(notification, session)
     except Exception as exc:  # any failure is logged and retried, never lost
-        error = f"{type(exc).__name__}: {exc}"[:2000]
+        # PostgreSQL takes no NUL in text (a receiver's answer may hold one).
+        error = f"{type(exc).__name__}: {exc}".replace("\x00", "")[:2000]
         status_code = getattr(exc, "status_code", None)
         if session is not None:
             _close_quietly(session)  # a broken session is not reused; the next send opens one
     return notification, error, message_id, status_code, int((time.monotonic() - started) * 1000)
 
 
-def _record(outcomes: list[tuple[Notification, str, str, int | None, int]]) -> list[str]:
+@transaction.atomic
+def _record(outcomes: list[_Outcome]) -> list[str]:
     """The attempts (one INSERT), the sent rows (one UPDATE), the Message-IDs their messages
-    went out with (one UPDATE), and each failure's retry or death."""
+    went out with (one UPDATE), and each failure's retry or death. A row the sweep took
+    back meanwhile (a send that outran NOTIFICATION_SENDING_TIMEOUT) keeps its new state:
+    it goes again, and the receiver drops the repeated key."""
     if not outcomes:
         return []
     NotificationAttempt.objects.bulk_create([
@@ -493,7 +526,7 @@ def _record(outcomes: list[tuple[Notification, str, str, int | None, int]]) -> l
     now = timezone.now()
     sent = [(row, message_id) for row, error, message_id, _s, _d in outcomes if not error]
     if sent:
-        Notification.objects.filter(pk__in=[row.pk for row, _ in sent]).update(
+        Notification.objects.filter(pk__in=[row.pk for row, _ in sent], state=State.SENDING).update(
             state=State.SENT, sent_at=now, last_error="",
             sent_message_id=Case(*(When(pk=row.pk, then=Value(message_id))
                                    for row, message_id in sent), default=Value("")),
@@ -511,7 +544,7 @@ def _record(outcomes: list[tuple[Notification, str, str, int | None, int]]) -> l
             states.append(State.SENT)
             continue
         dead = row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
-        Notification.objects.filter(pk=row.pk).update(
+        Notification.objects.filter(pk=row.pk, state=State.SENDING).update(
             state=State.DEAD if dead else State.FAILED, last_error=error,
             next_attempt_at=now + backoff(row.attempts), enqueued_at=None,
         )  # fmt: skip
@@ -522,10 +555,14 @@ def _record(outcomes: list[tuple[Notification, str, str, int | None, int]]) -> l
 def _mail_session() -> BaseEmailBackend | None:
     """One connection for a batch's mail (one SMTP session, not one per mail); None if it
     cannot be opened now, and each mail then tries on its own."""
-    session = get_connection()
+    try:
+        session = get_connection()
+    except Exception:  # a backend that cannot be made: the sends report it, row by row
+        return None
     try:
         session.open()
     except Exception:  # the sends report the failure, row by row
+        _close_quietly(session)  # a connection half made (refused at TLS or login)
         return None
     return session
 
@@ -596,17 +633,16 @@ def _deliver_on_commit(notification_ids: list[int]) -> None:
 
 
 def wake_delivery() -> None:
-    """Wake a worker to deliver the queued rows, unless one is already woken and has not
-    started: under load many commits share one task. Worth it: a task costs the worker
+    """Wake a worker to deliver the queued rows, unless a task is on its way or running:
+    under load many commits share one task. Worth it: a task costs the worker
     more than the mail it sends (Celery's hand-over, acknowledgement and bookkeeping).
-    DRAIN_KEY marks a wake-up on its way and is cleared by the task as it starts; it
-    expires on its own, so a task lost with the broker holds nothing up for long (and the
-    sweep hands such rows over anyway after NOTIFICATION_REENQUEUE_SECONDS)."""
-    from tickets.tasks import deliver_queued  # tasks import this module
-
+    DRAIN_KEY marks a task on its way or running; the task clears it when it finds
+    nothing more to claim. It expires on its own, so a task lost with the broker holds
+    nothing up for long (and the sweep hands such rows over after
+    NOTIFICATION_REENQUEUE_SECONDS)."""
     try:
         woken = heartbeats.client().set(DRAIN_KEY, "1", nx=True, ex=DRAIN_KEY_SECONDS)
     except redis.RedisError:
         woken = True  # cannot tell: wake one (if the broker is down too, the sweep catches up)
-    if woken:
-        deliver_queued.delay()
+    if woken and not _start_another():
+        _clear_wake_up()  # nothing is on its way: the next commit tries again

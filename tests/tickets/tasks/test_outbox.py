@@ -169,10 +169,16 @@ def test_a_retry_lost_with_a_worker_goes_again_despite_a_backlog(desk, settings)
 
 @pytest.fixture
 def wakes(monkeypatch):  # type: ignore[no-untyped-def]
-    """The wake-ups of another delivery worker, one entry each (none is woken)."""
-    woken: list[str] = []
-    monkeypatch.setattr(outbox, "wake_delivery", lambda: woken.append("woken"))
-    return woken
+    """The delivery tasks started, one entry each (none runs); the wake-up mark is clear
+    before and after."""
+    from core import heartbeats
+    from tickets.tasks import deliver_queued
+
+    started: list[str] = []
+    monkeypatch.setattr(deliver_queued, "delay", lambda: started.append("woken"))
+    heartbeats.client().delete(outbox.DRAIN_KEY)
+    yield started
+    heartbeats.client().delete(outbox.DRAIN_KEY)
 
 
 @pytest.mark.django_db
@@ -186,9 +192,15 @@ def test_a_woken_worker_delivers_every_queued_row_in_batches_and_records_each(de
     _t, _m, retry = reply(desk, body="A retry is the sweep's")
     Notification.objects.filter(pk=retry.pk).update(state=State.FAILED)
 
+    from core import heartbeats
+
+    # As a woken task finds it: its own wake-up still marked (commits meanwhile start none).
+    heartbeats.client().set(outbox.DRAIN_KEY, "1", ex=outbox.DRAIN_KEY_SECONDS)
     assert outbox.notifications_deliver_queued(batch=2) == 5
-    # Two full batches each woke another worker for the next; the last one was not full.
+    # Two full batches each started another task for the next, past the task's own mark;
+    # the last was not full; and the mark is cleared once nothing is left.
     assert wakes == ["woken", "woken"]
+    assert not heartbeats.client().exists(outbox.DRAIN_KEY)
     assert len(mail.outbox) == 5
     ids = {mail_.extra_headers["Message-ID"] for mail_ in mail.outbox}
     for _ticket, message, notification in sent:
@@ -233,19 +245,44 @@ def test_rows_a_slow_batch_has_not_reached_go_back_unsent(desk, settings, wakes)
     assert len(mail.outbox) == 1 and wakes == ["woken"]  # another worker goes on with them
 
 
-def test_wake_ups_share_one_task_until_it_starts(monkeypatch):
+@pytest.mark.django_db
+def test_a_batch_records_as_it_goes_so_a_killed_worker_sends_little_again(desk, wakes,
+                                                                          monkeypatch):  # fmt: skip
+    monkeypatch.setattr(outbox, "RECORD_EVERY_SECONDS", 0.0)  # every send recorded at once
+    rows = [reply(desk, body=f"Answer {n}")[2] for n in range(3)]
+    send = outbox._send
+
+    def killed_at_the_second(row, session):  # type: ignore[no-untyped-def]
+        if row.pk == rows[1].pk:
+            raise KeyboardInterrupt  # the worker dies here (SIGKILL leaves no chance at all)
+        return send(row, session)
+
+    monkeypatch.setattr(outbox, "_send", killed_at_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        outbox.notifications_deliver_queued()
+    for row in rows:
+        row.refresh_from_db()
+    # The first is recorded sent; only the rows the worker held unsent wait for the sweep.
+    assert [row.state for row in rows] == [State.SENT, State.SENDING, State.SENDING]
+
+
+def test_wake_ups_share_one_task_until_it_finds_nothing_more(wakes, monkeypatch):
     from core import heartbeats
     from tickets.tasks import deliver_queued
 
-    tasks: list[str] = []
-    monkeypatch.setattr(deliver_queued, "delay", lambda: tasks.append("task"))
-    heartbeats.client().delete(outbox.DRAIN_KEY)
     for _ in range(3):
         outbox.wake_delivery()
-    assert tasks == ["task"]  # three commits, one task on its way
+    assert wakes == ["woken"]  # three commits, one task on its way
     assert 0 < heartbeats.client().ttl(outbox.DRAIN_KEY) <= outbox.DRAIN_KEY_SECONDS
-    monkeypatch.setattr(outbox, "_claim_queued", lambda limit: [])  # the task starts
+    monkeypatch.setattr(outbox, "_claim_queued", lambda limit: [])  # the task runs dry
     outbox.notifications_deliver_queued()
-    outbox.wake_delivery()  # a commit after it started wakes another
-    assert tasks == ["task", "task"]
+    outbox.wake_delivery()  # a commit after that wakes another
+    assert wakes == ["woken", "woken"]
+
+    def broker_away() -> None:
+        raise ConnectionRefusedError("broker down")
+
     heartbeats.client().delete(outbox.DRAIN_KEY)
+    monkeypatch.setattr(deliver_queued, "delay", broker_away)
+    outbox.wake_delivery()  # refused: nothing is on its way, so nothing is marked
+    assert not heartbeats.client().exists(outbox.DRAIN_KEY)
