@@ -216,10 +216,11 @@ def offer_next(chat: Chat, *, now: datetime | None = None) -> User | None:
     now = now or timezone.now()
     if chat.state not in Chat.IN_LINE:
         return None
-    if chat.passed_over and chat.passed_at and (
-        now - chat.passed_at >= timedelta(seconds=settings.CHAT_REOFFER_SECONDS)):  # fmt: skip
+    reoffer = timedelta(seconds=settings.CHAT_REOFFER_SECONDS)
+    if chat.passed_over and (chat.passed_at is None or now - chat.passed_at >= reoffer):
         # A new round: those who let it go may be offered it again (one agent online who
         # declined once would otherwise never see this chat, and it would wait for nobody).
+        # A pass from before passes had a time counts as long ago.
         chat.passed_over = []
     candidates = agents.available_agents(chat.queue_id, chat.language,
                                          exclude=list(chat.passed_over))  # fmt: skip

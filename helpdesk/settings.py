@@ -363,7 +363,8 @@ CHAT_FALLBACK_QUEUE = env.str("CHAT_FALLBACK_QUEUE", default="")
 CHAT_OFFER_SECONDS = env.int("CHAT_OFFER_SECONDS", default=30)
 # An agent who let a chat's offer go is skipped for it until this long after the last
 # pass; then the chat, if still waiting, is offered to everyone available again.
-CHAT_REOFFER_SECONDS = env.int("CHAT_REOFFER_SECONDS", default=60)
+# (At least a second: at 0 the agent who just declined would be offered it again at once.)
+CHAT_REOFFER_SECONDS = max(1, env.int("CHAT_REOFFER_SECONDS", default=60))
 CHAT_IDLE_REMIND_SECONDS = env.int("CHAT_IDLE_REMIND_SECONDS", default=180)
 CHAT_IDLE_CLOSE_SECONDS = env.int("CHAT_IDLE_CLOSE_SECONDS", default=360)
 CHAT_OFFLINE_AFTER_SECONDS = env.int("CHAT_OFFLINE_AFTER_SECONDS", default=90)

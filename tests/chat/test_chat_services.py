@@ -137,6 +137,10 @@ def test_a_chat_everyone_let_go_is_offered_to_them_again_after_a_while(
     assert committed(services.route_waiting) == 1
     chat.refresh_from_db()
     assert (chat.state, chat.offered_to, chat.passed_over) == (Chat.State.OFFERED, ana, [])
+    # A chat passed over before passes had a time (migration chat/0004) is not stuck either.
+    Chat.objects.filter(pk=chat.pk).update(state=Chat.State.WAITING, offered_to=None,
+                                           passed_over=[ana.pk], passed_at=None)  # fmt: skip
+    assert committed(services.route_waiting) == 1
 
 
 def test_capacity_is_counted_and_respected_by_offers_and_next_ticket(
