@@ -82,7 +82,7 @@ def _answers(port: int, path: str, *, any_status: bool) -> bool:
 
 @contextmanager
 def server(command: list[str], env: dict[str, str], port: int, ready_path: str,  # type: ignore[no-untyped-def]
-           *, any_status: bool = False):  # fmt: skip
+           *, any_status: bool = False, cwd: Path = BASE_DIR):  # fmt: skip
     """A server process, yielded once ``ready_path`` answers 200 (or anything, with
     ``any_status``) within a minute, and stopped at the end. Its database connections
     carry its program's name (``application_name``, for ``database_connections``)."""
@@ -90,7 +90,7 @@ def server(command: list[str], env: dict[str, str], port: int, ready_path: str, 
     if _answers(port, ready_path, any_status=True):
         # Another run's server: measuring it would measure the wrong code, or two runs.
         raise SystemExit(f"Something already answers on port {port}: stop it first.")
-    process = subprocess.Popen(command, cwd=BASE_DIR, env=env)
+    process = subprocess.Popen(command, cwd=cwd, env=env)
     try:
         deadline = time.monotonic() + 60
         while not _answers(port, ready_path, any_status=any_status):
@@ -162,6 +162,37 @@ def celery(env: dict[str, str], concurrency: int = 1):  # type: ignore[no-untype
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(10)
+
+
+def load_creates(host: str, clients: int, seconds: float,
+                 submit: Callable[[Session, int], tuple[float, int]],
+                 ) -> tuple[list[float], int, int]:  # fmt: skip
+    """``clients`` threads, each with its own session, calling ``submit(session, n)`` (a
+    create: its milliseconds and status) for ``seconds``: the samples, the creates (302)
+    and the errors (anything else)."""
+    samples: list[float] = []
+    made = errors = 0
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def client(index: int) -> None:
+        nonlocal made, errors
+        session = Session(host)
+        n = 0
+        while time.monotonic() < deadline:
+            ms, status = submit(session, index * 1_000_000 + n)
+            n += 1
+            with lock:
+                samples.append(ms)
+                made += status == 302
+                errors += status != 302
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return samples, made, errors
 
 
 class Session:

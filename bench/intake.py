@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from bench.common import (  # noqa: E402
     celery,
     ensure_database,
     gunicorn,
+    load_creates,
     manage,
     percentiles,
     row,
@@ -49,32 +49,6 @@ def _submit(session: Session, n: int) -> tuple[float, int]:
         "website": "",
     })  # fmt: skip
     return (time.perf_counter() - started) * 1000, status
-
-
-def _load(host: str, clients: int, seconds: float) -> tuple[list[float], int, int]:
-    samples: list[float] = []
-    made = errors = 0
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
-
-    def client(index: int) -> None:
-        nonlocal made, errors
-        session = Session(host)
-        n = 0
-        while time.monotonic() < deadline:
-            ms, status = _submit(session, index * 1_000_000 + n)
-            n += 1
-            with lock:
-                samples.append(ms)
-                made += status == 302
-                errors += status != 302
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return samples, made, errors
 
 
 def _receipts_pending(env: dict[str, str]) -> int:
@@ -163,11 +137,11 @@ def main() -> None:
         one = Session(host)
         for n in range(10):  # warm both workers' caches
             _submit(one, -n - 1)
-        samples, made, errors = _load(host, 1, args.seconds / 2)
+        samples, made, errors = load_creates(host, 1, args.seconds / 2, _submit)
         print(row("help center, 1 client", {**percentiles(samples), "errors": errors}))
         print(f"  {made / (args.seconds / 2):.1f} creates/s")
         with CpuSampler() as cpu:
-            samples, made, errors = _load(host, args.clients, args.seconds)
+            samples, made, errors = load_creates(host, args.clients, args.seconds, _submit)
         print(row(f"help center, {args.clients} clients",
                   {**percentiles(samples), "errors": errors}))  # fmt: skip
         print(f"  {made / args.seconds:.1f} creates/s; CPU: {cpu.summary()}")

@@ -19,12 +19,10 @@ it to the backend, which sends nothing; ours leaves the receipt to a Celery work
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import re
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,8 +38,10 @@ from bench.common import (  # noqa: E402
     CpuSampler,
     Session,
     ensure_database,
+    load_creates,
     percentiles,
     row,
+    server,
 )
 
 VENV = BASE_DIR / ".local" / "peer-venv"
@@ -216,42 +216,6 @@ def _submit(session: Session, queue_id: int, n: int) -> tuple[float, int]:
     return (time.perf_counter() - started) * 1000, status
 
 
-def _load(host: str, queue_id: int, clients: int, seconds: float) -> tuple[list[float], int, int]:
-    samples: list[float] = []
-    made = errors = 0
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
-
-    def client(index: int) -> None:
-        nonlocal made, errors
-        session = Session(host)
-        n = 0
-        while time.monotonic() < deadline:
-            ms, status = _submit(session, queue_id, index * 1_000_000 + n)
-            n += 1
-            with lock:
-                samples.append(ms)
-                made += status == 302
-                errors += status != 302
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return samples, made, errors
-
-
-def _status(port: int) -> int:
-    """The status the form page answers with, 0 if nothing listens."""
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        conn.request("GET", FORM)
-        return conn.getresponse().status
-    except OSError:
-        return 0
-
-
 @contextmanager
 def peer_gunicorn(env: dict[str, str], port: int) -> Iterator[str]:
     """gunicorn as bench/intake.py runs ours (2 sync workers), started in the peer's project
@@ -260,19 +224,8 @@ def peer_gunicorn(env: dict[str, str], port: int) -> Iterator[str]:
     command = [str(VENV / "bin" / "gunicorn"), "peer_site.wsgi", "--bind", f"127.0.0.1:{port}",
                "--workers", "2", "--threads", "1", "--worker-class", "sync",
                "--log-level", "warning"]  # fmt: skip
-    if _status(port):
-        raise SystemExit(f"Something already answers on port {port}: stop it first.")
-    process = subprocess.Popen(command, cwd=PROJECT, env={**env, "PGAPPNAME": "gunicorn"})
-    try:
-        deadline = time.monotonic() + 60
-        while _status(port) != 200:
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise SystemExit(f"gunicorn on port {port} did not answer {FORM}")
-            time.sleep(0.3)
-        yield f"127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(20)
+    with server(command, env, port, FORM, cwd=PROJECT) as host:
+        yield host
 
 
 def main() -> None:
@@ -297,15 +250,18 @@ def main() -> None:
     count = peer_sql(database, "SELECT count(*) FROM helpdesk_ticket")[0][0]
     print(f"{database}: {count:,} tickets (django-helpdesk 2.6.1)")
 
+    def submit(session: Session, n: int) -> tuple[float, int]:
+        return _submit(session, queue_id, n)
+
     with peer_gunicorn(env, args.port) as host:
         one = Session(host)
         for n in range(10):  # warm both workers' caches
-            _submit(one, queue_id, -n - 1)
-        samples, made, errors = _load(host, queue_id, 1, args.seconds / 2)
+            submit(one, -n - 1)
+        samples, made, errors = load_creates(host, 1, args.seconds / 2, submit)
         print(row("public form, 1 client", {**percentiles(samples), "errors": errors}))
         print(f"  {made / (args.seconds / 2):.1f} creates/s")
         with CpuSampler() as cpu:
-            samples, made, errors = _load(host, queue_id, args.clients, args.seconds)
+            samples, made, errors = load_creates(host, args.clients, args.seconds, submit)
         print(row(f"public form, {args.clients} clients",
                   {**percentiles(samples), "errors": errors}))  # fmt: skip
         print(f"  {made / args.seconds:.1f} creates/s; CPU: {cpu.summary()}")
