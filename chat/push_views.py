@@ -40,6 +40,7 @@ from redis.exceptions import RedisError
 
 from chat import agents, live, selectors, services
 from chat.models import Chat
+from chat.models import line_topic as live_line_topic
 from core import heartbeats, push
 from core.errors import DomainError
 from tickets import presence, presenters
@@ -200,16 +201,21 @@ async def _events(positions: dict[str, str], touch_user: int | None,
     lived = False
     token, keeper = object(), _keeper()
     ready: dict[str, Any] = {"offers": offers} if offers else {}
+    arriving: asyncio.Future[dict[str, str]] | None = None
     # From here the stream has a place in the keeper (and its reader may be on the
     # ticket): whenever it is closed, even at its first "yield", it gives them back.
     try:
         if touch_user is not None:
             # At once (after the position: what changes meanwhile is read, not missed), then
-            # every few seconds with every other open stream (_Keeper).
+            # every few seconds with every other open stream (_Keeper). Shielded: a stream
+            # closed meanwhile waits for it below before it takes its reader off the
+            # ticket (else the arrival, still running in its thread, would put them back).
+            arrive = sync_to_async(_arrive, thread_sensitive=False)
+            arriving = asyncio.ensure_future(
+                arrive(touch_user, on_ticket if present else None, name, language)
+            )
             try:
-                arrive = sync_to_async(_arrive, thread_sensitive=False)
-                ready.update(await arrive(touch_user, on_ticket if present else None, name,
-                                          language))  # fmt: skip
+                ready.update(await asyncio.shield(arriving))
             except (OSError, RedisError):
                 pass  # the keeper writes them in a few seconds; the page asks who is there
             keeper.add(token, touch_user, on_ticket if present else None)
@@ -251,6 +257,10 @@ async def _events(positions: dict[str, str], touch_user: int | None,
                 if requester_chat is not None and kind == "state":
                     if data.get("state") in Chat.IN_LINE:
                         keeper.add_waiting(token, requester_chat)  # back in line
+                        if line is None or data.get("transferred"):
+                            # Back in a line (a transfer to a queue): follow its nudges,
+                            # from now on.
+                            line = await _follow_line(requester_chat, positions, current, line)
                     else:
                         keeper.waiting.pop(token, None)
                 payload = json.dumps({"topic": topic, **data})
@@ -274,10 +284,45 @@ async def _events(positions: dict[str, str], touch_user: int | None,
         # while another of their streams is on it (a second tab, or the reconnected
         # stream of a page whose old connection the server notices only now).
         if present and not lived and (on[1], on[0]) not in keeper.streams.values():
-            try:
-                presence.leave(on[0], user_id=on[1])
-            except (OSError, RedisError):
-                pass
+            await _leave(arriving, on[0], on[1])
+
+
+async def _leave(
+    arriving: asyncio.Future[dict[str, str]] | None, ticket_id: int, user_id: int
+) -> None:
+    """Take a closed stream's reader off the ticket, after their arrival if it is still
+    being written; off the event loop (it may be serving a thousand other streams)."""
+    try:
+        if arriving is not None and not arriving.done():
+            await asyncio.wait([arriving], timeout=PRESENCE_SECONDS)
+            if arriving.done() and not arriving.cancelled():
+                arriving.exception()  # seen (it is an OSError or RedisError, if any)
+        await sync_to_async(presence.leave, thread_sensitive=False)(ticket_id, user_id=user_id)
+    except (OSError, RedisError, asyncio.CancelledError):
+        pass  # their entry lapses in tickets.presence.FRESH_SECONDS
+
+
+async def _follow_line(
+    chat_id: int, positions: dict[str, str], current: dict[str, str], line: str | None
+) -> str | None:
+    """The topic of the line the requester's chat waits in now, read from the next read
+    on ("$"), in place of the one the stream followed; the old one if it cannot be read."""
+    try:
+        queue_id = await _database(
+            lambda: Chat.objects.filter(pk=chat_id).values_list("queue_id", flat=True).first()
+        )
+    except Exception:  # the database away: the page still asks for its place on "state"
+        logger.warning("Could not read chat %s's queue for its line", chat_id, exc_info=True)
+        return line
+    if queue_id is None:
+        return line
+    new = live_line_topic(queue_id)
+    if new != line:
+        if line is not None:
+            positions.pop(line, None)
+            current.pop(line, None)
+        positions[new] = push.LATEST
+    return new
 
 
 def _arrive(user_id: int, ticket_id: int | None, name: str, language: str) -> dict[str, str]:

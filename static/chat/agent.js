@@ -200,10 +200,30 @@
         panel.setAttribute("data-state", d.state);
         var composer = panel.querySelector("[data-chat-composer]");
         if (composer && d.state !== "active") composer.hidden = true;
+        // Over: nothing more will come, so stop asking.
+        if (d.state === "ended" || d.state === "left_message") stopPanel();
       }).catch(function () {});
   }
+  var panelPoll = null, panelRetry = null;
+  function stopPanel() {
+    if (panelPoll) { clearInterval(panelPoll); panelPoll = null; }
+    if (panelRetry) { clearTimeout(panelRetry); panelRetry = null; }
+    if (panelSource) { panelSource.close(); panelSource = null; }
+  }
+  function pollPanel() {
+    // Push is unavailable: ask every few seconds, and try push again in a minute (the
+    // push server restarting must not leave the page polling for as long as it is open).
+    if (panelPoll) return;
+    panelPoll = setInterval(catchUp, 3000);
+    if (!window.EventSource || !push) return;
+    panelRetry = setTimeout(function () {
+      panelRetry = null;
+      if (!panelPoll) return;  // the chat ended meanwhile
+      clearInterval(panelPoll); panelPoll = null; listenPanel();
+    }, 60000);
+  }
   function listenPanel() {
-    if (!window.EventSource || !push) { setInterval(catchUp, 3000); return; }
+    if (!window.EventSource || !push) { pollPanel(); return; }
     var failures = 0;
     panelSource = new EventSource(push + "/push/chat/" + chatId + "/", { withCredentials: true });
     panelSource.addEventListener("ready", function () { failures = 0; catchUp(); });
@@ -219,7 +239,7 @@
     panelSource.onerror = function () {
       failures += 1;
       if (panelSource && (failures >= 3 || panelSource.readyState === EventSource.CLOSED)) {
-        panelSource.close(); panelSource = null; setInterval(catchUp, 3000);
+        panelSource.close(); panelSource = null; pollPanel();
       }
     };
   }

@@ -672,3 +672,131 @@ def test_a_waiting_requester_hears_the_line_move_until_an_agent_takes_the_chat(l
     asyncio.run(listen())
     assert kinds.count("line") == 1
     assert "state" in kinds
+
+
+def test_a_stream_closed_while_its_reader_arrives_takes_them_off_the_ticket(
+        line, start, monkeypatch):  # fmt: skip
+    """The browser leaves while the stream is still writing its reader's arrival (in a
+    thread): the stream waits for the arrival before it takes them off the ticket, and
+    does so off the event loop. Before, the leave could run first and the arrival then put
+    them back, "viewing" for FRESH_SECONDS after they had gone."""
+    import asyncio
+    import contextlib
+    import threading
+
+    from chat import push_views
+    from core import heartbeats
+    from tickets import presence
+
+    chat, _token = start()
+    ticket = chat.ticket
+    ana = line["chatters"]["ana"]
+    key = f"helpdesk:presence:ticket:{ticket.pk}"
+    arrive, leave = push_views._arrive, presence.leave
+    began = threading.Event()
+    left_in: list[int] = []
+
+    def slow_arrive(*args, **kwargs):  # type: ignore[no-untyped-def]
+        began.set()
+        threading.Event().wait(0.3)
+        return arrive(*args, **kwargs)
+
+    def leave_here(*args, **kwargs):  # type: ignore[no-untyped-def]
+        left_in.append(threading.get_ident())
+        return leave(*args, **kwargs)
+
+    monkeypatch.setattr(push_views, "_arrive", slow_arrive)
+    monkeypatch.setattr(presence, "leave", leave_here)
+
+    async def close_while_arriving() -> int:
+        async def read() -> None:
+            async for _chunk in push_views._events({presence.topic(ticket.pk): "$"}, ana.pk,
+                                                   ticket.pk, name="Ana"):  # fmt: skip
+                pass
+
+        reader = asyncio.create_task(read())
+        while not began.is_set():
+            await asyncio.sleep(0.01)
+        reader.cancel()  # as Django does when the browser goes away
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+        return threading.get_ident()
+
+    loop_thread = asyncio.run(close_while_arriving())
+    assert heartbeats.client().hget(key, str(ana.pk)) is None
+    assert left_in and loop_thread not in left_in
+
+
+def test_a_requesters_stream_follows_the_line_their_chat_is_transferred_to(line, online,
+                                                                           start):  # fmt: skip
+    """Taken by an agent, the chat leaves the line and the stream stops reading it; moved
+    to another queue, it waits in that queue's line, and the stream reads that line's
+    nudges (the requester's place there), not the old one's."""
+    import asyncio
+    import contextlib
+
+    from django.db import connections
+
+    from chat.push_views import _events as stream_events
+    from core import heartbeats, push
+    from tickets import selectors as ticket_selectors
+
+    ana = line["chatters"]["ana"]
+    chat, _token = start()  # nobody online: it waits
+    other = line["queue"].__class__.objects.create(name="Billing chat", slug="billing-chat")
+    other.teams.set([line["teams"]["inhouse"]])
+    kinds: list[str] = []
+
+    def nudge(topic: str) -> None:
+        heartbeats.client().delete(f"{push.PREFIX}nudged:{topic}")
+        push.nudge([topic], "line")
+
+    def in_thread(call):  # type: ignore[no-untyped-def]
+        def run() -> None:
+            try:
+                call()
+            finally:
+                connections.close_all()
+
+        return asyncio.to_thread(run)
+
+    online(ana)
+
+    def transfer() -> None:
+        ticket_selectors.forget_visible_queues(ana)
+        services.chat_transfer(actor=ana, chat=chat, to_queue=other)
+
+    async def listen() -> None:
+        positions = {chat.topic: "$", chat.line_topic: "$"}
+
+        async def read() -> None:
+            async for chunk in stream_events(positions, None, None, chat.line_topic,
+                                             requester_chat=chat.pk):  # fmt: skip
+                kinds.extend(line[7:] for line in chunk.decode().splitlines()
+                             if line.startswith("event: "))  # fmt: skip
+
+        reader = asyncio.create_task(read())
+
+        async def heard(kind: str, count: int) -> None:
+            for _n in range(100):
+                if kinds.count(kind) >= count:
+                    return
+                await asyncio.sleep(0.05)
+            raise AssertionError(f"no {count} {kind!r} in {kinds}")
+
+        await heard("ready", 1)
+        await in_thread(lambda: services.chat_accept(actor=ana, chat=chat))
+        await heard("state", 1)
+        await in_thread(transfer)
+        await heard("state", 2)
+        await asyncio.sleep(0.2)  # the stream reads the new line from here
+        await asyncio.to_thread(nudge, chat.line_topic)  # the old line: not theirs now
+        await asyncio.to_thread(nudge, f"line:{other.pk}")
+        await heard("line", 1)
+        await asyncio.sleep(0.3)
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+
+    asyncio.run(listen())
+    assert kinds.count("line") == 1
