@@ -6,6 +6,9 @@ all, a 20–90 ms pause a few times a minute per worker under load: the largest 
 the queue's p99 under the mixed load. They are moved out of the collector's reach
 (``gc.freeze``) once imported, and again once the worker has served its first requests
 and its caches are warm; full collections then take about a millisecond.
+
+Before the first freeze the worker loads what its first requests of each kind would
+otherwise load in the middle of a person's request (``helpdesk.startup.warm_up``).
 """
 
 import gc
@@ -15,7 +18,7 @@ from typing import Any
 
 from django.core.wsgi import get_wsgi_application
 
-from helpdesk.startup import import_url_configuration
+from helpdesk.startup import import_url_configuration, warm_up
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 WARM_AFTER_REQUESTS = 50
@@ -37,5 +40,6 @@ class FreezeWhenWarm:
 
 django_application = get_wsgi_application()
 import_url_configuration()  # before the freeze: the view modules are long-lived too
+warm_up()
 gc.freeze()
 application = FreezeWhenWarm(django_application, WARM_AFTER_REQUESTS)
