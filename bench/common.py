@@ -233,7 +233,10 @@ class Session:
     def sign_in(self, email: str, password: str) -> None:
         self.request("GET", "/accounts/sign-in/")
         _, page, _ = self.request("GET", "/accounts/sign-in/")
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if found is None:
+            raise SystemExit(f"no sign-in form at /accounts/sign-in/ (got {page[:200]!r})")
+        token = found.group(1)
         status, _, _ = self.request("POST", "/accounts/sign-in/", {
             "csrfmiddlewaretoken": token, "username": email, "password": password})  # fmt: skip
         if status != 302:
