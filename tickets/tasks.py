@@ -43,11 +43,15 @@ def sweep_notifications() -> int:
     # only retries and reclaimed sends, not thousands of duplicates the workers would
     # then have to skip one by one.
     backlog = _broker_backlog()
-    due = outbox.notifications_due(
-        include_waiting=backlog < settings.NOTIFICATION_REENQUEUE_MAX_BACKLOG
-    )  # committed before anything is handed over
+    waiting_too = backlog < settings.NOTIFICATION_REENQUEUE_MAX_BACKLOG
+    due = outbox.notifications_due(include_waiting=waiting_too)  # committed before handed over
     for notification_id in due:
         deliver_notification.apply_async((notification_id,), queue="timers")
+    if not waiting_too and outbox.notifications_left_waiting():
+        # Queued rows have no task of their own in that backlog (a woken delivery task
+        # claims them): one whose wake-up was lost would wait for the backlog to drain.
+        # One delivery task on the timers queue, which has none, takes them all.
+        deliver_queued.apply_async(queue="timers")
     return len(due)
 
 

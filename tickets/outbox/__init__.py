@@ -401,7 +401,8 @@ def notifications_deliver_queued(*, batch: int = DRAIN_BATCH) -> int:
         if not claimed:
             if cleared:
                 return tried
-            cleared = _clear_wake_up()
+            _clear_wake_up()
+            cleared = True
             continue
         cleared = False
         if len(claimed) == batch:
@@ -430,12 +431,11 @@ def _start_another() -> bool:
     return True
 
 
-def _clear_wake_up() -> bool:
+def _clear_wake_up() -> None:
     try:
         heartbeats.client().delete(DRAIN_KEY)
     except redis.RedisError:
         pass  # it expires on its own; until then the sweep hands new rows over
-    return True
 
 
 def _claim_queued(limit: int) -> list[Notification]:
@@ -603,6 +603,18 @@ def notifications_due(limit: int = 500, *, include_waiting: bool = True) -> list
     )  # fmt: skip
     Notification.objects.filter(pk__in=due).update(enqueued_at=now)
     return due
+
+
+def notifications_left_waiting() -> bool:
+    """Whether a queued row has been due for longer than NOTIFICATION_REENQUEUE_SECONDS
+    since it was handed over: its wake-up was lost (the broker refused it, or the
+    worker that took it died) and no delivery task has claimed it since."""
+    now = timezone.now()
+    handed_over = now - timedelta(seconds=settings.NOTIFICATION_REENQUEUE_SECONDS)
+    return Notification.objects.filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=handed_over),
+        state=State.QUEUED, next_attempt_at__lte=now,
+    ).exists()  # fmt: skip
 
 
 @transaction.atomic

@@ -286,3 +286,33 @@ def test_wake_ups_share_one_task_until_it_finds_nothing_more(wakes, monkeypatch)
     monkeypatch.setattr(deliver_queued, "delay", broker_away)
     outbox.wake_delivery()  # refused: nothing is on its way, so nothing is marked
     assert not heartbeats.client().exists(outbox.DRAIN_KEY)
+
+
+@pytest.mark.django_db
+def test_with_a_broker_backlog_a_row_whose_wake_up_was_lost_still_gets_a_delivery_task(
+        desk, settings, monkeypatch):  # fmt: skip
+    """The sweep hands no queued row over one by one while the broker has a backlog;
+    but a queued row has no task in that backlog (a woken delivery task claims it), so
+    one whose wake-up was lost starts a delivery task on the timers queue, which has
+    none, instead of waiting for the backlog to drain."""
+    from tickets import tasks
+
+    settings.NOTIFICATION_REENQUEUE_SECONDS = 30
+    started: list[dict] = []
+    monkeypatch.setattr(tasks, "_broker_backlog", lambda: 10_000)
+    monkeypatch.setattr(tasks.deliver_queued, "apply_async", lambda **kw: started.append(kw))
+    monkeypatch.setattr(tasks.deliver_notification, "apply_async", lambda *a, **kw: None)
+    _t, _m, waiting = reply(desk)
+    Notification.objects.filter(pk=waiting.pk).update(
+        enqueued_at=timezone.now() - timedelta(seconds=10)
+    )
+    assert tasks.sweep_notifications() == 0
+    assert started == []  # its wake-up may still come
+    Notification.objects.filter(pk=waiting.pk).update(
+        enqueued_at=timezone.now() - timedelta(seconds=31)
+    )
+    assert tasks.sweep_notifications() == 0  # not handed over row by row
+    assert started == [{"queue": "timers"}]
+    Notification.objects.filter(pk=waiting.pk).update(state=State.SENT)
+    assert tasks.sweep_notifications() == 0
+    assert started == [{"queue": "timers"}]  # nothing left waiting: no task
