@@ -206,10 +206,14 @@ async def _events(positions: dict[str, str], touch_user: int | None,
     # ticket): whenever it is closed, even at its first "yield", it gives them back.
     try:
         if touch_user is not None:
-            # At once (after the position: what changes meanwhile is read, not missed), then
-            # every few seconds with every other open stream (_Keeper). Shielded: a stream
-            # closed meanwhile waits for it below before it takes its reader off the
-            # ticket (else the arrival, still running in its thread, would put them back).
+            # In the keeper first: an older stream of theirs on this ticket, closing
+            # meanwhile (a reload), sees this one and leaves their presence alone.
+            keeper.add(token, touch_user, on_ticket if present else None)
+            # The arrival at once (after the position: what changes meanwhile is read, not
+            # missed), then every few seconds with every other open stream (_Keeper).
+            # Shielded: a stream closed meanwhile waits for it below before it takes its
+            # reader off the ticket (else the arrival, still running in its thread, would
+            # put them back).
             arrive = sync_to_async(_arrive, thread_sensitive=False)
             arriving = asyncio.ensure_future(
                 arrive(touch_user, on_ticket if present else None, name, language)
@@ -218,7 +222,6 @@ async def _events(positions: dict[str, str], touch_user: int | None,
                 ready.update(await asyncio.shield(arriving))
             except (OSError, RedisError):
                 pass  # the keeper writes them in a few seconds; the page asks who is there
-            keeper.add(token, touch_user, on_ticket if present else None)
         said = json.dumps(ready, cls=DjangoJSONEncoder)
         yield f"id: {push.encode_position(positions)}\nevent: ready\ndata: {said}\n\n".encode()
         if requester_chat is not None and line:
@@ -283,20 +286,22 @@ async def _events(positions: dict[str, str], touch_user: int | None,
         # end of its lifetime the browser reconnects at once, so they stay; and they stay
         # while another of their streams is on it (a second tab, or the reconnected
         # stream of a page whose old connection the server notices only now).
-        if present and not lived and (on[1], on[0]) not in keeper.streams.values():
-            await _leave(arriving, on[0], on[1])
+        if present and not lived:
+            await _leave(arriving, keeper, on[0], on[1])
 
 
-async def _leave(
-    arriving: asyncio.Future[dict[str, str]] | None, ticket_id: int, user_id: int
-) -> None:
+async def _leave(arriving: asyncio.Future[dict[str, str]] | None, keeper: _Keeper,
+                 ticket_id: int, user_id: int) -> None:  # fmt: skip
     """Take a closed stream's reader off the ticket, after their arrival if it is still
-    being written; off the event loop (it may be serving a thousand other streams)."""
+    being written, unless another stream of theirs is on it by then (a second tab, or the
+    page reloaded); off the event loop (it may be serving a thousand other streams)."""
     try:
         if arriving is not None and not arriving.done():
             await asyncio.wait([arriving], timeout=PRESENCE_SECONDS)
             if arriving.done() and not arriving.cancelled():
                 arriving.exception()  # seen (it is an OSError or RedisError, if any)
+        if (user_id, ticket_id) in keeper.streams.values():
+            return
         await sync_to_async(presence.leave, thread_sensitive=False)(ticket_id, user_id=user_id)
     except (OSError, RedisError, asyncio.CancelledError):
         pass  # their entry lapses in tickets.presence.FRESH_SECONDS

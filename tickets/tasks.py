@@ -50,7 +50,8 @@ def sweep_notifications() -> int:
     if not waiting_too and outbox.notifications_left_waiting():
         # Queued rows have no task of their own in that backlog (a woken delivery task
         # claims them): one whose wake-up was lost would wait for the backlog to drain.
-        # One delivery task on the timers queue, which has none, takes them all.
+        # A delivery task on the timers queue, which has none, takes them all (at most
+        # one per NOTIFICATION_REENQUEUE_SECONDS: the timers queue is for deadlines).
         deliver_queued.apply_async(queue="timers")
     return len(due)
 

@@ -212,21 +212,24 @@
   }
   function pollPanel() {
     // Push is unavailable: ask every few seconds, and try push again in a minute (the
-    // push server restarting must not leave the page polling for as long as it is open).
-    if (panelPoll) return;
-    panelPoll = setInterval(catchUp, 3000);
-    if (!window.EventSource || !push) return;
+    // push server restarting must not leave the page polling for as long as it is open);
+    // the asking goes on until the new stream says "ready".
+    if (!panelPoll) panelPoll = setInterval(catchUp, 3000);
+    if (!window.EventSource || !push || panelRetry) return;
     panelRetry = setTimeout(function () {
       panelRetry = null;
-      if (!panelPoll) return;  // the chat ended meanwhile
-      clearInterval(panelPoll); panelPoll = null; listenPanel();
+      if (panelPoll) listenPanel();  // (not if the chat ended meanwhile)
     }, 60000);
   }
   function listenPanel() {
     if (!window.EventSource || !push) { pollPanel(); return; }
     var failures = 0;
     panelSource = new EventSource(push + "/push/chat/" + chatId + "/", { withCredentials: true });
-    panelSource.addEventListener("ready", function () { failures = 0; catchUp(); });
+    panelSource.addEventListener("ready", function () {
+      failures = 0;
+      if (panelPoll) { clearInterval(panelPoll); panelPoll = null; }
+      catchUp();
+    });
     panelSource.addEventListener("message", function (e) { add(JSON.parse(e.data)); });
     panelSource.addEventListener("state", catchUp);
     panelSource.addEventListener("typing", function (e) {

@@ -695,14 +695,19 @@ def test_a_stream_closed_while_its_reader_arrives_takes_them_off_the_ticket(
     arrive, leave = push_views._arrive, presence.leave
     began = threading.Event()
     left_in: list[int] = []
+    done: list[str] = []
 
     def slow_arrive(*args, **kwargs):  # type: ignore[no-untyped-def]
         began.set()
         threading.Event().wait(0.3)
-        return arrive(*args, **kwargs)
+        try:
+            return arrive(*args, **kwargs)
+        finally:
+            done.append("arrived")
 
     def leave_here(*args, **kwargs):  # type: ignore[no-untyped-def]
         left_in.append(threading.get_ident())
+        done.append("left")
         return leave(*args, **kwargs)
 
     monkeypatch.setattr(push_views, "_arrive", slow_arrive)
@@ -723,6 +728,7 @@ def test_a_stream_closed_while_its_reader_arrives_takes_them_off_the_ticket(
         return threading.get_ident()
 
     loop_thread = asyncio.run(close_while_arriving())
+    assert done == ["arrived", "left"]
     assert heartbeats.client().hget(key, str(ana.pk)) is None
     assert left_in and loop_thread not in left_in
 

@@ -86,6 +86,8 @@ logger = logging.getLogger(__name__)
 
 # A wake-up on its way to a worker (``wake_delivery``), and how long it is trusted.
 DRAIN_KEY = "helpdesk:outbox:wake"
+# The sweep started a delivery task for rows left waiting (notifications_left_waiting).
+LEFT_WAITING_KEY = "helpdesk:outbox:left-waiting"
 DRAIN_KEY_SECONDS = 10
 # A woken worker claims this many rows at a time, waits this long for more after each
 # batch, and goes on for at most this long before it leaves the rest to another task (so
@@ -607,14 +609,24 @@ def notifications_due(limit: int = 500, *, include_waiting: bool = True) -> list
 
 def notifications_left_waiting() -> bool:
     """Whether a queued row has been due for longer than NOTIFICATION_REENQUEUE_SECONDS
-    since it was handed over: its wake-up was lost (the broker refused it, or the
-    worker that took it died) and no delivery task has claimed it since."""
+    since it was handed over, and no delivery task has claimed it since: its wake-up was
+    lost (the broker refused it, or the worker that took it died), or it waits behind
+    a backlog in the broker. Says so at most once per NOTIFICATION_REENQUEUE_SECONDS
+    (a Redis mark), so a lasting backlog starts one more delivery task that often, not
+    one every sweep."""
     now = timezone.now()
     handed_over = now - timedelta(seconds=settings.NOTIFICATION_REENQUEUE_SECONDS)
-    return Notification.objects.filter(
+    waiting = Notification.objects.filter(
         Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=handed_over),
         state=State.QUEUED, next_attempt_at__lte=now,
     ).exists()  # fmt: skip
+    if not waiting:
+        return False
+    seconds = max(1, settings.NOTIFICATION_REENQUEUE_SECONDS)
+    try:
+        return bool(heartbeats.client().set(LEFT_WAITING_KEY, "1", nx=True, ex=seconds))
+    except redis.RedisError:
+        return True  # Redis away: the broker most likely too, and a task start fails
 
 
 @transaction.atomic

@@ -295,9 +295,11 @@ def test_with_a_broker_backlog_a_row_whose_wake_up_was_lost_still_gets_a_deliver
     but a queued row has no task in that backlog (a woken delivery task claims it), so
     one whose wake-up was lost starts a delivery task on the timers queue, which has
     none, instead of waiting for the backlog to drain."""
+    from core import heartbeats
     from tickets import tasks
 
     settings.NOTIFICATION_REENQUEUE_SECONDS = 30
+    heartbeats.client().delete(outbox.LEFT_WAITING_KEY)
     started: list[dict] = []
     monkeypatch.setattr(tasks, "_broker_backlog", lambda: 10_000)
     monkeypatch.setattr(tasks.deliver_queued, "apply_async", lambda **kw: started.append(kw))
@@ -313,6 +315,13 @@ def test_with_a_broker_backlog_a_row_whose_wake_up_was_lost_still_gets_a_deliver
     )
     assert tasks.sweep_notifications() == 0  # not handed over row by row
     assert started == [{"queue": "timers"}]
-    Notification.objects.filter(pk=waiting.pk).update(state=State.SENT)
+    assert tasks.sweep_notifications() == 0  # still waiting: that task will take it
+    assert started == [{"queue": "timers"}]
+    heartbeats.client().delete(outbox.LEFT_WAITING_KEY)  # NOTIFICATION_REENQUEUE_SECONDS on
     assert tasks.sweep_notifications() == 0
-    assert started == [{"queue": "timers"}]  # nothing left waiting: no task
+    assert started == [{"queue": "timers"}] * 2
+    Notification.objects.filter(pk=waiting.pk).update(state=State.SENT)
+    heartbeats.client().delete(outbox.LEFT_WAITING_KEY)
+    assert tasks.sweep_notifications() == 0
+    assert started == [{"queue": "timers"}] * 2  # nothing left waiting: no task
+    heartbeats.client().delete(outbox.LEFT_WAITING_KEY)
