@@ -43,6 +43,24 @@ def _events(lines, count):  # type: ignore[no-untyped-def]
     return found
 
 
+async def _read_kinds(stream, kinds):  # type: ignore[no-untyped-def]
+    """Read a stream's chunks, noting the kind of each event in ``kinds``."""
+    async for chunk in stream:
+        kinds.extend(line[7:] for line in chunk.decode().splitlines()
+                     if line.startswith("event: "))  # fmt: skip
+
+
+async def _heard(kinds, kind, count):  # type: ignore[no-untyped-def]
+    """Whether ``count`` events of ``kind`` came within 5 s."""
+    import asyncio
+
+    for _n in range(100):
+        if kinds.count(kind) >= count:
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
 def test_a_chat_goes_on_across_a_push_server_crash_with_nothing_missing(line, online, start,
                                                                        push_port):  # fmt: skip
     port, server = push_port
@@ -477,10 +495,16 @@ def test_one_keeper_keeps_every_open_streams_sign_of_life_and_presence(line, sta
 
         readers = [asyncio.create_task(read(person)) for person in people]
         keeper = push_views._keeper()
-        # Each stream joins the keeper after its first sign of life, written in a thread
-        # after "ready" (a loaded machine took longer than the first look).
+
+        # Each stream joins the keeper as it starts, and says "ready" once its first sign
+        # of life is written in a thread (a loaded machine took longer than a first look).
+        def ready() -> bool:
+            return all(any(b"event: ready" in c for c in got) for got in chunks.values())
+
         deadline = time.monotonic() + 10
-        while len(keeper.streams) < len(people) and time.monotonic() < deadline:
+        while not (len(keeper.streams) == len(people) and ready()):
+            if time.monotonic() > deadline:
+                break
             await asyncio.sleep(0.02)
         assert all(any(b"event: ready" in c for c in got) for got in chunks.values())
         assert sorted(keeper.streams.values()) == sorted((p.pk, ticket.pk) for p in people)
@@ -645,18 +669,12 @@ def test_a_waiting_requester_hears_the_line_move_until_an_agent_takes_the_chat(l
     async def listen() -> None:
         positions = {chat.topic: "$", chat.line_topic: "$"}
 
-        async def read() -> None:
-            async for chunk in stream_events(positions, None, None, chat.line_topic):
-                kinds.extend(line[7:] for line in chunk.decode().splitlines()
-                             if line.startswith("event: "))  # fmt: skip
-
-        reader = asyncio.create_task(read())
+        reader = asyncio.create_task(
+            _read_kinds(stream_events(positions, None, None, chat.line_topic), kinds)
+        )
 
         async def heard(kind: str, count: int) -> None:
-            for _n in range(100):
-                if kinds.count(kind) >= count:
-                    return
-                await asyncio.sleep(0.05)
+            await _heard(kinds, kind, count)
 
         await heard("ready", 1)
         await asyncio.to_thread(nudge_line)
@@ -714,12 +732,9 @@ def test_a_stream_closed_while_its_reader_arrives_takes_them_off_the_ticket(
     monkeypatch.setattr(presence, "leave", leave_here)
 
     async def close_while_arriving() -> int:
-        async def read() -> None:
-            async for _chunk in push_views._events({presence.topic(ticket.pk): "$"}, ana.pk,
-                                                   ticket.pk, name="Ana"):  # fmt: skip
-                pass
-
-        reader = asyncio.create_task(read())
+        stream = push_views._events({presence.topic(ticket.pk): "$"}, ana.pk, ticket.pk,
+                                    name="Ana")  # fmt: skip
+        reader = asyncio.create_task(_read_kinds(stream, []))
         while not began.is_set():
             await asyncio.sleep(0.01)
         reader.cancel()  # as Django does when the browser goes away
@@ -775,20 +790,11 @@ def test_a_requesters_stream_follows_the_line_their_chat_is_transferred_to(line,
     async def listen() -> None:
         positions = {chat.topic: "$", chat.line_topic: "$"}
 
-        async def read() -> None:
-            async for chunk in stream_events(positions, None, None, chat.line_topic,
-                                             requester_chat=chat.pk):  # fmt: skip
-                kinds.extend(line[7:] for line in chunk.decode().splitlines()
-                             if line.startswith("event: "))  # fmt: skip
-
-        reader = asyncio.create_task(read())
+        stream = stream_events(positions, None, None, chat.line_topic, requester_chat=chat.pk)
+        reader = asyncio.create_task(_read_kinds(stream, kinds))
 
         async def heard(kind: str, count: int) -> None:
-            for _n in range(100):
-                if kinds.count(kind) >= count:
-                    return
-                await asyncio.sleep(0.05)
-            raise AssertionError(f"no {count} {kind!r} in {kinds}")
+            assert await _heard(kinds, kind, count), f"no {count} {kind!r} in {kinds}"
 
         await heard("ready", 1)
         await in_thread(lambda: services.chat_accept(actor=ana, chat=chat))
