@@ -85,6 +85,9 @@ def main() -> None:
 
     os.environ.update(bench_env(args.database, EMAIL_URL="dummymail://", PUSH_ALLOWED_ORIGINS="",
                                 REDIS_URL=embedded.redis_url(db=12)))  # fmt: skip
+    # helpdesk.asgi sets it before the settings are read, as uvicorn imports it first; here
+    # Django is set up before it (to sign the agent in), so the pool is set here.
+    os.environ.setdefault("DATABASE_POOL_SIZE", "20")
     import django
 
     django.setup()

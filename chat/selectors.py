@@ -178,7 +178,12 @@ def _mine(user: User) -> Q:
 
 
 def my_chats(user: User) -> list[Chat]:
-    """The agent's live chats, and what is offered to them."""
+    """The agent's live chats, and what is offered to them. Every stream a page of theirs
+    opens asks, and most of the time there are none: a query on the chats' own table (by
+    its agent and offered_to indexes) says so first, cheaper than the scoped query with
+    its joins (2-3 ms of the push server's CPU per stream opening, bench/stream_cpu.py)."""
+    if not Chat.objects.filter(_mine(user)).exists():
+        return []
     return list(
         visible_chats(user)
         .filter(_mine(user))

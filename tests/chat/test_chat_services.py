@@ -52,6 +52,26 @@ def test_a_chat_is_a_ticket_offered_to_an_available_agent_with_the_language(line
     assert [e["kind"] for e in _events(agents.user_topic(ana.pk))][-1] == "offer"
 
 
+def test_an_agents_chats_are_those_offered_to_them_or_theirs_that_they_may_see(
+        line, online, start, django_assert_num_queries):  # fmt: skip
+    """Every stream a page opens asks: one query on the chats' table when there are
+    none; the scoping still decides when there are."""
+    from chat import selectors
+    from tests.tickets import factories as tf
+
+    ana, ben = line["chatters"]["ana"], line["chatters"]["ben"]
+    online(ana)
+    chat, _token = start()
+    assert chat.offered_to == ana
+    with django_assert_num_queries(1) as asked:
+        assert selectors.my_chats(ben) == []
+    assert "tickets_ticket" not in asked.captured_queries[0]["sql"]  # no joins, no scoping
+    assert [c.pk for c in selectors.my_chats(ana)] == [chat.pk]
+    # A ticket moved to a queue she does not work leaves her view, offered or not.
+    Ticket.objects.filter(pk=chat.ticket_id).update(queue=tf.queue("Elsewhere", teams=[]))
+    assert selectors.my_chats(ana) == []
+
+
 def test_a_retried_start_that_raced_the_first_gets_its_chat_and_leaves_nothing(
         line, monkeypatch):  # fmt: skip
     """Two tries of one start at once: the second looked before the first had committed,
