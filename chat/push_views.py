@@ -294,11 +294,13 @@ async def _leave(arriving: asyncio.Future[dict[str, str]] | None, keeper: _Keepe
                  ticket_id: int, user_id: int) -> None:  # fmt: skip
     """Take a closed stream's reader off the ticket, after their arrival if it is still
     being written, unless another stream of theirs is on it by then (a second tab, or the
-    page reloaded); off the event loop (it may be serving a thousand other streams)."""
+    page reloaded); off the event loop (it may be serving a thousand other streams).
+    However long the arrival takes (the thread pool busy; each of its Redis calls gives up
+    after the client's socket timeout): a leave before it would be undone by it."""
     try:
         if arriving is not None and not arriving.done():
-            await asyncio.wait([arriving], timeout=PRESENCE_SECONDS)
-            if arriving.done() and not arriving.cancelled():
+            await asyncio.wait([arriving])
+            if not arriving.cancelled():
                 arriving.exception()  # seen (it is an OSError or RedisError, if any)
         if (user_id, ticket_id) in keeper.streams.values():
             return

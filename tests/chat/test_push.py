@@ -696,8 +696,9 @@ def test_a_stream_closed_while_its_reader_arrives_takes_them_off_the_ticket(
         line, start, monkeypatch):  # fmt: skip
     """The browser leaves while the stream is still writing its reader's arrival (in a
     thread): the stream waits for the arrival before it takes them off the ticket, and
-    does so off the event loop. Before, the leave could run first and the arrival then put
-    them back, "viewing" for FRESH_SECONDS after they had gone."""
+    does so off the event loop, even when the arrival takes longer than PRESENCE_SECONDS.
+    Before, the leave could run first and the arrival then put them back, "viewing" for
+    FRESH_SECONDS after they had gone."""
     import asyncio
     import contextlib
     import threading
@@ -730,6 +731,7 @@ def test_a_stream_closed_while_its_reader_arrives_takes_them_off_the_ticket(
 
     monkeypatch.setattr(push_views, "_arrive", slow_arrive)
     monkeypatch.setattr(presence, "leave", leave_here)
+    monkeypatch.setattr(push_views, "PRESENCE_SECONDS", 0.1)  # the arrival outlasts it
 
     async def close_while_arriving() -> int:
         stream = push_views._events({presence.topic(ticket.pk): "$"}, ana.pk, ticket.pk,
