@@ -29,10 +29,12 @@ def test_the_application_gunicorn_serves_is_djangos_behind_the_freeze():
 
 
 def test_a_worker_loads_what_its_first_requests_would_before_serving_any():
-    """Every UI language's catalogue and the holiday calendars (the first SLA count on a
-    calendar with holidays) are loaded when the worker imports the application, not in the
-    middle of a person's first request (bench/agents.py: 100-200 ms on each worker's first
-    replies). Checked in a fresh interpreter: this one has loaded them long ago."""
+    """Every UI language's catalogue, the holiday calendars (the first SLA count on a
+    calendar with holidays) and what the first task sent resolves (Celery's result
+    backend, the broker's transport, the router and the producer pool) are loaded when the
+    worker imports the application, not in the middle of a person's first request
+    (bench/agents.py: 100-200 ms on each worker's first replies), and without connecting
+    to the broker. Checked in a fresh interpreter: this one has loaded them long ago."""
     import json
     import os
     import subprocess
@@ -45,8 +47,14 @@ def test_a_worker_loads_what_its_first_requests_would_before_serving_any():
         "import django\n"
         "django.setup()\n"
         "from django.utils.translation import trans_real\n"
+        "from helpdesk.celery import app\n"
         "def loaded():\n"
-        "    return ['holidays.countries' in sys.modules, sorted(trans_real._translations)]\n"
+        "    transport = app.conf.broker_url.split(':', 1)[0].split('+', 1)[0]\n"
+        "    celery = [app._backend is not None, 'router' in app.amqp.__dict__,\n"
+        "              app.amqp._producer_pool is not None,\n"
+        "              f'kombu.transport.{transport}' in sys.modules]\n"
+        "    return ['holidays.countries' in sys.modules, sorted(trans_real._translations),\n"
+        "            celery]\n"
         "before = loaded()\n"
         "import helpdesk.wsgi\n"
         "print(json.dumps([before, loaded()]))\n"
@@ -56,6 +64,7 @@ def test_a_worker_loads_what_its_first_requests_would_before_serving_any():
                           env=env, cwd=settings.BASE_DIR, timeout=120, check=True)  # fmt: skip
     before, after = json.loads(done.stdout.strip().splitlines()[-1])
     languages = sorted(code for code, _name in settings.LANGUAGES)
-    assert before[0] is False and before[1] != languages
+    assert before[0] is False and before[1] != languages and before[2] == [False] * 4
     assert after[0] is True
     assert set(languages) <= set(after[1])
+    assert after[2] == [True] * 4, after[2]  # backend, router, producer pool, transport
