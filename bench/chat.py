@@ -283,8 +283,15 @@ async def requester(clients: Clients, n: int, plan: Plan, to_agent: Tally,
                 all_heard.set()
 
     async def refresh() -> None:  # as the widget does: the state and what it has not seen
-        state = await clients.web.get(f"/help/chat/s/{token}/",
-                                      params={"after": max(seen, default=0)})  # fmt: skip
+        try:
+            state = await clients.web.get(f"/help/chat/s/{token}/",
+                                          params={"after": max(seen, default=0)})  # fmt: skip
+        except httpx.TransportError:
+            # As the widget does, left for the next event (a kept-alive connection the
+            # server closed just then). Raised, it ended the listener: one requester of 500
+            # heard nothing more, and timed out waiting for an answer the server had sent.
+            to_agent.count("state asks dropped")
+            return
         if state.status_code == 200:
             body = state.json()
             if body["state"] == "active":
