@@ -193,21 +193,34 @@
     log.appendChild(li);
     log.scrollTop = log.scrollHeight;
   }
+  var catchUpRetry = null, catchUpFailures = 0;
   function catchUp() {
     return fetch("/chat/" + chatId + "/messages/?after=" + lastId, { credentials: "same-origin" })
-      .then(function (r) { return r.json(); }).then(function (d) {
+      .then(function (r) {
+        if (!r.ok) throw new Error(String(r.status));
+        return r.json();
+      }).then(function (d) {
+        catchUpFailures = 0;
         d.messages.forEach(function (m) { add(m); });
         panel.setAttribute("data-state", d.state);
         var composer = panel.querySelector("[data-chat-composer]");
         if (composer && d.state !== "active") composer.hidden = true;
         // Over: nothing more will come, so stop asking.
         if (d.state === "ended" || d.state === "left_message") stopPanel();
-      }).catch(function () {});
+      }).catch(function () {
+        // Unanswered (the network, a busy server): again in a few seconds, a few times.
+        // A line sent before the stream began is fetched only here: else it would wait
+        // for the stream's next "ready", minutes later. Polling asks anyway.
+        if (panelPoll || catchUpRetry || !panelSource || catchUpFailures >= 3) return;
+        catchUpFailures += 1;
+        catchUpRetry = setTimeout(function () { catchUpRetry = null; catchUp(); }, 3000);
+      });
   }
   var panelPoll = null, panelRetry = null;
   function stopPanel() {
     if (panelPoll) { clearInterval(panelPoll); panelPoll = null; }
     if (panelRetry) { clearTimeout(panelRetry); panelRetry = null; }
+    if (catchUpRetry) { clearTimeout(catchUpRetry); catchUpRetry = null; }
     if (panelSource) { panelSource.close(); panelSource = null; }
   }
   function pollPanel() {

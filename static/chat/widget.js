@@ -11,6 +11,7 @@
   var STORE = "helpdesk-chat-token";
   var S = {}, push = base, token = null, lastId = 0, source = null, failures = 0, pollTimer = null;
   var seen = {}, typingTimer = null, lineTimer = null, lastLine = 0, lastTyping = 0, state = "", root, log, status, form, composer;
+  var retryTimer = null, retries = 0;
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -90,12 +91,24 @@
     root.querySelector(".hd-chat-end").hidden = true;
     if (source) { source.close(); source = null; }
     if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
+    if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; }
     try { sessionStorage.removeItem(STORE); } catch (e) { /* private mode */ }
   }
 
   function refresh() {
     if (!token) return Promise.resolve();
-    return api("GET", "s/" + token + "/?after=" + lastId).then(applyState).catch(function () {});
+    return api("GET", "s/" + token + "/?after=" + lastId).then(function (data) {
+      retries = 0;
+      applyState(data);
+    }).catch(function () {
+      // Unanswered (the network, a busy server): again in a few seconds, a few times.
+      // What changed before the stream began (an agent's answer, the chat taken) is told
+      // only by this answer: else it would wait for the stream's next "ready", minutes
+      // later. Polling asks anyway.
+      if (pollTimer || retryTimer || !source || retries >= 3) return;
+      retries += 1;
+      retryTimer = setTimeout(function () { retryTimer = null; refresh(); }, 3000);
+    });
   }
 
   function listen() {

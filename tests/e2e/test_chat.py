@@ -152,6 +152,72 @@ def test_a_line_that_came_while_a_side_could_not_hear_still_shows_after_its_own_
     assert console_errors == []
 
 
+def test_an_unanswered_ask_for_what_came_before_a_stream_began_is_asked_again(
+        browser, live_server, line, online, push_server, console_errors):  # fmt: skip
+    """Each side learns what came before its stream began from one ask, when the stream
+    says "ready". Unanswered (the network, a busy server), it is asked again a few seconds
+    later: before, a line sent at that moment waited for the stream's next "ready", five
+    minutes on (bench/chat.py: agents and requesters who heard nothing more)."""
+    ana = line["chatters"]["ana"]
+    online(ana)
+    agent = _agent(browser, live_server, console_errors, ana)
+    requester, chat_box = _requester(browser, live_server, console_errors, "María",
+                                     "maria@example.net", "No puedo entrar")  # fmt: skip
+    chat = Chat.objects.get()
+    services.chat_accept(actor=ana, chat=chat)
+
+    def fail_once(failed: list[str]):  # type: ignore[no-untyped-def]
+        def handle(route):  # type: ignore[no-untyped-def]
+            if failed:
+                route.continue_()
+            else:
+                failed.append(route.request.url)
+                route.abort()
+        return handle
+
+    def before_the_stream(send):  # type: ignore[no-untyped-def]
+        sent: list[Message] = []
+
+        def handle(route):  # type: ignore[no-untyped-def]
+            if not sent:  # the line is stored before the stream starts reading
+                sent.append(send())
+            route.continue_()
+        return handle
+
+    # The agent's page: a line comes after the page was drawn, before its chat stream
+    # began; the stream's first ask for it goes unanswered.
+    agent_failed: list[str] = []
+    agent.route(re.compile(r"/chat/\d+/messages/"), fail_once(agent_failed))
+    agent.route(re.compile(r"/push/chat/\d+/"), before_the_stream(
+        lambda: services.chat_requester_send(chat=chat, body="¿Hola? Sigo aquí")))
+    agent.goto(f"/tickets/{chat.ticket.reference}/")
+    panel = agent.get_by_test_id("chat-panel")
+    expect(panel.locator(".chat-log")).to_contain_text("Sigo aquí", timeout=10_000)
+    assert agent_failed
+
+    # The requester's page, reloaded (the widget keeps its chat): it asks, then opens its
+    # stream; an answer comes before the stream began, and the ask on "ready" goes
+    # unanswered.
+    asks: list[str] = []
+
+    def second_ask_fails(route):  # type: ignore[no-untyped-def]
+        asks.append(route.request.url)
+        if len(asks) == 2:
+            route.abort()
+        else:
+            route.continue_()
+
+    requester.route(re.compile(r"/help/chat/s/[^/]+/\?after="), second_ask_fails)
+    requester.route(re.compile(r"/push/c/[^/]+/"), before_the_stream(
+        lambda: services.chat_agent_send(actor=ana, chat=chat, body="Te envío un enlace")))
+    requester.reload()
+    expect(chat_box.get_by_role("log")).to_contain_text("Te envío un enlace", timeout=10_000)
+    assert len(asks) >= 3
+    agent.context.close()
+    requester.context.close()
+    assert console_errors == []
+
+
 def test_the_chat_reads_right_to_left_in_arabic(browser, live_server, line):
     context = browser.new_context(base_url=live_server.url, locale="ar")
     page = context.new_page()
