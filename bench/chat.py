@@ -187,6 +187,26 @@ async def events(client: httpx.AsyncClient, url: str, headers: dict[str, str] | 
             await asyncio.sleep(0.5)
 
 
+async def ask(client: httpx.AsyncClient, url: str, tally: Tally,
+              **kwargs: Any) -> httpx.Response | None:  # fmt: skip
+    """A page's ask for what came before its stream began (or what changed): unanswered
+    (no answer, or a 5xx), again 3 s later, up to 3 times, as the pages do
+    (static/chat/agent.js, widget.js); None if it never was. Raised instead, it ended the
+    listener: a requester or a chat's agent heard nothing more."""
+    for attempt in range(4):
+        if attempt:
+            await asyncio.sleep(3)
+        try:
+            answer = await client.get(url, **kwargs)
+        except httpx.TransportError:
+            tally.count("asks unanswered")
+            continue
+        if answer.status_code < 500:
+            return answer
+        tally.count("asks unanswered")
+    return None
+
+
 async def send(client: httpx.AsyncClient, url: str, tally: Tally, **kwargs: Any) -> httpx.Response:
     """POST a line; on a dropped connection (a kept-alive one the server closed just then)
     again with the same client id, as the widget does."""
@@ -223,9 +243,12 @@ async def agent(clients: Clients, key: str, to_agent: Tally, to_requester: Tally
 
         async for kind, data in events(clients.streams, f"/push/chat/{pk}/", cookie):
             if kind == "ready":  # as the page does: what came before, from the database
-                fetched = await clients.web.get(f"/chat/{pk}/messages/", headers=cookie,
-                                                params={"after": max(seen, default=0)})  # fmt: skip
-                for line in fetched.json().get("messages", []) if fetched.is_success else []:
+                after = {"after": max(seen, default=0)}
+                fetched = await ask(clients.web, f"/chat/{pk}/messages/", to_agent,
+                                    headers=cookie, params=after)  # fmt: skip
+                if fetched is None or not fetched.is_success:
+                    continue
+                for line in fetched.json().get("messages", []):
                     await handle(line)
             elif kind == "message":
                 await handle(data)
@@ -283,16 +306,9 @@ async def requester(clients: Clients, n: int, plan: Plan, to_agent: Tally,
                 all_heard.set()
 
     async def refresh() -> None:  # as the widget does: the state and what it has not seen
-        try:
-            state = await clients.web.get(f"/help/chat/s/{token}/",
-                                          params={"after": max(seen, default=0)})  # fmt: skip
-        except httpx.TransportError:
-            # As the widget does, left for the next event (a kept-alive connection the
-            # server closed just then). Raised, it ended the listener: one requester of 500
-            # heard nothing more, and timed out waiting for an answer the server had sent.
-            to_agent.count("state asks dropped")
-            return
-        if state.status_code == 200:
+        state = await ask(clients.web, f"/help/chat/s/{token}/", to_agent,
+                          params={"after": max(seen, default=0)})  # fmt: skip
+        if state is not None and state.status_code == 200:
             body = state.json()
             if body["state"] == "active":
                 answered.set()
