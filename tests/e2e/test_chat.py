@@ -173,6 +173,7 @@ def test_an_unanswered_ask_for_what_came_before_a_stream_began_is_asked_again(
             else:
                 failed.append(route.request.url)
                 route.abort()
+
         return handle
 
     def before_the_stream(send):  # type: ignore[no-untyped-def]
@@ -182,14 +183,17 @@ def test_an_unanswered_ask_for_what_came_before_a_stream_began_is_asked_again(
             if not sent:  # the line is stored before the stream starts reading
                 sent.append(send())
             route.continue_()
+
         return handle
 
     # The agent's page: a line comes after the page was drawn, before its chat stream
     # began; the stream's first ask for it goes unanswered.
     agent_failed: list[str] = []
     agent.route(re.compile(r"/chat/\d+/messages/"), fail_once(agent_failed))
-    agent.route(re.compile(r"/push/chat/\d+/"), before_the_stream(
-        lambda: services.chat_requester_send(chat=chat, body="¿Hola? Sigo aquí")))
+    agent.route(
+        re.compile(r"/push/chat/\d+/"),
+        before_the_stream(lambda: services.chat_requester_send(chat=chat, body="¿Hola? Sigo aquí")),
+    )
     agent.goto(f"/tickets/{chat.ticket.reference}/")
     panel = agent.get_by_test_id("chat-panel")
     expect(panel.locator(".chat-log")).to_contain_text("Sigo aquí", timeout=10_000)
@@ -208,8 +212,12 @@ def test_an_unanswered_ask_for_what_came_before_a_stream_began_is_asked_again(
             route.continue_()
 
     requester.route(re.compile(r"/help/chat/s/[^/]+/\?after="), second_ask_fails)
-    requester.route(re.compile(r"/push/c/[^/]+/"), before_the_stream(
-        lambda: services.chat_agent_send(actor=ana, chat=chat, body="Te envío un enlace")))
+    requester.route(
+        re.compile(r"/push/c/[^/]+/"),
+        before_the_stream(
+            lambda: services.chat_agent_send(actor=ana, chat=chat, body="Te envío un enlace")
+        ),
+    )
     requester.reload()
     expect(chat_box.get_by_role("log")).to_contain_text("Te envío un enlace", timeout=10_000)
     assert len(asks) >= 3
