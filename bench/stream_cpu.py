@@ -87,7 +87,8 @@ def main() -> None:
                                 REDIS_URL=embedded.redis_url(db=12)))  # fmt: skip
     # helpdesk.asgi sets it before the settings are read, as uvicorn imports it first; here
     # Django is set up before it (to sign the agent in), so the pool is set here.
-    os.environ.setdefault("DATABASE_POOL_SIZE", "20")
+    opening_at_once = int(os.environ.get("PUSH_OPENING_AT_ONCE", "16"))
+    os.environ.setdefault("DATABASE_POOL_SIZE", str(opening_at_once + 4))
     import django
 
     django.setup()

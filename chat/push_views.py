@@ -295,8 +295,10 @@ async def _leave(arriving: asyncio.Future[dict[str, str]] | None, keeper: _Keepe
     """Take a closed stream's reader off the ticket, after their arrival if it is still
     being written, unless another stream of theirs is on it by then (a second tab, or the
     page reloaded); off the event loop (it may be serving a thousand other streams).
-    However long the arrival takes (the thread pool busy; each of its Redis calls gives up
-    after the client's socket timeout): a leave before it would be undone by it."""
+    However long the arrival takes (the thread pool busy; Redis away, when each of its
+    calls gives up only after the client's timeouts and retries, tens of seconds): a leave
+    before it would be undone by it. Meanwhile the closed stream's task waits, holding
+    nothing else."""
     try:
         if arriving is not None and not arriving.done():
             await asyncio.wait([arriving])

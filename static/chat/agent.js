@@ -197,7 +197,7 @@
   function catchUp() {
     return fetch("/chat/" + chatId + "/messages/?after=" + lastId, { credentials: "same-origin" })
       .then(function (r) {
-        if (!r.ok) throw new Error(String(r.status));
+        if (!r.ok) { var e = new Error(String(r.status)); e.status = r.status; throw e; }
         return r.json();
       }).then(function (d) {
         catchUpFailures = 0;
@@ -207,10 +207,12 @@
         if (composer && d.state !== "active") composer.hidden = true;
         // Over: nothing more will come, so stop asking.
         if (d.state === "ended" || d.state === "left_message") stopPanel();
-      }).catch(function () {
-        // Unanswered (the network, a busy server): again in a few seconds, a few times.
-        // A line sent before the stream began is fetched only here: else it would wait
-        // for the stream's next "ready", minutes later. Polling asks anyway.
+      }).catch(function (e) {
+        // Unanswered (the network, a busy server: not a refusal, such as the chat moved
+        // out of sight): again in a few seconds, up to three times. A line sent before
+        // the stream began is fetched only here: else it would wait for the stream's next
+        // "ready", minutes later. Polling asks anyway.
+        if (e && e.status && e.status < 500) return;
         if (panelPoll || catchUpRetry || !panelSource || catchUpFailures >= 3) return;
         catchUpFailures += 1;
         catchUpRetry = setTimeout(function () { catchUpRetry = null; catchUp(); }, 3000);
@@ -240,6 +242,7 @@
     panelSource = new EventSource(push + "/push/chat/" + chatId + "/", { withCredentials: true });
     panelSource.addEventListener("ready", function () {
       failures = 0;
+      catchUpFailures = 0;
       if (panelPoll) { clearInterval(panelPoll); panelPoll = null; }
       catchUp();
     });

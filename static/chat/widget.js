@@ -100,11 +100,12 @@
     return api("GET", "s/" + token + "/?after=" + lastId).then(function (data) {
       retries = 0;
       applyState(data);
-    }).catch(function () {
-      // Unanswered (the network, a busy server): again in a few seconds, a few times.
-      // What changed before the stream began (an agent's answer, the chat taken) is told
-      // only by this answer: else it would wait for the stream's next "ready", minutes
-      // later. Polling asks anyway.
+    }).catch(function (e) {
+      // Unanswered (the network, a busy server: not a refusal): again in a few seconds,
+      // up to three times. What changed before the stream began (an agent's answer, the
+      // chat taken) is told only by this answer: else it would wait for the stream's next
+      // "ready", minutes later. Polling asks anyway.
+      if (e && e.status && e.status < 500) return;
       if (pollTimer || retryTimer || !source || retries >= 3) return;
       retries += 1;
       retryTimer = setTimeout(function () { retryTimer = null; refresh(); }, 3000);
@@ -114,7 +115,7 @@
   function listen() {
     if (!window.EventSource || !push) return poll();
     source = new EventSource(push + "/push/c/" + token + "/");
-    source.addEventListener("ready", function () { failures = 0; refresh(); });
+    source.addEventListener("ready", function () { failures = 0; retries = 0; refresh(); });
     source.addEventListener("message", function (e) { addMessage(JSON.parse(e.data)); });
     source.addEventListener("state", refresh);
     // "Someone ahead left the line": ask again for the place, once for however many came
