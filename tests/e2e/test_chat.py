@@ -114,13 +114,8 @@ def test_a_line_that_came_while_a_side_could_not_hear_still_shows_after_its_own_
     """Without push both sides ask for what is new after the last line they have. The answer
     to a side's own send must not move that point past a line still on its way: it would
     never show (a clean-clone run lost one so while the push server was down)."""
-    ana = line["chatters"]["ana"]
-    online(ana)
-    agent = _agent(browser, live_server, console_errors, ana)
-    requester, chat_box = _requester(browser, live_server, console_errors, "María",
-                                     "maria@example.net", "No puedo entrar")  # fmt: skip
-    chat = Chat.objects.get()
-    services.chat_accept(actor=ana, chat=chat)
+    ana, agent, requester, chat_box, chat = _accepted_chat(browser, live_server, line, online,
+                                                           console_errors)  # fmt: skip
     agent.goto(f"/tickets/{chat.ticket.reference}/")
     panel = agent.get_by_test_id("chat-panel")
     log = chat_box.get_by_role("log")
@@ -158,13 +153,8 @@ def test_an_unanswered_ask_for_what_came_before_a_stream_began_is_asked_again(
     says "ready". Unanswered (the network, a busy server), it is asked again a few seconds
     later: before, a line sent at that moment waited for the stream's next "ready", five
     minutes on (bench/chat.py: agents and requesters who heard nothing more)."""
-    ana = line["chatters"]["ana"]
-    online(ana)
-    agent = _agent(browser, live_server, console_errors, ana)
-    requester, chat_box = _requester(browser, live_server, console_errors, "María",
-                                     "maria@example.net", "No puedo entrar")  # fmt: skip
-    chat = Chat.objects.get()
-    services.chat_accept(actor=ana, chat=chat)
+    ana, agent, requester, chat_box, chat = _accepted_chat(browser, live_server, line, online,
+                                                           console_errors)  # fmt: skip
 
     def nth_fails(asks: list[str], n: int):  # type: ignore[no-untyped-def]
         def handle(route):  # type: ignore[no-untyped-def]
@@ -322,6 +312,19 @@ def _agent(browser, live_server, console_errors, user):  # type: ignore[no-untyp
     page.on("pageerror", lambda exc: console_errors.append(str(exc)))
     sign_in(page, user.email, factories.PASSWORD)
     return page
+
+
+def _accepted_chat(browser, live_server, line, online, console_errors):  # type: ignore[no-untyped-def]
+    """Ana online and signed in; María's chat, started from the help center and accepted
+    by Ana. Returns Ana, her page, María's page, her chat box and the chat."""
+    ana = line["chatters"]["ana"]
+    online(ana)
+    agent = _agent(browser, live_server, console_errors, ana)
+    requester, chat_box = _requester(browser, live_server, console_errors, "María",
+                                     "maria@example.net", "No puedo entrar")  # fmt: skip
+    chat = Chat.objects.get()
+    services.chat_accept(actor=ana, chat=chat)
+    return ana, agent, requester, chat_box, chat
 
 
 def _requester(browser, live_server, console_errors, name, email, body):  # type: ignore[no-untyped-def]
